@@ -1,0 +1,27 @@
+/**
+ * The workspace's resolved topology, rebuilt lazily after any document change and shared by all
+ * validations of one build (so cross-file rules see hosts and VMs from every file).
+ */
+import { WorkspaceCache, type LangiumDocument } from 'langium';
+import type { LangiumServices } from 'langium/lsp';
+import type { Model } from '../generated/ast.js';
+import { resolveTopology, type ResolvedTopology } from './resolve.js';
+
+export class TopologyProvider {
+    private readonly cache: WorkspaceCache<'topology', ResolvedTopology>;
+    private readonly services: LangiumServices;
+
+    constructor(services: LangiumServices) {
+        this.services = services;
+        this.cache = new WorkspaceCache(services.shared);
+    }
+
+    /** The topology of every vmtopo document currently in the workspace. */
+    get(): ResolvedTopology {
+        return this.cache.get('topology', () => resolveTopology(
+            this.services.shared.workspace.LangiumDocuments.all
+                .filter(d => d.textDocument.languageId === 'vmtopo' || d.uri.path.endsWith('.vmtopo'))
+                .map(d => (d as LangiumDocument<Model>).parseResult.value)
+                .toArray()));
+    }
+}

@@ -1,0 +1,150 @@
+/**
+ * The resolved topology: plain TypeScript data (no AST types) built from all vmtopo documents of a
+ * workspace. Validation's cross-object rules, both exporters and the diagram read only this.
+ * Sizes are in MiB, link speeds in GT/s per lane, network speeds in Gb/s.
+ */
+import type { CpuSpec, GpuSpec, NicSpec, NvSwitchSpec, PcieLink, VgpuType, MigProfile } from '../catalog/types.js';
+import type { Bdf } from '../syntax/tokens.js';
+
+export type Platform = 'kvm' | 'esxi';
+
+export interface Topology {
+    readonly hosts: readonly HostModel[];
+    readonly vms: readonly VmModel[];
+}
+
+/** A NUMA node of a host (one per socket in vmtopo): logical CPUs and memory. */
+export interface NumaNode {
+    readonly id: number;
+    readonly socket: string;
+    /** Logical CPUs of the node, as the socket's `cores` list names them. */
+    readonly cpus: readonly number[];
+    /** SMT sibling of each CPU, when the `cores` list is two equal-length ranges (threads, siblings). */
+    readonly siblings: ReadonlyMap<number, number>;
+    readonly memoryMiB: number;
+}
+
+export interface HostModel {
+    readonly name: string;
+    readonly platform: Platform;
+    readonly cpu?: CpuSpec;
+    readonly license?: 'nvaie';
+    readonly numaNodes: readonly NumaNode[];
+    /** Every PCIe switch of the host, outermost first. */
+    readonly switches: readonly PcieSwitchModel[];
+    /** Every endpoint device of the host (GPUs, NICs, NVSwitches), in declaration order. */
+    readonly devices: readonly DeviceModel[];
+    /** NUMA node of a host CPU, if the host has that CPU. */
+    numaOfCpu(cpu: number): NumaNode | undefined;
+}
+
+interface Located {
+    readonly name: string;
+    readonly host: HostModel;
+    readonly address: Bdf;
+    /** The host NUMA node the device hangs off (its socket's node). */
+    readonly numa: number;
+    /** Innermost PCIe switch above the device, if any. */
+    readonly parentSwitch?: PcieSwitchModel;
+}
+
+export interface PcieSwitchModel extends Located {
+    readonly kind: 'switch';
+    /** Uplink of the switch, when declared. */
+    readonly link?: PcieLink;
+    readonly switches: readonly PcieSwitchModel[];
+    readonly devices: readonly DeviceModel[];
+}
+
+export interface GpuModel extends Located {
+    readonly kind: 'gpu';
+    readonly spec: GpuSpec;
+    /** HGX module id (Fabric Manager's physical id), if declared. */
+    readonly module?: number;
+    readonly link: PcieLink;
+}
+
+export interface NicModel extends Located {
+    readonly kind: 'nic';
+    readonly spec: NicSpec;
+    readonly speedGbps?: number;
+    /** SR-IOV virtual functions enabled on this PF. */
+    readonly vfs: number;
+    /** SR-IOV First VF Offset and VF Stride, in routing ids (PCIe SR-IOV capability; default 1 and 1). */
+    readonly vfOffset: number;
+    readonly vfStride: number;
+    readonly link: PcieLink;
+}
+
+export interface NvSwitchModel extends Located {
+    readonly kind: 'nvswitch';
+    readonly spec: NvSwitchSpec;
+}
+
+export type DeviceModel = GpuModel | NicModel | NvSwitchModel;
+
+/** A GPU as a VM receives it. */
+export type VmGpu =
+    | { readonly mode: 'passthrough'; readonly gpu: GpuModel }
+    | { readonly mode: 'vgpu'; readonly gpu: GpuModel; readonly type: VgpuType }
+    /** A MIG slice delivered as the MIG-backed vGPU of its profile (`type` absent when the board has none). */
+    | { readonly mode: 'mig'; readonly gpu: GpuModel; readonly profile: MigProfile; readonly type?: VgpuType };
+
+/** A NIC as a VM receives it: the whole PF, or one VF (index from 0) with its host address. */
+export type VmNic =
+    | { readonly mode: 'passthrough'; readonly nic: NicModel }
+    | { readonly mode: 'vf'; readonly nic: NicModel; readonly vf: number; readonly address: Bdf };
+
+export interface VmModel {
+    readonly name: string;
+    readonly host: HostModel;
+    readonly vcpus: number;
+    /** Host CPU of each vCPU when pinned (`pin` list, in order), else undefined. */
+    readonly pin?: readonly number[];
+    readonly emulatorPin?: readonly number[];
+    readonly memoryMiB: number;
+    /** Host NUMA nodes the memory is bound to (numatune strict), if declared. */
+    readonly memoryNuma?: readonly number[];
+    readonly hugepageMiB?: number;
+    readonly gpus: readonly VmGpu[];
+    readonly nics: readonly VmNic[];
+    /** Declared 64-bit MMIO window in GiB. */
+    readonly mmioGiB?: number;
+    /** Licence of the VM, or inherited from its host. */
+    readonly license?: 'nvaie';
+}
+
+/** Every switch from the host root down to the device (outermost first). */
+export function switchPath(device: { readonly parentSwitch?: PcieSwitchModel }): PcieSwitchModel[] {
+    const path: PcieSwitchModel[] = [];
+    for (let s = device.parentSwitch; s; s = s.parentSwitch) path.unshift(s);
+    return path;
+}
+
+/**
+ * Connection type between two devices of one host, as `nvidia-smi topo -m` names it (rules.md A7):
+ * `PIX` = same innermost switch, `PXB` = a common switch higher up, `NODE` = same NUMA node
+ * without a common switch, `SYS` = across NUMA nodes.
+ */
+export type PathType = 'PIX' | 'PXB' | 'NODE' | 'SYS';
+
+export function pathType(a: Located, b: Located): PathType {
+    if (a.parentSwitch && a.parentSwitch === b.parentSwitch) return 'PIX';
+    const pa = switchPath(a);
+    const pb = new Set(switchPath(b));
+    if (pa.some(s => pb.has(s))) return 'PXB';
+    return a.numa === b.numa ? 'NODE' : 'SYS';
+}
+
+/** Rank of a path type, lower is closer (rules.md A7). */
+export const PATH_RANK: Record<PathType, number> = { PIX: 1, PXB: 2, NODE: 4, SYS: 5 };
+
+/** Distinct host NUMA nodes of the VM's GPUs, ascending. */
+export function gpuNumaNodes(vm: VmModel): number[] {
+    return [...new Set(vm.gpus.map(g => g.gpu.numa))].sort((a, b) => a - b);
+}
+
+/** Every endpoint the VM receives with its host location (GPU, vGPU parent GPU, NIC PF or the PF of a VF). */
+export function vmDeviceLocation(d: VmGpu | VmNic): GpuModel | NicModel {
+    return 'gpu' in d ? d.gpu : d.nic;
+}

@@ -1,0 +1,83 @@
+/**
+ * Scoping for vmtopo.
+ *
+ * - References inside a VM (`gpu gpu0`, `nic mlx5_3`) resolve among the devices of the VM's host,
+ *   wherever they are nested in PCIe switches, and even when the host is declared in another file.
+ * - Every other reference uses Langium's default container walk, but each container's local
+ *   symbols are served from a hashed scope cached per document, so linking stays linear: Langium's
+ *   default `StreamScope` searches linearly per reference and makes a 10k-line file take seconds
+ *   (shared/reference/langium-and-extension-anchors.md §4.2).
+ */
+import { AstUtils, DefaultScopeProvider, DocumentCache, MapScope, WorkspaceCache, type AstNode, type LangiumCoreServices, type ReferenceInfo, type Scope } from 'langium';
+import { isVm, type Device, type Host, type PcieSwitch } from './generated/ast.js';
+
+export class VmtopoScopeProvider extends DefaultScopeProvider {
+    /** Per document: container node → reference type → scope of its local symbols. */
+    private readonly localScopes: DocumentCache<AstNode, Map<string, Scope>>;
+    /** Host node → scope of all its devices (hosts may live in other documents, so per workspace). */
+    private readonly hostDeviceScopes: WorkspaceCache<Host, Map<string, Scope>>;
+
+    constructor(services: LangiumCoreServices) {
+        super(services);
+        this.localScopes = new DocumentCache(services.shared);
+        this.hostDeviceScopes = new WorkspaceCache(services.shared);
+    }
+
+    override getScope(context: ReferenceInfo): Scope {
+        const referenceType = this.reflection.getReferenceType(context);
+        const vm = AstUtils.getContainerOfType(context.container, isVm);
+        if (vm && (referenceType === 'Gpu' || referenceType === 'Nic') && context.property !== 'host') {
+            const host = vm.host?.ref;
+            if (!host) return this.getGlobalScope(referenceType, context);
+            const byType = this.hostDeviceScopes.get(host, () => new Map());
+            let scope = byType.get(referenceType);
+            if (!scope) {
+                const descriptions = collectDevices(host)
+                    .filter(d => this.reflection.isInstance(d, referenceType))
+                    .map(d => this.descriptions.createDescription(d, d.name));
+                scope = new MapScope(descriptions);
+                byType.set(referenceType, scope);
+            }
+            return scope;
+        }
+        const document = AstUtils.getDocument(context.container);
+        const localSymbols = document.localSymbols;
+        let result: Scope = this.getGlobalScope(referenceType, context);
+        if (!localSymbols) return result;
+        const containers: AstNode[] = [];
+        for (let node: AstNode | undefined = context.container; node; node = node.$container) {
+            if (localSymbols.has(node)) containers.push(node);
+        }
+        for (let i = containers.length - 1; i >= 0; i--) {
+            const container = containers[i];
+            const byType = this.localScopes.get(document.uri, container, () => new Map());
+            let scope = byType.get(referenceType);
+            if (!scope) {
+                scope = new MapScope(localSymbols.getStream(container).filter(d => this.reflection.isSubtype(d.type, referenceType)));
+                byType.set(referenceType, scope);
+            }
+            result = chain(scope, result);
+        }
+        return result;
+    }
+}
+
+/** Every device of a host, depth-first through nested PCIe switches. */
+export function collectDevices(host: Host): Device[] {
+    const out: Device[] = [...host.devices];
+    const visit = (s: PcieSwitch) => {
+        out.push(...s.devices);
+        s.switches.forEach(visit);
+    };
+    host.switches.forEach(visit);
+    return out;
+}
+
+/** A scope that looks in `inner` first, then in `outer`. */
+function chain(inner: Scope, outer: Scope): Scope {
+    return {
+        getElement: name => inner.getElement(name) ?? outer.getElement(name),
+        getElements: name => inner.getElements(name).concat(outer.getElements(name)),
+        getAllElements: () => inner.getAllElements().concat(outer.getAllElements())
+    };
+}

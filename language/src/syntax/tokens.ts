@@ -1,0 +1,137 @@
+/**
+ * Parsers for vmtopo's value tokens: PCI addresses (BDF), CPU lists, sizes and PCIe links.
+ * The grammar lexes these leniently; these functions give the exact, user-facing verdict.
+ * Each returns `{ ok: true, value }` or `{ ok: false, message }` and never throws.
+ */
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** A PCI address: domain (16 bit), bus (8 bit), device (5 bit), function (3 bit). */
+export interface Bdf {
+    readonly domain: number;
+    readonly bus: number;
+    readonly device: number;
+    readonly function: number;
+}
+
+const BDF_FORM = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9a-fA-F])$/;
+
+/**
+ * Parses `dddd:bb:dd.f` (as `lspci -D` prints it; hex, either case). Device must be 00–1f and
+ * function 0–7 (PCI Local Bus spec: 5-bit device, 3-bit function numbers).
+ * Example error: `0000:18:00 is not a PCI address: expected dddd:bb:dd.f`.
+ */
+export function parseBdf(text: string): Parsed<Bdf> {
+    const m = BDF_FORM.exec(text);
+    if (!m) {
+        return { ok: false, message: `${text} is not a PCI address: expected dddd:bb:dd.f (domain:bus:device.function in hex, e.g. 0000:18:00.0)` };
+    }
+    const [domain, bus, device, fn] = m.slice(1).map(h => parseInt(h, 16));
+    if (device > 0x1f) {
+        return { ok: false, message: `${text}: device ${m[3]} is out of range; a PCI device number is 00-1f` };
+    }
+    if (fn > 7) {
+        return { ok: false, message: `${text}: function ${m[4]} is out of range; a PCI function number is 0-7` };
+    }
+    return { ok: true, value: { domain, bus, device, function: fn } };
+}
+
+/** Formats a BDF as NCCL and libvirt expect it: lowercase, 4-digit domain, `0000:1a:00.0`. */
+export function formatBdf(bdf: Bdf): string {
+    const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+    return `${hex(bdf.domain, 4)}:${hex(bdf.bus, 2)}:${hex(bdf.device, 2)}.${bdf.function.toString(16)}`;
+}
+
+/** PCIe routing id (bus << 8 | device << 3 | function), the unit of SR-IOV VF offsets and strides. */
+export function routingId(bdf: Bdf): number {
+    return (bdf.bus << 8) | (bdf.device << 3) | bdf.function;
+}
+
+/** Inverse of {@link routingId} in the given domain. */
+export function fromRoutingId(domain: number, rid: number): Bdf {
+    return { domain, bus: (rid >> 8) & 0xff, device: (rid >> 3) & 0x1f, function: rid & 0x7 };
+}
+
+/**
+ * Parses a CPU list in the kernel's cpulist format (`0-15,96-111`, `16`), as used by
+ * `/sys/devices/system/node/nodeN/cpulist` and libvirt's `cpuset`. Returns the CPUs in the
+ * order written (ranges expanded); duplicates and descending ranges are errors.
+ */
+export function parseCpuList(text: string | number): Parsed<number[]> {
+    const s = String(text);
+    const cpus: number[] = [];
+    const seen = new Set<number>();
+    for (const part of s.split(',')) {
+        const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+        if (!m) {
+            return { ok: false, message: `${s} is not a CPU list: expected numbers and ranges like 0-15,96-111 (bad part '${part}')` };
+        }
+        const lo = Number(m[1]);
+        const hi = m[2] === undefined ? lo : Number(m[2]);
+        if (hi < lo) {
+            return { ok: false, message: `${s} is not a CPU list: range ${part} goes down; write ${hi}-${lo}` };
+        }
+        for (let c = lo; c <= hi; c++) {
+            if (seen.has(c)) {
+                return { ok: false, message: `${s} names CPU ${c} twice` };
+            }
+            seen.add(c);
+            cpus.push(c);
+        }
+    }
+    return { ok: true, value: cpus };
+}
+
+/** Formats CPUs as a compact, ascending cpulist: `[0,1,2,3,96]` → `0-3,96`. */
+export function formatCpuList(cpus: Iterable<number>): string {
+    const sorted = [...new Set(cpus)].sort((a, b) => a - b);
+    const parts: string[] = [];
+    for (let i = 0; i < sorted.length; i++) {
+        const start = sorted[i];
+        while (i + 1 < sorted.length && sorted[i + 1] === sorted[i] + 1) i++;
+        parts.push(start === sorted[i] ? `${start}` : `${start}-${sorted[i]}`);
+    }
+    return parts.join(',');
+}
+
+const BINARY_UNITS: Record<string, number> = { MiB: 1, GiB: 1024, TiB: 1024 * 1024 };
+const DECIMAL_UNITS: Record<string, string> = { MB: 'MiB', GB: 'GiB', TB: 'TiB', M: 'MiB', G: 'GiB', T: 'TiB', mb: 'MiB', gb: 'GiB', tb: 'TiB', gib: 'GiB', tib: 'TiB', mib: 'MiB' };
+
+/** Converts a size (`512 GiB`) to MiB. Units: MiB, GiB, TiB (binary, IEC); the result must be a whole number of MiB. */
+export function sizeToMiB(value: number, unit: string): Parsed<number> {
+    const factor = BINARY_UNITS[unit];
+    if (factor === undefined) {
+        const hint = DECIMAL_UNITS[unit];
+        return { ok: false, message: hint
+            ? `'${unit}' is not a vmtopo size unit; write ${hint} (sizes are binary: MiB, GiB, TiB)`
+            : `'${unit}' is not a size unit: expected MiB, GiB or TiB` };
+    }
+    const mib = value * factor;
+    if (!Number.isInteger(mib)) {
+        return { ok: false, message: `${value} ${unit} is not a whole number of MiB` };
+    }
+    return { ok: true, value: mib };
+}
+
+/** PCIe per-lane rates in GT/s that exist (Gen1–Gen6). */
+export const PCIE_SPEEDS_GTS = [2.5, 5, 8, 16, 32, 64] as const;
+/** PCIe link widths. */
+export const PCIE_WIDTHS = [1, 2, 4, 8, 16, 32] as const;
+
+/** Parses a link width token `x16` → 16. */
+export function parseLinkWidth(text: string): Parsed<number> {
+    const m = /^x(\d+)$/.exec(text);
+    const width = m ? Number(m[1]) : NaN;
+    if (!(PCIE_WIDTHS as readonly number[]).includes(width)) {
+        return { ok: false, message: `${text} is not a PCIe link width: expected x1, x2, x4, x8, x16 or x32` };
+    }
+    return { ok: true, value: width };
+}
+
+/** Checks a PCIe speed per lane in GT/s (2.5, 5, 8, 16, 32, 64). */
+export function checkLinkSpeed(speed: number): Parsed<number> {
+    if (!(PCIE_SPEEDS_GTS as readonly number[]).includes(speed)) {
+        return { ok: false, message: `${speed} GT/s is not a PCIe link speed: expected 2.5, 5, 8, 16, 32 or 64 GT/s` };
+    }
+    return { ok: true, value: speed };
+}
