@@ -2,6 +2,7 @@
 export * from './vmtopo-module.js';
 export * from './generated/ast.js';
 export * from './generated/module.js';
-export * from './model/topology.js';
+export type { Topology, HostModel, NumaNode, PcieSwitchModel, GpuModel, NicModel, NvSwitchModel, DeviceModel, VmModel, VmGpu, VmNic, PathType } from './model/topology.js';
+export { pathType, switchPath, gpuNumaNodes } from './model/topology.js';
 export * from './model/resolve.js';
 export * from './syntax/tokens.js';

@@ -39,6 +39,11 @@ export interface VgpuType {
     readonly mode: 'time-sliced' | 'mig-backed';
     /** Framebuffer of one vGPU in GB as in NVIDIA's table. */
     readonly framebufferGB: number;
+    /**
+     * Optional (added by the catalog): framebuffer of one vGPU in MB exactly as NVIDIA's
+     * "Frame Buffer (MB)" column prints it (e.g. 144384 for `H200X-141C`; MB here = MiB).
+     */
+    readonly framebufferMB?: number;
     /** Maximum vGPUs of this type per GPU (equal-size mode for time-sliced; per-GPU maximum for MIG-backed). */
     readonly maxPerGpu: number;
     /** Maximum per GPU in mixed-size mode (time-sliced types only; absent where the board has no mixed-size mode). */

@@ -1,0 +1,223 @@
+/**
+ * GPU models of the vmtopo catalog.
+ *
+ * Facts come from shared/reference/rules.md Part A (A1 identity, A2 MIG, A3 vGPU, A4 MMIO) and, for
+ * L40S (not in rules.md), from NVIDIA's C-series vGPU tables [VGPU-ADA]. Source keys resolve in
+ * `sources.ts`.
+ *
+ * Framebuffer convention: NVIDIA's vGPU tables print the framebuffer in MB (release 6, [VGPU-AMPERE]
+ * [VGPU-ADA]) — for every type here that value is `n × 1024` where `n` is the number in the type
+ * name (`H200X-70C` → 71680 MB). `framebufferGB` stores `n` (= MB / 1024, i.e. GiB) and
+ * `framebufferMB` the table value. (The release-7 Hopper page prints MB / 1000 rounded down, e.g.
+ * 81 for `H100XM-80C` and 144 for `H200X-141C`; rules.md A3 quotes those. Storing MB / 1024 keeps
+ * "Σ framebuffer of the vGPUs on a GPU ≤ memoryGB" meaningful: 1 × `H200X-141C` = 141 ≤ 141.)
+ */
+import type { GpuSpec, MigProfile, VgpuType } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// MIG: the seven-compute-slice / eight-memory-slice family (rules.md A2) [MIG-PROF]
+// ---------------------------------------------------------------------------------------------
+
+/** Per-slot facts of the 7-slice family, in A2's slot order: GI profile id, compute, memory slices, start slots, max. */
+const SEVEN_SLICE_SLOTS: readonly Omit<MigProfile, 'name'>[] = [
+    { giProfileId: 19, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3, 4, 5, 6], maxPerGpu: 7 }, // 1g
+    { giProfileId: 20, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3, 4, 5, 6], maxPerGpu: 1 }, // 1g+me
+    { giProfileId: 15, computeSlices: 1, memorySlices: 2, startSlots: [0, 2, 4, 6], maxPerGpu: 4 }, // 1g, 2 memory slices
+    { giProfileId: 14, computeSlices: 2, memorySlices: 2, startSlots: [0, 2, 4], maxPerGpu: 3 }, // 2g
+    { giProfileId: 9, computeSlices: 3, memorySlices: 4, startSlots: [0, 4], maxPerGpu: 2 }, // 3g
+    { giProfileId: 5, computeSlices: 4, memorySlices: 4, startSlots: [0], maxPerGpu: 1 }, // 4g
+    { giProfileId: 0, computeSlices: 7, memorySlices: 8, startSlots: [0], maxPerGpu: 1 } // 7g
+];
+
+/**
+ * The 7-slice MIG family of one model from its profile names.
+ * @param names GI profile names in A2's order: 1g, 1g+me, 1g (2 mem), 2g, 3g, 4g, 7g; e.g. `['1g.18gb', '1g.18gb+me', '1g.35gb', '2g.35gb', '3g.71gb', '4g.71gb', '7g.141gb']`.
+ */
+function sevenSliceMig(names: readonly [string, string, string, string, string, string, string]): MigProfile[] {
+    return SEVEN_SLICE_SLOTS.map((slot, i) => ({ name: names[i], ...slot }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// vGPU for Compute (C-series) types (rules.md A3) — all need NVIDIA AI Enterprise [VGPU-HOPPER]
+// ---------------------------------------------------------------------------------------------
+
+/** One time-sliced row: size n (type `<prefix>nC`, n × 1024 MB), max in equal-size mode, max in mixed-size mode. */
+type TimeSlicedRow = readonly [sizeGB: number, maxEqual: number, maxMixed: number];
+
+/** Time-sliced types `<prefix><n>C`, e.g. `timeSliced('H200X-', [[141, 1, 1], …])` → `H200X-141C`. */
+function timeSliced(prefix: string, rows: readonly TimeSlicedRow[]): VgpuType[] {
+    return rows.map(([sizeGB, maxEqual, maxMixed]) => ({
+        name: `${prefix}${sizeGB}C`,
+        mode: 'time-sliced',
+        framebufferGB: sizeGB,
+        framebufferMB: sizeGB * 1024,
+        maxPerGpu: maxEqual,
+        maxPerGpuMixed: maxMixed,
+        license: 'nvaie'
+    }));
+}
+
+/**
+ * MIG-backed types of a board, one per GI profile: `<prefix><compute>-<GB>C` (+`ME` for the `+me`
+ * profile), max per GPU = the profile's max, framebuffer = the profile's GB (× 1024 MB).
+ * E.g. prefix `H200X-` + `1g.18gb` → `H200X-1-18C`; `1g.18gb+me` → `H200X-1-18CME`.
+ * This reproduces every MIG-backed row of rules.md A3 for the 7-slice boards.
+ */
+function migBacked(prefix: string, profiles: readonly MigProfile[]): VgpuType[] {
+    // NVIDIA's order: largest first (7g, 4g, 3g, 2g, 1g with 2 memory slices, 1g), `+me` after its plain twin.
+    const isMe = (p: MigProfile): number => (p.name.endsWith('+me') ? 1 : 0);
+    const ordered = [...profiles].sort((a, b) => b.computeSlices - a.computeSlices || b.memorySlices - a.memorySlices || isMe(a) - isMe(b));
+    return ordered.map((p) => {
+        const match = /^(\d+)g\.(\d+)gb(\+me)?$/.exec(p.name);
+        if (!match) {
+            throw new Error(`catalog: unexpected MIG profile name '${p.name}'`);
+        }
+        const [, compute, gb, me] = match;
+        return {
+            name: `${prefix}${compute}-${gb}C${me ? 'ME' : ''}`,
+            mode: 'mig-backed',
+            framebufferGB: Number(gb),
+            framebufferMB: Number(gb) * 1024,
+            maxPerGpu: p.maxPerGpu,
+            migProfile: p.name,
+            license: 'nvaie'
+        };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-model tables
+// ---------------------------------------------------------------------------------------------
+
+// A2 row "A100 80GB, H100 80GB (SXM5, PCIe), H800 80GB" [MIG-PROF]
+const MIG_80GB = sevenSliceMig(['1g.10gb', '1g.10gb+me', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb']);
+// A2 row "H200 141GB (SXM5, NVL), H20 141GB" [MIG-PROF]
+const MIG_141GB = sevenSliceMig(['1g.18gb', '1g.18gb+me', '1g.35gb', '2g.35gb', '3g.71gb', '4g.71gb', '7g.141gb']);
+
+const H100_SXM5_80GB: GpuSpec = {
+    kind: 'gpu',
+    model: 'H100 SXM5 80GB',
+    aliases: ['H100 SXM5', 'H100 SXM', 'H100-SXM5-80GB', 'NVIDIA H100 80GB HBM3', 'HGX H100'],
+    pciIds: [{ vendor: '10de', device: '2330' }], // A1 [MIGPARTED]; also in [OCI-H100-TOPO]
+    pciClass: '0x030200', // 3D controller [OCI-H100-TOPO] [NCCL-TOPO]
+    memoryGB: 80, // A1 [VGPU-HOPPER]
+    link: { speedGTs: 32, width: 16 }, // Gen5 x16 [MLPERF-DGXH100] [OCI-H100-TOPO]
+    mmioGiB: 256, // A4 "H100 (all variants) 256GB" [NVAIE-MMIO]
+    formFactor: 'sxm',
+    nvlinks: 18, // NV18 in nvidia-smi topo -m, A1 [SIMAI-128]
+    sm: 90, // Hopper [NCCL-TOPO]
+    migProfiles: MIG_80GB, // A2 [MIG-PROF]
+    vgpuTypes: [
+        // A3 time-sliced `H100XM-` [VGPU-HOPPER]. NOTE (rules.md Part D item 3): NVIDIA's table gives
+        // 6 × H100XM-16C in equal-size mode although 6 × 16 GB > 80 GB (H800XM/A100DX give 5 for the
+        // same size). Encoded as the table says; treat the value as suspect.
+        ...timeSliced('H100XM-', [
+            [80, 1, 1],
+            [40, 2, 2],
+            [20, 4, 4],
+            [16, 6, 4],
+            [10, 8, 8],
+            [8, 10, 8],
+            [5, 16, 16],
+            [4, 20, 16]
+        ]),
+        ...migBacked('H100XM-', MIG_80GB) // A3 MIG-backed [VGPU-HOPPER]
+    ],
+    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MLPERF-DGXH100', 'OCI-H100-TOPO', 'SIMAI-128', 'NCCL-TOPO']
+};
+
+const H200_SXM5_141GB: GpuSpec = {
+    kind: 'gpu',
+    model: 'H200 SXM5 141GB',
+    aliases: ['H200 SXM5', 'H200 SXM', 'H200-SXM5-141GB', 'NVIDIA H200', 'HGX H200'],
+    // 2335 in mig-parted [MIGPARTED]; the NVIDIA VM white paper's vfio example uses 2336 [VMCFG-SETUP]
+    pciIds: [
+        { vendor: '10de', device: '2335' },
+        { vendor: '10de', device: '2336' }
+    ],
+    pciClass: '0x030200', // 3D controller [AZ-NDV5] [NCCL-TOPO]
+    memoryGB: 141, // A1 [VGPU-HOPPER]
+    link: { speedGTs: 32, width: 16 }, // Gen5 x16 [AZ-NDV5] (ND H200 v5 uses the same file)
+    mmioGiB: 512, // A4 "H200 (all variants) 512GB" [NVAIE-MMIO]
+    formFactor: 'sxm',
+    nvlinks: 18, // NV18, A1; capture nvidia-smi-topo/8xh200-sprocket.txt
+    sm: 90, // Hopper [NCCL-TOPO]
+    migProfiles: MIG_141GB, // A2 [MIG-PROF]
+    vgpuTypes: [
+        // A3 time-sliced `H200X-` [VGPU-HOPPER]
+        ...timeSliced('H200X-', [
+            [141, 1, 1],
+            [70, 2, 2],
+            [35, 4, 4],
+            [28, 5, 5],
+            [17, 8, 8],
+            [14, 10, 10],
+            [8, 16, 16],
+            [7, 20, 20],
+            [4, 32, 32]
+        ]),
+        ...migBacked('H200X-', MIG_141GB) // A3 MIG-backed [VGPU-HOPPER]
+    ],
+    sources: ['MIGPARTED', 'VMCFG-SETUP', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'AZ-NDV5', 'NCCL-TOPO']
+};
+
+const A100_SXM4_80GB: GpuSpec = {
+    kind: 'gpu',
+    model: 'A100 SXM4 80GB',
+    aliases: ['A100 SXM4', 'A100 HGX 80GB', 'A100-SXM4-80GB', 'NVIDIA A100-SXM4-80GB', 'A100 80GB SXM'],
+    pciIds: [{ vendor: '10de', device: '20b2' }], // A1 [MIGPARTED]
+    pciClass: '0x030200', // 3D controller [OCI-A100-TOPO] [NCCL-TOPO]
+    memoryGB: 80, // A1 [VGPU-AMPERE]
+    link: { speedGTs: 16, width: 16 }, // Gen4 x16 [OCI-A100-TOPO] ("16 GT/s", width 16)
+    mmioGiB: 256, // A4 "A100 80GB (all variants) 256GB" [NVAIE-MMIO]
+    formFactor: 'sxm',
+    nvlinks: 12, // NV12, A1; capture nvidia-smi-topo/dgx-a100-8xa100.txt
+    sm: 80, // Ampere GA100 [NCCL-TOPO]
+    migProfiles: MIG_80GB, // A2 [MIG-PROF]
+    vgpuTypes: [
+        // A3 time-sliced `A100DX-` (A100 HGX 80GB) [VGPU-AMPERE]; no 5C type on this board
+        ...timeSliced('A100DX-', [
+            [80, 1, 1],
+            [40, 2, 2],
+            [20, 4, 4],
+            [16, 5, 4],
+            [10, 8, 8],
+            [8, 10, 8],
+            [4, 20, 16]
+        ]),
+        ...migBacked('A100DX-', MIG_80GB) // A3 MIG-backed [VGPU-AMPERE]
+    ],
+    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-AMPERE', 'NVAIE-MMIO', 'OCI-A100-TOPO', 'NCCL-TOPO']
+};
+
+const L40S: GpuSpec = {
+    kind: 'gpu',
+    model: 'L40S',
+    aliases: ['NVIDIA L40S', 'L40S 48GB', 'L40S PCIe'],
+    pciIds: [{ vendor: '10de', device: '26b9' }], // "AD102GL [L40S]" [PCI-IDS] (seen in public lspci -nn output)
+    pciClass: '0x030200', // modalias bc03sc02 = 3D controller [PCI-IDS]
+    memoryGB: 48, // 48 GB GDDR6 [L40S-DS]
+    link: { speedGTs: 16, width: 16 }, // PCIe Gen4 x16 [L40S-DS]
+    // UNVERIFIED: the NVAIE MMIO table (rules.md A4; release-6 Table 18) lists L40 (128 GB) but not
+    // L40S. L40S is the same AD102 board with 48 GB, so L40's 128 GB is the best-supported value.
+    mmioGiB: 128, // [NVAIE-MMIO] (L40 row, applied to L40S; unverified)
+    formFactor: 'pcie',
+    nvlinks: 0, // no NVLink [L40S-DS]
+    sm: 89, // Ada, compute capability 8.9 [CUDA-GPUS]
+    migProfiles: [], // no MIG [L40S-DS] [MIG-GPUS]
+    // Table 39 [VGPU-ADA]: FB 49152/24576/16384/12288/8192/6144/4096 MB; -4C max 12 (footnote: at most
+    // 12 vGPUs per physical GPU).
+    vgpuTypes: timeSliced('L40S-', [
+        [48, 1, 1],
+        [24, 2, 2],
+        [16, 3, 2],
+        [12, 4, 4],
+        [8, 6, 4],
+        [6, 8, 8],
+        [4, 12, 8]
+    ]),
+    sources: ['VGPU-ADA', 'NVAIE-MMIO', 'PCI-IDS', 'L40S-DS', 'CUDA-GPUS', 'MIG-GPUS']
+};
+
+/** All GPU models of the catalog. */
+export const GPUS: readonly GpuSpec[] = [H100_SXM5_80GB, H200_SXM5_141GB, A100_SXM4_80GB, L40S];

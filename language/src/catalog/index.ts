@@ -1,0 +1,118 @@
+/**
+ * The vmtopo hardware catalog: GPU, NIC, NVSwitch and CPU models with sourced facts, and lookups.
+ *
+ * Facts: shared/reference/rules.md Part A plus the extra sources in `sources.ts`; every spec lists
+ * its source keys in `sources`.
+ */
+import { CPUS } from './cpus.js';
+import { GPUS } from './gpus.js';
+import { NICS } from './nics.js';
+import { NVSWITCHES } from './nvswitches.js';
+import type { CpuSpec, GpuSpec, MigProfile, NicSpec, NvSwitchSpec, VgpuType } from './types.js';
+
+export type { CpuSpec, GpuSpec, MigProfile, NicSpec, NvSwitchSpec, PciId, PcieLink, VgpuType } from './types.js';
+export { CPUS } from './cpus.js';
+export { GPUS } from './gpus.js';
+export { NICS } from './nics.js';
+export { NVSWITCHES } from './nvswitches.js';
+export { SOURCES, sourceUrl } from './sources.js';
+export type { Source } from './sources.js';
+
+/** Model kinds of the catalog, as `knownModels` takes them. */
+export type CatalogKind = 'gpu' | 'nic' | 'nvswitch' | 'cpu';
+
+/** Normalised form for name matching: trimmed, runs of whitespace collapsed to one space, lower case. */
+function normalize(name: string): string {
+    return name.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+function findByName<T extends { readonly model: string; readonly aliases: readonly string[] }>(specs: readonly T[], name: string): T | undefined {
+    const wanted = normalize(name);
+    return specs.find((s) => normalize(s.model) === wanted || s.aliases.some((a) => normalize(a) === wanted));
+}
+
+/**
+ * GPU model by catalog key or alias, e.g. `findGpu('h200  sxm5 141gb')` → the `H200 SXM5 141GB` spec.
+ * Matching is exact after trimming, collapsing whitespace and ignoring case; no prefix/fuzzy match.
+ * @returns the spec (facts: rules.md A1–A4, sources in `spec.sources`), or `undefined` if unknown.
+ */
+export function findGpu(model: string): GpuSpec | undefined {
+    return findByName(GPUS, model);
+}
+
+/** NIC model by catalog key or alias (`'ConnectX-7'`, `'cx7'`), case/whitespace-insensitive; `undefined` if unknown. */
+export function findNic(model: string): NicSpec | undefined {
+    return findByName(NICS, model);
+}
+
+/** NVSwitch generation by catalog key or alias (`'NVSwitch'`, `'NVSwitch3'`), case/whitespace-insensitive; `undefined` if unknown. */
+export function findNvSwitch(model: string): NvSwitchSpec | undefined {
+    return findByName(NVSWITCHES, model);
+}
+
+/** Host CPU model by catalog key or alias (`'Xeon Platinum 8480+'`, `'AMD EPYC 9654'`), case/whitespace-insensitive; `undefined` if unknown. */
+export function findCpu(model: string): CpuSpec | undefined {
+    return findByName(CPUS, model);
+}
+
+/**
+ * Catalog keys (not aliases) of one kind, in catalog order — for "unknown model '{m}'; known: …" messages.
+ * @param kind `'gpu' | 'nic' | 'nvswitch' | 'cpu'`
+ * @returns e.g. `knownModels('gpu')` → `['H100 SXM5 80GB', 'H200 SXM5 141GB', 'A100 SXM4 80GB', 'L40S']`
+ */
+export function knownModels(kind: CatalogKind): string[] {
+    const specs: readonly { readonly model: string }[] = { gpu: GPUS, nic: NICS, nvswitch: NVSWITCHES, cpu: CPUS }[kind];
+    return specs.map((s) => s.model);
+}
+
+/**
+ * vGPU for Compute type of a GPU by name, case-insensitive (`'h200x-1-18c'` → `H200X-1-18C`).
+ * Only the board's own types match: `H100XM-40C` is not found on an H200 (rule VGPU001).
+ * Sources: [VGPU-HOPPER] [VGPU-AMPERE] [VGPU-ADA] (rules.md A3).
+ */
+export function findVgpuType(gpu: GpuSpec, name: string): VgpuType | undefined {
+    const wanted = normalize(name);
+    return gpu.vgpuTypes.find((t) => t.name.toLowerCase() === wanted);
+}
+
+/**
+ * MIG GPU-instance profile of a GPU by name, case-insensitive (`'1G.18GB'` → `1g.18gb`); a leading
+ * `MIG ` (as NVIDIA's vGPU tables print it, "MIG 1g.18gb") is accepted. `undefined` when the GPU has
+ * no MIG or no such profile. Source: [MIG-PROF] (rules.md A2).
+ */
+export function findMigProfile(gpu: GpuSpec, name: string): MigProfile | undefined {
+    const wanted = normalize(name).replace(/^mig /, '');
+    return gpu.migProfiles.find((p) => p.name.toLowerCase() === wanted);
+}
+
+/**
+ * The MIG-backed vGPU type that a GI profile of this GPU is delivered as, e.g. on H200 SXM5
+ * `'1g.18gb'` → `H200X-1-18C`, `'1g.18gb+me'` → `H200X-1-18CME`. Case-insensitive.
+ * `undefined` if the profile is unknown or no MIG-backed type uses it. Source: [VGPU-HOPPER] [VGPU-AMPERE] (A3).
+ */
+export function migBackedTypeFor(gpu: GpuSpec, profile: string): VgpuType | undefined {
+    const p = findMigProfile(gpu, profile);
+    return p ? gpu.vgpuTypes.find((t) => t.mode === 'mig-backed' && t.migProfile === p.name) : undefined;
+}
+
+/**
+ * 64-bit MMIO window a VM needs for the given GPUs, in GiB: the next power of two ≥ the sum of the
+ * GPUs' `mmioGiB` (NVIDIA's per-GPU requirement, which NVIDIA writes as "GB"); 0 for an empty list.
+ * Examples: 1 × H200 → 512, 2 × H200 → 1024, 8 × H200 → 4096, 8 × H100 → 2048, 3 × H100 → 1024.
+ *
+ * Used for ESXi `pciPassthru.64bitMMIOSizeGB` (rule MMIO002) and the KVM guest aperture
+ * `<pcihole64 unit='G'>` / OVMF `X-PciMmio64Mb` = value × 1024 (rule MMIO005).
+ * Sources: per-GPU values [NVAIE-MMIO] (rules.md A4); power-of-two sizing over the sum is the
+ * commonly applied rule [VMW-KB2142307] (derived, rules.md Part D item 2); [LIBVIRT-DOM] [OVMF-MMIO64].
+ */
+export function requiredMmioGiB(gpus: readonly GpuSpec[]): number {
+    const sum = gpus.reduce((total, g) => total + g.mmioGiB, 0);
+    if (sum <= 0) {
+        return 0;
+    }
+    let pow2 = 1;
+    while (pow2 < sum) {
+        pow2 *= 2;
+    }
+    return pow2;
+}
