@@ -4,7 +4,7 @@
  */
 import { startLanguageServer } from 'langium/lsp';
 import { NodeFileSystem } from 'langium/node';
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node.js';
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
 
 const connection = createConnection(ProposedFeatures.all);

@@ -2,7 +2,7 @@
  * Dependency injection for the vmtopo language. `createVmtopoServices` is the one entry used by the
  * language server, the CLI and the tests (as in Langium's own examples).
  */
-import { inject, EmptyFileSystem, type Module } from 'langium';
+import { inject, EmptyFileSystem, type DeepPartial, type Module } from 'langium';
 import {
     createDefaultModule, createDefaultSharedModule,
     type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices
@@ -12,6 +12,8 @@ import { VmtopoScopeProvider } from './scope.js';
 import { TopologyProvider } from './model/topology-provider.js';
 import { VmtopoValidator, registerValidationChecks } from './validation/vmtopo-validator.js';
 import { VmtopoCodeActionProvider } from './lsp/code-actions.js';
+import { VmtopoExecuteCommandHandler } from './lsp/execute-command.js';
+import { VmtopoHoverProvider } from './lsp/hover.js';
 
 export type VmtopoAddedServices = {
     model: {
@@ -35,7 +37,15 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
         VmtopoValidator: (services) => new VmtopoValidator(services)
     },
     lsp: {
-        CodeActionProvider: (services) => new VmtopoCodeActionProvider(services)
+        CodeActionProvider: (services) => new VmtopoCodeActionProvider(services),
+        HoverProvider: (services) => new VmtopoHoverProvider(services)
+    }
+};
+
+/** Shared (language-independent) services: the `workspace/executeCommand` handler (`vmtopo.export`). */
+export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<LangiumSharedServices>> = {
+    lsp: {
+        ExecuteCommandHandler: (shared) => new VmtopoExecuteCommandHandler(shared)
     }
 };
 
@@ -47,7 +57,7 @@ export function createVmtopoServices(context: DefaultSharedModuleContext = Empty
     shared: LangiumSharedServices;
     vmtopo: VmtopoServices;
 } {
-    const shared = inject(createDefaultSharedModule(context), VmtopoGeneratedSharedModule);
+    const shared = inject(createDefaultSharedModule(context), VmtopoGeneratedSharedModule, VmtopoSharedModule);
     const vmtopo = inject(createDefaultModule({ shared }), VmtopoGeneratedModule, VmtopoModule);
     shared.ServiceRegistry.register(vmtopo);
     registerValidationChecks(vmtopo);

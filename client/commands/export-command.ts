@@ -1,0 +1,152 @@
+/**
+ * "vmtopo: Export libvirt XML" and "vmtopo: Export NCCL topology XML". The target is the VM at the
+ * cursor of the active vmtopo editor, or one picked from the file's VMs (or all of them); the
+ * output folder comes from `vmtopo.export.outputFolder`. The export itself runs in the language
+ * server (`workspace/executeCommand` `vmtopo.export`), with the same exporter as the CLI; a file
+ * with errors is refused there and the errors are shown here.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
+import type { Command } from './command-manager.js';
+import { findVmBlocks, vmAtOffset } from '../vm-locator.js';
+import { resolveOutputFolder } from '../output-folder.js';
+
+export type ExportFormat = 'libvirt' | 'nccl';
+
+/** What `vmtopo.export` answers (language/src/lsp/execute-command.ts). */
+interface ExportResult {
+    ok: boolean;
+    written: string[];
+    problems: string[];
+}
+
+const FORMAT_LABEL: Record<ExportFormat, string> = {
+    libvirt: 'libvirt domain XML',
+    nccl: 'NCCL topology XML'
+};
+
+abstract class ExportCommand implements Command {
+    abstract readonly id: string;
+    protected abstract readonly format: ExportFormat;
+
+    constructor(
+        private readonly client: () => Promise<LanguageClient>,
+        private readonly log: vscode.LogOutputChannel
+    ) {}
+
+    async execute(documentUri: vscode.Uri | undefined): Promise<ExportResult | undefined> {
+        const editor = vscode.window.activeTextEditor;
+        const uri = documentUri ?? editor?.document.uri;
+        if (!uri) {
+            void vscode.window.showWarningMessage('vmtopo: open a .vmtopo file to export it.');
+            return undefined;
+        }
+        if (uri.scheme !== 'file') {
+            void vscode.window.showWarningMessage(`vmtopo: only files on disk can be exported, not ${uri.scheme}: documents.`);
+            return undefined;
+        }
+        const document = editor?.document.uri.toString() === uri.toString()
+            ? editor.document
+            : await vscode.workspace.openTextDocument(uri);
+        if (document.languageId !== 'vmtopo') {
+            void vscode.window.showWarningMessage(`vmtopo: ${path.basename(uri.fsPath)} is not a vmtopo file.`);
+            return undefined;
+        }
+
+        const target = await this.pickVm(document, editor?.document === document ? editor : undefined);
+        if (target === undefined) {
+            return undefined; // cancelled, or no VM in the file
+        }
+        if (document.isDirty && !(await document.save())) {
+            void vscode.window.showErrorMessage(`vmtopo: ${path.basename(uri.fsPath)} could not be saved; nothing was exported.`);
+            return undefined;
+        }
+
+        const setting = vscode.workspace.getConfiguration('vmtopo', uri).get<string>('export.outputFolder');
+        const outDir = resolveOutputFolder(setting, uri.fsPath, vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath);
+        const vm = target === ALL ? undefined : target;
+        this.log.info(`export ${this.format} ${uri.fsPath}${vm ? ` --vm ${vm}` : ''} -o ${outDir}`);
+
+        const client = await this.client();
+        const result = await client.sendRequest(ExecuteCommandRequest.type, {
+            command: 'vmtopo.export',
+            arguments: [{ file: uri.fsPath, format: this.format, vm, outDir }]
+        }) as ExportResult | undefined | null;
+        await this.report(result, outDir);
+        return result ?? undefined;
+    }
+
+    /** The VM at the cursor, else a pick from the file's VMs; `ALL` for every VM; undefined if none. */
+    private async pickVm(document: vscode.TextDocument, editor: vscode.TextEditor | undefined): Promise<string | undefined> {
+        const text = document.getText();
+        if (editor) {
+            const atCursor = vmAtOffset(text, document.offsetAt(editor.selection.active));
+            if (atCursor) {
+                return atCursor.name;
+            }
+        }
+        const vms = findVmBlocks(text);
+        if (vms.length === 0) {
+            void vscode.window.showWarningMessage(`vmtopo: ${path.basename(document.uri.fsPath)} declares no VM to export.`);
+            return undefined;
+        }
+        if (vms.length === 1) {
+            return vms[0].name;
+        }
+        const items: Array<vscode.QuickPickItem & { vm: string }> = [
+            { label: '$(list-flat) All VMs', description: `${vms.length} VMs`, vm: ALL },
+            ...vms.map(block => ({ label: block.name, description: `on ${block.host}`, vm: block.name }))
+        ];
+        const picked = await vscode.window.showQuickPick(items, {
+            title: `Export ${FORMAT_LABEL[this.format]}`,
+            placeHolder: 'Which VM?'
+        });
+        return picked?.vm;
+    }
+
+    private async report(result: ExportResult | undefined | null, outDir: string): Promise<void> {
+        if (!result) {
+            this.log.error('the language server did not answer vmtopo.export');
+            void vscode.window.showErrorMessage('vmtopo: the language server did not answer the export request.');
+            return;
+        }
+        for (const file of result.written) {
+            this.log.info(`wrote ${file}`);
+        }
+        for (const problem of result.problems) {
+            (result.ok ? this.log.warn : this.log.error).call(this.log, problem);
+        }
+        if (!result.ok) {
+            const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : '';
+            const choice = await vscode.window.showErrorMessage(
+                `vmtopo: export refused: ${result.problems[0] ?? 'unknown error'}${more}`, 'Show Log');
+            if (choice === 'Show Log') {
+                this.log.show(true);
+            }
+            return;
+        }
+        const where = result.written.length === 1 ? result.written[0] : outDir;
+        const choice = await vscode.window.showInformationMessage(
+            `vmtopo: wrote ${result.written.length} ${FORMAT_LABEL[this.format]} file(s) to ${where}`,
+            'Open', 'Reveal in File Explorer');
+        if (choice === 'Open' && result.written.length > 0) {
+            await vscode.window.showTextDocument(vscode.Uri.file(result.written[0]));
+        } else if (choice === 'Reveal in File Explorer') {
+            await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.written[0] ?? outDir));
+        }
+    }
+}
+
+/** Marker for "every VM of the file" in the pick list (not a valid identifier, so no VM has it). */
+const ALL = '*';
+
+export class ExportLibvirtCommand extends ExportCommand {
+    readonly id = 'vmtopo.exportLibvirt';
+    protected readonly format = 'libvirt';
+}
+
+export class ExportNcclCommand extends ExportCommand {
+    readonly id = 'vmtopo.exportNccl';
+    protected readonly format = 'nccl';
+}

@@ -1,0 +1,75 @@
+/**
+ * Hover: Langium's doc-comment hover (the `/** … *\/` before a declaration), followed, for GPUs,
+ * NICs and NVSwitches, by the catalog's facts about their model. Hovering a reference (`gpu gpu0`
+ * inside a VM) shows the declaration's hover, as Langium resolves references before asking for the
+ * content. The facts come from the resolved model (`modelOf`), which carries the catalog entry.
+ */
+import type { AstNode, MaybePromise } from 'langium';
+import { MultilineCommentHoverProvider } from 'langium/lsp';
+import { isGpu, isNic, isNvSwitch } from '../generated/ast.js';
+import type { GpuSpec, NicSpec, NvSwitchSpec, PciId } from '../catalog/types.js';
+import { sourceUrl } from '../catalog/sources.js';
+import type { DeviceModel } from '../model/topology.js';
+import { formatBdf } from '../syntax/tokens.js';
+import type { VmtopoServices } from '../vmtopo-module.js';
+
+export class VmtopoHoverProvider extends MultilineCommentHoverProvider {
+    constructor(protected readonly services: VmtopoServices) {
+        super(services);
+    }
+
+    protected override getAstNodeHoverContent(node: AstNode): MaybePromise<string | undefined> {
+        const doc = super.getAstNodeHoverContent(node) as string | undefined;
+        const facts = isGpu(node) || isNic(node) || isNvSwitch(node) ? this.deviceFacts(node) : undefined;
+        const parts = [doc, facts].filter((p): p is string => !!p);
+        return parts.length > 0 ? parts.join('\n\n---\n\n') : undefined;
+    }
+
+    /** Markdown facts of the device's catalog model, or undefined when the device did not resolve. */
+    protected deviceFacts(node: AstNode): string | undefined {
+        const device = this.services.model.TopologyProvider.get().modelOf.get(node) as DeviceModel | undefined;
+        if (!device || !('spec' in device)) {
+            return undefined;
+        }
+        const location = `\`${device.name}\` at \`${formatBdf(device.address)}\`, NUMA node ${device.numa}` +
+            (device.parentSwitch ? `, behind PCIe switch \`${device.parentSwitch.name}\`` : '');
+        return [location, ...specFacts(device.spec)].join('  \n');
+    }
+}
+
+function pciIds(ids: readonly PciId[]): string {
+    return ids.map(id => `\`${id.vendor}:${id.device}\``).join(', ') || 'unknown';
+}
+
+function sources(keys: readonly string[]): string {
+    return keys.map(key => {
+        try {
+            return `[${key}](${sourceUrl(key)})`;
+        } catch {
+            return key; // unknown key: show it unlinked rather than fail the hover
+        }
+    }).join(', ');
+}
+
+/** One markdown line per catalog fact of the model (units: GB as NVIDIA states framebuffer, GiB for MMIO, GT/s, Gb/s). */
+export function specFacts(spec: GpuSpec | NicSpec | NvSwitchSpec): string[] {
+    const lines = [`**${spec.model}** (${spec.kind === 'gpu' ? 'GPU' : spec.kind === 'nic' ? 'NIC' : 'NVSwitch'}) — PCI id ${pciIds(spec.pciIds)}`];
+    if (spec.kind === 'gpu') {
+        lines.push(`Memory ${spec.memoryGB} GB · 64-bit MMIO needed ${spec.mmioGiB} GiB · PCIe ${spec.link.speedGTs} GT/s x${spec.link.width} · ${spec.formFactor.toUpperCase()}` +
+            (spec.nvlinks > 0 ? ` · NV${spec.nvlinks}` : ''));
+        lines.push(spec.migProfiles.length > 0
+            ? `MIG: ${spec.migProfiles.map(p => `\`${p.name}\``).join(', ')}`
+            : 'MIG: not supported');
+        const timeSliced = spec.vgpuTypes.filter(t => t.mode === 'time-sliced');
+        const migBacked = spec.vgpuTypes.filter(t => t.mode === 'mig-backed');
+        lines.push(spec.vgpuTypes.length > 0
+            ? `vGPU for Compute (licence \`nvaie\`): ${timeSliced.length} time-sliced, ${migBacked.length} MIG-backed types, e.g. ${spec.vgpuTypes.slice(0, 3).map(t => `\`${t.name}\``).join(', ')}`
+            : 'vGPU: none in the catalog');
+    } else if (spec.kind === 'nic') {
+        lines.push(`Ports ${spec.speedsGbps.map(s => `${s} Gb/s`).join(' / ')} · PCIe ${spec.link.speedGTs} GT/s x${spec.link.width} · up to ${spec.maxVfsPerPf} SR-IOV VFs per PF`);
+    }
+    if (spec.sources.length > 0) {
+        lines.push(`Sources: ${sources(spec.sources)}`);
+    }
+    return lines;
+}

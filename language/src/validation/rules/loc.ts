@@ -1,0 +1,250 @@
+/**
+ * LOC — CPU, memory and NUMA locality (rules.md Part B, "LOC").
+ *
+ * - LOC001 (warning): vCPUs pinned outside the NUMA node(s) of the VM's GPUs [VMCFG-CONF] [NCP-PERF] [RHEL6-TUNE].
+ * - LOC002 (warning): a VM with GPUs and floating (unpinned) vCPUs [NCP-PERF] [RHEL6-TUNE].
+ * - LOC003 (warning): memory of a VM with GPUs not bound to the GPUs' NUMA node(s) [RHEL7-NUMA] [VMCFG-CONF].
+ * - LOC004 (error): strict-bound memory of the VMs on a NUMA node exceeds the node's memory [RHEL7-NUMA].
+ * - LOC007 (warning): emulator threads pinned onto the VM's own vCPU CPUs [NOVA-CPU] [LIBVIRT-DOM].
+ * - LOC008 (error): two VMs pin vCPUs to the same host CPU (dedicated pinning is exclusive) [OVIRT-PIN] [NOVA-CPU].
+ * - LOC009 (warning): fewer pinned CPUs than vCPUs, so vCPUs share CPUs [NOVA-CPU].
+ * - LOC013 (error, vmtopo addition): a pinned or emulator-pinned CPU does not exist on the host [LIBVIRT-DOM].
+ *
+ * LOC001–LOC003 carry the re-pin plan of {@link repinPlan} in `data` for the quick-fix.
+ */
+import { formatCpuList } from '../../syntax/tokens.js';
+import { gpuNumaNodes, type HostModel, type NumaNode, type Topology, type VmModel } from '../../model/topology.js';
+import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
+
+export const LOC001: RuleInfo = { id: 'LOC001', source: 'VMCFG-CONF', summary: "vCPUs pinned outside the NUMA node of the VM's GPUs" };
+export const LOC002: RuleInfo = { id: 'LOC002', source: 'NCP-PERF', summary: 'VM with GPUs has floating (unpinned) vCPUs' };
+export const LOC003: RuleInfo = { id: 'LOC003', source: 'RHEL7-NUMA', summary: "memory not bound to the GPUs' NUMA node" };
+export const LOC004: RuleInfo = { id: 'LOC004', source: 'RHEL7-NUMA', summary: 'strict-bound memory exceeds the NUMA node' };
+export const LOC007: RuleInfo = { id: 'LOC007', source: 'NOVA-CPU', summary: "emulator threads pinned onto the VM's vCPU CPUs" };
+export const LOC008: RuleInfo = { id: 'LOC008', source: 'OVIRT-PIN', summary: 'two VMs pin vCPUs to the same host CPU' };
+export const LOC009: RuleInfo = { id: 'LOC009', source: 'NOVA-CPU', summary: 'fewer pinned CPUs than vCPUs (vCPUs share CPUs)' };
+export const LOC013: RuleInfo = { id: 'LOC013', source: 'LIBVIRT-DOM', summary: 'pinned CPU does not exist on the host' };
+
+/** Quick-fix data of LOC001–LOC003 (`diagnostic.data`, next to `code`). */
+export interface RepinData {
+    readonly vm: string;
+    /** Host NUMA node to move the VM to. */
+    readonly numa: number;
+    /** New `pin` list (cpulist text), or absent when the pinning is to stay as it is or no plan fits. */
+    readonly cpus?: string;
+    /** Whether the memory binding must become `on numa {numa}`. */
+    readonly bindMemory: boolean;
+}
+
+/**
+ * The NUMA node a VM with GPUs belongs on: the node holding most of its GPUs (the lowest id on ties).
+ * Returns undefined for a VM without GPUs.
+ */
+export function homeNode(vm: VmModel): NumaNode | undefined {
+    const counts = new Map<number, number>();
+    for (const g of vm.gpus) counts.set(g.gpu.numa, (counts.get(g.gpu.numa) ?? 0) + 1);
+    let best: number | undefined;
+    for (const [n, c] of [...counts].sort((a, b) => a[0] - b[0])) {
+        if (best === undefined || c > counts.get(best)!) best = n;
+    }
+    return best === undefined ? undefined : vm.host.numaNodes.find(n => n.id === best);
+}
+
+/**
+ * Chooses `vm.vcpus` free CPUs of `node` for the VM, deterministically: free means not pinned by the
+ * vCPUs or emulator threads of another VM of the host and not one of this VM's emulator CPUs; CPUs
+ * are taken in ascending order, whole SMT sibling pairs first (`NumaNode.siblings`), then single
+ * threads if pairs do not suffice. Returns undefined when the node has too few free CPUs.
+ */
+export function chooseCpus(topology: Topology, vm: VmModel, node: NumaNode): number[] | undefined {
+    const busy = new Set<number>(vm.emulatorPin ?? []);
+    for (const other of topology.vms) {
+        if (other === vm || other.host !== vm.host) continue;
+        for (const c of other.pin ?? []) busy.add(c);
+        for (const c of other.emulatorPin ?? []) busy.add(c);
+    }
+    const free = [...node.cpus].filter(c => !busy.has(c)).sort((a, b) => a - b);
+    const freeSet = new Set(free);
+    const chosen = new Set<number>();
+    for (const c of free) {
+        if (vm.vcpus - chosen.size < 2) break;
+        const s = node.siblings.get(c);
+        if (chosen.has(c) || s === undefined || !freeSet.has(s) || chosen.has(s)) continue;
+        chosen.add(c);
+        chosen.add(s);
+    }
+    for (const c of free) {
+        if (chosen.size >= vm.vcpus) break;
+        chosen.add(c);
+    }
+    return chosen.size >= vm.vcpus ? [...chosen] : undefined;
+}
+
+/** Whether every pinned vCPU of the VM sits on one of the given NUMA nodes. */
+function pinnedWithin(vm: VmModel, nodes: readonly number[]): boolean {
+    return (vm.pin ?? []).every(c => {
+        const n = vm.host.numaOfCpu(c);
+        return n === undefined || nodes.includes(n.id);
+    });
+}
+
+/** Whether the VM's memory is strictly bound to a subset of the given nodes. */
+function memoryWithin(vm: VmModel, nodes: readonly number[]): boolean {
+    return vm.memoryNuma !== undefined && vm.memoryNuma.every(n => nodes.includes(n));
+}
+
+/** The re-pin plan for a VM with GPUs: CPUs of its home node and the memory binding (see {@link RepinData}). */
+export function repinPlan(topology: Topology, vm: VmModel, repin: boolean): RepinData | undefined {
+    const node = homeNode(vm);
+    if (!node) return undefined;
+    const cpus = repin ? chooseCpus(topology, vm, node) : undefined;
+    return {
+        vm: vm.name, numa: node.id,
+        cpus: cpus ? formatCpuList(cpus) : undefined,
+        bindMemory: repin ? !(vm.memoryNuma?.length === 1 && vm.memoryNuma[0] === node.id) : !memoryWithin(vm, gpuNumaNodes(vm))
+    };
+}
+
+/** LOC013, LOC009, LOC007: the VM's own pin lists. */
+function checkOwnPins(ctx: RuleContext, vm: VmModel): void {
+    const host = vm.host;
+    for (const [property, list, what] of [['pin', vm.pin, 'vCPUs'], ['emulatorPin', vm.emulatorPin, 'emulator threads']] as const) {
+        const missing = (list ?? []).filter(c => !host.numaOfCpu(c));
+        if (missing.length > 0) {
+            ctx.report({
+                rule: LOC013, severity: 'error', target: vm, property,
+                message: `${vm.name} pins its ${what} to CPU${missing.length > 1 ? 's' : ''} ${formatCpuList(missing)}, which ${host.name} does not have (its CPUs: ${hostCpus(host)}).`,
+                data: { vm: vm.name, cpus: formatCpuList(missing) }
+            });
+        }
+    }
+    if (vm.pin && vm.pin.length < vm.vcpus) {
+        ctx.report({
+            rule: LOC009, severity: 'warning', target: vm, property: 'pin',
+            message: `${vm.name} has ${vm.vcpus} vCPUs but pins them to only ${vm.pin.length} CPU${vm.pin.length > 1 ? 's' : ''}; vCPUs ${vm.pin.length}-${vm.vcpus - 1} share CPUs with other vCPUs (overcommit).`,
+            data: { vm: vm.name, vcpus: vm.vcpus, pinned: vm.pin.length }
+        });
+    }
+    if (vm.pin && vm.emulatorPin) {
+        const vcpuCpus = new Set(vm.pin);
+        const overlap = vm.emulatorPin.filter(c => vcpuCpus.has(c));
+        if (overlap.length > 0) {
+            const node = host.numaOfCpu(overlap[0]);
+            ctx.report({
+                rule: LOC007, severity: 'warning', target: vm, property: 'emulatorPin',
+                message: `Emulator threads of ${vm.name} are pinned to CPU${overlap.length > 1 ? 's' : ''} ${formatCpuList(overlap)}, which also run its vCPUs; pin them to housekeeping CPUs of NUMA ${node?.id ?? '?'}, not to its vCPU cores.`,
+                data: { vm: vm.name, cpus: formatCpuList(overlap) }
+            });
+        }
+    }
+}
+
+function hostCpus(host: HostModel): string {
+    return formatCpuList(host.numaNodes.flatMap(n => n.cpus));
+}
+
+/** LOC001–LOC003: a VM with GPUs keeps its vCPUs and memory on its GPUs' NUMA nodes. */
+function checkGpuLocality(ctx: RuleContext, vm: VmModel): void {
+    const nodes = gpuNumaNodes(vm);
+    if (nodes.length === 0) return;
+    const home = homeNode(vm);
+    if (!vm.pin) {
+        ctx.report({
+            rule: LOC002, severity: 'warning', target: vm, property: 'vcpus',
+            message: `${vm.name} has GPUs but floating vCPUs; pin its ${vm.vcpus} vCPUs to NUMA ${home?.id ?? nodes[0]}.`,
+            data: { ...repinPlan(ctx.topology, vm, true) }
+        });
+    } else if (!pinnedWithin(vm, nodes)) {
+        const off: Array<{ vcpu: number; cpu: number; numa: number }> = [];
+        vm.pin.forEach((cpu, vcpu) => {
+            const n = vm.host.numaOfCpu(cpu);
+            if (n && !nodes.includes(n.id)) off.push({ vcpu, cpu, numa: n.id });
+        });
+        const first = off[0];
+        const gpu = vm.gpus.find(g => g.gpu.numa === (home?.id ?? nodes[0]))?.gpu ?? vm.gpus[0].gpu;
+        const more = off.length > 1 ? `; ${off.length} of ${vm.pin.length} pinned vCPUs are off NUMA ${formatCpuList(nodes)}` : '';
+        ctx.report({
+            rule: LOC001, severity: 'warning', target: vm, property: 'pin',
+            message: `vCPU ${first.vcpu} of ${vm.name} is pinned to CPU ${first.cpu} (NUMA ${first.numa}) but ${gpu.name} is on NUMA ${gpu.numa}${more}.`,
+            data: { ...repinPlan(ctx.topology, vm, true), off: off.length }
+        });
+    }
+    if (vm.memoryMiB > 0 && !memoryWithin(vm, nodes)) {
+        const how = vm.memoryNuma === undefined ? "no 'on numa' binding" : `bound to NUMA ${formatCpuList(vm.memoryNuma)}`;
+        ctx.report({
+            rule: LOC003, severity: 'warning', target: vm, property: vm.memoryNuma !== undefined ? 'memoryNuma' : 'memory',
+            message: `Memory of ${vm.name} is not bound to NUMA ${formatCpuList(nodes)}, where its GPUs are (${how}).`,
+            data: { ...repinPlan(ctx.topology, vm, false) }
+        });
+    }
+}
+
+/** LOC008: exclusive vCPU pinning across the VMs of a host. Reported once per pair, on the later VM. */
+function checkSharedPins(ctx: RuleContext): void {
+    const owner = new Map<HostModel, Map<number, VmModel>>();
+    for (const vm of ctx.topology.vms) {
+        let cpus = owner.get(vm.host);
+        if (!cpus) owner.set(vm.host, cpus = new Map());
+        const clashes = new Map<VmModel, number[]>();
+        for (const c of new Set(vm.pin ?? [])) {
+            const first = cpus.get(c);
+            if (first && first !== vm) {
+                let l = clashes.get(first);
+                if (!l) clashes.set(first, l = []);
+                l.push(c);
+            } else {
+                cpus.set(c, vm);
+            }
+        }
+        for (const [first, list] of clashes) {
+            const plural = list.length > 1;
+            ctx.report({
+                rule: LOC008, severity: 'error', target: vm, property: 'pin',
+                message: `CPU${plural ? 's' : ''} ${formatCpuList(list)} ${plural ? 'are' : 'is'} pinned by ${first.name} and ${vm.name}; dedicated pinning is exclusive.`,
+                data: { vms: [first.name, vm.name], cpus: formatCpuList(list) }
+            });
+        }
+    }
+}
+
+/**
+ * LOC004: memory of VMs strictly bound to a node, summed in declaration order; a VM bound to k nodes
+ * counts 1/k of its memory on each. Reported on every VM that no longer fits.
+ */
+function checkNodeMemory(ctx: RuleContext): void {
+    const used = new Map<NumaNode, number>();
+    for (const vm of ctx.topology.vms) {
+        if (!vm.memoryNuma || vm.memoryMiB === 0) continue;
+        const share = vm.memoryMiB / vm.memoryNuma.length;
+        for (const id of vm.memoryNuma) {
+            const node = vm.host.numaNodes.find(n => n.id === id);
+            if (!node) continue;
+            const before = used.get(node) ?? 0;
+            used.set(node, before + share);
+            if (before + share > node.memoryMiB) {
+                const left = Math.max(0, node.memoryMiB - before);
+                ctx.report({
+                    rule: LOC004, severity: 'error', target: vm, property: 'memory',
+                    message: `${vm.name} needs ${gib(share)} GiB on NUMA ${id} of ${vm.host.name}, which has ${gib(left)} GiB left (${gib(node.memoryMiB)} GiB in all).`,
+                    data: { vm: vm.name, numa: id, needGiB: share / 1024, leftGiB: left / 1024 }
+                });
+            }
+        }
+    }
+}
+
+function gib(mib: number): string {
+    return String(Math.round((mib / 1024) * 100) / 100);
+}
+
+export const LOC: RuleFamily = {
+    rules: [LOC001, LOC002, LOC003, LOC004, LOC007, LOC008, LOC009, LOC013],
+    check(ctx) {
+        for (const vm of ctx.topology.vms) {
+            checkOwnPins(ctx, vm);
+            checkGpuLocality(ctx, vm);
+        }
+        checkSharedPins(ctx);
+        checkNodeMemory(ctx);
+    }
+};

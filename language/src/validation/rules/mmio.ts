@@ -1,0 +1,84 @@
+/**
+ * MMIO — 64-bit BAR space of the guest (rules.md Part B, "MMIO"; per-GPU needs in A4).
+ *
+ * - MMIO005 (error, KVM): the declared `mmio` window (libvirt `pcihole64`) is smaller than the
+ *   passthrough GPUs need: the next power of two ≥ Σ per-GPU MMIO [LIBVIRT-DOM] [OVMF-MMIO64].
+ *   No `mmio` declared → no diagnostic: the libvirt exporter sizes `pcihole64` itself.
+ * - MMIO001 (error, ESXi): VM memory ≥ 32 GiB, one vGPU/passthrough GPU whose MMIO need is ≥ 64 GiB,
+ *   and `mmio` missing or smaller than that need [NVAIE-MMIO].
+ * - MMIO002 (error, ESXi): the same with several such GPUs: `mmio` < next power of two of the sum
+ *   [NVAIE-MMIO] [VMW-KB2142307] (sizing rule as commonly applied; derived).
+ *
+ * `data.need` (GiB) is what the quick-fix writes.
+ */
+import { requiredMmioGiB } from '../../catalog/index.js';
+import type { GpuModel, VmModel } from '../../model/topology.js';
+import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
+
+export const MMIO001: RuleInfo = { id: 'MMIO001', source: 'NVAIE-MMIO', summary: 'ESXi: MMIO window too small for a large-BAR GPU' };
+export const MMIO002: RuleInfo = { id: 'MMIO002', source: 'NVAIE-MMIO', summary: 'ESXi: MMIO window too small for several large-BAR GPUs' };
+export const MMIO005: RuleInfo = { id: 'MMIO005', source: 'LIBVIRT-DOM', summary: 'KVM: 64-bit MMIO window (pcihole64) too small for the passthrough GPUs' };
+
+/** ESXi applies the MMIO requirement to VMs with 32 GiB of memory or more [NVAIE-MMIO]. */
+const ESXI_MEMORY_THRESHOLD_MIB = 32 * 1024;
+/** …and to GPUs that need 64 GiB of MMIO or more [NVAIE-MMIO]. */
+const ESXI_LARGE_BAR_GIB = 64;
+
+/** `gpu0, gpu1 (2 × H200 SXM5 141GB, 512 GiB each)`, or a list of models when they differ. */
+function describe(gpus: readonly GpuModel[]): string {
+    const models = [...new Set(gpus.map(g => g.spec.model))];
+    const names = gpus.map(g => g.name).join(', ');
+    if (models.length === 1) {
+        const each = gpus.length > 1 ? ' each' : '';
+        return `${names} (${gpus.length} × ${models[0]}, ${gpus[0].spec.mmioGiB} GiB${each})`;
+    }
+    return `${names} (${gpus.map(g => `${g.spec.model} ${g.spec.mmioGiB} GiB`).join(' + ')})`;
+}
+
+function checkKvm(ctx: RuleContext, vm: VmModel): void {
+    const gpus = vm.gpus.filter(g => g.mode === 'passthrough').map(g => g.gpu);
+    if (gpus.length === 0 || vm.mmioGiB === undefined) return;
+    const need = requiredMmioGiB(gpus.map(g => g.spec));
+    if (vm.mmioGiB >= need) return;
+    ctx.report({
+        rule: MMIO005, severity: 'error', target: vm, property: 'mmio',
+        message: `${vm.name}: 64-bit MMIO window ${vm.mmioGiB} GiB < ${need} GiB needed by ${describe(gpus)}.`,
+        data: { vm: vm.name, need, declared: vm.mmioGiB }
+    });
+}
+
+function checkEsxi(ctx: RuleContext, vm: VmModel): void {
+    if (vm.memoryMiB < ESXI_MEMORY_THRESHOLD_MIB) return;
+    const gpus = [...new Set(vm.gpus.map(g => g.gpu))].filter(g => g.spec.mmioGiB >= ESXI_LARGE_BAR_GIB);
+    if (gpus.length === 0) return;
+    const property = vm.mmioGiB === undefined ? 'name' : 'mmio';
+    const declared = vm.mmioGiB === undefined ? 'no mmio is set' : `mmio is ${vm.mmioGiB} GiB`;
+    if (gpus.length === 1) {
+        const need = gpus[0].spec.mmioGiB;
+        if (vm.mmioGiB !== undefined && vm.mmioGiB >= need) return;
+        ctx.report({
+            rule: MMIO001, severity: 'error', target: vm, property,
+            message: `${vm.name}: ${gpus[0].name} (${gpus[0].spec.model}) needs ${need} GiB of 64-bit MMIO but ${declared}; set mmio ${need} GiB (pciPassthru.use64bitMMIO=TRUE, pciPassthru.64bitMMIOSizeGB ≥ ${need}).`,
+            data: { vm: vm.name, need, declared: vm.mmioGiB }
+        });
+        return;
+    }
+    const sum = gpus.reduce((s, g) => s + g.spec.mmioGiB, 0);
+    const need = requiredMmioGiB(gpus.map(g => g.spec));
+    if (vm.mmioGiB !== undefined && vm.mmioGiB >= need) return;
+    ctx.report({
+        rule: MMIO002, severity: 'error', target: vm, property,
+        message: `${vm.name}: ${gpus.length} GPUs need ${sum} GiB of 64-bit MMIO (${describe(gpus)}) but ${declared}; set mmio ${need} GiB (pciPassthru.64bitMMIOSizeGB = ${need}).`,
+        data: { vm: vm.name, need, sum, declared: vm.mmioGiB }
+    });
+}
+
+export const MMIO: RuleFamily = {
+    rules: [MMIO001, MMIO002, MMIO005],
+    check(ctx) {
+        for (const vm of ctx.topology.vms) {
+            if (vm.host.platform === 'esxi') checkEsxi(ctx, vm);
+            else checkKvm(ctx, vm);
+        }
+    }
+};

@@ -1,0 +1,49 @@
+/**
+ * The two examples: the HGX H200 host is clean, and the misconfigured one shows each rule firing.
+ */
+import { describe, it, expect } from 'vitest';
+import { build, readRepoFile } from './util.js';
+
+describe('examples/hgx-h200.vmtopo', () => {
+    it('has no diagnostics at all (any severity)', async () => {
+        const text = readRepoFile('examples/hgx-h200.vmtopo');
+        const ws = await build(text);
+        expect(ws.diagnostics()).toEqual([]);
+        // …and the rules did see it: four VMs with their GPUs
+        expect(ws.resolved().topology.vms.map(vm => `${vm.name}:${vm.gpus.length}`)).toEqual(['train-a:4', 'infer-b:2', 'tenant-c:1', 'tenant-d:1']);
+    });
+
+    it('validates in a measurable time (printed, not asserted)', async () => {
+        const text = readRepoFile('examples/hgx-h200.vmtopo');
+        await build(text); // warm-up: module loading, grammar, lexer
+        const runs = 10;
+        const start = performance.now();
+        for (let i = 0; i < runs; i++) await build(text);
+        const ms = (performance.now() - start) / runs;
+        console.log(`full validation of examples/hgx-h200.vmtopo (fresh services, parse + link + validate): ${ms.toFixed(1)} ms`);
+        expect(ms).toBeGreaterThan(0);
+    });
+});
+
+describe('examples/misconfigured.vmtopo', () => {
+    it('produces exactly the rules its comments announce, each at least once', async () => {
+        const text = readRepoFile('examples/misconfigured.vmtopo');
+        const announced = new Set([...text.matchAll(/\/\/ ([A-Z]+\d{3}):/g)].map(m => m[1]));
+        const ws = await build(text);
+        const fired = new Set(ws.diagnostics().map(d => String(d.code)));
+        expect([...fired].sort()).toEqual([...announced].sort());
+        expect([...announced].sort()).toEqual([
+            'GEN001', 'GEN002', 'GEN003', 'LIC001', 'LOC001', 'LOC002', 'LOC003', 'LOC004', 'LOC007', 'LOC008', 'LOC009',
+            'LOC013', 'MIG001', 'MIG002', 'MMIO001', 'MMIO002', 'MMIO005', 'NIC001', 'SRIOV001', 'SRIOV002', 'SRIOV004', 'VGPU001'
+        ]);
+    });
+
+    it('reports each mistake on the line of its comment', async () => {
+        const text = readRepoFile('examples/misconfigured.vmtopo');
+        const lines = text.split('\n');
+        const ws = await build(text);
+        for (const d of ws.diagnostics()) {
+            expect(lines[d.range.start.line], `${d.code} ${d.message}`).toContain(`// ${d.code}:`);
+        }
+    });
+});

@@ -1,0 +1,253 @@
+/**
+ * LOC — CPU, memory and NUMA locality. Host `h` (test/fixtures.ts): NUMA 0 = CPUs 0-7 + SMT
+ * siblings 16-23 with gpu0/gpu1; NUMA 1 = CPUs 8-15 + 24-31 with gpu2/gpu3; 256 GiB per node.
+ */
+import { describe, it, expect } from 'vitest';
+import { build, withCode } from './util.js';
+import { HOST, Severity, at } from './fixtures.js';
+
+describe('LOC008: two VMs never pin vCPUs to the same host CPU', () => {
+    it('fires on the later VM, naming the CPUs and both VMs', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 4 pin 0-1,16-17
+    memory 8 GiB on numa 0
+}
+vm b on h {
+    vcpus 4 pin 1-2,17-18
+    memory 8 GiB on numa 0
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC008');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.error);
+        expect(found[0].range.start).toEqual(at(text, '1-2,17-18'));
+        expect(found[0].message).toBe('CPUs 1,17 are pinned by a and b; dedicated pinning is exclusive.');
+    });
+
+    it('does not fire for disjoint pins', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 4 pin 0-1,16-17
+    memory 8 GiB on numa 0
+}
+vm b on h {
+    vcpus 4 pin 2-3,18-19
+    memory 8 GiB on numa 0
+}
+`;
+        expect((await build(text)).diagnostics()).toEqual([]);
+    });
+});
+
+describe('LOC013: pinned CPUs exist on the host', () => {
+    it('fires for a vCPU pin and an emulator pin outside the host CPUs 0-31', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 3 pin 0,1,40
+    emulator pin 99
+    memory 8 GiB on numa 0
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC013');
+        expect(found).toHaveLength(2);
+        expect(found.every(d => d.severity === Severity.error)).toBe(true);
+        expect(found[0].range.start).toEqual(at(text, '0,1,40'));
+        expect(found[0].message).toBe('a pins its vCPUs to CPU 40, which h does not have (its CPUs: 0-31).');
+        expect(found[1].range.start).toEqual(at(text, '99'));
+        expect(found[1].message).toContain('a pins its emulator threads to CPU 99, which h does not have');
+    });
+
+    it('does not fire when every pinned CPU is on the host', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 3 pin 0,1,31
+    emulator pin 7
+    memory 8 GiB on numa 0
+}
+`;
+        expect(withCode((await build(text)).diagnostics(), 'LOC013')).toEqual([]);
+    });
+});
+
+describe('LOC009: every vCPU has a pinned CPU of its own', () => {
+    it('fires when 4 vCPUs are pinned to 2 CPUs', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 4 pin 0,16
+    memory 8 GiB on numa 0
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC009');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.warning);
+        expect(found[0].range.start).toEqual(at(text, '0,16'));
+        expect(found[0].message).toBe('a has 4 vCPUs but pins them to only 2 CPUs; vCPUs 2-3 share CPUs with other vCPUs (overcommit).');
+    });
+
+    it('does not fire when there are as many pinned CPUs as vCPUs', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 0,16
+    memory 8 GiB on numa 0
+}
+`;
+        expect((await build(text)).diagnostics()).toEqual([]);
+    });
+});
+
+describe("LOC001: vCPUs on the NUMA node of the VM's GPUs", () => {
+    it("fires once for a VM on gpu0 (NUMA 0) whose vCPUs run on NUMA 1, naming the first vCPU and the count", async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 4 pin 8-9,24-25
+    memory 64 GiB on numa 0
+    gpu gpu0 passthrough
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC001');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.warning);
+        expect(found[0].range.start).toEqual(at(text, '8-9,24-25'));
+        expect(found[0].message).toBe('vCPU 0 of a is pinned to CPU 8 (NUMA 1) but gpu0 is on NUMA 0; 4 of 4 pinned vCPUs are off NUMA 0.');
+        // the quick-fix plan: two whole SMT pairs of NUMA 0, memory already there
+        expect(found[0].data).toMatchObject({ code: 'LOC001', vm: 'a', numa: 0, cpus: '0-1,16-17', bindMemory: false });
+    });
+
+    it('does not fire when the vCPUs share the GPU node', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 4 pin 0-1,16-17
+    memory 64 GiB on numa 0
+    gpu gpu0 passthrough
+}
+`;
+        expect((await build(text)).diagnostics()).toEqual([]);
+    });
+});
+
+describe('LOC002: a VM with GPUs pins its vCPUs', () => {
+    it('fires on the vCPU count of a VM with floating vCPUs', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 4
+    memory 64 GiB on numa 1
+    gpu gpu2 passthrough
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC002');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.warning);
+        const vcpus = at(text, 'vcpus 4');
+        expect(found[0].range.start).toEqual({ line: vcpus.line, character: vcpus.character + 'vcpus '.length });
+        expect(found[0].message).toBe('a has GPUs but floating vCPUs; pin its 4 vCPUs to NUMA 1.');
+        expect(found[0].data).toMatchObject({ numa: 1, cpus: '8-9,24-25' });
+    });
+
+    it('does not fire for a VM without GPUs', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 4
+    memory 64 GiB
+}
+`;
+        expect((await build(text)).diagnostics()).toEqual([]);
+    });
+});
+
+describe("LOC003: memory bound to the GPUs' NUMA node", () => {
+    it('fires for unbound memory and for memory bound to the other node', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 0,16
+    memory 64 GiB
+    gpu gpu0 passthrough
+}
+vm b on h {
+    vcpus 2 pin 8,24
+    memory 64 GiB on numa 0
+    gpu gpu2 passthrough
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC003');
+        expect(found).toHaveLength(2);
+        expect(found.every(d => d.severity === Severity.warning)).toBe(true);
+        expect(found[0].range.start).toEqual(at(text, '64 GiB\n'));
+        expect(found[0].message).toBe("Memory of a is not bound to NUMA 0, where its GPUs are (no 'on numa' binding).");
+        expect(found[1].range.start).toEqual(at(text, '0\n    gpu gpu2'));
+        expect(found[1].message).toBe('Memory of b is not bound to NUMA 1, where its GPUs are (bound to NUMA 0).');
+    });
+
+    it('does not fire for memory on the GPU node', async () => {
+        const text = HOST + `
+vm b on h {
+    vcpus 2 pin 8,24
+    memory 64 GiB on numa 1
+    gpu gpu2 passthrough
+}
+`;
+        expect((await build(text)).diagnostics()).toEqual([]);
+    });
+});
+
+describe("LOC004: strict-bound memory fits the node", () => {
+    it('fires on the VM that no longer fits in NUMA 0 (256 GiB)', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 0,16
+    memory 200 GiB on numa 0
+}
+vm b on h {
+    vcpus 2 pin 1,17
+    memory 100 GiB on numa 0
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC004');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.error);
+        expect(found[0].range.start).toEqual(at(text, '100 GiB'));
+        expect(found[0].message).toBe('b needs 100 GiB on NUMA 0 of h, which has 56 GiB left (256 GiB in all).');
+    });
+
+    it('does not fire when the node is exactly full', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 0,16
+    memory 200 GiB on numa 0
+}
+vm b on h {
+    vcpus 2 pin 1,17
+    memory 56 GiB on numa 0
+}
+`;
+        expect((await build(text)).diagnostics()).toEqual([]);
+    });
+});
+
+describe("LOC007: emulator threads off the VM's vCPU CPUs", () => {
+    it('fires when the emulator pin overlaps the vCPU pins', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 4 pin 0-1,16-17
+    emulator pin 1
+    memory 8 GiB on numa 0
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC007');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.warning);
+        expect(found[0].range.start).toEqual(at(text, '1\n    memory'));
+        expect(found[0].message).toBe('Emulator threads of a are pinned to CPU 1, which also run its vCPUs; pin them to housekeeping CPUs of NUMA 0, not to its vCPU cores.');
+    });
+
+    it('does not fire for a housekeeping CPU', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 4 pin 0-1,16-17
+    emulator pin 7
+    memory 8 GiB on numa 0
+}
+`;
+        expect((await build(text)).diagnostics()).toEqual([]);
+    });
+});
