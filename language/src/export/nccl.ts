@@ -1,0 +1,120 @@
+/**
+ * NCCL topology XML (`NCCL_TOPO_FILE`) for one VM: the guest's PCI tree as NCCL should see it
+ * (shared/reference/formats.md §A.2, §A.4, §A.8; NVIDIA/nccl 2.30.7 `src/graph/xml.cc`, `topo.cc`).
+ *
+ * PCI skeleton style (§B, style 1): `<system version="1">`, one `<cpu>` per guest NUMA cell that
+ * holds devices, one `<pci class="0x060400">` per mirrored host switch named by the guest bus id of
+ * its emulated upstream port, and one `<pci>` per GPU / NIC / VF / vGPU with its guest bus id — the
+ * addresses of the {@link GuestPlan} the libvirt export uses. No `<gpu>`, `<nic>`, `<net>`,
+ * `<nvlink>`, no `host_hash`: NCCL fills those itself and file values would override detection.
+ * Written in the subset NCCL's tokenizer reads (§A.2): no XML declaration, double quotes, one
+ * element per line, 2-space indent, `\n` line ends, lowercase `dddd:bb:dd.f` bus ids.
+ */
+import { create } from 'xmlbuilder2';
+import type { PcieLink } from '../catalog/types.js';
+import type { VmModel } from '../model/topology.js';
+import { formatBdf } from '../syntax/tokens.js';
+import type { GuestCell, GuestNode, GuestPlan } from './address-plan.js';
+import { ExportError } from './errors.js';
+
+type XMLBuilder = ReturnType<typeof create>;
+
+/** NCCL's XML arena holds 256 elements (topo.h 211, `NCCL_TOPO_XML_MAX_NODES`), shared with what it detects. */
+export const NCCL_MAX_ELEMENTS = 256;
+/** PCI class NCCL reads as a PCI switch (topo.cc 536-544). */
+const SWITCH_CLASS = '0x060400';
+
+/**
+ * `link_speed` strings of NCCL's table (topo.cc 545-556, formats.md §A.4), keyed by GT/s per lane.
+ * Only these strings are read as their generation; anything else (even `16.0 GT/s`) counts as Gen3.
+ */
+export const NCCL_LINK_SPEEDS: ReadonlyMap<number, string> = new Map([
+    [2.5, '2.5 GT/s PCIe'], [5, '5.0 GT/s PCIe'], [8, '8.0 GT/s PCIe'],
+    [16, '16.0 GT/s PCIe'], [32, '32.0 GT/s PCIe'], [64, '64.0 GT/s PCIe']
+]);
+
+/**
+ * The NCCL topology file of `vm` (pure; ends with a newline).
+ *
+ * - `<cpu>`: `numaid` = guest cell id, `affinity` = the cell's guest vCPUs as a Linux cpumap (hex
+ *   words of 32 CPUs, most significant first, one word per 32 vCPUs of the VM, e.g. `ffffffff` or
+ *   `00000000,ffffffff`); `arch`, `vendor`, `familyid`, `modelid` from the host CPU's catalog entry
+ *   (host-passthrough shows the guest the host's CPUID), left out when the host's CPU is not known.
+ * - switch `<pci>`: the host switch's declared uplink; when it declares none, the fastest link of
+ *   the devices below it (the uplink of a switch is at least as fast as what it carries in practice,
+ *   and QEMU's emulated upstream port would report 2.5 GT/s x1, formats.md §C.5).
+ * - device `<pci>`: the catalog's PCI class and the device's link (a VF's is its PF's, a vGPU's its GPU's).
+ *
+ * Throws {@link ExportError} for a VM on an `esxi` host (its guest bus ids are not vmtopo's to
+ * predict), when the file would exceed {@link NCCL_MAX_ELEMENTS} elements or a link
+ * speed has no string in NCCL's table.
+ */
+export function exportNcclTopology(vm: VmModel, plan: GuestPlan): string {
+    if (vm.host.platform === 'esxi') {
+        throw new ExportError(`${vm.name} runs on ESXi host ${vm.host.name}; the NCCL topology names guest bus ids that vmtopo predicts only for KVM guests (platform kvm)`);
+    }
+    const doc = create();
+    const system = doc.ele('system', { version: '1' });
+    let elements = 1;
+    const cells = [...plan.cells].sort((a, b) => a.id - b.id);
+    for (const cell of cells) {
+        const roots = plan.expanders.filter(x => x.cell === cell.id).flatMap(x => x.roots);
+        if (roots.length === 0) continue;
+        const cpu = system.ele('cpu', cpuAttributes(vm, cell));
+        elements++;
+        for (const node of roots) elements += writeNode(cpu, node);
+    }
+    if (elements > NCCL_MAX_ELEMENTS) {
+        throw new ExportError(`${vm.name}: the NCCL topology would have ${elements} elements; NCCL reads at most ${NCCL_MAX_ELEMENTS}`);
+    }
+    const text = `${doc.end({ headless: true, prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
+    assertNcclSubset(vm, text);
+    return text;
+}
+
+function cpuAttributes(vm: VmModel, cell: GuestCell): Record<string, string> {
+    const attrs: Record<string, string> = { numaid: String(cell.id), affinity: cpumap(cell.vcpus, vm.vcpus) };
+    const spec = vm.host.cpu;
+    if (spec) {
+        attrs.arch = spec.arch;
+        attrs.vendor = spec.vendor;
+        attrs.familyid = String(spec.familyId);
+        attrs.modelid = String(spec.modelId);
+    }
+    return attrs;
+}
+
+/** Writes a switch or device under `parent`; returns the number of elements written. */
+function writeNode(parent: XMLBuilder, node: GuestNode): number {
+    if (node.kind === 'device') {
+        parent.ele('pci', { busid: formatBdf(node.guestBdf), class: node.pciClass, ...linkAttributes(node.link) });
+        return 1;
+    }
+    const el = parent.ele('pci', { busid: formatBdf(node.upstream.guestBdf!), class: SWITCH_CLASS, ...linkAttributes(node.link) });
+    return 1 + node.children.reduce((n, c) => n + writeNode(el, c), 0);
+}
+
+function linkAttributes(link: PcieLink): { link_speed: string; link_width: string } {
+    const speed = NCCL_LINK_SPEEDS.get(link.speedGTs);
+    if (!speed) throw new ExportError(`${link.speedGTs} GT/s has no link_speed string in NCCL's table`);
+    return { link_speed: speed, link_width: String(link.width) };
+}
+
+/**
+ * Linux cpumap of `cpus` (`/sys/devices/system/node/nodeN/cpumap`): comma-separated 32-bit hex
+ * words, most significant first, `ceil(total / 32)` words (cpuset.h 22-49 in NCCL reads it back).
+ */
+export function cpumap(cpus: readonly number[], total: number): string {
+    const words = Array.from({ length: Math.max(1, Math.ceil(total / 32)) }, () => 0);
+    for (const c of cpus) words[Math.floor(c / 32)] |= 1 << (c % 32);
+    return words.reverse().map(w => (w >>> 0).toString(16).padStart(8, '0')).join(',');
+}
+
+/** Post-check of the output against NCCL's tokenizer subset (§A.2); a failure is a bug of this exporter. */
+function assertNcclSubset(vm: VmModel, text: string): void {
+    const line = /^(?: {2})*(?:<[a-z]+(?: [a-z_]+="[^"&<>]*")*\/?>|<\/[a-z]+>)$/;
+    const bad = text.slice(0, -1).split('\n').find(l => !line.test(l));
+    if (bad !== undefined || text.includes('\t') || text.startsWith('<?')) {
+        throw new ExportError(`${vm.name}: internal error, NCCL topology line not in NCCL's XML subset: ${JSON.stringify(bad)}`);
+    }
+}
