@@ -1,0 +1,164 @@
+/**
+ * The `vmtopo` command line (commander):
+ *
+ *   vmtopo check FILE... [--format text|json]
+ *   vmtopo export libvirt|nccl FILE... [--vm NAME] [-o DIR]
+ *
+ * Exit codes: 0 success (warnings and infos allowed); 1 the files have errors (check) or the export
+ * was refused; 2 usage error, unusable input file (missing, directory, unreadable, not UTF-8, not
+ * `.vmtopo`) or an internal error. Errors of kind 2 are one line on stderr, `vmtopo: …`; set
+ * `VMTOPO_DEBUG=1` to also get the stack of an internal error.
+ *
+ * `runCli` never calls `process.exit`: it returns the exit code (the entry point sets
+ * `process.exitCode`), so it can also run in-process.
+ */
+import * as path from 'node:path';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { NodeFileSystem } from 'langium/node';
+import { createVmtopoServices } from '../vmtopo-module.js';
+import { exportFiles, type ExportFormat } from '../export/index.js';
+import { checkFiles, jsonReport, textReport, countBySeverity } from './check.js';
+import { InputError, readInputFiles } from './input.js';
+import packageJson from '../../../package.json' with { type: 'json' };
+
+/** Where the CLI writes, and what it reads from its environment. */
+export interface CliIo {
+    /** Writes text to stdout (no newline added). */
+    stdout(text: string): void;
+    /** Writes text to stderr (no newline added). */
+    stderr(text: string): void;
+    /** Folder that relative paths are resolved against. */
+    cwd: string;
+    /** Environment (`VMTOPO_DEBUG`). */
+    env: Record<string, string | undefined>;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_PROBLEMS = 1;
+export const EXIT_USAGE = 2;
+
+const FORMATS: readonly ExportFormat[] = ['libvirt', 'nccl'];
+
+/** The real process's stdout, stderr, working folder and environment. */
+export function processIo(): CliIo {
+    return {
+        stdout: text => { process.stdout.write(text); },
+        stderr: text => { process.stderr.write(text); },
+        cwd: process.cwd(),
+        env: process.env
+    };
+}
+
+/**
+ * Runs the CLI on `argv` (as `process.argv`: node, script, then the arguments) and returns the exit
+ * code. Never throws.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+    let exitCode = EXIT_OK;
+    const program = createProgram(io, code => { exitCode = code; });
+    try {
+        await program.parseAsync([...argv]);
+        return exitCode;
+    } catch (err) {
+        if (err instanceof CommanderError) {
+            // --help and --version "fail" with exit code 0; every real commander error is a usage error.
+            return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+        }
+        if (err instanceof InputError) {
+            io.stderr(`vmtopo: ${err.message}\n`);
+            return EXIT_USAGE;
+        }
+        const message = err instanceof Error ? err.message : String(err);
+        const errno = err as NodeJS.ErrnoException;
+        if (typeof errno?.code === 'string' && typeof errno.syscall === 'string') {
+            // A file-system failure while writing (e.g. EACCES on the output folder): not a bug.
+            io.stderr(`vmtopo: ${firstLine(message)}\n`);
+            if (io.env.VMTOPO_DEBUG === '1' && errno.stack) io.stderr(`${errno.stack}\n`);
+            return EXIT_USAGE;
+        }
+        io.stderr(`vmtopo: internal error: ${firstLine(message)}${io.env.VMTOPO_DEBUG === '1' ? '' : ' (set VMTOPO_DEBUG=1 for details)'}\n`);
+        if (io.env.VMTOPO_DEBUG === '1' && err instanceof Error && err.stack) {
+            io.stderr(`${err.stack}\n`);
+        }
+        return EXIT_USAGE;
+    }
+}
+
+/** Builds the commander program; `setExitCode` receives each command's result. */
+function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+    const program = new Command('vmtopo')
+        .description('Check vmtopo GPU-server topologies and export libvirt domain XML and NCCL topology XML.')
+        .version(packageJson.version, '-V, --version', 'print the vmtopo version')
+        .helpOption('-h, --help', 'show help')
+        .showSuggestionAfterError(true)
+        .exitOverride()
+        .configureOutput({
+            writeOut: text => io.stdout(text),
+            writeErr: text => io.stderr(text),
+            // One line, in the same form as every other error of the CLI.
+            outputError: (text, write) => write(`vmtopo: ${text.replace(/^error: /, '').trim().split('\n').join(' ')}\n`)
+        });
+
+    program.command('check')
+        .description('validate files and print every diagnostic as file:line:col severity code message; exit 1 if any is an error')
+        .argument('<file...>', '.vmtopo files, checked together as one workspace (a VM file can name a host of another file)')
+        .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+        .action(async (files: string[], options: { format: 'text' | 'json' }) => {
+            setExitCode(await check(files, options.format, io));
+        });
+
+    program.command('export')
+        .description('write one file per VM: <vm>.domain.xml (libvirt) or <vm>.nccl-topo.xml (NCCL); refused if the files have errors')
+        .addArgument(new Argument('<format>', 'what to write').choices([...FORMATS]))
+        .argument('<file...>', '.vmtopo files, loaded together as one workspace')
+        .option('--vm <name>', 'export only this VM (default: every VM of the files)')
+        .option('-o, --out-dir <dir>', 'output folder (default: out/ beside each VM\'s file); only the exported files are written')
+        .action(async (format: ExportFormat, files: string[], options: { vm?: string; outDir?: string }) => {
+            setExitCode(await exportCommand(format, files, options, io));
+        });
+
+    return program;
+}
+
+async function check(files: string[], format: 'text' | 'json', io: CliIo): Promise<number> {
+    const inputs = readInputFiles(files, io.cwd);
+    const { shared } = createVmtopoServices(NodeFileSystem);
+    const results = await checkFiles(shared, inputs);
+    if (format === 'json') {
+        io.stdout(`${JSON.stringify(jsonReport(results), null, 2)}\n`);
+    } else {
+        io.stdout(textReport(results).map(line => `${line}\n`).join(''));
+    }
+    return countBySeverity(results).errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+async function exportCommand(format: ExportFormat, files: string[], options: { vm?: string; outDir?: string }, io: CliIo): Promise<number> {
+    const inputs = readInputFiles(files, io.cwd);
+    const services = createVmtopoServices(NodeFileSystem);
+    const result = await exportFiles(services, {
+        files: inputs.map(i => i.absolute),
+        format,
+        vm: options.vm,
+        outDir: options.outDir === undefined ? undefined : path.resolve(io.cwd, options.outDir)
+    });
+    // The exporter names files by absolute path; show them as the user gave them.
+    const asGiven = (line: string) => inputs.reduce(
+        (text, input) => text.split(`${input.absolute}:`).join(`${input.given}:`).split(`${input.absolute},`).join(`${input.given},`), line);
+    for (const problem of result.problems) io.stderr(`${asGiven(problem)}\n`);
+    if (!result.ok) {
+        io.stderr(`vmtopo: export refused: ${result.written.length === 0 ? 'nothing was written' : 'incomplete'}\n`);
+        return EXIT_PROBLEMS;
+    }
+    for (const file of result.written) io.stdout(`${displayPath(file, io.cwd)}\n`);
+    return EXIT_OK;
+}
+
+/** A path relative to `cwd` when it lies under it, else the absolute path. */
+function displayPath(file: string, cwd: string): string {
+    const relative = path.relative(cwd, file);
+    return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
+function firstLine(text: string): string {
+    return text.split('\n')[0];
+}
