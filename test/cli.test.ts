@@ -234,4 +234,16 @@ describe('vmtopo export', () => {
         for (const vm of EXAMPLE_VMS) expect(r.stderr).toContain(vm);
         expect(fs.existsSync(out) ? fs.readdirSync(out) : []).toEqual([]);
     });
+
+    it('an output folder that cannot be created (under a file, under /proc) is one line and exit 2, never a hang', () => {
+        const file = path.join(tmp, 'plain-file');
+        fs.writeFileSync(file, 'x');
+        for (const out of [path.join(file, 'sub'), '/proc/vmtopo-no-such-dir']) {
+            const r = vmtopo(['export', 'nccl', EXAMPLE, '-o', out]);
+            expect(r.status).toBe(2);
+            expect(lines(r.stderr)).toHaveLength(1);
+            expect(r.stderr).toMatch(/^vmtopo: /);
+            expect(r.stderr).not.toMatch(/\n\s+at /);
+        }
+    });
 });

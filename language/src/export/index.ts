@@ -136,13 +136,30 @@ export async function exportFiles(
 }
 
 /**
+ * Creates `dir` and its missing parents one level at a time. Unlike `mkdirSync({ recursive: true })`,
+ * which never returns for some pseudo file systems (`-o /proc/x` spun forever), every failure here
+ * is a plain fs error (ENOTDIR, EACCES, ENOENT…).
+ */
+function ensureDirectory(dir: string): void {
+    const missing: string[] = [];
+    let current = path.resolve(dir);
+    while (!fs.existsSync(current)) {
+        missing.unshift(current);
+        const parent = path.dirname(current);
+        if (parent === current) break;
+        current = parent;
+    }
+    for (const d of missing) fs.mkdirSync(d);
+}
+
+/**
  * Writes `content` (UTF-8) to `file` atomically: a temporary file in the same folder, then a
  * rename over the target, so readers see the old or the new file, never a partial one. Creates the
  * folder; removes the temporary file if writing fails.
  */
 export function writeFileAtomic(file: string, content: string): void {
     const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true });
+    ensureDirectory(dir);
     const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
         fs.writeFileSync(tmp, content, { encoding: 'utf8', flag: 'wx' });
