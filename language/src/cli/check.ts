@@ -6,7 +6,7 @@
 import { URI, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { formatDiagnostic } from '../export/index.js';
+import { formatDiagnostic, messageText, severityName, type SeverityName } from '../export/index.js';
 import type { InputFile } from './input.js';
 
 /** The diagnostics of one input file, sorted by position. */
@@ -28,18 +28,6 @@ export interface JsonDiagnostic {
     message: string;
     /** The rule's source link (`codeDescription.href`); null if none. */
     source: string | null;
-}
-
-export type SeverityName = 'error' | 'warning' | 'info' | 'hint';
-
-/** LSP `DiagnosticSeverity` (1 = error … 4 = hint; missing = error) → its name. */
-export function severityName(d: Diagnostic): SeverityName {
-    switch (d.severity) {
-        case 2: return 'warning';
-        case 3: return 'info';
-        case 4: return 'hint';
-        default: return 'error';
-    }
 }
 
 /**
@@ -100,7 +88,7 @@ function toJson(file: string, d: Diagnostic): JsonDiagnostic {
         endColumn: d.range.end.character + 1,
         severity: severityName(d),
         code: code === undefined || code === null ? null : String(code),
-        message: typeof d.message === 'string' ? d.message : d.message.value,
+        message: messageText(d),
         source: d.codeDescription?.href ?? null
     };
 }

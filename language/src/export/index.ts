@@ -52,19 +52,30 @@ export interface ExportResult {
     problems: string[];
 }
 
-const SEVERITY = ['', 'error', 'warning', 'info', 'hint'] as const;
+export type SeverityName = 'error' | 'warning' | 'info' | 'hint';
+
+/** LSP `DiagnosticSeverity` (1 = error … 4 = hint; missing = error) → its name. */
+export function severityName(d: Diagnostic): SeverityName {
+    switch (d.severity) {
+        case 2: return 'warning';
+        case 3: return 'info';
+        case 4: return 'hint';
+        default: return 'error';
+    }
+}
+
+/** The plain text of a diagnostic's message (LSP allows markup content too). */
+export function messageText(diagnostic: Diagnostic): string {
+    const m = diagnostic.message;
+    return typeof m === 'string' ? m : m.value;
+}
 
 /** `file:line:col severity code message` with 1-based line and column (the CLI prints the same). */
 export function formatDiagnostic(file: string, diagnostic: Diagnostic): string {
     const { line, character } = diagnostic.range.start;
-    const severity = SEVERITY[diagnostic.severity ?? 1] ?? 'error';
+    const severity = severityName(diagnostic);
     const code = diagnostic.code === undefined || diagnostic.code === '' ? '' : ` ${diagnostic.code}`;
     return `${file}:${line + 1}:${character + 1} ${severity}${code} ${messageText(diagnostic).replace(/\s*\n\s*/g, ' ')}`;
-}
-
-function messageText(diagnostic: Diagnostic): string {
-    const m = diagnostic.message;
-    return typeof m === 'string' ? m : m.value;
 }
 
 /**
@@ -95,7 +106,7 @@ export async function exportFiles(
     await workspace.DocumentBuilder.build(documents, { validation: true });
 
     const errors = documents.flatMap((doc, i) =>
-        (doc.diagnostics ?? []).filter(d => (d.severity ?? 1) === 1).map(d => formatDiagnostic(files[i], d)));
+        (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(files[i], d)));
     if (errors.length > 0) {
         return refuse([`refusing to export: ${errors.length} error${errors.length === 1 ? '' : 's'} in ${files.join(', ')}; nothing was written`, ...errors]);
     }

@@ -143,8 +143,3 @@ export const PATH_RANK: Record<PathType, number> = { PIX: 1, PXB: 2, NODE: 4, SY
 export function gpuNumaNodes(vm: VmModel): number[] {
     return [...new Set(vm.gpus.map(g => g.gpu.numa))].sort((a, b) => a - b);
 }
-
-/** Every endpoint the VM receives with its host location (GPU, vGPU parent GPU, NIC PF or the PF of a VF). */
-export function vmDeviceLocation(d: VmGpu | VmNic): GpuModel | NicModel {
-    return 'gpu' in d ? d.gpu : d.nic;
-}
