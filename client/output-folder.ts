@@ -1,8 +1,10 @@
 /**
  * Where the export commands write: the `vmtopo.export.outputFolder` setting, resolved against the
- * exported file. Pure function, no `vscode` import: unit-tested.
+ * exported file, and whether that folder needs the user's confirmation. Pure functions, no `vscode`
+ * import: unit-tested.
  */
 import * as path from 'node:path';
+import { exportRoots, isInsideFolder } from '../language/src/export/confine.js';
 
 /** Default of `vmtopo.export.outputFolder`: a folder `out` beside the exported file. */
 export const DEFAULT_OUTPUT_FOLDER = 'out';
@@ -21,4 +23,17 @@ export function resolveOutputFolder(setting: string | undefined, filePath: strin
         .replaceAll('${workspaceFolder}', workspaceFolder ?? fileDir)
         .replaceAll('${fileDirname}', fileDir);
     return path.resolve(fileDir, expanded);
+}
+
+/**
+ * Whether `outDir` lies outside every folder the language server lets an export write to without
+ * asking: the workspace folders (absolute paths), or the exported file's own folder when no
+ * workspace folder is open — the server's rule (`exportRoots` in language/src/export/confine.ts).
+ * Decided on the paths as given (lexically); the server decides again on real paths, so a link
+ * pointing out of the workspace is refused there.
+ *
+ * @returns true when the user must choose the folder in a dialog before the export may write there.
+ */
+export function isOutsideWorkspaceFolders(outDir: string, filePath: string, workspaceFolders: readonly string[]): boolean {
+    return !exportRoots(workspaceFolders, filePath).some(root => isInsideFolder(root, outDir));
 }

@@ -168,6 +168,48 @@ describe('unusable input: one line on stderr, exit 2, no stack trace', () => {
     });
 });
 
+describe('user-controlled paths are printed escaped, one line per diagnostic or problem', () => {
+    /** A file name with a newline, a carriage return, an ANSI colour sequence and a bidi override. */
+    const NASTY = 'bad\nname\r\u001b[31m\u202e.vmtopo';
+    const NASTY_SHOWN = 'bad\\nname\\x0d\\x1b[31m\\u{202e}.vmtopo';
+
+    it('vmtopo check: a path with a newline gives exactly one output line per diagnostic', () => {
+        const dir = fs.mkdtempSync(path.join(tmp, 'nasty-'));
+        fs.writeFileSync(path.join(dir, NASTY), BAD_BDF);
+        const json = vmtopo(['check', '--format', 'json', NASTY], dir);
+        const diagnostics = JSON.parse(json.stdout) as Array<{ file: string }>;
+        expect(diagnostics.length).toBeGreaterThan(0);
+        expect(diagnostics[0].file).toBe(NASTY); // JSON carries the name itself, escaped by JSON
+
+        const r = vmtopo(['check', NASTY], dir);
+        expect(r.status).toBe(1);
+        const out = r.stdout.split('\n');
+        expect(out.pop()).toBe(''); // the output ends with a newline
+        expect(out).toHaveLength(diagnostics.length + 1); // one line per diagnostic, then the summary
+        for (const line of out.slice(0, -1)) expect(line.startsWith(`${NASTY_SHOWN}:`), line).toBe(true);
+        expect(r.stdout).not.toMatch(/[\r\u001b\u202e]/);
+    });
+
+    it('an unreadable input and the written files are printed escaped too', () => {
+        const dir = fs.mkdtempSync(path.join(tmp, 'nasty-'));
+        expectOneLineError(vmtopo(['check', NASTY], dir), `vmtopo: cannot read ${NASTY_SHOWN}: no such file`);
+
+        fs.writeFileSync(path.join(dir, 'hgx.vmtopo'), EXAMPLE_TEXT);
+        const r = vmtopo(['export', 'nccl', 'hgx.vmtopo', '--vm', EXAMPLE_VMS[0], '-o', 'out\nx'], dir);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(r.stdout).toBe(`out\\nx/${EXAMPLE_VMS[0]}.nccl-topo.xml\n`);
+        expect(fs.readdirSync(path.join(dir, 'out\nx'))).toEqual([`${EXAMPLE_VMS[0]}.nccl-topo.xml`]);
+    });
+
+    /** Exit 2, nothing on stdout, and exactly this one line on stderr. */
+    function expectOneLineError(r: Run, line: string): void {
+        expect(r.status).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(`${line}\n`);
+    }
+});
+
 describe('vmtopo --version and --help', () => {
     it('--version prints the package version', () => {
         const r = vmtopo(['--version']);

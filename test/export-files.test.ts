@@ -1,15 +1,20 @@
 /**
  * `exportFiles`, the export the CLI and the VS Code commands run: reads real files, refuses files
- * with errors (nothing written), selects VMs, writes atomically and touches nothing else.
+ * with errors (nothing written), selects VMs, writes atomically and touches nothing else; cleans up
+ * what a killed export left, reports a write that fails part-way without throwing, and never
+ * overwrites a file it wrote in the same run.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NodeFileSystem } from 'langium/node';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { exportFileName, exportFiles, formatDiagnostic, writeFileAtomic } from '../language/src/export/index.js';
+import {
+    NAME_MAX_BYTES, escapePath, escapeText, exportFileName, exportFiles, formatDiagnostic, tempFileName, writeFileAtomic
+} from '../language/src/export/index.js';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
-import { ESXI_HOST } from './fixtures.js';
+import { ESXI_HOST, HOST } from './fixtures.js';
 import { readRepoFile } from './util.js';
 
 let dir: string;
@@ -123,11 +128,126 @@ describe('writeFileAtomic', () => {
 });
 
 describe('formatDiagnostic', () => {
+    const range = { start: { line: 4, character: 9 }, end: { line: 4, character: 12 } };
+
     it('prints 1-based line and column, severity, code and message on one line', () => {
-        const line = formatDiagnostic('/w/a.vmtopo', {
-            range: { start: { line: 4, character: 9 }, end: { line: 4, character: 12 } },
-            severity: 2, code: 'LOC001', message: 'vCPU 0 of v is pinned\nto CPU 64'
-        });
+        const line = formatDiagnostic('/w/a.vmtopo', { range, severity: 2, code: 'LOC001', message: 'vCPU 0 of v is pinned\nto CPU 64' });
         expect(line).toBe('/w/a.vmtopo:5:10 warning LOC001 vCPU 0 of v is pinned to CPU 64');
+    });
+
+    it('escapes control characters, line separators and bidi controls of the path and the message', () => {
+        const file = '/w/evil\nname\r\u001b[31m\u2028\u202e\\x.vmtopo';
+        const line = formatDiagnostic(file, { range, severity: 1, code: 'SYN001', message: 'bad \u0000 tab\there \u2066x\u2069 \u0085 \u007f end \\ kept' });
+        expect(line).toBe('/w/evil\\nname\\x0d\\x1b[31m\\u{2028}\\u{202e}\\\\x.vmtopo:5:10 error SYN001 '
+            + 'bad \\x00 tab\\there \\u{2066}x\\u{2069} \\x85 \\x7f end \\ kept');
+        expect(line.split(/\r\n|\r|\n|\u2028|\u2029|\u0085/)).toHaveLength(1);
+    });
+
+    it('escapePath also escapes the backslash; escapeText keeps it', () => {
+        expect(escapePath('a\\b\tc')).toBe('a\\\\b\\tc');
+        expect(escapeText('a\\b\tc')).toBe('a\\b\\tc');
+        expect(escapeText('Müller ✓ 日本')).toBe('Müller ✓ 日本');
+    });
+});
+
+/** Three exportable VMs (va, vb, vc) on the fixture host `h`, in declaration order. */
+const THREE_VMS = `${HOST}
+vm va on h { vcpus 2 pin 0,16 memory 8 GiB on numa 0 }
+vm vb on h { vcpus 2 pin 1,17 memory 8 GiB on numa 0 }
+vm vc on h { vcpus 2 pin 2,18 memory 8 GiB on numa 0 }
+`;
+
+/** The pid of a process that has exited (a `node -e ''` run to its end). */
+function deadPid(): number {
+    const child = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    expect(child.status).toBe(0);
+    return child.pid!;
+}
+
+describe('temporary files of killed exports', () => {
+    it('the next export removes the stale temporary file of a killed export of the same target, and nothing else', async () => {
+        const file = write('three.vmtopo', THREE_VMS);
+        const out = path.join(dir, 'out');
+        fs.mkdirSync(out);
+        const dead = deadPid();
+        const stale = `.va.domain.xml.${dead}.0123abcd.vmtopo-tmp`;                 // killed export of va: removed
+        const live = `.va.domain.xml.${process.ppid}.0123abcd.vmtopo-tmp`;         // a live process's export: kept
+        const otherTarget = `.notes.xml.${dead}.0123abcd.vmtopo-tmp`;              // another target: kept
+        const lookalikes = [`.va.domain.xml.${dead}.tmp`, `.va.domain.xml.notes.vmtopo-tmp`, 'va.domain.xml.bak'];
+        for (const name of [stale, live, otherTarget, ...lookalikes]) fs.writeFileSync(path.join(out, name), 'partial');
+        const folderLookalike = `.vb.domain.xml.${dead}.0123abcd.vmtopo-tmp`;       // a folder with such a name: kept
+        fs.mkdirSync(path.join(out, folderLookalike));
+
+        const result = await exportFiles(services(), { files: [file], format: 'libvirt' });
+        expect(result.problems).toEqual([]);
+        expect(result.ok).toBe(true);
+        expect(fs.readdirSync(out).sort()).toEqual(
+            [live, otherTarget, ...lookalikes, folderLookalike, 'va.domain.xml', 'vb.domain.xml', 'vc.domain.xml'].sort());
+    });
+
+    it('a temporary file name stays within 255 bytes for the longest target name', () => {
+        const longest = `${'é'.repeat(100)}${'x'.repeat(NAME_MAX_BYTES - 200 - '.domain.xml'.length)}.domain.xml`;
+        expect(Buffer.byteLength(longest)).toBe(NAME_MAX_BYTES);
+        const tmp = tempFileName(longest);
+        expect(Buffer.byteLength(tmp)).toBeLessThanOrEqual(NAME_MAX_BYTES);
+        expect(tmp).toMatch(/^\.é+x*~[0-9a-f]{8}\.\d+\.[0-9a-f]{8}\.vmtopo-tmp$/);
+        writeFileAtomic(path.join(dir, longest), 'ok');
+        expect(fs.readdirSync(dir)).toEqual([longest]);
+    });
+});
+
+describe('a write that fails part-way', () => {
+    it('returns ok: false with the files written, names the VMs written and not written, and does not throw', async () => {
+        const file = write('three.vmtopo', THREE_VMS);
+        const out = path.join(dir, 'out');
+        // The third target's name is taken by a folder: renaming a file over it fails (EISDIR).
+        fs.mkdirSync(path.join(out, 'vc.domain.xml'), { recursive: true });
+        const result = await exportFiles(services(), { files: [file], format: 'libvirt' });
+        expect(result.ok).toBe(false);
+        expect(result.writeFailed).toBe(true);
+        expect(result.written).toEqual([path.join(out, 'va.domain.xml'), path.join(out, 'vb.domain.xml')]);
+        expect(result.problems).toHaveLength(1);
+        expect(result.problems[0]).toMatch(new RegExp(`^cannot write ${path.join(out, 'vc.domain.xml').replace(/[.]/g, '\\.')} \\(E[A-Z]+: [^)]+\\); written: va, vb; not written: vc$`));
+        expect(tree(out)).toEqual(['va.domain.xml', 'vb.domain.xml']); // no temporary file left
+    });
+
+    it('names every VM as not written when the first file fails', async () => {
+        const file = write('three.vmtopo', THREE_VMS);
+        const blocker = write('blocker', 'a file, not a folder');
+        const result = await exportFiles(services(), { files: [file], format: 'nccl', outDir: path.join(blocker, 'out') });
+        expect(result).toEqual({
+            ok: false, written: [], writeFailed: true,
+            problems: [`cannot write ${path.join(blocker, 'out', 'va.nccl-topo.xml')} (ENOTDIR: not a directory); nothing was written; not written: va, vb, vc`]
+        });
+    });
+});
+
+describe('refusals before anything is written', () => {
+    it('refuses two VMs that would write the same file (one VM name in two files of one folder)', async () => {
+        const hosts = write('hosts.vmtopo', THREE_VMS);
+        const again = write('again.vmtopo', 'vm va on h { vcpus 2 pin 3,19 memory 8 GiB on numa 0 }\n');
+        const result = await exportFiles(services(), { files: [hosts, again], format: 'libvirt' });
+        // (SYN005 flags duplicate names within one file only; whatever validation says, the exporter
+        // must not let the second va overwrite the first.)
+        expect(result).toEqual({
+            ok: false, written: [],
+            problems: [
+                `VM va of ${hosts} and VM va of ${again} would both be written to ${path.join(dir, 'out', 'va.domain.xml')}`,
+                'nothing was written'
+            ]
+        });
+        expect(tree(dir)).toEqual(['again.vmtopo', 'hosts.vmtopo']);
+    });
+
+    it('refuses a VM whose export file name would be longer than 255 bytes (SYN008: names fit a file name)', async () => {
+        const name = `v${'x'.repeat(NAME_MAX_BYTES - '.domain.xml'.length)}`; // 256 bytes with .domain.xml
+        expect(Buffer.byteLength(exportFileName(name, 'libvirt'))).toBe(256);
+        const file = write('long.vmtopo', `${THREE_VMS}vm ${name} on h { vcpus 2 pin 3,19 memory 8 GiB on numa 0 }\n`);
+        const result = await exportFiles(services(), { files: [file], format: 'libvirt' });
+        expect(result.ok).toBe(false);
+        expect(result.written).toEqual([]);
+        expect(result.problems[0]).toMatch(/^refusing to export: 1 error in .*long\.vmtopo; nothing was written$/);
+        expect(result.problems[1]).toMatch(/ error SYN008 This name has 245 characters; names are at most 241/);
+        expect(tree(dir)).toEqual(['long.vmtopo']);
     });
 });

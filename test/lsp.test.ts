@@ -224,11 +224,14 @@ describe('language server over stdio (bundled out/server/main.cjs)', () => {
     });
 
     it('exports the HGX example through workspace/executeCommand vmtopo.export', async () => {
+        // The server exports only files inside the workspace folder (the temp folder): a copy.
+        const hgxCopy = path.join(workspace, 'hgx-h200.vmtopo');
+        fs.copyFileSync(HGX, hgxCopy);
         for (const format of ['libvirt', 'nccl'] as const) {
             const outDir = path.join(workspace, 'out', format);
             const result = await connection.sendRequest(ExecuteCommandRequest.type, {
                 command: 'vmtopo.export',
-                arguments: [{ file: HGX, format, outDir }]
+                arguments: [{ file: hgxCopy, format, outDir }]
             }) as ExportResult;
             expect(result.problems.filter(p => /error/i.test(p))).toEqual([]);
             expect(result.ok).toBe(true);
@@ -243,15 +246,30 @@ describe('language server over stdio (bundled out/server/main.cjs)', () => {
     });
 
     it('refuses to export the misconfigured example and writes nothing', async () => {
+        const copy = path.join(workspace, 'misconfigured.vmtopo');
+        fs.copyFileSync(MISCONFIGURED, copy);
         const outDir = path.join(workspace, 'out', 'refused');
         const result = await connection.sendRequest(ExecuteCommandRequest.type, {
             command: 'vmtopo.export',
-            arguments: [{ file: uriOf(MISCONFIGURED), format: 'libvirt', outDir }]
+            arguments: [{ file: uriOf(copy), format: 'libvirt', outDir }]
         }) as ExportResult;
         expect(result.ok).toBe(false);
         expect(result.written).toEqual([]);
-        expect(result.problems.length).toBeGreaterThan(0);
+        expect(result.problems[0]).toMatch(/^refusing to export: \d+ errors? in /);
         expect(fs.existsSync(outDir) ? fs.readdirSync(outDir) : []).toEqual([]);
+    });
+
+    it('refuses to export a file outside the workspace folder, naming the folder', async () => {
+        const outDir = path.join(workspace, 'out', 'outside');
+        const result = await connection.sendRequest(ExecuteCommandRequest.type, {
+            command: 'vmtopo.export',
+            arguments: [{ file: HGX, format: 'libvirt', outDir }]
+        }) as ExportResult;
+        expect(result).toEqual({
+            ok: false, written: [],
+            problems: [`refusing to export ${HGX}: it lies outside the folder ${workspace}; nothing was written`]
+        });
+        expect(fs.existsSync(outDir)).toBe(false);
     });
 
     it('answers a malformed export request with a problem, not a crash', async () => {

@@ -4,22 +4,26 @@
  * output folder comes from `vmtopo.export.outputFolder`. The export itself runs in the language
  * server (`workspace/executeCommand` `vmtopo.export`), with the same exporter as the CLI; a file
  * with errors is refused there and the errors are shown here.
+ *
+ * The server writes only inside the workspace folders (or the file's folder when none is open).
+ * When the configured folder lies outside them, a modal dialog asks the user to choose a folder,
+ * and only a folder picked there is sent with `outDirChosenByUser: true`; cancelling exports
+ * nothing.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
 import type { Command } from './command-manager.js';
 import { findVmBlocks, vmAtOffset } from '../vm-locator.js';
-import { resolveOutputFolder } from '../output-folder.js';
+import { isOutsideWorkspaceFolders, resolveOutputFolder } from '../output-folder.js';
+import {
+    EXPORT_COMMAND, type ExportCommandArgs, type ExportCommandResult as ExportResult, type ExportFormat
+} from '../../language/src/lsp/protocol.js';
 
-export type ExportFormat = 'libvirt' | 'nccl';
+export type { ExportFormat };
 
-/** What `vmtopo.export` answers (language/src/lsp/execute-command.ts). */
-interface ExportResult {
-    ok: boolean;
-    written: string[];
-    problems: string[];
-}
+/** The button of the modal dialog shown for an output folder outside the workspace folders. */
+const CHOOSE_FOLDER = 'Choose Folder…';
 
 const FORMAT_LABEL: Record<ExportFormat, string> = {
     libvirt: 'libvirt domain XML',
@@ -64,17 +68,66 @@ abstract class ExportCommand implements Command {
         }
 
         const setting = vscode.workspace.getConfiguration('vmtopo', uri).get<string>('export.outputFolder');
-        const outDir = resolveOutputFolder(setting, uri.fsPath, vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath);
+        const configured = resolveOutputFolder(setting, uri.fsPath, vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath);
+        const chosen = await this.confirmOutputFolder(configured, uri.fsPath);
+        if (chosen === undefined) {
+            this.log.info(`export ${this.format} ${uri.fsPath}: cancelled (output folder ${configured} is outside the workspace folders)`);
+            return undefined;
+        }
+        const { outDir, outDirChosenByUser } = chosen;
         const vm = target === ALL ? undefined : target;
-        this.log.info(`export ${this.format} ${uri.fsPath}${vm ? ` --vm ${vm}` : ''} -o ${outDir}`);
+        this.log.info(`export ${this.format} ${uri.fsPath}${vm ? ` --vm ${vm}` : ''} -o ${outDir}${outDirChosenByUser ? ' (chosen in the folder dialog)' : ''}`);
 
+        const args: ExportCommandArgs = { file: uri.fsPath, format: this.format, vm, outDir };
+        if (outDirChosenByUser) {
+            args.outDirChosenByUser = true;
+        }
         const client = await this.client();
         const result = await client.sendRequest(ExecuteCommandRequest.type, {
-            command: 'vmtopo.export',
-            arguments: [{ file: uri.fsPath, format: this.format, vm, outDir }]
+            command: EXPORT_COMMAND,
+            arguments: [args]
         }) as ExportResult | undefined | null;
         await this.report(result, outDir);
         return result ?? undefined;
+    }
+
+    /**
+     * The configured output folder when it lies inside a workspace folder (or the file's folder when
+     * no workspace folder is open); otherwise a folder the user picks after a modal warning, marked
+     * `outDirChosenByUser`. Undefined when the user cancels either dialog.
+     */
+    private async confirmOutputFolder(configured: string, filePath: string): Promise<{ outDir: string; outDirChosenByUser: boolean } | undefined> {
+        const folders = (vscode.workspace.workspaceFolders ?? [])
+            .filter(folder => folder.uri.scheme === 'file')
+            .map(folder => folder.uri.fsPath);
+        if (!isOutsideWorkspaceFolders(configured, filePath, folders)) {
+            return { outDir: configured, outDirChosenByUser: false };
+        }
+        const where = folders.length > 0 ? 'outside the workspace folders' : `outside the folder of ${path.basename(filePath)}`;
+        const answer = await vscode.window.showWarningMessage(
+            `vmtopo: the output folder ${configured} is ${where}.`,
+            {
+                modal: true,
+                detail: 'The export writes outside the workspace only into a folder you choose. '
+                    + 'Choose the folder to export to, or cancel and change the setting vmtopo.export.outputFolder.'
+            },
+            CHOOSE_FOLDER);
+        if (answer !== CHOOSE_FOLDER) {
+            return undefined;
+        }
+        const picked = await vscode.window.showOpenDialog({
+            canSelectFolders: true,
+            canSelectFiles: false,
+            canSelectMany: false,
+            defaultUri: vscode.Uri.file(configured),
+            openLabel: 'Export Here',
+            title: `Export ${FORMAT_LABEL[this.format]} to`
+        });
+        const folder = picked?.[0];
+        if (!folder || folder.scheme !== 'file') {
+            return undefined;
+        }
+        return { outDir: folder.fsPath, outDirChosenByUser: true };
     }
 
     /** The VM at the cursor, else a pick from the file's VMs; `ALL` for every VM; undefined if none. */

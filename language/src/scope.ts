@@ -33,7 +33,8 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
             let scope = byType.get(referenceType);
             if (!scope) {
                 const descriptions = collectDevices(host)
-                    .filter(d => this.reflection.isInstance(d, referenceType))
+                    // A device being typed (`gpu` without its name yet) cannot be referenced.
+                    .filter(d => typeof d.name === 'string' && d.name.length > 0 && this.reflection.isInstance(d, referenceType))
                     .map(d => this.descriptions.createDescription(d, d.name));
                 scope = new MapScope(descriptions);
                 byType.set(referenceType, scope);
@@ -64,12 +65,12 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
 
 /** Every device of a host, depth-first through nested PCIe switches. */
 export function collectDevices(host: Host): Device[] {
-    const out: Device[] = [...host.devices];
+    const out: Device[] = [...(host.devices ?? [])];
     const visit = (s: PcieSwitch) => {
-        out.push(...s.devices);
-        s.switches.forEach(visit);
+        for (const d of s.devices ?? []) out.push(d);
+        (s.switches ?? []).forEach(visit);
     };
-    host.switches.forEach(visit);
+    (host.switches ?? []).forEach(visit);
     return out;
 }
 

@@ -14,8 +14,18 @@ import { VmtopoValidator, registerValidationChecks } from './validation/vmtopo-v
 import { VmtopoCodeActionProvider } from './lsp/code-actions.js';
 import { VmtopoExecuteCommandHandler } from './lsp/execute-command.js';
 import { VmtopoHoverProvider } from './lsp/hover.js';
+import { VmtopoLangiumDocuments } from './workspace/documents.js';
+import { VmtopoWorkspaceManager } from './workspace/workspace-manager.js';
+import { InternalErrors } from './internal-errors.js';
+import { VmtopoLexer, createVmtopoParser } from './parser/parser.js';
+import { VmtopoValueConverter } from './parser/value-converter.js';
+import { VmtopoValidationRegistry } from './validation/validation-registry.js';
 
 export type VmtopoAddedServices = {
+    log: {
+        /** Where caught internal failures (rules, checks, hover, code actions, parser) are reported. */
+        InternalErrors: InternalErrors;
+    };
     model: {
         TopologyProvider: TopologyProvider;
     };
@@ -27,6 +37,14 @@ export type VmtopoAddedServices = {
 export type VmtopoServices = LangiumServices & VmtopoAddedServices;
 
 export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & VmtopoAddedServices> = {
+    log: {
+        InternalErrors: () => new InternalErrors()
+    },
+    parser: {
+        Lexer: (services) => new VmtopoLexer(services),
+        LangiumParser: (services) => createVmtopoParser(services, services.log.InternalErrors),
+        ValueConverter: () => new VmtopoValueConverter()
+    },
     references: {
         ScopeProvider: (services) => new VmtopoScopeProvider(services)
     },
@@ -34,10 +52,12 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
         TopologyProvider: (services) => new TopologyProvider(services)
     },
     validation: {
+        ValidationRegistry: (services) => new VmtopoValidationRegistry(services, services.log.InternalErrors),
         VmtopoValidator: (services) => new VmtopoValidator(services)
     },
     lsp: {
-        CodeActionProvider: (services) => new VmtopoCodeActionProvider(services),
+        // Quick-fixes are verified in a scratch workspace built by fresh services of the same language.
+        CodeActionProvider: (services) => new VmtopoCodeActionProvider(services, () => createVmtopoServices().shared),
         HoverProvider: (services) => new VmtopoHoverProvider(services)
     }
 };
@@ -46,19 +66,32 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
 export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<LangiumSharedServices>> = {
     lsp: {
         ExecuteCommandHandler: (shared) => new VmtopoExecuteCommandHandler(shared)
+    },
+    workspace: {
+        LangiumDocuments: (shared) => new VmtopoLangiumDocuments(shared),
+        WorkspaceManager: (shared) => new VmtopoWorkspaceManager(shared)
     }
 };
+
+/** Options of {@link createVmtopoServices}. */
+export interface VmtopoOptions {
+    /** Receives one line per distinct internal failure (default: `console.error`, the server's log). */
+    log?: (line: string) => void;
+}
 
 /**
  * Creates the shared and the vmtopo services. Pass `{ connection, ...NodeFileSystem }` in the
  * language server, `NodeFileSystem` in the CLI, and nothing (or `EmptyFileSystem`) in tests.
  */
-export function createVmtopoServices(context: DefaultSharedModuleContext = EmptyFileSystem): {
+export function createVmtopoServices(context: DefaultSharedModuleContext = EmptyFileSystem, options: VmtopoOptions = {}): {
     shared: LangiumSharedServices;
     vmtopo: VmtopoServices;
 } {
     const shared = inject(createDefaultSharedModule(context), VmtopoGeneratedSharedModule, VmtopoSharedModule);
-    const vmtopo = inject(createDefaultModule({ shared }), VmtopoGeneratedModule, VmtopoModule);
+    const logModule: Module<VmtopoServices, DeepPartial<VmtopoServices>> = options.log
+        ? { log: { InternalErrors: () => new InternalErrors(options.log) } }
+        : {};
+    const vmtopo = inject(createDefaultModule({ shared }), VmtopoGeneratedModule, VmtopoModule, logModule);
     shared.ServiceRegistry.register(vmtopo);
     registerValidationChecks(vmtopo);
     if (!context.connection) {

@@ -21,37 +21,43 @@ export type { Source } from './sources.js';
 /** Model kinds of the catalog, as `knownModels` takes them. */
 export type CatalogKind = 'gpu' | 'nic' | 'nvswitch' | 'cpu';
 
-/** Normalised form for name matching: trimmed, runs of whitespace collapsed to one space, lower case. */
-function normalize(name: string): string {
-    return name.trim().replace(/\s+/g, ' ').toLowerCase();
+/**
+ * Normalised form for name matching: trimmed, runs of whitespace collapsed to one space, lower case.
+ * A missing name (a half-typed `gpu g` without its model string yet) normalises to `''`, which
+ * matches nothing.
+ */
+function normalize(name: string | undefined): string {
+    return (name ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
-function findByName<T extends { readonly model: string; readonly aliases: readonly string[] }>(specs: readonly T[], name: string): T | undefined {
+function findByName<T extends { readonly model: string; readonly aliases: readonly string[] }>(specs: readonly T[], name: string | undefined): T | undefined {
     const wanted = normalize(name);
+    if (wanted === '') return undefined;
     return specs.find((s) => normalize(s.model) === wanted || s.aliases.some((a) => normalize(a) === wanted));
 }
 
 /**
  * GPU model by catalog key or alias, e.g. `findGpu('h200  sxm5 141gb')` → the `H200 SXM5 141GB` spec.
  * Matching is exact after trimming, collapsing whitespace and ignoring case; no prefix/fuzzy match.
+ * `undefined` or an empty name (not written yet) finds nothing.
  * @returns the spec (facts: rules.md A1–A4, sources in `spec.sources`), or `undefined` if unknown.
  */
-export function findGpu(model: string): GpuSpec | undefined {
+export function findGpu(model: string | undefined): GpuSpec | undefined {
     return findByName(GPUS, model);
 }
 
 /** NIC model by catalog key or alias (`'ConnectX-7'`, `'cx7'`), case/whitespace-insensitive; `undefined` if unknown. */
-export function findNic(model: string): NicSpec | undefined {
+export function findNic(model: string | undefined): NicSpec | undefined {
     return findByName(NICS, model);
 }
 
 /** NVSwitch generation by catalog key or alias (`'NVSwitch'`, `'NVSwitch3'`), case/whitespace-insensitive; `undefined` if unknown. */
-export function findNvSwitch(model: string): NvSwitchSpec | undefined {
+export function findNvSwitch(model: string | undefined): NvSwitchSpec | undefined {
     return findByName(NVSWITCHES, model);
 }
 
 /** Host CPU model by catalog key or alias (`'Xeon Platinum 8480+'`, `'AMD EPYC 9654'`), case/whitespace-insensitive; `undefined` if unknown. */
-export function findCpu(model: string): CpuSpec | undefined {
+export function findCpu(model: string | undefined): CpuSpec | undefined {
     return findByName(CPUS, model);
 }
 
@@ -70,7 +76,7 @@ export function knownModels(kind: CatalogKind): string[] {
  * Only the board's own types match: `H100XM-40C` is not found on an H200 (rule VGPU001).
  * Sources: [VGPU-HOPPER] [VGPU-AMPERE] [VGPU-ADA] (rules.md A3).
  */
-export function findVgpuType(gpu: GpuSpec, name: string): VgpuType | undefined {
+export function findVgpuType(gpu: GpuSpec, name: string | undefined): VgpuType | undefined {
     const wanted = normalize(name);
     return gpu.vgpuTypes.find((t) => t.name.toLowerCase() === wanted);
 }
@@ -80,7 +86,7 @@ export function findVgpuType(gpu: GpuSpec, name: string): VgpuType | undefined {
  * `MIG ` (as NVIDIA's vGPU tables print it, "MIG 1g.18gb") is accepted. `undefined` when the GPU has
  * no MIG or no such profile. Source: [MIG-PROF] (rules.md A2).
  */
-export function findMigProfile(gpu: GpuSpec, name: string): MigProfile | undefined {
+export function findMigProfile(gpu: GpuSpec, name: string | undefined): MigProfile | undefined {
     const wanted = normalize(name).replace(/^mig /, '');
     return gpu.migProfiles.find((p) => p.name.toLowerCase() === wanted);
 }
@@ -90,7 +96,7 @@ export function findMigProfile(gpu: GpuSpec, name: string): MigProfile | undefin
  * `'1g.18gb'` → `H200X-1-18C`, `'1g.18gb+me'` → `H200X-1-18CME`. Case-insensitive.
  * `undefined` if the profile is unknown or no MIG-backed type uses it. Source: [VGPU-HOPPER] [VGPU-AMPERE] (A3).
  */
-export function migBackedTypeFor(gpu: GpuSpec, profile: string): VgpuType | undefined {
+export function migBackedTypeFor(gpu: GpuSpec, profile: string | undefined): VgpuType | undefined {
     const p = findMigProfile(gpu, profile);
     return p ? gpu.vgpuTypes.find((t) => t.mode === 'mig-backed' && t.migProfile === p.name) : undefined;
 }

@@ -214,6 +214,14 @@ export const SOURCES: Record<string, Source> = {
         title: 'PCIe link rates per generation (2.5, 5, 8, 16, 32, 64 GT/s) and widths x1…x16, as Linux and NCCL print them (shared/reference/formats.md, <pci link_speed>)',
         url: 'https://pcisig.com/specifications'
     },
+    'VMTOPO-LIMITS': {
+        title: 'vmtopo language limits, each with its source: CPU ids 0-8191 (Linux NR_CPUS), NUMA ids 0-1023 (Linux MAX_NUMNODES), vCPUs 1-4096 (QEMU q35 max_cpus, KVM_MAX_VCPUS), sizes up to 4 PiB (x86-64 MAXPHYADDR 52), SR-IOV fields 16 bit (PCIe SR-IOV capability), switch nesting, names, file size',
+        url: 'language/src/syntax/limits.ts'
+    },
+    'NCCL-XML': {
+        title: 'NVIDIA/nccl src/graph/xml.cc, xml.h (NCCL 2.30): the topology-file tokenizer reads attribute names and values of at most 253 characters (MAX_STR_LEN 255 with the terminator and closing quote), 16 attributes and 640 children per element, 256 elements in all (topo.h NCCL_TOPO_XML_MAX_NODES)',
+        url: 'https://github.com/NVIDIA/nccl/blob/5067397c2676d5aed50042fc39e5c8ee96eb0027/src/graph/xml.cc'
+    },
     'VMTOPO-CATALOG': {
         title: 'vmtopo hardware catalog (GPU, NIC, NVSwitch and CPU models known to the language)',
         url: 'language/src/catalog/index.ts'

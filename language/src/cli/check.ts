@@ -65,7 +65,11 @@ export function countBySeverity(results: readonly FileDiagnostics[]): { errors: 
     return counts;
 }
 
-/** The text report: one `formatDiagnostic` line per diagnostic, then `N errors, N warnings, N infos in M files`. */
+/**
+ * The text report: one `formatDiagnostic` line per diagnostic — exactly one line each, the path and
+ * message escaped (a newline in a file name is printed as `\n`) — then
+ * `N errors, N warnings, N infos in M files`.
+ */
 export function textReport(results: readonly FileDiagnostics[]): string[] {
     const lines = results.flatMap(r => r.diagnostics.map(d => formatDiagnostic(r.file.given, d)));
     const { errors, warnings, infos } = countBySeverity(results);

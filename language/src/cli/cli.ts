@@ -6,8 +6,13 @@
  *
  * Exit codes: 0 success (warnings and infos allowed); 1 the files have errors (check) or the export
  * was refused; 2 usage error, unusable input file (missing, directory, unreadable, not UTF-8, not
- * `.vmtopo`) or an internal error. Errors of kind 2 are one line on stderr, `vmtopo: …`; set
- * `VMTOPO_DEBUG=1` to also get the stack of an internal error.
+ * `.vmtopo`), an output file that cannot be written, or an internal error. Errors of kind 2 are one
+ * line on stderr, `vmtopo: …`; set `VMTOPO_DEBUG=1` to also get the stack of an internal error.
+ *
+ * Every path, name or message the CLI prints is escaped (`../export/escape.ts`): a newline in a file
+ * name is printed as the two characters `\n`, an ESC as `\x1b`, so each diagnostic and each problem
+ * is one line and no control sequence reaches the terminal. `--format json` is JSON (escaped by
+ * JSON itself).
  *
  * `runCli` never calls `process.exit`: it returns the exit code (the entry point sets
  * `process.exitCode`), so it can also run in-process.
@@ -16,7 +21,7 @@ import * as path from 'node:path';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { NodeFileSystem } from 'langium/node';
 import { createVmtopoServices } from '../vmtopo-module.js';
-import { exportFiles, type ExportFormat } from '../export/index.js';
+import { escapePath, escapeText, exportFiles, type ExportFormat } from '../export/index.js';
 import { checkFiles, jsonReport, textReport, countBySeverity } from './check.js';
 import { InputError, readInputFiles } from './input.js';
 import packageJson from '../../../package.json' with { type: 'json' };
@@ -71,12 +76,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         const message = err instanceof Error ? err.message : String(err);
         const errno = err as NodeJS.ErrnoException;
         if (typeof errno?.code === 'string' && typeof errno.syscall === 'string') {
-            // A file-system failure while writing (e.g. EACCES on the output folder): not a bug.
-            io.stderr(`vmtopo: ${firstLine(message)}\n`);
+            // A file-system failure (the exporter reports its own as writeFailed): not a bug.
+            io.stderr(`vmtopo: ${escapeText(message)}\n`);
             if (io.env.VMTOPO_DEBUG === '1' && errno.stack) io.stderr(`${errno.stack}\n`);
             return EXIT_USAGE;
         }
-        io.stderr(`vmtopo: internal error: ${firstLine(message)}${io.env.VMTOPO_DEBUG === '1' ? '' : ' (set VMTOPO_DEBUG=1 for details)'}\n`);
+        io.stderr(`vmtopo: internal error: ${escapeText(firstLine(message))}${io.env.VMTOPO_DEBUG === '1' ? '' : ' (set VMTOPO_DEBUG=1 for details)'}\n`);
         if (io.env.VMTOPO_DEBUG === '1' && err instanceof Error && err.stack) {
             io.stderr(`${err.stack}\n`);
         }
@@ -96,7 +101,8 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
             writeOut: text => io.stdout(text),
             writeErr: text => io.stderr(text),
             // One line, in the same form as every other error of the CLI.
-            outputError: (text, write) => write(`vmtopo: ${text.replace(/^error: /, '').trim().split('\n').join(' ')}\n`)
+            // Commander quotes the user's arguments: escaped like every other line.
+            outputError: (text, write) => write(`vmtopo: ${escapeText(text.replace(/^error: /, '').trim().split('\n').join(' '))}\n`)
         });
 
     program.command('check')
@@ -120,36 +126,57 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
     return program;
 }
 
+/**
+ * Services whose internal-error log writes to stderr: a rule or check that throws is reported there
+ * (once per distinct failure), the other checks still run, and the command then exits 2.
+ */
+function cliServices(io: CliIo): ReturnType<typeof createVmtopoServices> {
+    return createVmtopoServices(NodeFileSystem, { log: line => io.stderr(`${escapeText(line.split('\n')[0])}\n`) });
+}
+
 async function check(files: string[], format: 'text' | 'json', io: CliIo): Promise<number> {
     const inputs = readInputFiles(files, io.cwd);
-    const { shared } = createVmtopoServices(NodeFileSystem);
+    const { shared, vmtopo } = cliServices(io);
     const results = await checkFiles(shared, inputs);
     if (format === 'json') {
         io.stdout(`${JSON.stringify(jsonReport(results), null, 2)}\n`);
     } else {
         io.stdout(textReport(results).map(line => `${line}\n`).join(''));
     }
+    if (vmtopo.log.InternalErrors.count > 0) {
+        io.stderr('vmtopo: internal error: a check failed (see above); the diagnostics are incomplete\n');
+        return EXIT_USAGE;
+    }
     return countBySeverity(results).errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 async function exportCommand(format: ExportFormat, files: string[], options: { vm?: string; outDir?: string }, io: CliIo): Promise<number> {
     const inputs = readInputFiles(files, io.cwd);
-    const services = createVmtopoServices(NodeFileSystem);
+    const services = cliServices(io);
     const result = await exportFiles(services, {
         files: inputs.map(i => i.absolute),
         format,
         vm: options.vm,
         outDir: options.outDir === undefined ? undefined : path.resolve(io.cwd, options.outDir)
     });
-    // The exporter names files by absolute path; show them as the user gave them.
-    const asGiven = (line: string) => inputs.reduce(
-        (text, input) => text.split(`${input.absolute}:`).join(`${input.given}:`).split(`${input.absolute},`).join(`${input.given},`), line);
+    // The exporter names files by absolute path (escaped); show them as the user gave them (escaped
+    // too). Longest first, so that /w/a.vmtopo does not replace the start of /w/a.vmtopo.vmtopo.
+    const names = inputs.map(i => ({ absolute: escapePath(i.absolute), given: escapePath(i.given) }))
+        .sort((a, b) => b.absolute.length - a.absolute.length);
+    const asGiven = (line: string) => names.reduce((text, { absolute, given }) =>
+        [':', ',', ';', ' '].reduce((t, end) => t.split(`${absolute}${end}`).join(`${given}${end}`), text), line);
+    if (result.writeFailed) {
+        // A file-system error while writing: the files written so far, then one line, exit 2.
+        for (const file of result.written) io.stdout(`${escapePath(displayPath(file, io.cwd))}\n`);
+        for (const problem of result.problems) io.stderr(`vmtopo: ${asGiven(problem)}\n`);
+        return EXIT_USAGE;
+    }
     for (const problem of result.problems) io.stderr(`${asGiven(problem)}\n`);
     if (!result.ok) {
         io.stderr(`vmtopo: export refused: ${result.written.length === 0 ? 'nothing was written' : 'incomplete'}\n`);
         return EXIT_PROBLEMS;
     }
-    for (const file of result.written) io.stdout(`${displayPath(file, io.cwd)}\n`);
+    for (const file of result.written) io.stdout(`${escapePath(displayPath(file, io.cwd))}\n`);
     return EXIT_OK;
 }
 

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { escapePath, escapeText } from '../export/escape.js';
 
 /** The extension of vmtopo files (the language's only file extension, see langium-config.json). */
 export const VMTOPO_EXTENSION = '.vmtopo';
@@ -19,10 +20,14 @@ export interface InputFile {
     readonly text: string;
 }
 
-/** A file the CLI cannot use; `message` is the whole line to print (without the `vmtopo: ` prefix). */
+/**
+ * A file the CLI cannot use; `message` is the whole line to print (without the `vmtopo: ` prefix),
+ * with the path escaped (`escapePath`: a newline in a file name is printed as `\n`). `file` is the
+ * path as given, unescaped.
+ */
 export class InputError extends Error {
     constructor(readonly file: string, readonly reason: string) {
-        super(`cannot read ${file}: ${reason}`);
+        super(`cannot read ${escapePath(file)}: ${escapeText(reason)}`);
         this.name = 'InputError';
     }
 }
@@ -92,10 +97,9 @@ function describeFsError(err: unknown): string {
         case 'EPERM': return 'permission denied';
         case 'ELOOP': return 'too many symbolic links';
         case 'ENAMETOOLONG': return 'file name too long';
-        default: {
-            const message = err instanceof Error ? err.message : String(err);
-            return message.split('\n')[0];
-        }
+        default:
+            // The whole message, escaped (`InputError`): cutting it at a newline would cut a path.
+            return err instanceof Error ? err.message : String(err);
     }
 }
 

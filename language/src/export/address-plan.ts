@@ -163,7 +163,7 @@ export interface GuestPlan {
  * - Cells: one per host NUMA node holding pinned vCPUs, ascending by host node; an unpinned VM gets
  *   one cell on the node of its memory binding, else of its first device, else the host's first node.
  *   vCPU i runs on `pin[i mod |pin|]`; when the pinned CPUs are distinct, one per vCPU, and made of
- *   whole SMT sibling pairs (`NumaNode.siblings`), vCPUs are renumbered so that guest threads
+ *   whole SMT sibling pairs (`NumaNode.siblingOf`), vCPUs are renumbered so that guest threads
  *   (2k, 2k+1) are host siblings and the topology gets `threads=2`.
  * - Memory: split over the cells in proportion to their vCPUs, in whole hugepages (MiB).
  * - PCIe: index 0 pcie-root; one expander per host NUMA node of the VM's devices (ascending), in
@@ -185,7 +185,7 @@ export function planGuestAddresses(vm: VmModel): GuestPlan {
     const need = passthrough.length > 0 ? requiredMmioGiB(passthrough) : 0;
     return {
         vm, ...cpu, ...pcie,
-        bindMemory: (vm.pin?.length ?? 0) > 0 || vm.memoryNuma !== undefined,
+        bindMemory: (vm.pin?.size ?? 0) > 0 || vm.memoryNuma !== undefined,
         pcihole64GiB: Math.max(vm.mmioGiB ?? 0, need)
     };
 }
@@ -236,13 +236,13 @@ function deviceList(vm: VmModel): PendingDevice[] {
 function planCpus(vm: VmModel, devices: readonly PendingDevice[]):
     Pick<GuestPlan, 'cells' | 'cpuTopology' | 'vcpuPins' | 'smtPaired'> {
     const n = vm.vcpus;
-    const pin = vm.pin ?? [];
-    if (pin.length === 0) {
+    const pin = vm.pin;
+    if (!pin || pin.isEmpty) {
         const hostNode = vm.memoryNuma?.[0] ?? devices[0]?.location.numa ?? vm.host.numaNodes[0]?.id ?? 0;
         const cells = [{ id: 0, hostNode, vcpus: range(n), memoryMiB: vm.memoryMiB, memoryNodes: memoryNodesFor(vm, hostNode) }];
         return { cells, cpuTopology: { sockets: 1, dies: 1, cores: n, threads: 1 }, smtPaired: false };
     }
-    let hostCpus = range(n).map(i => pin[i % pin.length]);
+    let hostCpus = range(n).map(i => pin.at(i % pin.size)!);
     const nodeOf = new Map<number, number>();
     for (const c of hostCpus) {
         const node = vm.host.numaOfCpu(c);
@@ -251,7 +251,7 @@ function planCpus(vm: VmModel, devices: readonly PendingDevice[]):
     }
     const nodes = [...new Set(nodeOf.values())].sort((a, b) => a - b);
     const distinct = new Set(hostCpus);
-    const siblingOf = (c: number) => vm.host.numaOfCpu(c)?.siblings.get(c);
+    const siblingOf = (c: number) => vm.host.numaOfCpu(c)?.siblingOf(c);
     const smtPaired = distinct.size === n && hostCpus.every(c => {
         const s = siblingOf(c);
         return s !== undefined && distinct.has(s);

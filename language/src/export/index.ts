@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { AstUtils, URI, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import type { Diagnostic } from 'vscode-languageserver-types';
@@ -13,10 +13,12 @@ import type { VmModel } from '../model/topology.js';
 import type { VmtopoServices } from '../vmtopo-module.js';
 import { planGuestAddresses } from './address-plan.js';
 import { ExportError } from './errors.js';
+import { escapePath, escapeText, shortText } from './escape.js';
 import { exportLibvirtDomain } from './libvirt.js';
 import { exportNcclTopology } from './nccl.js';
 
 export { ExportError } from './errors.js';
+export { escapePath, escapeText, shortText } from './escape.js';
 export { planGuestAddresses, type GuestPlan } from './address-plan.js';
 export { exportLibvirtDomain } from './libvirt.js';
 export { exportNcclTopology } from './nccl.js';
@@ -46,10 +48,19 @@ export interface ExportRequest {
 
 export interface ExportResult {
     ok: boolean;
-    /** Absolute paths of the files written. */
+    /** Absolute paths of the files written (also when `ok` is false after a write failed part-way). */
     written: string[];
-    /** One line each: `file:line:col severity code message`, or a sentence. */
+    /**
+     * One line each (paths and names escaped, see `escape.ts`): `file:line:col severity code
+     * message`, or a sentence.
+     */
     problems: string[];
+    /**
+     * True when the export stopped because a file could not be written (a file-system error such as
+     * EACCES, ENOSPC, ENOTDIR); `problems` then holds one line naming the file, the error, the VMs
+     * written and the VMs not written. Absent otherwise. (The CLI exits 2 for it, 1 for a refusal.)
+     */
+    writeFailed?: true;
 }
 
 export type SeverityName = 'error' | 'warning' | 'info' | 'hint';
@@ -70,20 +81,38 @@ export function messageText(diagnostic: Diagnostic): string {
     return typeof m === 'string' ? m : m.value;
 }
 
-/** `file:line:col severity code message` with 1-based line and column (the CLI prints the same). */
+/**
+ * `file:line:col severity code message` with 1-based line and column (the CLI prints the same),
+ * always exactly one line: the path is escaped with {@link escapePath}; in the message a line break
+ * (with the blanks around it) becomes one space — rule messages may be written over several lines —
+ * and every other control character, line separator or bidi control is escaped ({@link escapeText}).
+ */
 export function formatDiagnostic(file: string, diagnostic: Diagnostic): string {
     const { line, character } = diagnostic.range.start;
     const severity = severityName(diagnostic);
-    const code = diagnostic.code === undefined || diagnostic.code === '' ? '' : ` ${diagnostic.code}`;
-    return `${file}:${line + 1}:${character + 1} ${severity}${code} ${messageText(diagnostic).replace(/\s*\n\s*/g, ' ')}`;
+    const code = diagnostic.code === undefined || diagnostic.code === '' ? '' : ` ${escapeText(String(diagnostic.code))}`;
+    const message = escapeText(messageText(diagnostic).replace(/\s*\n\s*/g, ' '));
+    return `${escapePath(file)}:${line + 1}:${character + 1} ${severity}${code} ${message}`;
 }
+
+/** Longest file name Linux allows (NAME_MAX), in bytes. */
+export const NAME_MAX_BYTES = 255;
 
 /**
  * Loads only the given files into the services' workspace, builds them with validation and exports
- * the VMs declared in them (all, or the one named `vm`). Refuses — nothing written, the errors in
- * `problems` — when a file cannot be read, a given document has errors, the VM name is unknown
- * (the problem lists the VM names) or an exporter throws {@link ExportError}. Every file is written
- * with {@link writeFileAtomic}; nothing else in the output folder is touched.
+ * the VMs declared in them (all, or the one named `vm`).
+ *
+ * Refuses — `ok: false`, nothing written, one line per problem (paths and names escaped) — when a
+ * file cannot be read, a given document has errors, a check threw while validating them (an
+ * internal error, reported to `InternalErrors`: the files are not known to be valid), the VM name is unknown (the problem lists the
+ * VM names), an exporter throws {@link ExportError}, or two selected VMs would write the same file (e.g. one VM name
+ * declared in two files of one folder): no export overwrites a file it wrote itself.
+ *
+ * Every file is written with {@link writeFileAtomic}; nothing else in the output folder is touched
+ * (except leftover temporary files of the same targets from killed exports). A file-system error
+ * while writing (EACCES, ENOSPC, ENOTDIR…) stops the export: `ok: false`, `writeFailed: true`,
+ * `written` = the files written before it, and one problem line naming the file, the error, the VMs
+ * written and those not written. Never throws for file-system errors.
  */
 export async function exportFiles(
     services: { shared: LangiumSharedServices; vmtopo: VmtopoServices },
@@ -91,24 +120,36 @@ export async function exportFiles(
 ): Promise<ExportResult> {
     const refuse = (problems: string[]): ExportResult => ({ ok: false, written: [], problems });
     const files = request.files.map(f => path.resolve(f));
+    const shownFiles = files.map(escapePath).join(', ');
     const unreadable = files.flatMap(f => {
         try {
-            return fs.statSync(f).isFile() ? [] : [`${f}: not a file`];
+            return fs.statSync(f).isFile() ? [] : [`${escapePath(f)}: not a file`];
         } catch {
-            return [`${f}: no such file`];
+            return [`${escapePath(f)}: no such file`];
         }
     });
     if (unreadable.length > 0) return refuse(unreadable);
 
     const workspace = services.shared.workspace;
     const documents: LangiumDocument[] = [];
-    for (const f of files) documents.push(await workspace.LangiumDocuments.getOrCreateDocument(URI.file(f)));
+    for (const f of files) {
+        try {
+            documents.push(await workspace.LangiumDocuments.getOrCreateDocument(URI.file(f)));
+        } catch (err) {
+            return refuse([`${escapePath(f)}: cannot read it (${describeError(err)}); nothing was written`]);
+        }
+    }
+    const failuresBefore = services.vmtopo.log.InternalErrors.count;
     await workspace.DocumentBuilder.build(documents, { validation: true });
+    if (services.vmtopo.log.InternalErrors.count > failuresBefore) {
+        // A check that threw did not run completely: its silence is not an approval.
+        return refuse([`refusing to export: an internal error stopped a check of ${shownFiles} (see the log), so the files are not known to be valid; nothing was written`]);
+    }
 
     const errors = documents.flatMap((doc, i) =>
         (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(files[i], d)));
     if (errors.length > 0) {
-        return refuse([`refusing to export: ${errors.length} error${errors.length === 1 ? '' : 's'} in ${files.join(', ')}; nothing was written`, ...errors]);
+        return refuse([`refusing to export: ${errors.length} error${errors.length === 1 ? '' : 's'} in ${shownFiles}; nothing was written`, ...errors]);
     }
 
     const resolved = services.vmtopo.model.TopologyProvider.get();
@@ -124,26 +165,82 @@ export async function exportFiles(
         selected = declared.filter(d => d.vm.name === request.vm);
         if (selected.length === 0) {
             const names = declared.map(d => d.vm.name);
-            return refuse([`no VM named '${request.vm}' in ${files.join(', ')}; ${names.length > 0 ? `VMs: ${names.join(', ')}` : 'it declares no VM'}`]);
+            return refuse([`no VM named '${shortText(request.vm)}' in ${shownFiles}; ${names.length > 0 ? `VMs: ${names.map(n => escapeText(n)).join(', ')}` : 'it declares no VM'}`]);
         }
     } else if (selected.length === 0) {
-        return refuse([`${files.join(', ')} declares no VM; nothing to export`]);
+        return refuse([`${shownFiles} declares no VM; nothing to export`]);
     }
 
-    const outputs: { file: string; content: string }[] = [];
+    const outputs: { vm: string; file: string; content: string }[] = [];
     const problems: string[] = [];
+    const byTarget = new Map<string, { vm: string; file: string }>();
     for (const { vm, file } of selected) {
         const dir = request.outDir !== undefined ? path.resolve(request.outDir) : path.join(path.dirname(file), 'out');
+        const name = exportFileName(vm.name, request.format);
+        const target = path.join(dir, name);
+        const key = sameFileKey(target);
+        const other = byTarget.get(key);
+        if (other) {
+            problems.push(`VM ${escapeText(other.vm)} of ${escapePath(other.file)} and VM ${escapeText(vm.name)} of ${escapePath(file)} would both be written to ${escapePath(target)}`);
+            continue;
+        }
+        byTarget.set(key, { vm: vm.name, file });
         try {
-            outputs.push({ file: path.join(dir, exportFileName(vm.name, request.format)), content: exportVm(vm, request.format) });
+            outputs.push({ vm: vm.name, file: target, content: exportVm(vm, request.format) });
         } catch (err) {
             if (!(err instanceof ExportError)) throw err;
-            problems.push(`${file}: ${err.message}`);
+            problems.push(`${escapePath(file)}: ${escapeText(err.message)}`);
         }
     }
     if (problems.length > 0) return refuse([...problems, 'nothing was written']);
-    for (const o of outputs) writeFileAtomic(o.file, o.content);
-    return { ok: true, written: outputs.map(o => o.file), problems: [] };
+
+    const written: string[] = [];
+    for (const [i, o] of outputs.entries()) {
+        try {
+            writeFileAtomic(o.file, o.content);
+        } catch (err) {
+            if (!isFsError(err)) throw err;
+            const done = outputs.slice(0, i).map(w => escapeText(w.vm));
+            const notDone = outputs.slice(i).map(w => escapeText(w.vm));
+            return {
+                ok: false,
+                written,
+                writeFailed: true,
+                problems: [`cannot write ${escapePath(o.file)} (${describeError(err)}); `
+                    + `${done.length === 0 ? 'nothing was written' : `written: ${done.join(', ')}`}; not written: ${notDone.join(', ')}`]
+            };
+        }
+        written.push(o.file);
+    }
+    return { ok: true, written, problems: [] };
+}
+
+/**
+ * The key under which two targets are the same file: the absolute path, case-folded where file
+ * systems usually ignore case (macOS, Windows), so that one export never overwrites its own file.
+ */
+function sameFileKey(target: string): string {
+    const absolute = path.resolve(target);
+    return process.platform === 'darwin' || process.platform === 'win32' ? absolute.toLowerCase() : absolute;
+}
+
+/** A Node file-system error (it has an errno `code` and a `syscall`). */
+function isFsError(err: unknown): err is NodeJS.ErrnoException {
+    const e = err as NodeJS.ErrnoException | undefined;
+    return typeof e?.code === 'string' && typeof e.syscall === 'string';
+}
+
+/**
+ * One escaped line for an error: for a file-system error its code and description without the
+ * paths Node appends (`EACCES: permission denied`), else its message.
+ */
+function describeError(err: unknown): string {
+    if (isFsError(err)) {
+        const message = err.message ?? '';
+        const cut = message.indexOf(`, ${err.syscall}`);
+        return escapeText(cut > 0 ? message.slice(0, cut) : err.code!);
+    }
+    return shortText(err instanceof Error ? err.message : String(err), 300);
 }
 
 /**
@@ -163,20 +260,109 @@ function ensureDirectory(dir: string): void {
     for (const d of missing) fs.mkdirSync(d);
 }
 
+/** The last part of every temporary file name of {@link writeFileAtomic}. */
+export const TEMP_SUFFIX = '.vmtopo-tmp';
+/** Longest `<pid>.<8 hex>.vmtopo-tmp` a temporary file name ends with (a pid has at most 10 digits). */
+const TEMP_TAIL_MAX_BYTES = 10 + 1 + 8 + TEMP_SUFFIX.length;
+
 /**
- * Writes `content` (UTF-8) to `file` atomically: a temporary file in the same folder, then a
- * rename over the target, so readers see the old or the new file, never a partial one. Creates the
- * folder; removes the temporary file if writing fails.
+ * The start of the temporary file names for the target named `base`: `.<base>.`, or — when that
+ * would make a name longer than {@link NAME_MAX_BYTES} — `.<first bytes of base>~<8 hex of its
+ * SHA-256>.` (cut at a character boundary). The same target always gets the same prefix.
+ */
+export function tempFilePrefix(base: string): string {
+    const plain = `.${base}.`;
+    if (Buffer.byteLength(plain, 'utf8') + TEMP_TAIL_MAX_BYTES <= NAME_MAX_BYTES) return plain;
+    const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+    const room = NAME_MAX_BYTES - TEMP_TAIL_MAX_BYTES - `.~${hash}.`.length;
+    let cut = '';
+    let bytes = 0;
+    for (const ch of base) {
+        const size = Buffer.byteLength(ch, 'utf8');
+        if (bytes + size > room) break;
+        cut += ch;
+        bytes += size;
+    }
+    return `.${cut}~${hash}.`;
+}
+
+/**
+ * The temporary file name for the target named `base`, written by the process `pid`:
+ * `<tempFilePrefix(base)><pid>.<8 random hex>.vmtopo-tmp`, at most {@link NAME_MAX_BYTES} bytes.
+ */
+export function tempFileName(base: string, pid: number = process.pid): string {
+    return `${tempFilePrefix(base)}${pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+}
+
+/** Whether a process with this pid exists (`kill(pid, 0)`: only ESRCH means it does not). */
+function processExists(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err) {
+        return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+    }
+}
+
+/**
+ * Removes, in `dir`, the temporary files that {@link writeFileAtomic} left for the target named
+ * `base` when its process was killed: regular files named `<tempFilePrefix(base)><pid>.<8 hex>.vmtopo-tmp`
+ * whose pid is not this process and is not a live process. Nothing else is touched: not the temporary
+ * files of other targets, not those of live processes, not links or folders with such names. Best
+ * effort: a file that cannot be listed or removed is left. Returns the names removed.
+ */
+export function removeStaleTempFiles(dir: string, base: string): string[] {
+    const prefix = tempFilePrefix(base);
+    const tail = /^(\d{1,10})\.[0-9a-f]{8}\.vmtopo-tmp$/;
+    const removed: string[] = [];
+    let names: string[];
+    try {
+        names = fs.readdirSync(dir);
+    } catch {
+        return removed;
+    }
+    for (const name of names) {
+        if (!name.startsWith(prefix)) continue;
+        const pid = Number(tail.exec(name.slice(prefix.length))?.[1]);
+        if (!Number.isSafeInteger(pid) || pid < 1 || pid > 0x7fffffff || pid === process.pid || processExists(pid)) continue;
+        const file = path.join(dir, name);
+        try {
+            if (!fs.lstatSync(file).isFile()) continue;
+            fs.unlinkSync(file);
+            removed.push(name);
+        } catch {
+            // Gone already, or not ours to remove: leave it.
+        }
+    }
+    return removed;
+}
+
+/**
+ * Writes `content` (UTF-8) to `file` atomically: a temporary file in the same folder
+ * ({@link tempFileName}: `.<name>.<pid>.<random>.vmtopo-tmp`), then a rename over the target, so
+ * readers see the old or the new file, never a partial one. Creates the folder; first removes the
+ * temporary files a killed export left for this same target ({@link removeStaleTempFiles}); removes
+ * its own temporary file if writing fails. A target that is a symbolic link is replaced, not
+ * written through.
+ *
+ * @throws the file-system error (EACCES, ENOSPC, ENOTDIR, EISDIR…) when the folder or the file
+ *   cannot be written; the old target, if any, is then unchanged.
  */
 export function writeFileAtomic(file: string, content: string): void {
     const dir = path.dirname(file);
+    const base = path.basename(file);
     ensureDirectory(dir);
-    const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    removeStaleTempFiles(dir, base);
+    const tmp = path.join(dir, tempFileName(base));
     try {
         fs.writeFileSync(tmp, content, { encoding: 'utf8', flag: 'wx' });
         fs.renameSync(tmp, file);
     } catch (err) {
-        fs.rmSync(tmp, { force: true });
+        try {
+            fs.rmSync(tmp, { force: true });
+        } catch {
+            // The write's error is the one to report.
+        }
         throw err;
     }
 }

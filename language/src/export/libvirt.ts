@@ -52,7 +52,7 @@ export function exportLibvirtDomain(vm: VmModel, plan: GuestPlan): string {
         const cputune = domain.ele('cputune');
         if (plan.smtPaired) cputune.com(' guest SMT siblings (2k, 2k+1) run on host SMT siblings ');
         plan.vcpuPins?.forEach((cpu, vcpu) => cputune.ele('vcpupin', { vcpu: String(vcpu), cpuset: String(cpu) }));
-        if (vm.emulatorPin) cputune.ele('emulatorpin', { cpuset: formatCpuList(vm.emulatorPin) });
+        if (vm.emulatorPin) cputune.ele('emulatorpin', { cpuset: vm.emulatorPin.toString() });
     }
     if (plan.bindMemory) {
         const numatune = domain.ele('numatune');

@@ -17,10 +17,18 @@ import { formatBdf } from '../syntax/tokens.js';
 import type { GuestCell, GuestNode, GuestPlan } from './address-plan.js';
 import { ExportError } from './errors.js';
 
-type XMLBuilder = ReturnType<typeof create>;
-
 /** NCCL's XML arena holds 256 elements (topo.h 211, `NCCL_TOPO_XML_MAX_NODES`), shared with what it detects. */
 export const NCCL_MAX_ELEMENTS = 256;
+/**
+ * Longest attribute name or value NCCL's tokenizer reads: 253 characters. `MAX_STR_LEN` is 255
+ * (xml.h 22) and `xmlGetValue` fails once its index reaches 254 while the closing quote is still
+ * to come (xml.cc 70-84, NCCL 2.30) [NCCL-XML].
+ */
+export const NCCL_MAX_STRING = 253;
+/** Attributes per element NCCL keeps (`MAX_ATTR_COUNT`, xml.h 23); extras are silently dropped. */
+export const NCCL_MAX_ATTRIBUTES = 16;
+/** Children per element NCCL accepts (`MAX_SUBS`, xml.h 24, 640 since 2.29.7; 128 before). */
+export const NCCL_MAX_CHILDREN = 640;
 /** PCI class NCCL reads as a PCI switch (topo.cc 536-544). */
 const SWITCH_CLASS = '0x060400';
 
@@ -33,8 +41,15 @@ export const NCCL_LINK_SPEEDS: ReadonlyMap<number, string> = new Map([
     [16, '16.0 GT/s PCIe'], [32, '32.0 GT/s PCIe'], [64, '64.0 GT/s PCIe']
 ]);
 
+/** One element of an NCCL topology file before it is written: name, attributes in order, children. */
+export interface NcclElement {
+    readonly name: string;
+    readonly attributes: Readonly<Record<string, string>>;
+    readonly children: readonly NcclElement[];
+}
+
 /**
- * The NCCL topology file of `vm` (pure; ends with a newline).
+ * The element tree of `vm`'s NCCL topology file (pure), as {@link exportNcclTopology} writes it:
  *
  * - `<cpu>`: `numaid` = guest cell id, `affinity` = the cell's guest vCPUs as a Linux cpumap (hex
  *   words of 32 CPUs, most significant first, one word per 32 vCPUs of the VM, e.g. `ffffffff` or
@@ -46,27 +61,72 @@ export const NCCL_LINK_SPEEDS: ReadonlyMap<number, string> = new Map([
  * - device `<pci>`: the catalog's PCI class and the device's link (a VF's is its PF's, a vGPU's its GPU's).
  *
  * Throws {@link ExportError} for a VM on an `esxi` host (its guest bus ids are not vmtopo's to
- * predict), when the file would exceed {@link NCCL_MAX_ELEMENTS} elements or a link
- * speed has no string in NCCL's table.
+ * predict) or when a link speed has no string in NCCL's table.
  */
-export function exportNcclTopology(vm: VmModel, plan: GuestPlan): string {
+export function ncclTopologyTree(vm: VmModel, plan: GuestPlan): NcclElement {
     if (vm.host.platform === 'esxi') {
         throw new ExportError(`${vm.name} runs on ESXi host ${vm.host.name}; the NCCL topology names guest bus ids that vmtopo predicts only for KVM guests (platform kvm)`);
     }
-    const doc = create();
-    const system = doc.ele('system', { version: '1' });
-    let elements = 1;
-    const cells = [...plan.cells].sort((a, b) => a.id - b.id);
-    for (const cell of cells) {
+    const cpus: NcclElement[] = [];
+    for (const cell of [...plan.cells].sort((a, b) => a.id - b.id)) {
         const roots = plan.expanders.filter(x => x.cell === cell.id).flatMap(x => x.roots);
-        if (roots.length === 0) continue;
-        const cpu = system.ele('cpu', cpuAttributes(vm, cell));
+        if (roots.length > 0) cpus.push({ name: 'cpu', attributes: cpuAttributes(vm, cell), children: roots.map(pciElement) });
+    }
+    return { name: 'system', attributes: { version: '1' }, children: cpus };
+}
+
+/**
+ * The limits of NCCL's topology-file parser (NVIDIA/nccl 2.30 `src/graph/xml.cc`, `xml.h`,
+ * `topo.h`) that `tree` breaks, one sentence each; empty when NCCL can read it: at most
+ * {@link NCCL_MAX_ELEMENTS} elements, {@link NCCL_MAX_CHILDREN} children and
+ * {@link NCCL_MAX_ATTRIBUTES} attributes per element, names and values of at most
+ * {@link NCCL_MAX_STRING} characters. Rule NCCL001 reports these on the VM; the exporter refuses them.
+ */
+export function ncclLimitProblems(tree: NcclElement): string[] {
+    const problems: string[] = [];
+    let elements = 0;
+    const visit = (e: NcclElement, where: string): void => {
         elements++;
-        for (const node of roots) elements += writeNode(cpu, node);
-    }
+        const attributes = Object.entries(e.attributes);
+        if (attributes.length > NCCL_MAX_ATTRIBUTES) {
+            problems.push(`<${e.name}> ${where}would have ${attributes.length} attributes; NCCL keeps ${NCCL_MAX_ATTRIBUTES}`);
+        }
+        for (const [name, value] of attributes) {
+            if (name.length > NCCL_MAX_STRING || value.length > NCCL_MAX_STRING) {
+                problems.push(`the ${name} attribute of <${e.name}> ${where}would be ${value.length} characters long; NCCL reads at most ${NCCL_MAX_STRING}`);
+            }
+        }
+        if (e.children.length > NCCL_MAX_CHILDREN) {
+            problems.push(`<${e.name}> ${where}would have ${e.children.length} children; NCCL reads at most ${NCCL_MAX_CHILDREN}`);
+        }
+        e.children.forEach(c => visit(c, c.name === 'cpu' ? `of guest NUMA cell ${c.attributes.numaid} ` : ''));
+    };
+    visit(tree, '');
     if (elements > NCCL_MAX_ELEMENTS) {
-        throw new ExportError(`${vm.name}: the NCCL topology would have ${elements} elements; NCCL reads at most ${NCCL_MAX_ELEMENTS}`);
+        problems.push(`the file would have ${elements} elements; NCCL reads at most ${NCCL_MAX_ELEMENTS}`);
     }
+    return problems;
+}
+
+/**
+ * The NCCL topology file of `vm` (pure; ends with a newline): {@link ncclTopologyTree}, written in
+ * the subset NCCL's tokenizer reads (§A.2).
+ *
+ * Throws {@link ExportError} as {@link ncclTopologyTree} does, and when the file would break a limit
+ * of NCCL's parser ({@link ncclLimitProblems}, rule NCCL001).
+ */
+export function exportNcclTopology(vm: VmModel, plan: GuestPlan): string {
+    const tree = ncclTopologyTree(vm, plan);
+    const problems = ncclLimitProblems(tree);
+    if (problems.length > 0) {
+        throw new ExportError(`${vm.name}: no NCCL topology can be written (rule NCCL001): ${problems.join('; ')}`);
+    }
+    const doc = create();
+    const write = (parent: ReturnType<typeof create>, e: NcclElement): void => {
+        const el = parent.ele(e.name, e.attributes);
+        e.children.forEach(c => write(el, c));
+    };
+    write(doc, tree);
     const text = `${doc.end({ headless: true, prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
     assertNcclSubset(vm, text);
     return text;
@@ -84,14 +144,16 @@ function cpuAttributes(vm: VmModel, cell: GuestCell): Record<string, string> {
     return attrs;
 }
 
-/** Writes a switch or device under `parent`; returns the number of elements written. */
-function writeNode(parent: XMLBuilder, node: GuestNode): number {
+/** The `<pci>` element of a switch or device. */
+function pciElement(node: GuestNode): NcclElement {
     if (node.kind === 'device') {
-        parent.ele('pci', { busid: formatBdf(node.guestBdf), class: node.pciClass, ...linkAttributes(node.link) });
-        return 1;
+        return { name: 'pci', attributes: { busid: formatBdf(node.guestBdf), class: node.pciClass, ...linkAttributes(node.link) }, children: [] };
     }
-    const el = parent.ele('pci', { busid: formatBdf(node.upstream.guestBdf!), class: SWITCH_CLASS, ...linkAttributes(node.link) });
-    return 1 + node.children.reduce((n, c) => n + writeNode(el, c), 0);
+    return {
+        name: 'pci',
+        attributes: { busid: formatBdf(node.upstream.guestBdf!), class: SWITCH_CLASS, ...linkAttributes(node.link) },
+        children: node.children.map(pciElement)
+    };
 }
 
 function linkAttributes(link: PcieLink): { link_speed: string; link_width: string } {
@@ -112,7 +174,7 @@ export function cpumap(cpus: readonly number[], total: number): string {
 
 /** Post-check of the output against NCCL's tokenizer subset (§A.2); a failure is a bug of this exporter. */
 function assertNcclSubset(vm: VmModel, text: string): void {
-    const line = /^(?: {2})*(?:<[a-z]+(?: [a-z_]+="[^"&<>]*")*\/?>|<\/[a-z]+>)$/;
+    const line = new RegExp(`^(?: {2})*(?:<[a-z]+(?: [a-z_]+="[^"&<>]{0,${NCCL_MAX_STRING}}")*\\/?>|<\\/[a-z]+>)$`);
     const bad = text.slice(0, -1).split('\n').find(l => !line.test(l));
     if (bad !== undefined || text.includes('\t') || text.startsWith('<?')) {
         throw new ExportError(`${vm.name}: internal error, NCCL topology line not in NCCL's XML subset: ${JSON.stringify(bad)}`);

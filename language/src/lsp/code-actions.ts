@@ -10,29 +10,57 @@
  * - NIC001 → "Use {best} (on the PCIe switch of {gpu})": replaces the NIC reference (`data.nic`,
  *   `data.best`, `data.gpu`).
  * - LIC001 → "Add license nvaie to {vm}".
+ *
+ * Every action is verified before it is offered: its edit is applied to a copy of the workspace
+ * (every vmtopo document, the edited one replaced), which is validated from scratch; an action whose
+ * result has an error the workspace did not have before, or which leaves its own diagnostic in
+ * place, is not offered. Verdicts are cached until the next document change. Numbers in edits are
+ * checked to be the whole numbers a user can type; a quick-fix that throws is reported to the
+ * internal-error log and left out, and the others are still offered.
  */
-import { GrammarUtils, type CstNode, type LangiumDocument, type MaybePromise } from 'langium';
-import type { CodeActionProvider, LangiumServices } from 'langium/lsp';
+import { GrammarUtils, URI, WorkspaceCache, type CstNode, type LangiumDocument } from 'langium';
+import type { CodeActionProvider, LangiumServices, LangiumSharedServices } from 'langium/lsp';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic, type Position, type TextEdit } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Model, Vm } from '../generated/ast.js';
+import type { InternalErrors } from '../internal-errors.js';
 import type { RepinData } from '../validation/rules/loc.js';
 
-export class VmtopoCodeActionProvider implements CodeActionProvider {
-    constructor(protected readonly services: LangiumServices) {}
+/** The services a verification builds its scratch workspace with (a fresh instance each time). */
+export type ScratchServices = () => LangiumSharedServices;
 
-    /** The quick-fixes for the diagnostics in `params.context`; undefined when there is none. */
-    getCodeActions(document: LangiumDocument, params: CodeActionParams): MaybePromise<Array<Command | CodeAction> | undefined> {
+/** A vmtopo document's URI and text. */
+interface Source {
+    readonly uri: string;
+    readonly text: string;
+}
+
+export class VmtopoCodeActionProvider implements CodeActionProvider {
+    /** Error keys of the unchanged workspace, and verdicts per edit, until the next change. */
+    private readonly verdicts: WorkspaceCache<string, Promise<unknown>>;
+
+    constructor(
+        protected readonly services: LangiumServices & { log: { InternalErrors: InternalErrors } },
+        private readonly scratch: ScratchServices
+    ) {
+        this.verdicts = new WorkspaceCache(services.shared);
+    }
+
+    /** The verified quick-fixes for the diagnostics in `params.context`; undefined when there is none. */
+    async getCodeActions(document: LangiumDocument, params: CodeActionParams): Promise<Array<Command | CodeAction> | undefined> {
+        const log = this.services.log.InternalErrors;
         const actions: CodeAction[] = [];
-        for (const diagnostic of params.context.diagnostics) {
-            const action = this.actionFor(document, diagnostic);
-            if (action) actions.push(action);
+        for (const diagnostic of params.context.diagnostics ?? []) {
+            const code = (diagnostic?.data as { code?: unknown } | undefined)?.code;
+            const action = log.guard(`quick-fix ${typeof code === 'string' ? code.slice(0, 20) : '?'}`, () => this.actionFor(document, diagnostic), undefined);
+            if (action && await this.verify(document, action, diagnostic)) actions.push(action);
         }
         return actions.length > 0 ? actions : undefined;
     }
 
     protected actionFor(document: LangiumDocument, diagnostic: Diagnostic): CodeAction | undefined {
-        const data = diagnostic.data as ({ code?: string; vm?: string } & Record<string, unknown>) | undefined;
-        if (!data?.code || typeof data.vm !== 'string') return undefined;
+        const data = diagnostic?.data as ({ code?: string; vm?: string } & Record<string, unknown>) | undefined;
+        if (typeof data?.code !== 'string' || typeof data.vm !== 'string' || !diagnostic.range?.start) return undefined;
         const vm = findVm(document, data.vm, diagnostic.range.start);
         if (!vm) return undefined;
         switch (data.code) {
@@ -43,7 +71,7 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
             case 'MMIO001':
             case 'MMIO002':
             case 'MMIO005':
-                return typeof data.need === 'number' ? this.raiseMmio(document, diagnostic, vm, data.need) : undefined;
+                return isTypable(data.need) && data.need > 0 ? this.raiseMmio(document, diagnostic, vm, data.need) : undefined;
             case 'NIC001':
                 return this.replaceNic(document, diagnostic, data);
             case 'LIC001':
@@ -55,7 +83,8 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
 
     protected repin(document: LangiumDocument, diagnostic: Diagnostic, vm: Vm, data: RepinData): CodeAction | undefined {
         const cst = vm.$cstNode;
-        if (!cst || typeof data.numa !== 'number') return undefined;
+        if (!cst || !isTypable(data.numa)) return undefined;
+        if (data.cpus !== undefined && (typeof data.cpus !== 'string' || !CPU_LIST_TEXT.test(data.cpus))) return undefined;
         const edits: TextEdit[] = [];
         if (data.cpus) {
             const pin = GrammarUtils.findNodeForProperty(cst, 'pin');
@@ -75,6 +104,44 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
         return quickFix(document, diagnostic, title, edits);
     }
 
+    /**
+     * Whether `action` may be offered: applied to a copy of the workspace and validated from
+     * scratch, it adds no error and removes (or reduces) `diagnostic`. Any failure of the check
+     * itself means "no".
+     */
+    protected async verify(document: LangiumDocument, action: CodeAction, diagnostic: Diagnostic): Promise<boolean> {
+        const uri = document.uri.toString();
+        const edits = action.edit?.changes?.[uri];
+        if (!edits || Object.keys(action.edit?.changes ?? {}).length !== 1) return false;
+        try {
+            const sources = this.workspaceSources();
+            const before = await this.cached('baseline', () => errorKeys(this.scratch, sources)) as Map<string, number>;
+            const key = JSON.stringify([uri, edits, diagnostic.code, diagnostic.message]);
+            return await this.cached(key, async () => {
+                const edited = TextDocument.applyEdits(document.textDocument as TextDocument, edits);
+                const after = await errorKeys(this.scratch, sources.map(s => (s.uri === uri ? { uri, text: edited } : s)));
+                const fixed = diagnosticKey(uri, diagnostic.code, diagnostic.message);
+                const addsError = [...after].some(([k, n]) => !k.startsWith('~') && n > (before.get(k) ?? 0));
+                return !addsError && (after.get(fixed) ?? 0) < (before.get(fixed) ?? 0);
+            }) as boolean;
+        } catch (err) {
+            this.services.log.InternalErrors.report(`verifying quick-fix ${String(diagnostic.code)}`, err);
+            return false;
+        }
+    }
+
+    private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+        return this.verdicts.get(key, compute) as Promise<T>;
+    }
+
+    /** Every vmtopo document of the workspace with its current text. */
+    private workspaceSources(): Source[] {
+        return this.services.shared.workspace.LangiumDocuments.all
+            .filter(d => d.textDocument.languageId === 'vmtopo' || d.uri.path.endsWith('.vmtopo'))
+            .map(d => ({ uri: d.uri.toString(), text: d.textDocument.getText() }))
+            .toArray();
+    }
+
     protected replaceNic(document: LangiumDocument, diagnostic: Diagnostic, data: Record<string, unknown>): CodeAction | undefined {
         const { nic, best, gpu } = data;
         if (typeof best !== 'string' || typeof nic !== 'string') return undefined;
@@ -90,6 +157,48 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
             : insertClause(document, vm, `mmio ${need} GiB`);
         return quickFix(document, diagnostic, `Raise MMIO window to ${need} GiB`, [edit]);
     }
+}
+
+/** Text of a CPU list as the validator's plans write it: `3-4,19-20`. */
+const CPU_LIST_TEXT = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+
+/** A number a user can type back: a non-negative safe integer (never `1.5`, `1e+21` or `Infinity`). */
+function isTypable(value: unknown): value is number {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Builds `sources` as a workspace in fresh services and returns its diagnostics as counted keys:
+ * errors as `uri|code|message`, and every error or warning also as `~uri|code|message` (to tell
+ * whether a fixed diagnostic is gone).
+ */
+async function errorKeys(scratch: ScratchServices, sources: readonly Source[]): Promise<Map<string, number>> {
+    const shared = scratch();
+    const documents = sources.map(s => {
+        const doc = shared.workspace.LangiumDocumentFactory.fromString(s.text, URI.parse(s.uri));
+        shared.workspace.LangiumDocuments.addDocument(doc);
+        return doc;
+    });
+    await shared.workspace.DocumentBuilder.build(documents, { validation: true });
+    const keys = new Map<string, number>();
+    const add = (k: string) => keys.set(k, (keys.get(k) ?? 0) + 1);
+    for (const doc of documents) {
+        for (const d of doc.diagnostics ?? []) {
+            const k = diagnosticKey(doc.uri.toString(), d.code, d.message);
+            if ((d.severity ?? 1) === 1) add(k.slice(1));
+            if ((d.severity ?? 1) <= 2) add(k);
+        }
+    }
+    return keys;
+}
+
+/**
+ * The key of a diagnostic in {@link errorKeys}' warning-or-error form. The lexer's messages name
+ * the character offset, which an edit before them shifts: that number is left out.
+ */
+function diagnosticKey(uri: string, code: Diagnostic['code'], message: Diagnostic['message']): string {
+    const text = typeof message === 'string' ? message.replace(/ at offset: \d+,/, ',') : '';
+    return `~${uri}|${code ?? ''}|${text}`;
 }
 
 function quickFix(document: LangiumDocument, diagnostic: Diagnostic, title: string, edits: TextEdit[]): CodeAction {

@@ -18,9 +18,11 @@ export class VmtopoHoverProvider extends MultilineCommentHoverProvider {
         super(services);
     }
 
+    /** Doc comment and catalog facts; a failure of either is logged and that part left out. */
     protected override getAstNodeHoverContent(node: AstNode): MaybePromise<string | undefined> {
-        const doc = super.getAstNodeHoverContent(node) as string | undefined;
-        const facts = isGpu(node) || isNic(node) || isNvSwitch(node) ? this.deviceFacts(node) : undefined;
+        const log = this.services.log.InternalErrors;
+        const doc = log.guard('hover (doc comment)', () => super.getAstNodeHoverContent(node) as string | undefined, undefined);
+        const facts = isGpu(node) || isNic(node) || isNvSwitch(node) ? log.guard('hover (catalog facts)', () => this.deviceFacts(node), undefined) : undefined;
         const parts = [doc, facts].filter((p): p is string => !!p);
         return parts.length > 0 ? parts.join('\n\n---\n\n') : undefined;
     }

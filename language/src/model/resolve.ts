@@ -1,14 +1,18 @@
 /**
  * Builds the resolved {@link Topology} from vmtopo ASTs (one or many documents). Tolerant: anything
  * that does not parse or link (bad BDF, unknown model, unresolved reference) is left out of the
- * model; the validator reports it where it was written. Never throws on user input.
+ * model; the validator reports it where it was written. Never throws on user input: a half-typed
+ * document has missing names, models, numbers and references (`gpu` without its name yet), and
+ * numbers out of the language's bounds (`vcpus 4294967296`) are treated as not written. Costs do not
+ * depend on the numbers written: CPU lists stay ranges ({@link CpuList}).
  */
 import type { AstNode } from 'langium';
 import type * as ast from '../generated/ast.js';
 import { isGpu, isNic, isNvSwitch, isPassthroughGpus, isVgpuSlice, isMigSlice } from '../generated/ast.js';
 import { findCpu, findGpu, findNic, findNvSwitch, findVgpuType, findMigProfile, migBackedTypeFor } from '../catalog/index.js';
 import type { PcieLink } from '../catalog/types.js';
-import { parseBdf, parseCpuList, sizeToMiB, parseLinkWidth, checkLinkSpeed, routingId, fromRoutingId, type Bdf } from '../syntax/tokens.js';
+import { parseBdf, parseCpuList, parseNumaList, sizeToMiB, parseLinkWidth, checkLinkSpeed, vfAddress, CpuList, type Bdf } from '../syntax/tokens.js';
+import { checkInteger, MAX_MODULE_ID, MAX_NUMA_ID, MAX_PORT_SPEED_GBPS, MAX_SRIOV_FIELD, MAX_VCPUS } from '../syntax/limits.js';
 import type {
     DeviceModel, GpuModel, HostModel, NicModel, NumaNode, NvSwitchModel, PcieSwitchModel, Topology, VmGpu, VmModel, VmNic
 } from './topology.js';
@@ -45,14 +49,16 @@ export function resolveTopology(models: Iterable<ast.Model>): ResolvedTopology {
     const modelList = [...models];
 
     for (const model of modelList) {
-        for (const h of model.hosts) {
+        for (const h of model.hosts ?? []) {
+            if (!h.name) continue; // `host {` before the name is typed
             const host = resolveHost(h, devicesByAst, link);
             hostsByAst.set(h, host);
             hosts.push(host);
         }
     }
     for (const model of modelList) {
-        for (const v of model.vms) {
+        for (const v of model.vms ?? []) {
+            if (!v.name) continue;
             const hostAst = v.host?.ref;
             const host = hostAst && hostsByAst.get(hostAst);
             if (!host) continue;
@@ -72,39 +78,49 @@ function resolveLink(l: ast.Link | undefined): PcieLink | undefined {
     return w.ok && s.ok ? { speedGTs: s.value, width: w.value } : undefined;
 }
 
-function bdfOf(text: string): Bdf | undefined {
+function bdfOf(text: string | undefined): Bdf | undefined {
     const p = parseBdf(text);
+    return p.ok ? p.value : undefined;
+}
+
+/** A number of the document if it is a whole number in `[min, max]`, else undefined (not yet written, or out of bounds). */
+function integer(value: number | undefined, min: number, max: number): number | undefined {
+    const c = checkInteger(value, min, max, '');
+    return c.ok ? c.value : undefined;
+}
+
+function sizeMiB(size: ast.Size | undefined): number | undefined {
+    if (!size) return undefined;
+    const p = sizeToMiB(size.value, size.unit);
     return p.ok ? p.value : undefined;
 }
 
 function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link: Linker): HostModel {
     const numaNodes: NumaNode[] = [];
     const numaOfSocket = new Map<ast.Socket, number>();
-    for (const s of h.sockets) {
+    const sockets = h.sockets ?? [];
+    sockets.forEach((s, index) => {
         const cpus = s.cores !== undefined ? parseCpuList(s.cores) : undefined;
-        const mem = s.memory ? sizeToMiB(s.memory.value, s.memory.unit) : undefined;
-        const id = s.numa ?? h.sockets.indexOf(s);
+        const id = integer(s.numa, 0, MAX_NUMA_ID) ?? index;
         numaOfSocket.set(s, id);
-        const cpuList = cpus?.ok ? cpus.value : [];
+        const cpuList = cpus?.ok ? cpus.value : CpuList.EMPTY;
         const node: NumaNode = {
-            id, socket: s.name, cpus: cpuList, siblings: smtSiblings(String(s.cores ?? '')),
-            memoryMiB: mem?.ok ? mem.value : 0
+            id, socket: s.name ?? '', cpus: cpuList, siblingOf: smtSiblings(cpuList),
+            memoryMiB: sizeMiB(s.memory) ?? 0
         };
         numaNodes.push(node);
         link(node, s);
-    }
-    const cpuToNode = new Map<number, NumaNode>();
-    for (const n of numaNodes) for (const c of n.cpus) if (!cpuToNode.has(c)) cpuToNode.set(c, n);
+    });
 
     const switches: PcieSwitchModel[] = [];
     const devices: DeviceModel[] = [];
     const host: Mutable<HostModel> = {
         name: h.name,
         platform: h.platform ?? 'kvm',
-        cpu: h.cpuModel ? findCpu(h.cpuModel) : undefined,
+        cpu: findCpu(h.cpuModel),
         license: h.license,
         numaNodes, switches, devices,
-        numaOfCpu: (cpu: number) => cpuToNode.get(cpu)
+        numaOfCpu: (cpu: number) => numaNodes.find(n => n.cpus.has(cpu))
     };
     link(host, h);
     const defaultNuma = numaNodes[0]?.id ?? 0;
@@ -113,20 +129,25 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
 
     const addDevice = (d: ast.Device, parent: PcieSwitchModel | undefined): DeviceModel | undefined => {
         const address = bdfOf(d.address);
-        if (!address) return undefined;
+        if (!address || !d.name) return undefined;
         const numa = numaFor(d.socket?.ref, parent?.numa);
         const base = { name: d.name, host, address, numa, parentSwitch: parent };
         let dev: DeviceModel | undefined;
         if (isGpu(d)) {
             const spec = findGpu(d.model);
             if (!spec) return undefined;
-            dev = { ...base, kind: 'gpu', spec, module: d.module, link: resolveLink(d.link) ?? spec.link } satisfies GpuModel;
+            dev = { ...base, kind: 'gpu', spec, module: integer(d.module, 0, MAX_MODULE_ID), link: resolveLink(d.link) ?? spec.link } satisfies GpuModel;
         } else if (isNic(d)) {
             const spec = findNic(d.model);
             if (!spec) return undefined;
+            const speed = d.speed?.value;
             dev = {
-                ...base, kind: 'nic', spec, speedGbps: d.speed?.value, vfs: d.vfs ?? 0,
-                vfOffset: d.vfOffset ?? 1, vfStride: d.vfStride ?? 1, link: resolveLink(d.link) ?? spec.link
+                ...base, kind: 'nic', spec,
+                speedGbps: speed !== undefined && speed > 0 && speed <= MAX_PORT_SPEED_GBPS ? speed : undefined,
+                vfs: integer(d.vfs, 0, MAX_SRIOV_FIELD) ?? 0,
+                vfOffset: integer(d.vfOffset, 0, MAX_SRIOV_FIELD) ?? 1,
+                vfStride: integer(d.vfStride, 0, MAX_SRIOV_FIELD) ?? 1,
+                link: resolveLink(d.link) ?? spec.link
             } satisfies NicModel;
         } else if (isNvSwitch(d)) {
             const spec = findNvSwitch(d.model ?? 'NVSwitch');
@@ -142,60 +163,53 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
     };
     const addSwitch = (s: ast.PcieSwitch, parent: PcieSwitchModel | undefined): PcieSwitchModel | undefined => {
         const address = bdfOf(s.address);
-        if (!address) return undefined;
+        if (!address || !s.name) return undefined;
         const sw: Mutable<PcieSwitchModel> = {
             kind: 'switch', name: s.name, host, address, numa: numaFor(s.socket?.ref, parent?.numa),
             parentSwitch: parent, link: resolveLink(s.link), switches: [], devices: []
         };
         switches.push(sw);
         link(sw, s);
-        for (const child of s.switches) {
+        for (const child of s.switches ?? []) {
             const c = addSwitch(child, sw);
             if (c) (sw.switches as PcieSwitchModel[]).push(c);
         }
-        for (const d of s.devices) {
+        for (const d of s.devices ?? []) {
             const dev = addDevice(d, sw);
             if (dev) (sw.devices as DeviceModel[]).push(dev);
         }
         return sw;
     };
-    for (const s of h.switches) addSwitch(s, undefined);
-    for (const d of h.devices) addDevice(d, undefined);
+    for (const s of h.switches ?? []) addSwitch(s, undefined);
+    for (const d of h.devices ?? []) addDevice(d, undefined);
     return host;
 }
 
 /**
  * SMT siblings from a `cores` list written as two equal-length ranges (`0-47,96-143`): CPU k of the
  * first range and CPU k of the second are the two hardware threads of one core, which is how Linux
- * numbers threads on Intel and AMD servers (`thread_siblings_list`).
+ * numbers threads on Intel and AMD servers (`thread_siblings_list`,
+ * https://docs.kernel.org/admin-guide/cputopology.html). Computed from the ranges, in O(1) per CPU.
  */
-function smtSiblings(cores: string): Map<number, number> {
-    const m = /^(\d+)-(\d+),(\d+)-(\d+)$/.exec(cores);
-    const result = new Map<number, number>();
-    if (!m) return result;
-    const [a, b, c, d] = m.slice(1).map(Number);
-    if (b - a !== d - c || b < a) return result;
-    for (let k = 0; k <= b - a; k++) {
-        result.set(a + k, c + k);
-        result.set(c + k, a + k);
-    }
-    return result;
+function smtSiblings(cores: CpuList): (cpu: number) => number | undefined {
+    if (cores.ranges.length !== 2) return () => undefined;
+    const [[a, b], [c, d]] = cores.ranges;
+    if (b - a !== d - c) return () => undefined;
+    return cpu => (cpu >= a && cpu <= b ? c + cpu - a : cpu >= c && cpu <= d ? a + cpu - c : undefined);
 }
 
 function resolveVm(v: ast.Vm, host: HostModel, devicesByAst: Map<AstNode, DeviceModel>, link: Linker): VmModel {
-    const list = (text: string | number | undefined) => {
+    const cpus = (text: string | number | undefined) => {
         if (text === undefined) return undefined;
         const p = parseCpuList(text);
         return p.ok ? p.value : undefined;
     };
-    const mem = v.memory ? sizeToMiB(v.memory.value, v.memory.unit) : undefined;
-    const huge = v.hugepages ? sizeToMiB(v.hugepages.value, v.hugepages.unit) : undefined;
-    const mmio = v.mmio ? sizeToMiB(v.mmio.value, v.mmio.unit) : undefined;
+    const numa = v.memoryNuma !== undefined ? parseNumaList(v.memoryNuma) : undefined;
 
     const gpus: VmGpu[] = [];
-    for (const a of v.gpus) {
-        a.gpus.forEach((ref, index) => {
-            const gpuAst = ref.ref;
+    for (const a of v.gpus ?? []) {
+        (a.gpus ?? []).forEach((ref, index) => {
+            const gpuAst = ref?.ref;
             const gpu = gpuAst && devicesByAst.get(gpuAst);
             if (!gpu || gpu.kind !== 'gpu') return;
             let entry: VmGpu | undefined;
@@ -215,33 +229,38 @@ function resolveVm(v: ast.Vm, host: HostModel, devicesByAst: Map<AstNode, Device
         });
     }
     const nics: VmNic[] = [];
-    for (const a of v.nics) {
-        a.nics.forEach((ref, index) => {
-            const nicAst = ref.ref;
+    for (const a of v.nics ?? []) {
+        (a.nics ?? []).forEach((ref, index) => {
+            const nicAst = ref?.ref;
             const nic = nicAst && devicesByAst.get(nicAst);
             if (!nic || nic.kind !== 'nic') return;
             let entry: VmNic;
             if (a.vf !== undefined) {
-                const rid = routingId(nic.address) + nic.vfOffset + a.vf * nic.vfStride;
-                entry = { mode: 'vf', nic, vf: a.vf, address: fromRoutingId(nic.address.domain, rid) };
-            } else {
+                const vf = integer(a.vf, 0, MAX_SRIOV_FIELD - 1);
+                const address = vf !== undefined ? vfAddress(nic.address, nic.vfOffset, nic.vfStride, vf) : undefined;
+                if (vf === undefined || !address) return; // SYN008 / SRIOV: reported by the validator
+                entry = { mode: 'vf', nic, vf, address };
+            } else if (a.passthrough) {
                 entry = { mode: 'passthrough', nic };
+            } else {
+                return; // `nic n` not finished yet
             }
             nics.push(entry);
             link(entry, a, 'nics', index);
         });
     }
+    const mmio = sizeMiB(v.mmio);
     const vm: VmModel = {
         name: v.name,
         host,
-        vcpus: v.vcpus ?? 1,
-        pin: list(v.pin),
-        emulatorPin: list(v.emulatorPin),
-        memoryMiB: mem?.ok ? mem.value : 0,
-        memoryNuma: list(v.memoryNuma),
-        hugepageMiB: huge?.ok ? huge.value : undefined,
+        vcpus: integer(v.vcpus, 1, MAX_VCPUS) ?? 1,
+        pin: cpus(v.pin),
+        emulatorPin: cpus(v.emulatorPin),
+        memoryMiB: sizeMiB(v.memory) ?? 0,
+        memoryNuma: numa?.ok ? [...numa.value] : undefined,
+        hugepageMiB: sizeMiB(v.hugepages),
         gpus, nics,
-        mmioGiB: mmio?.ok ? mmio.value / 1024 : undefined,
+        mmioGiB: mmio !== undefined ? mmio / 1024 : undefined,
         license: v.license ?? host.license
     };
     link(vm, v);

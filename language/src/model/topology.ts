@@ -4,7 +4,7 @@
  * Sizes are in MiB, link speeds in GT/s per lane, network speeds in Gb/s.
  */
 import type { CpuSpec, GpuSpec, NicSpec, NvSwitchSpec, PcieLink, VgpuType, MigProfile } from '../catalog/types.js';
-import type { Bdf } from '../syntax/tokens.js';
+import type { Bdf, CpuList } from '../syntax/tokens.js';
 
 export type Platform = 'kvm' | 'esxi';
 
@@ -17,10 +17,14 @@ export interface Topology {
 export interface NumaNode {
     readonly id: number;
     readonly socket: string;
-    /** Logical CPUs of the node, as the socket's `cores` list names them. */
-    readonly cpus: readonly number[];
-    /** SMT sibling of each CPU, when the `cores` list is two equal-length ranges (threads, siblings). */
-    readonly siblings: ReadonlyMap<number, number>;
+    /** Logical CPUs of the node, as the socket's `cores` list names them (ranges, never one entry per CPU). */
+    readonly cpus: CpuList;
+    /**
+     * SMT sibling of a CPU of the node, when the `cores` list is two equal-length ranges
+     * (`0-47,96-143`: CPU k of the first range and CPU k of the second are the two threads of one
+     * core); undefined otherwise.
+     */
+    siblingOf(cpu: number): number | undefined;
     readonly memoryMiB: number;
 }
 
@@ -99,9 +103,9 @@ export interface VmModel {
     readonly name: string;
     readonly host: HostModel;
     readonly vcpus: number;
-    /** Host CPU of each vCPU when pinned (`pin` list, in order), else undefined. */
-    readonly pin?: readonly number[];
-    readonly emulatorPin?: readonly number[];
+    /** Host CPUs of the `pin` list, in the order written, else undefined (not pinned). */
+    readonly pin?: CpuList;
+    readonly emulatorPin?: CpuList;
     readonly memoryMiB: number;
     /** Host NUMA nodes the memory is bound to (numatune strict), if declared. */
     readonly memoryNuma?: readonly number[];

@@ -4,7 +4,13 @@
  * Each returns `{ ok: true, value }` or `{ ok: false, message }` and never throws.
  */
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+import { CpuList, parseIdList } from './cpu-list.js';
+import { MAX_CPU_ID, MAX_NUMA_ID, MAX_SIZE_MIB } from './limits.js';
+
+export { CpuList } from './cpu-list.js';
+
+/** A parse result; `outOfRange` marks a well-formed value outside the language's bounds (SYN008). */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; outOfRange?: boolean };
 
 /** A PCI address: domain (16 bit), bus (8 bit), device (5 bit), function (3 bit). */
 export interface Bdf {
@@ -21,7 +27,10 @@ const BDF_FORM = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9a-fA
  * function 0–7 (PCI Local Bus spec: 5-bit device, 3-bit function numbers).
  * Example error: `0000:18:00 is not a PCI address: expected dddd:bb:dd.f`.
  */
-export function parseBdf(text: string): Parsed<Bdf> {
+export function parseBdf(text: string | undefined): Parsed<Bdf> {
+    if (text === undefined) {
+        return { ok: false, message: 'missing PCI address: expected dddd:bb:dd.f (e.g. 0000:18:00.0)' };
+    }
     const m = BDF_FORM.exec(text);
     if (!m) {
         return { ok: false, message: `${text} is not a PCI address: expected dddd:bb:dd.f (domain:bus:device.function in hex, e.g. 0000:18:00.0)` };
@@ -47,39 +56,34 @@ export function routingId(bdf: Bdf): number {
     return (bdf.bus << 8) | (bdf.device << 3) | bdf.function;
 }
 
+/**
+ * Address of SR-IOV virtual function `vf` (0-based) of the PF at `pf`: routing id
+ * `rid(PF) + First VF Offset + vf × VF Stride` (PCI Express Base Specification §9.3.3.9–§9.3.3.10;
+ * https://docs.kernel.org/PCI/pci-iov-howto.html). Undefined when that routing id is past the last
+ * one of the PF's domain (bus ff, device 1f, function 7), where no VF can be.
+ */
+export function vfAddress(pf: Bdf, vfOffset: number, vfStride: number, vf: number): Bdf | undefined {
+    const rid = routingId(pf) + vfOffset + vf * vfStride;
+    return Number.isSafeInteger(rid) && rid <= 0xffff ? fromRoutingId(pf.domain, rid) : undefined;
+}
+
 /** Inverse of {@link routingId} in the given domain. */
 export function fromRoutingId(domain: number, rid: number): Bdf {
     return { domain, bus: (rid >> 8) & 0xff, device: (rid >> 3) & 0x1f, function: rid & 0x7 };
 }
 
 /**
- * Parses a CPU list in the kernel's cpulist format (`0-15,96-111`, `16`), as used by
- * `/sys/devices/system/node/nodeN/cpulist` and libvirt's `cpuset`. Returns the CPUs in the
- * order written (ranges expanded); duplicates and descending ranges are errors.
+ * Parses a CPU list in the kernel's cpulist format (`0-15,96-111`, `16`) into ranges, in the order
+ * written; CPU ids are 0–{@link MAX_CPU_ID}, duplicates and descending ranges are errors
+ * ({@link parseIdList}).
  */
-export function parseCpuList(text: string | number): Parsed<number[]> {
-    const s = String(text);
-    const cpus: number[] = [];
-    const seen = new Set<number>();
-    for (const part of s.split(',')) {
-        const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-        if (!m) {
-            return { ok: false, message: `${s} is not a CPU list: expected numbers and ranges like 0-15,96-111 (bad part '${part}')` };
-        }
-        const lo = Number(m[1]);
-        const hi = m[2] === undefined ? lo : Number(m[2]);
-        if (hi < lo) {
-            return { ok: false, message: `${s} is not a CPU list: range ${part} goes down; write ${hi}-${lo}` };
-        }
-        for (let c = lo; c <= hi; c++) {
-            if (seen.has(c)) {
-                return { ok: false, message: `${s} names CPU ${c} twice` };
-            }
-            seen.add(c);
-            cpus.push(c);
-        }
-    }
-    return { ok: true, value: cpus };
+export function parseCpuList(text: string | number): Parsed<CpuList> {
+    return parseIdList(String(text), MAX_CPU_ID, 'CPU');
+}
+
+/** Parses a NUMA node list (`0`, `0-1`) like {@link parseCpuList}; node ids are 0–{@link MAX_NUMA_ID}. */
+export function parseNumaList(text: string | number): Parsed<CpuList> {
+    return parseIdList(String(text), MAX_NUMA_ID, 'NUMA node');
 }
 
 /** Formats CPUs as a compact, ascending cpulist: `[0,1,2,3,96]` → `0-3,96`. */
@@ -97,16 +101,29 @@ export function formatCpuList(cpus: Iterable<number>): string {
 const BINARY_UNITS: Record<string, number> = { MiB: 1, GiB: 1024, TiB: 1024 * 1024 };
 const DECIMAL_UNITS: Record<string, string> = { MB: 'MiB', GB: 'GiB', TB: 'TiB', M: 'MiB', G: 'GiB', T: 'TiB', mb: 'MiB', gb: 'GiB', tb: 'TiB', gib: 'GiB', tib: 'TiB', mib: 'MiB' };
 
-/** Converts a size (`512 GiB`) to MiB. Units: MiB, GiB, TiB (binary, IEC); the result must be a whole number of MiB. */
-export function sizeToMiB(value: number, unit: string): Parsed<number> {
-    const factor = BINARY_UNITS[unit];
+/**
+ * Converts a size (`512 GiB`) to MiB. Units: MiB, GiB, TiB (binary, IEC); the result must be a
+ * positive whole number of MiB, at most {@link MAX_SIZE_MIB} (4 PiB). `unit` may be missing in a
+ * half-typed document (an error, never an exception).
+ */
+export function sizeToMiB(value: number | undefined, unit: string | undefined): Parsed<number> {
+    if (value === undefined || unit === undefined) {
+        return { ok: false, message: 'incomplete size: expected a number and a unit (MiB, GiB or TiB)' };
+    }
+    const factor = Object.hasOwn(BINARY_UNITS, unit) ? BINARY_UNITS[unit] : undefined;
     if (factor === undefined) {
-        const hint = DECIMAL_UNITS[unit];
+        const hint = Object.hasOwn(DECIMAL_UNITS, unit) ? DECIMAL_UNITS[unit] : undefined;
         return { ok: false, message: hint
             ? `'${unit}' is not a vmtopo size unit; write ${hint} (sizes are binary: MiB, GiB, TiB)`
             : `'${unit}' is not a size unit: expected MiB, GiB or TiB` };
     }
     const mib = value * factor;
+    if (!Number.isFinite(mib) || mib > MAX_SIZE_MIB) {
+        return { ok: false, outOfRange: true, message: `${value} ${unit} is too large: sizes are at most 4096 TiB (4 PiB, the 2^52-byte physical address space of x86-64)` };
+    }
+    if (mib <= 0) {
+        return { ok: false, outOfRange: true, message: `${value} ${unit}: a size must be larger than 0` };
+    }
     if (!Number.isInteger(mib)) {
         return { ok: false, message: `${value} ${unit} is not a whole number of MiB` };
     }
@@ -119,8 +136,8 @@ export const PCIE_SPEEDS_GTS = [2.5, 5, 8, 16, 32, 64] as const;
 export const PCIE_WIDTHS = [1, 2, 4, 8, 16, 32] as const;
 
 /** Parses a link width token `x16` → 16. */
-export function parseLinkWidth(text: string): Parsed<number> {
-    const m = /^x(\d+)$/.exec(text);
+export function parseLinkWidth(text: string | undefined): Parsed<number> {
+    const m = /^x(\d+)$/.exec(text ?? '');
     const width = m ? Number(m[1]) : NaN;
     if (!(PCIE_WIDTHS as readonly number[]).includes(width)) {
         return { ok: false, message: `${text} is not a PCIe link width: expected x1, x2, x4, x8, x16 or x32` };
@@ -129,8 +146,8 @@ export function parseLinkWidth(text: string): Parsed<number> {
 }
 
 /** Checks a PCIe speed per lane in GT/s (2.5, 5, 8, 16, 32, 64). */
-export function checkLinkSpeed(speed: number): Parsed<number> {
-    if (!(PCIE_SPEEDS_GTS as readonly number[]).includes(speed)) {
+export function checkLinkSpeed(speed: number | undefined): Parsed<number> {
+    if (speed === undefined || !(PCIE_SPEEDS_GTS as readonly number[]).includes(speed)) {
         return { ok: false, message: `${speed} GT/s is not a PCIe link speed: expected 2.5, 5, 8, 16, 32 or 64 GT/s` };
     }
     return { ok: true, value: speed };

@@ -38,8 +38,17 @@ export interface RuleContext {
     report(report: Report): void;
 }
 
-/** A rule family: its rules, and one function that checks them all over the topology. */
+/** One check of a family: the rules it reports and the function that runs it over the topology. */
+export interface RuleCheck {
+    readonly rules: readonly RuleInfo[];
+    run(ctx: RuleContext): void;
+}
+
+/**
+ * A rule family: its rules, and its checks. The validator runs each check on its own: a check that
+ * throws is reported (with its rule ids) to the internal-error log and the other checks still run.
+ */
 export interface RuleFamily {
     readonly rules: readonly RuleInfo[];
-    check(ctx: RuleContext): void;
+    readonly checks: readonly RuleCheck[];
 }

@@ -98,8 +98,8 @@ function checkGpuModes(ctx: RuleContext): void {
 
 export const GEN: RuleFamily = {
     rules: [GEN001, GEN002, GEN003],
-    check(ctx) {
-        checkSingleOwner(ctx);
-        checkGpuModes(ctx);
-    }
+    checks: [
+        { rules: [GEN001], run: checkSingleOwner },
+        { rules: [GEN002, GEN003], run: checkGpuModes }
+    ]
 };

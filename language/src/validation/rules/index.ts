@@ -8,5 +8,6 @@ import { NIC } from './nic.js';
 import { MMIO } from './mmio.js';
 import { LIC } from './lic.js';
 import { SRIOV } from './sriov.js';
+import { NCCL } from './nccl.js';
 
-export const RULE_FAMILIES: readonly RuleFamily[] = [GEN, LOC, NIC, MMIO, LIC, SRIOV];
+export const RULE_FAMILIES: readonly RuleFamily[] = [GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL];

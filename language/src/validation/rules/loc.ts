@@ -12,7 +12,7 @@
  *
  * LOC001–LOC003 carry the re-pin plan of {@link repinPlan} in `data` for the quick-fix.
  */
-import { formatCpuList } from '../../syntax/tokens.js';
+import { CpuList, formatCpuList } from '../../syntax/tokens.js';
 import { gpuNumaNodes, type HostModel, type NumaNode, type Topology, type VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
@@ -53,23 +53,22 @@ export function homeNode(vm: VmModel): NumaNode | undefined {
 /**
  * Chooses `vm.vcpus` free CPUs of `node` for the VM, deterministically: free means not pinned by the
  * vCPUs or emulator threads of another VM of the host and not one of this VM's emulator CPUs; CPUs
- * are taken in ascending order, whole SMT sibling pairs first (`NumaNode.siblings`), then single
- * threads if pairs do not suffice. Returns undefined when the node has too few free CPUs.
+ * are taken in ascending order, whole SMT sibling pairs first (`NumaNode.siblingOf`), then single
+ * threads if pairs do not suffice. Returns undefined when the node has too few free CPUs. Works on
+ * ranges; the walk over free CPUs stops once `vm.vcpus` are chosen (at most 4096, `MAX_VCPUS`).
  */
 export function chooseCpus(topology: Topology, vm: VmModel, node: NumaNode): number[] | undefined {
-    const busy = new Set<number>(vm.emulatorPin ?? []);
-    for (const other of topology.vms) {
-        if (other === vm || other.host !== vm.host) continue;
-        for (const c of other.pin ?? []) busy.add(c);
-        for (const c of other.emulatorPin ?? []) busy.add(c);
-    }
-    const free = [...node.cpus].filter(c => !busy.has(c)).sort((a, b) => a - b);
-    const freeSet = new Set(free);
+    const busy = CpuList.union([
+        vm.emulatorPin ?? CpuList.EMPTY,
+        ...topology.vms.filter(o => o !== vm && o.host === vm.host).flatMap(o => [o.pin ?? CpuList.EMPTY, o.emulatorPin ?? CpuList.EMPTY])
+    ]);
+    const free = node.cpus.minus(busy);
+    if (free.size < vm.vcpus) return undefined;
     const chosen = new Set<number>();
     for (const c of free) {
         if (vm.vcpus - chosen.size < 2) break;
-        const s = node.siblings.get(c);
-        if (chosen.has(c) || s === undefined || !freeSet.has(s) || chosen.has(s)) continue;
+        const s = node.siblingOf(c);
+        if (chosen.has(c) || s === undefined || !free.has(s) || chosen.has(s)) continue;
         chosen.add(c);
         chosen.add(s);
     }
@@ -77,15 +76,12 @@ export function chooseCpus(topology: Topology, vm: VmModel, node: NumaNode): num
         if (chosen.size >= vm.vcpus) break;
         chosen.add(c);
     }
-    return chosen.size >= vm.vcpus ? [...chosen] : undefined;
+    return [...chosen];
 }
 
-/** Whether every pinned vCPU of the VM sits on one of the given NUMA nodes. */
-function pinnedWithin(vm: VmModel, nodes: readonly number[]): boolean {
-    return (vm.pin ?? []).every(c => {
-        const n = vm.host.numaOfCpu(c);
-        return n === undefined || nodes.includes(n.id);
-    });
+/** CPUs of the host's NUMA nodes other than `nodes`. */
+function cpusOffNodes(vm: VmModel, nodes: readonly number[]): CpuList {
+    return CpuList.union(vm.host.numaNodes.filter(n => !nodes.includes(n.id)).map(n => n.cpus));
 }
 
 /** Whether the VM's memory is strictly bound to a subset of the given nodes. */
@@ -93,54 +89,70 @@ function memoryWithin(vm: VmModel, nodes: readonly number[]): boolean {
     return vm.memoryNuma !== undefined && vm.memoryNuma.every(n => nodes.includes(n));
 }
 
-/** The re-pin plan for a VM with GPUs: CPUs of its home node and the memory binding (see {@link RepinData}). */
+/**
+ * MiB of `node` not strictly bound by the other VMs of its host (each VM bound to k nodes counts
+ * 1/k of its memory on each, as LOC004 counts).
+ */
+export function freeNodeMemory(topology: Topology, vm: VmModel, node: NumaNode): number {
+    let used = 0;
+    for (const other of topology.vms) {
+        if (other === vm || other.host !== vm.host || !other.memoryNuma?.includes(node.id)) continue;
+        used += other.memoryMiB / other.memoryNuma.length;
+    }
+    return node.memoryMiB - used;
+}
+
+/**
+ * The re-pin plan for a VM with GPUs: CPUs of its home node and the memory binding (see
+ * {@link RepinData}). The memory is only moved to the home node when the node has room for it next
+ * to what the other VMs bind there (so the fix cannot cause LOC004).
+ */
 export function repinPlan(topology: Topology, vm: VmModel, repin: boolean): RepinData | undefined {
     const node = homeNode(vm);
     if (!node) return undefined;
     const cpus = repin ? chooseCpus(topology, vm, node) : undefined;
+    const wanted = repin ? !(vm.memoryNuma?.length === 1 && vm.memoryNuma[0] === node.id) : !memoryWithin(vm, gpuNumaNodes(vm));
+    const room = vm.memoryMiB <= freeNodeMemory(topology, vm, node);
     return {
         vm: vm.name, numa: node.id,
         cpus: cpus ? formatCpuList(cpus) : undefined,
-        bindMemory: repin ? !(vm.memoryNuma?.length === 1 && vm.memoryNuma[0] === node.id) : !memoryWithin(vm, gpuNumaNodes(vm))
+        bindMemory: wanted && room
     };
 }
 
 /** LOC013, LOC009, LOC007: the VM's own pin lists. */
 function checkOwnPins(ctx: RuleContext, vm: VmModel): void {
     const host = vm.host;
+    const onHost = CpuList.union(host.numaNodes.map(n => n.cpus));
     for (const [property, list, what] of [['pin', vm.pin, 'vCPUs'], ['emulatorPin', vm.emulatorPin, 'emulator threads']] as const) {
-        const missing = (list ?? []).filter(c => !host.numaOfCpu(c));
-        if (missing.length > 0) {
+        const missing = (list ?? CpuList.EMPTY).minus(onHost);
+        if (!missing.isEmpty) {
             ctx.report({
                 rule: LOC013, severity: 'error', target: vm, property,
-                message: `${vm.name} pins its ${what} to CPU${missing.length > 1 ? 's' : ''} ${formatCpuList(missing)}, which ${host.name} does not have (its CPUs: ${hostCpus(host)}).`,
-                data: { vm: vm.name, cpus: formatCpuList(missing) }
+                message: `${vm.name} pins its ${what} to CPU${missing.size > 1 ? 's' : ''} ${missing}, which ${host.name} does not have (its CPUs: ${onHost.isEmpty ? 'none' : onHost}).`,
+                data: { vm: vm.name, cpus: missing.toString() }
             });
         }
     }
-    if (vm.pin && vm.pin.length < vm.vcpus) {
+    if (vm.pin && vm.pin.size < vm.vcpus) {
+        const n = vm.pin.size;
         ctx.report({
             rule: LOC009, severity: 'warning', target: vm, property: 'pin',
-            message: `${vm.name} has ${vm.vcpus} vCPUs but pins them to only ${vm.pin.length} CPU${vm.pin.length > 1 ? 's' : ''}; vCPUs ${vm.pin.length}-${vm.vcpus - 1} share CPUs with other vCPUs (overcommit).`,
-            data: { vm: vm.name, vcpus: vm.vcpus, pinned: vm.pin.length }
+            message: `${vm.name} has ${vm.vcpus} vCPUs but pins them to only ${n} CPU${n > 1 ? 's' : ''}; vCPUs ${n}-${vm.vcpus - 1} share CPUs with other vCPUs (overcommit).`,
+            data: { vm: vm.name, vcpus: vm.vcpus, pinned: n }
         });
     }
     if (vm.pin && vm.emulatorPin) {
-        const vcpuCpus = new Set(vm.pin);
-        const overlap = vm.emulatorPin.filter(c => vcpuCpus.has(c));
-        if (overlap.length > 0) {
-            const node = host.numaOfCpu(overlap[0]);
+        const overlap = vm.emulatorPin.intersect(vm.pin);
+        if (!overlap.isEmpty) {
+            const node = host.numaOfCpu(overlap.min!);
             ctx.report({
                 rule: LOC007, severity: 'warning', target: vm, property: 'emulatorPin',
-                message: `Emulator threads of ${vm.name} are pinned to CPU${overlap.length > 1 ? 's' : ''} ${formatCpuList(overlap)}, which also run its vCPUs; pin them to housekeeping CPUs of NUMA ${node?.id ?? '?'}, not to its vCPU cores.`,
-                data: { vm: vm.name, cpus: formatCpuList(overlap) }
+                message: `Emulator threads of ${vm.name} are pinned to CPU${overlap.size > 1 ? 's' : ''} ${overlap}, which also run its vCPUs; pin them to housekeeping CPUs of NUMA ${node?.id ?? '?'}, not to its vCPU cores.`,
+                data: { vm: vm.name, cpus: overlap.toString() }
             });
         }
     }
-}
-
-function hostCpus(host: HostModel): string {
-    return formatCpuList(host.numaNodes.flatMap(n => n.cpus));
 }
 
 /** LOC001–LOC003: a VM with GPUs keeps its vCPUs and memory on its GPUs' NUMA nodes. */
@@ -154,20 +166,21 @@ function checkGpuLocality(ctx: RuleContext, vm: VmModel): void {
             message: `${vm.name} has GPUs but floating vCPUs; pin its ${vm.vcpus} vCPUs to NUMA ${home?.id ?? nodes[0]}.`,
             data: { ...repinPlan(ctx.topology, vm, true) }
         });
-    } else if (!pinnedWithin(vm, nodes)) {
-        const off: Array<{ vcpu: number; cpu: number; numa: number }> = [];
-        vm.pin.forEach((cpu, vcpu) => {
-            const n = vm.host.numaOfCpu(cpu);
-            if (n && !nodes.includes(n.id)) off.push({ vcpu, cpu, numa: n.id });
-        });
-        const first = off[0];
-        const gpu = vm.gpus.find(g => g.gpu.numa === (home?.id ?? nodes[0]))?.gpu ?? vm.gpus[0].gpu;
-        const more = off.length > 1 ? `; ${off.length} of ${vm.pin.length} pinned vCPUs are off NUMA ${formatCpuList(nodes)}` : '';
-        ctx.report({
-            rule: LOC001, severity: 'warning', target: vm, property: 'pin',
-            message: `vCPU ${first.vcpu} of ${vm.name} is pinned to CPU ${first.cpu} (NUMA ${first.numa}) but ${gpu.name} is on NUMA ${gpu.numa}${more}.`,
-            data: { ...repinPlan(ctx.topology, vm, true), off: off.length }
-        });
+    } else {
+        const offCpus = cpusOffNodes(vm, nodes);
+        const off = vm.pin.intersect(offCpus);
+        const firstVcpu = vm.pin.firstIndexIn(offCpus);
+        if (firstVcpu >= 0) {
+            const cpu = vm.pin.at(firstVcpu)!;
+            const numa = vm.host.numaOfCpu(cpu)?.id;
+            const gpu = vm.gpus.find(g => g.gpu.numa === (home?.id ?? nodes[0]))?.gpu ?? vm.gpus[0].gpu;
+            const more = off.size > 1 ? `; ${off.size} of ${vm.pin.size} pinned vCPUs are off NUMA ${formatCpuList(nodes)}` : '';
+            ctx.report({
+                rule: LOC001, severity: 'warning', target: vm, property: 'pin',
+                message: `vCPU ${firstVcpu} of ${vm.name} is pinned to CPU ${cpu} (NUMA ${numa}) but ${gpu.name} is on NUMA ${gpu.numa}${more}.`,
+                data: { ...repinPlan(ctx.topology, vm, true), off: off.size }
+            });
+        }
     }
     if (vm.memoryMiB > 0 && !memoryWithin(vm, nodes)) {
         const how = vm.memoryNuma === undefined ? "no 'on numa' binding" : `bound to NUMA ${formatCpuList(vm.memoryNuma)}`;
@@ -179,31 +192,29 @@ function checkGpuLocality(ctx: RuleContext, vm: VmModel): void {
     }
 }
 
-/** LOC008: exclusive vCPU pinning across the VMs of a host. Reported once per pair, on the later VM. */
+/**
+ * LOC008: exclusive vCPU pinning across the VMs of a host. A CPU belongs to the first VM (in
+ * declaration order) that pins it; every later VM that pins it clashes with that owner, reported
+ * once per pair on the later VM. Works on ranges.
+ */
 function checkSharedPins(ctx: RuleContext): void {
-    const owner = new Map<HostModel, Map<number, VmModel>>();
+    const owned = new Map<HostModel, Array<{ cpus: CpuList; vm: VmModel }>>();
     for (const vm of ctx.topology.vms) {
-        let cpus = owner.get(vm.host);
-        if (!cpus) owner.set(vm.host, cpus = new Map());
-        const clashes = new Map<VmModel, number[]>();
-        for (const c of new Set(vm.pin ?? [])) {
-            const first = cpus.get(c);
-            if (first && first !== vm) {
-                let l = clashes.get(first);
-                if (!l) clashes.set(first, l = []);
-                l.push(c);
-            } else {
-                cpus.set(c, vm);
-            }
-        }
-        for (const [first, list] of clashes) {
-            const plural = list.length > 1;
+        if (!vm.pin || vm.pin.isEmpty) continue;
+        let owners = owned.get(vm.host);
+        if (!owners) owned.set(vm.host, owners = []);
+        for (const { cpus, vm: first } of owners) {
+            const list = vm.pin.intersect(cpus);
+            if (list.isEmpty) continue;
+            const plural = list.size > 1;
             ctx.report({
                 rule: LOC008, severity: 'error', target: vm, property: 'pin',
-                message: `CPU${plural ? 's' : ''} ${formatCpuList(list)} ${plural ? 'are' : 'is'} pinned by ${first.name} and ${vm.name}; dedicated pinning is exclusive.`,
-                data: { vms: [first.name, vm.name], cpus: formatCpuList(list) }
+                message: `CPU${plural ? 's' : ''} ${list} ${plural ? 'are' : 'is'} pinned by ${first.name} and ${vm.name}; dedicated pinning is exclusive.`,
+                data: { vms: [first.name, vm.name], cpus: list.toString() }
             });
         }
+        const mine = vm.pin.minus(CpuList.union(owners.map(o => o.cpus)));
+        if (!mine.isEmpty) owners.push({ cpus: mine, vm });
     }
 }
 
@@ -239,12 +250,10 @@ function gib(mib: number): string {
 
 export const LOC: RuleFamily = {
     rules: [LOC001, LOC002, LOC003, LOC004, LOC007, LOC008, LOC009, LOC013],
-    check(ctx) {
-        for (const vm of ctx.topology.vms) {
-            checkOwnPins(ctx, vm);
-            checkGpuLocality(ctx, vm);
-        }
-        checkSharedPins(ctx);
-        checkNodeMemory(ctx);
-    }
+    checks: [
+        { rules: [LOC013, LOC009, LOC007], run: ctx => ctx.topology.vms.forEach(vm => checkOwnPins(ctx, vm)) },
+        { rules: [LOC001, LOC002, LOC003], run: ctx => ctx.topology.vms.forEach(vm => checkGpuLocality(ctx, vm)) },
+        { rules: [LOC008], run: checkSharedPins },
+        { rules: [LOC004], run: checkNodeMemory }
+    ]
 };

@@ -75,10 +75,8 @@ function checkEsxi(ctx: RuleContext, vm: VmModel): void {
 
 export const MMIO: RuleFamily = {
     rules: [MMIO001, MMIO002, MMIO005],
-    check(ctx) {
-        for (const vm of ctx.topology.vms) {
-            if (vm.host.platform === 'esxi') checkEsxi(ctx, vm);
-            else checkKvm(ctx, vm);
-        }
-    }
+    checks: [
+        { rules: [MMIO001, MMIO002], run: ctx => ctx.topology.vms.filter(vm => vm.host.platform === 'esxi').forEach(vm => checkEsxi(ctx, vm)) },
+        { rules: [MMIO005], run: ctx => ctx.topology.vms.filter(vm => vm.host.platform !== 'esxi').forEach(vm => checkKvm(ctx, vm)) }
+    ]
 };

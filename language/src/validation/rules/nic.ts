@@ -8,7 +8,7 @@
  *   [MLPERF-DGXH100]. `data.best` names the free `PIX` NIC the quick-fix puts in its place.
  */
 import { PATH_RANK, pathType, type GpuModel, type NicModel, type PathType, type Topology, type VmModel } from '../../model/topology.js';
-import type { RuleFamily, RuleInfo } from '../rule.js';
+import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
 export const NIC001: RuleInfo = { id: 'NIC001', source: 'VMCFG-SETUP', summary: "NIC not under the same PCIe switch as the VM's GPUs" };
 
@@ -41,23 +41,25 @@ export function bestFreeNic(topology: Topology, vm: VmModel, preferred: GpuModel
 
 export const NIC: RuleFamily = {
     rules: [NIC001],
-    check(ctx) {
-        for (const vm of ctx.topology.vms) {
-            if (vm.gpus.length === 0) continue;
-            for (const entry of vm.nics) {
-                const near = nearestGpu(vm, entry.nic);
-                if (!near || PATH_RANK[near.type] <= PATH_RANK.PXB) continue;
-                const best = bestFreeNic(ctx.topology, vm, near.gpu, entry.mode === 'vf' ? entry.vf : undefined);
-                const what = entry.mode === 'vf' ? `VF ${entry.vf} of ${entry.nic.name}` : entry.nic.name;
-                const advice = best
-                    ? `give each GPU the NIC on its PCIe switch (${best.name} is free and PIX to ${near.gpu.name})`
-                    : `give each GPU the NIC on its PCIe switch (no free NIC shares a switch with the GPUs of ${vm.name})`;
-                ctx.report({
-                    rule: NIC001, severity: near.type === 'SYS' ? 'error' : 'warning', target: entry,
-                    message: `${what} is ${near.type} from ${near.gpu.name}, the nearest GPU of ${vm.name}; for GPUDirect RDMA ${advice}.`,
-                    data: { vm: vm.name, nic: entry.nic.name, gpu: near.gpu.name, type: near.type, best: best?.name }
-                });
-            }
+    checks: [{ rules: [NIC001], run: checkNicAffinity }]
+};
+
+function checkNicAffinity(ctx: RuleContext): void {
+    for (const vm of ctx.topology.vms) {
+        if (vm.gpus.length === 0) continue;
+        for (const entry of vm.nics) {
+            const near = nearestGpu(vm, entry.nic);
+            if (!near || PATH_RANK[near.type] <= PATH_RANK.PXB) continue;
+            const best = bestFreeNic(ctx.topology, vm, near.gpu, entry.mode === 'vf' ? entry.vf : undefined);
+            const what = entry.mode === 'vf' ? `VF ${entry.vf} of ${entry.nic.name}` : entry.nic.name;
+            const advice = best
+                ? `give each GPU the NIC on its PCIe switch (${best.name} is free and PIX to ${near.gpu.name})`
+                : `give each GPU the NIC on its PCIe switch (no free NIC shares a switch with the GPUs of ${vm.name})`;
+            ctx.report({
+                rule: NIC001, severity: near.type === 'SYS' ? 'error' : 'warning', target: entry,
+                message: `${what} is ${near.type} from ${near.gpu.name}, the nearest GPU of ${vm.name}; for GPUDirect RDMA ${advice}.`,
+                data: { vm: vm.name, nic: entry.nic.name, gpu: near.gpu.name, type: near.type, best: best?.name }
+            });
         }
     }
-};
+}

@@ -10,7 +10,7 @@
  */
 import { formatCpuList } from '../../syntax/tokens.js';
 import type { NicModel, VmModel } from '../../model/topology.js';
-import type { RuleFamily, RuleInfo } from '../rule.js';
+import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
 export const SRIOV001: RuleInfo = { id: 'SRIOV001', source: 'DOCA-SRIOV', summary: 'more VFs than the NIC supports per PF' };
 export const SRIOV002: RuleInfo = { id: 'SRIOV002', source: 'DOCA-SRIOV', summary: 'VF index not enabled on the PF' };
@@ -18,46 +18,65 @@ export const SRIOV004: RuleInfo = { id: 'SRIOV004', source: 'DOCA-SRIOV', summar
 
 export const SRIOV: RuleFamily = {
     rules: [SRIOV001, SRIOV002, SRIOV004],
-    check(ctx) {
-        for (const host of ctx.topology.hosts) {
-            for (const nic of host.devices) {
-                if (nic.kind !== 'nic' || nic.vfs <= nic.spec.maxVfsPerPf) continue;
-                ctx.report({
-                    rule: SRIOV001, severity: 'error', target: nic, property: 'vfs',
-                    message: `${nic.name}: ${nic.vfs} VFs; ${nic.spec.model} supports at most ${nic.spec.maxVfsPerPf} VFs per PF.`,
-                    data: { nic: nic.name, vfs: nic.vfs, max: nic.spec.maxVfsPerPf }
-                });
-            }
-        }
-        const vfUsers = new Map<NicModel, Array<{ vm: VmModel; vf: number }>>();
-        for (const vm of ctx.topology.vms) {
-            for (const entry of vm.nics) {
-                if (entry.mode !== 'vf') continue;
-                let users = vfUsers.get(entry.nic);
-                if (!users) vfUsers.set(entry.nic, users = []);
-                users.push({ vm, vf: entry.vf });
-                if (entry.vf < entry.nic.vfs) continue;
-                const n = entry.nic.vfs;
-                const enabled = n === 0 ? 'has no VFs enabled' : `has only ${n} VF${n > 1 ? 's' : ''} enabled (vfs ${n}: VF 0${n > 1 ? `-${n - 1}` : ''})`;
-                ctx.report({
-                    rule: SRIOV002, severity: 'error', target: entry,
-                    message: `${vm.name} uses VF ${entry.vf} of ${entry.nic.name}, but ${entry.nic.name} ${enabled}.`,
-                    data: { vm: vm.name, nic: entry.nic.name, vf: entry.vf, vfs: n }
-                });
-            }
-        }
-        for (const vm of ctx.topology.vms) {
-            for (const entry of vm.nics) {
-                if (entry.mode !== 'passthrough') continue;
-                const others = (vfUsers.get(entry.nic) ?? []).filter(u => u.vm !== vm);
-                if (others.length === 0) continue;
-                const vms = [...new Set(others.map(u => u.vm.name))];
-                ctx.report({
-                    rule: SRIOV004, severity: 'warning', target: entry,
-                    message: `${entry.nic.name} is passed through to ${vm.name}; its VFs ${formatCpuList(others.map(u => u.vf))} (given to ${vms.join(', ')}) depend on the host PF driver.`,
-                    data: { nic: entry.nic.name, vm: vm.name, vms }
-                });
-            }
+    checks: [
+        { rules: [SRIOV001], run: checkVfCount },
+        { rules: [SRIOV002], run: checkVfIndex },
+        { rules: [SRIOV004], run: checkPfAndVfs }
+    ]
+};
+
+/** SRIOV001: more VFs on a PF than the model supports. */
+function checkVfCount(ctx: RuleContext): void {
+    for (const host of ctx.topology.hosts) {
+        for (const nic of host.devices) {
+            if (nic.kind !== 'nic' || nic.vfs <= nic.spec.maxVfsPerPf) continue;
+            ctx.report({
+                rule: SRIOV001, severity: 'error', target: nic, property: 'vfs',
+                message: `${nic.name}: ${nic.vfs} VFs; ${nic.spec.model} supports at most ${nic.spec.maxVfsPerPf} VFs per PF.`,
+                data: { nic: nic.name, vfs: nic.vfs, max: nic.spec.maxVfsPerPf }
+            });
         }
     }
-};
+}
+
+/** SRIOV002: a VM uses a VF index the PF does not enable. */
+function checkVfIndex(ctx: RuleContext): void {
+    for (const vm of ctx.topology.vms) {
+        for (const entry of vm.nics) {
+            if (entry.mode !== 'vf' || entry.vf < entry.nic.vfs) continue;
+            const n = entry.nic.vfs;
+            const enabled = n === 0 ? 'has no VFs enabled' : `has only ${n} VF${n > 1 ? 's' : ''} enabled (vfs ${n}: VF 0${n > 1 ? `-${n - 1}` : ''})`;
+            ctx.report({
+                rule: SRIOV002, severity: 'error', target: entry,
+                message: `${vm.name} uses VF ${entry.vf} of ${entry.nic.name}, but ${entry.nic.name} ${enabled}.`,
+                data: { vm: vm.name, nic: entry.nic.name, vf: entry.vf, vfs: n }
+            });
+        }
+    }
+}
+
+/** SRIOV004: a PF passed through to one VM while its VFs go to others. */
+function checkPfAndVfs(ctx: RuleContext): void {
+    const vfUsers = new Map<NicModel, Array<{ vm: VmModel; vf: number }>>();
+    for (const vm of ctx.topology.vms) {
+        for (const entry of vm.nics) {
+            if (entry.mode !== 'vf') continue;
+            let users = vfUsers.get(entry.nic);
+            if (!users) vfUsers.set(entry.nic, users = []);
+            users.push({ vm, vf: entry.vf });
+        }
+    }
+    for (const vm of ctx.topology.vms) {
+        for (const entry of vm.nics) {
+            if (entry.mode !== 'passthrough') continue;
+            const others = (vfUsers.get(entry.nic) ?? []).filter(u => u.vm !== vm);
+            if (others.length === 0) continue;
+            const vms = [...new Set(others.map(u => u.vm.name))];
+            ctx.report({
+                rule: SRIOV004, severity: 'warning', target: entry,
+                message: `${entry.nic.name} is passed through to ${vm.name}; its VFs ${formatCpuList(others.map(u => u.vf))} (given to ${vms.join(', ')}) depend on the host PF driver.`,
+                data: { nic: entry.nic.name, vm: vm.name, vms }
+            });
+        }
+    }
+}

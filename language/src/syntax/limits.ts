@@ -1,0 +1,90 @@
+/**
+ * The bounds of the vmtopo language: the largest numbers, lists, names and files it accepts. Each
+ * is a real ceiling of the platform it describes (with its source) or a stated maximum far above
+ * any real server, so that the cost of checking a file never depends on the numbers written in it
+ * and hostile text gets a located error instead of a crash, a hang or an exhausted heap.
+ */
+
+/**
+ * Highest CPU id: Linux on x86-64 supports at most 8192 CPUs (`NR_CPUS`, range end 8192 with
+ * `MAXSMP`/`CPUMASK_OFFSTACK`, arch/x86/Kconfig `NR_CPUS_RANGE_END`,
+ * https://github.com/torvalds/linux/blob/master/arch/x86/Kconfig), so ids are 0–8191.
+ */
+export const MAX_CPU_ID = 8191;
+
+/**
+ * Highest NUMA node id: Linux `MAX_NUMNODES = 1 << NODES_SHIFT` with `NODES_SHIFT` at most 10 on
+ * x86-64 (arch/x86/Kconfig `NODES_SHIFT`, range 1–10), so ids are 0–1023.
+ */
+export const MAX_NUMA_ID = 1023;
+
+/**
+ * vCPUs of one VM: QEMU's q35 machine accepts at most 4096 (QEMU 9.0, commit e4e98c7eebfa
+ * "pc: q35: Bump max_cpus to 4096 vcpus"; docs/system/target-i386-desc.rst.inc,
+ * https://www.qemu.org/docs/master/system/target-i386.html), which is also KVM's `KVM_MAX_VCPUS`
+ * on x86 (arch/x86/include/asm/kvm_host.h). libvirt passes `<vcpu>` to QEMU unchanged.
+ */
+export const MAX_VCPUS = 4096;
+
+/**
+ * Largest size (memory, MMIO window, hugepage) in MiB: 4 PiB = 2^52 bytes, the largest physical
+ * address space of x86-64 (MAXPHYADDR is at most 52 bits; Intel SDM Vol. 3A §4.1.4,
+ * https://www.intel.com/content/www/us/en/developer/articles/technical/intel-sdm.html).
+ */
+export const MAX_SIZE_MIB = 2 ** 32;
+
+/**
+ * SR-IOV counters are 16-bit registers of the SR-IOV extended capability: NumVFs, First VF Offset
+ * and VF Stride (PCI Express Base Specification 6.0, §9.3.3.7–§9.3.3.10; Linux
+ * `include/uapi/linux/pci_regs.h` `PCI_SRIOV_NUM_VF`, `PCI_SRIOV_VF_OFFSET`, `PCI_SRIOV_VF_STRIDE`).
+ */
+export const MAX_SRIOV_FIELD = 0xffff;
+
+/** HGX module ids (Fabric Manager's physical GPU ids) are small; 0–255 is far above any board. */
+export const MAX_MODULE_ID = 255;
+
+/** NIC port speed in Gb/s: 10 Tb/s, far above any Ethernet or InfiniBand port (IEEE 802.3dj: 1.6 Tb/s). */
+export const MAX_PORT_SPEED_GBPS = 10_000;
+
+/**
+ * PCIe switches nest at most this deep (a host's switches, switches in switches…). Real servers
+ * have two or three levels; the bound keeps every recursive walk (parser, model, exporters) far
+ * from the stack limit.
+ */
+export const MAX_SWITCH_DEPTH = 32;
+
+/** Blocks `{ … }` nest at most this deep: a host, then {@link MAX_SWITCH_DEPTH} switches. */
+export const MAX_BLOCK_DEPTH = MAX_SWITCH_DEPTH + 1;
+
+/**
+ * Names (hosts, VMs, sockets, switches, devices) have at most 241 characters: a VM's longest export
+ * file name, `<name>.nccl-topo.xml`, must fit a Linux file name (`NAME_MAX`, 255 bytes), and names
+ * are ASCII (one byte per character).
+ */
+export const MAX_NAME_LENGTH = 255 - '.nccl-topo.xml'.length;
+
+/** Largest file vmtopo reads: 8 MiB (a 64-host fleet is about 0.3 MiB). */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+/** Most lines in one file (a 64-host fleet is about 7,000 lines). */
+export const MAX_FILE_LINES = 200_000;
+
+/** Lexing errors reported per file; one more says how many were left out. */
+export const MAX_LEXER_ERRORS = 100;
+
+/**
+ * Checks that `value` is an integer in `[min, max]`; `what` names it in the message
+ * (`vcpus 0: expected an integer from 1 to 4096`). `written` is the number as the user wrote it
+ * (the CST text), used in messages instead of JavaScript's rendering (`1e+21`).
+ */
+export function checkInteger(value: number | undefined, min: number, max: number, what: string, written?: string):
+    { ok: true; value: number } | { ok: false; message: string } {
+    const shown = written ?? String(value);
+    if (value === undefined || !/^\d+$/.test(shown)) {
+        return { ok: false, message: `${what} ${shown}: expected a whole number from ${min} to ${max}` };
+    }
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+        return { ok: false, message: `${what} ${shown} is out of range: expected ${min} to ${max}` };
+    }
+    return { ok: true, value };
+}

@@ -1,0 +1,53 @@
+/**
+ * NCCL — limits of NCCL's topology-file parser (vmtopo addition; NVIDIA/nccl 2.30 `src/graph/xml.cc`,
+ * `xml.h`, `topo.h` [NCCL-XML]).
+ *
+ * - NCCL001 (warning): the VM has GPUs, and its NCCL topology file would break a limit of NCCL's
+ *   parser: an attribute longer than 253 characters (the `<cpu affinity>` cpumap of a VM with more
+ *   than 896 vCPUs), more than 16 attributes or 640 children per element, or more than 256 elements.
+ *   NCCL would reject the file (`value … too long`, `too many XML nodes`), so `vmtopo export nccl`
+ *   refuses the VM with the same words; the libvirt export is not affected, hence a warning.
+ */
+import { ExportError } from '../../export/errors.js';
+import { planGuestAddresses } from '../../export/address-plan.js';
+import { ncclLimitProblems, ncclTopologyTree } from '../../export/nccl.js';
+import type { VmModel } from '../../model/topology.js';
+import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
+
+export const NCCL001: RuleInfo = { id: 'NCCL001', source: 'NCCL-XML', summary: "the VM's NCCL topology file would break a limit of NCCL's parser" };
+
+/** Problems per VM model; the resolved topology is rebuilt (new objects) after every change. */
+const problemsOf = new WeakMap<VmModel, readonly string[]>();
+
+/** The NCCL limit problems of the VM's file (empty when it cannot be planned: other rules say why). */
+export function ncclProblems(vm: VmModel): readonly string[] {
+    let problems = problemsOf.get(vm);
+    if (!problems) {
+        try {
+            problems = ncclLimitProblems(ncclTopologyTree(vm, planGuestAddresses(vm)));
+        } catch (err) {
+            if (!(err instanceof ExportError)) throw err;
+            problems = [];
+        }
+        problemsOf.set(vm, problems);
+    }
+    return problems;
+}
+
+function checkNcclLimits(ctx: RuleContext): void {
+    for (const vm of ctx.topology.vms) {
+        if (vm.gpus.length === 0 || vm.host.platform !== 'kvm') continue;
+        const problems = ncclProblems(vm);
+        if (problems.length === 0) continue;
+        ctx.report({
+            rule: NCCL001, severity: 'warning', target: vm, property: problems.some(p => p.includes('affinity')) ? 'vcpus' : 'name',
+            message: `${vm.name}: NCCL could not read its topology file, so 'vmtopo export nccl' refuses it: ${problems.join('; ')}.`,
+            data: { vm: vm.name, problems: [...problems] }
+        });
+    }
+}
+
+export const NCCL: RuleFamily = {
+    rules: [NCCL001],
+    checks: [{ rules: [NCCL001], run: checkNcclLimits }]
+};
