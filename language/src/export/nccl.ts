@@ -12,7 +12,7 @@
  */
 import { create } from 'xmlbuilder2';
 import type { PcieLink } from '../catalog/types.js';
-import type { VmModel } from '../model/topology.js';
+import { switchPath, type VmModel } from '../model/topology.js';
 import { formatBdf } from '../syntax/tokens.js';
 import type { GuestCell, GuestNode, GuestPlan } from './address-plan.js';
 import { ExportError } from './errors.js';
@@ -106,6 +106,21 @@ export function ncclLimitProblems(tree: NcclElement): string[] {
         problems.push(`the file would have ${elements} elements; NCCL reads at most ${NCCL_MAX_ELEMENTS}`);
     }
     return problems;
+}
+
+/**
+ * A quick, conservative test (no address plan): true when `vm`'s NCCL file certainly stays within
+ * NCCL's limits — its `affinity` cpumap (`ceil(vcpus / 32)` words of 8 hex digits and the commas
+ * between them, see {@link cpumap}) is at most {@link NCCL_MAX_STRING} characters, and even one
+ * `<cpu>` per device plus every switch above the devices keeps the file within
+ * {@link NCCL_MAX_ELEMENTS} elements (so no element can have {@link NCCL_MAX_CHILDREN} children).
+ * The other attributes are fixed, short strings. False means: compute {@link ncclLimitProblems}.
+ */
+export function ncclSurelyWithinLimits(vm: VmModel): boolean {
+    const affinity = 9 * Math.max(1, Math.ceil(vm.vcpus / 32)) - 1;
+    const locations = [...vm.gpus.map(g => g.gpu), ...vm.nics.map(n => n.nic)];
+    const switches = new Set(locations.flatMap(d => switchPath(d)));
+    return affinity <= NCCL_MAX_STRING && 1 + 2 * locations.length + switches.size <= NCCL_MAX_ELEMENTS;
 }
 
 /**

@@ -26,7 +26,7 @@ import type { Model, Vm } from '../generated/ast.js';
 import type { InternalErrors } from '../internal-errors.js';
 import type { RepinData } from '../validation/rules/loc.js';
 
-/** The services a verification builds its scratch workspace with (a fresh instance each time). */
+/** Creates the services verifications build their scratch workspace with (one instance, reused). */
 export type ScratchServices = () => LangiumSharedServices;
 
 /** A vmtopo document's URI and text. */
@@ -38,6 +38,10 @@ interface Source {
 export class VmtopoCodeActionProvider implements CodeActionProvider {
     /** Error keys of the unchanged workspace, and verdicts per edit, until the next change. */
     private readonly verdicts: WorkspaceCache<string, Promise<unknown>>;
+    /** The scratch workspace's services, created on first use and reused (one at a time, see {@link errorKeys}). */
+    private scratchShared?: LangiumSharedServices;
+    /** Scratch builds run one after the other: they share one set of document URIs. */
+    private scratchQueue: Promise<unknown> = Promise.resolve();
 
     constructor(
         protected readonly services: LangiumServices & { log: { InternalErrors: InternalErrors } },
@@ -115,11 +119,11 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
         if (!edits || Object.keys(action.edit?.changes ?? {}).length !== 1) return false;
         try {
             const sources = this.workspaceSources();
-            const before = await this.cached('baseline', () => errorKeys(this.scratch, sources)) as Map<string, number>;
+            const before = await this.cached('baseline', () => this.errorKeys(sources)) as Map<string, number>;
             const key = JSON.stringify([uri, edits, diagnostic.code, diagnostic.message]);
             return await this.cached(key, async () => {
                 const edited = TextDocument.applyEdits(document.textDocument as TextDocument, edits);
-                const after = await errorKeys(this.scratch, sources.map(s => (s.uri === uri ? { uri, text: edited } : s)));
+                const after = await this.errorKeys(sources.map(s => (s.uri === uri ? { uri, text: edited } : s)));
                 const fixed = diagnosticKey(uri, diagnostic.code, diagnostic.message);
                 const addsError = [...after].some(([k, n]) => !k.startsWith('~') && n > (before.get(k) ?? 0));
                 return !addsError && (after.get(fixed) ?? 0) < (before.get(fixed) ?? 0);
@@ -128,6 +132,48 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
             this.services.log.InternalErrors.report(`verifying quick-fix ${String(diagnostic.code)}`, err);
             return false;
         }
+    }
+
+    /**
+     * Builds `sources` as a workspace in the scratch services and returns its diagnostics as counted
+     * keys: errors as `uri|code|message`, and every error or warning also as `~uri|code|message` (to
+     * tell whether a fixed diagnostic is gone). The documents are removed again afterwards
+     * (`DocumentBuilder.update`, which also clears the scratch topology cache), so nothing
+     * accumulates: services are reused rather than created per check, since each instance that has
+     * parsed keeps some memory for the life of the process.
+     */
+    private errorKeys(sources: readonly Source[]): Promise<Map<string, number>> {
+        const run = async (): Promise<Map<string, number>> => {
+            const shared = this.scratchShared ??= this.scratch();
+            const documents = sources.map(s => {
+                const doc = shared.workspace.LangiumDocumentFactory.fromString(s.text, URI.parse(s.uri));
+                shared.workspace.LangiumDocuments.addDocument(doc);
+                return doc;
+            });
+            try {
+                await shared.workspace.DocumentBuilder.build(documents, { validation: true });
+                const keys = new Map<string, number>();
+                const add = (k: string) => keys.set(k, (keys.get(k) ?? 0) + 1);
+                for (const doc of documents) {
+                    for (const d of doc.diagnostics ?? []) {
+                        const k = diagnosticKey(doc.uri.toString(), d.code, d.message);
+                        if ((d.severity ?? 1) === 1) add(k.slice(1));
+                        if ((d.severity ?? 1) <= 2) add(k);
+                    }
+                }
+                return keys;
+            } catch (err) {
+                this.scratchShared = undefined; // start the next check from fresh services
+                throw err;
+            } finally {
+                await shared.workspace.DocumentBuilder.update([], documents.map(d => d.uri)).catch(() => {
+                    this.scratchShared = undefined;
+                });
+            }
+        };
+        const result = this.scratchQueue.then(run, run);
+        this.scratchQueue = result.catch(() => undefined);
+        return result;
     }
 
     private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
@@ -165,31 +211,6 @@ const CPU_LIST_TEXT = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
 /** A number a user can type back: a non-negative safe integer (never `1.5`, `1e+21` or `Infinity`). */
 function isTypable(value: unknown): value is number {
     return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-/**
- * Builds `sources` as a workspace in fresh services and returns its diagnostics as counted keys:
- * errors as `uri|code|message`, and every error or warning also as `~uri|code|message` (to tell
- * whether a fixed diagnostic is gone).
- */
-async function errorKeys(scratch: ScratchServices, sources: readonly Source[]): Promise<Map<string, number>> {
-    const shared = scratch();
-    const documents = sources.map(s => {
-        const doc = shared.workspace.LangiumDocumentFactory.fromString(s.text, URI.parse(s.uri));
-        shared.workspace.LangiumDocuments.addDocument(doc);
-        return doc;
-    });
-    await shared.workspace.DocumentBuilder.build(documents, { validation: true });
-    const keys = new Map<string, number>();
-    const add = (k: string) => keys.set(k, (keys.get(k) ?? 0) + 1);
-    for (const doc of documents) {
-        for (const d of doc.diagnostics ?? []) {
-            const k = diagnosticKey(doc.uri.toString(), d.code, d.message);
-            if ((d.severity ?? 1) === 1) add(k.slice(1));
-            if ((d.severity ?? 1) <= 2) add(k);
-        }
-    }
-    return keys;
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { ExportError } from '../../export/errors.js';
 import { planGuestAddresses } from '../../export/address-plan.js';
-import { ncclLimitProblems, ncclTopologyTree } from '../../export/nccl.js';
+import { ncclLimitProblems, ncclSurelyWithinLimits, ncclTopologyTree } from '../../export/nccl.js';
 import type { VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
@@ -21,6 +21,7 @@ const problemsOf = new WeakMap<VmModel, readonly string[]>();
 
 /** The NCCL limit problems of the VM's file (empty when it cannot be planned: other rules say why). */
 export function ncclProblems(vm: VmModel): readonly string[] {
+    if (ncclSurelyWithinLimits(vm)) return [];
     let problems = problemsOf.get(vm);
     if (!problems) {
         try {
