@@ -97,6 +97,32 @@ describe('2. a device with no name yet, referenced from a VM', () => {
     });
 });
 
+describe('completion over half-built nodes', () => {
+    /** Completion at every offset; returns the labels offered at the end of the text. */
+    async function completeEverywhere(s: ReturnType<typeof services>, text: string): Promise<string[]> {
+        const { doc } = await check(s, text);
+        let labels: string[] = [];
+        for (let offset = 0; offset <= text.length; offset++) {
+            const list = await s.vmtopo.lsp.CompletionProvider!.getCompletion(doc, { textDocument: { uri: doc.uri.toString() }, position: doc.textDocument.positionAt(offset) });
+            labels = (list?.items ?? []).map(i => i.label);
+        }
+        return labels;
+    }
+
+    it('a NIC not built yet (`host {` + `nic "ConnectX-7" … on cpu`) logs nothing', async () => {
+        const s = services();
+        await completeEverywhere(s, 'host {\n    nic "ConnectX-7" 0000:20:00.0 on cpu');
+        expectNoInternalErrors(s, []);
+    });
+
+    it('offers the host\'s sockets after `on` of a NIC that is still being typed', async () => {
+        const s = services();
+        const labels = await completeEverywhere(s, 'host h {\n    socket cpu0 { numa 0 }\n    nic n "ConnectX-7" at 0000:20:00.0 on ');
+        expect(labels).toContain('cpu0');
+        expectNoInternalErrors(s, []);
+    });
+});
+
 describe('3. CPU lists whose numbers are huge', () => {
     it('are parsed as ranges: the cost does not depend on the numbers', () => {
         expect(parseCpuList('0-8191')).toMatchObject({ ok: true, value: { size: 8192, ranges: [[0, 8191]] } });

@@ -7,8 +7,12 @@
  *   symbols are served from a hashed scope cached per document, so linking stays linear: Langium's
  *   default `StreamScope` searches linearly per reference and makes a 10k-line file take seconds
  *   (shared/reference/langium-and-extension-anchors.md §4.2).
+ * - Total over half-typed text: completion asks for the scope of a reference whose node is not
+ *   built yet (`host { nic "ConnectX-7" … on |`: the container is still the host, which has no
+ *   `socket` reference). The target type is then taken from the property name alone, which names
+ *   one target type throughout the grammar; otherwise the scope is empty.
  */
-import { AstUtils, DefaultScopeProvider, DocumentCache, MapScope, WorkspaceCache, type AstNode, type LangiumCoreServices, type ReferenceInfo, type Scope } from 'langium';
+import { AstUtils, DefaultScopeProvider, DocumentCache, EMPTY_SCOPE, MapScope, WorkspaceCache, type AstNode, type LangiumCoreServices, type ReferenceInfo, type Scope } from 'langium';
 import { isVm, type Device, type Host, type PcieSwitch } from './generated/ast.js';
 
 export class VmtopoScopeProvider extends DefaultScopeProvider {
@@ -16,6 +20,8 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
     private readonly localScopes: DocumentCache<AstNode, Map<string, Scope>>;
     /** Host node → scope of all its devices (hosts may live in other documents, so per workspace). */
     private readonly hostDeviceScopes: WorkspaceCache<Host, Map<string, Scope>>;
+    /** Reference property name → its one target type in the grammar (undefined when it has several). */
+    private targetsByProperty?: Map<string, string | undefined>;
 
     constructor(services: LangiumCoreServices) {
         super(services);
@@ -24,7 +30,8 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
     }
 
     override getScope(context: ReferenceInfo): Scope {
-        const referenceType = this.reflection.getReferenceType(context);
+        const referenceType = this.referenceType(context);
+        if (referenceType === undefined) return EMPTY_SCOPE;
         const vm = AstUtils.getContainerOfType(context.container, isVm);
         if (vm && (referenceType === 'Gpu' || referenceType === 'Nic') && context.property !== 'host') {
             const host = vm.host?.ref;
@@ -60,6 +67,27 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
             result = chain(scope, result);
         }
         return result;
+    }
+
+    /**
+     * The target type of a reference: from its container's type when the container has that
+     * reference property, else from the property name alone when it names one target type in the
+     * whole grammar (see the module comment), else undefined.
+     */
+    private referenceType(context: ReferenceInfo): string | undefined {
+        const meta = this.reflection.getTypeMetaData(context.container.$type).properties[context.property];
+        if (meta?.referenceType) return meta.referenceType;
+        if (!this.targetsByProperty) {
+            const targets = new Map<string, string | undefined>();
+            for (const type of this.reflection.getAllTypes()) {
+                for (const [name, property] of Object.entries(this.reflection.getTypeMetaData(type).properties)) {
+                    if (!property.referenceType) continue;
+                    targets.set(name, targets.has(name) && targets.get(name) !== property.referenceType ? undefined : property.referenceType);
+                }
+            }
+            this.targetsByProperty = targets;
+        }
+        return this.targetsByProperty.get(context.property);
     }
 }
 
