@@ -122,6 +122,16 @@ describe(`language server under a random stream of edits and requests (seed ${SE
             expect(code).toBe(-32803); // LSPErrorCodes.RequestFailed
             expect(message).toBe(`cannot open ${missing}: no such file, and it is not open in the editor`);
         }
+        // Requests that wait for the document's build (hover, definition, symbols) answer with an
+        // error too — never with an error object as their result (one copy of vscode-jsonrpc).
+        for (const request of [
+            () => connection.sendRequest(HoverRequest.type, { textDocument: { uri: missing }, position }),
+            () => connection.sendRequest(DefinitionRequest.type, { textDocument: { uri: missing }, position }),
+            () => connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri: missing } })
+        ]) {
+            const answer = await request().then(result => ({ result }), (e: unknown) => ({ error: e }));
+            expect(answer).toEqual({ error: expect.any(ResponseError) });
+        }
         // An untitled: document that was never opened is not read from the server's working folder.
         const untitled = await connection.sendRequest(ReferencesRequest.type, {
             textDocument: { uri: 'untitled:Untitled-1.vmtopo' }, position, context: { includeDeclaration: true }

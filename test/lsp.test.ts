@@ -6,11 +6,10 @@
  * (and refuse a file with errors), and exit cleanly on shutdown/exit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
     createMessageConnection, StreamMessageReader, StreamMessageWriter,
     InitializeRequest, InitializedNotification, DidOpenTextDocumentNotification, PublishDiagnosticsNotification,
@@ -19,39 +18,13 @@ import {
     type MessageConnection, type Diagnostic, type PublishDiagnosticsParams, type CodeAction, type Command, type Hover
 } from 'vscode-languageserver/node';
 import { REPO } from './util.js';
+import { SERVER, ensureBundle, uriOf } from './lsp-server.js';
 import { findGpu, findNic } from '../language/src/catalog/index.js';
 
-const SERVER = path.join(REPO, 'out/server/main.cjs');
 const MISCONFIGURED = path.join(REPO, 'examples/misconfigured.vmtopo');
 const HGX = path.join(REPO, 'examples/hgx-h200.vmtopo');
 
 interface ExportResult { ok: boolean; written: string[]; problems: string[] }
-
-/** Newest modification time (ms) of the sources the server bundle is built from. */
-function newestSource(): number {
-    let newest = 0;
-    const walk = (dir: string): void => {
-        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-            const full = path.join(dir, entry.name);
-            if (entry.isDirectory()) walk(full);
-            else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
-        }
-    };
-    walk(path.join(REPO, 'language/src'));
-    walk(path.join(REPO, 'server'));
-    return newest;
-}
-
-/** Builds the bundles (esbuild.mjs) when the server bundle is missing or older than its sources. */
-function ensureBundle(): void {
-    if (!fs.existsSync(SERVER) || fs.statSync(SERVER).mtimeMs < newestSource()) {
-        execFileSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'pipe' });
-    }
-}
-
-function uriOf(file: string): string {
-    return pathToFileURL(file).toString();
-}
 
 /** Offset → LSP position in `text`. */
 function positionAt(text: string, offset: number): { line: number; character: number } {
