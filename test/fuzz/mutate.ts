@@ -29,7 +29,7 @@ import { ESXI_HOST, HOST } from '../fixtures.js';
 export const MAX_DOCUMENT_BYTES = 200_000;
 
 /** Marker line that starts a new file of the same workspace: `//# file: b.vmtopo`. */
-export const FILE_MARKER = /^\/\/# file: *([^\s]+) *$/;
+export const FILE_MARKER = /^\/\/# file: *([\w.-]+) *$/;
 
 /** A seed document the mutations start from. */
 export interface SeedDocument {
