@@ -16,10 +16,12 @@ import { VmtopoExecuteCommandHandler } from './lsp/execute-command.js';
 import { VmtopoHoverProvider } from './lsp/hover.js';
 import { VmtopoLangiumDocuments } from './workspace/documents.js';
 import { VmtopoWorkspaceManager } from './workspace/workspace-manager.js';
+import { VmtopoDocumentBuilder } from './workspace/document-builder.js';
 import { InternalErrors } from './internal-errors.js';
 import { VmtopoLexer, createVmtopoParser } from './parser/parser.js';
 import { VmtopoValueConverter } from './parser/value-converter.js';
 import { VmtopoValidationRegistry } from './validation/validation-registry.js';
+import { TopologyRuleRunner } from './validation/topology-rules.js';
 
 export type VmtopoAddedServices = {
     log: {
@@ -31,6 +33,8 @@ export type VmtopoAddedServices = {
     };
     validation: {
         VmtopoValidator: VmtopoValidator;
+        /** Runs the topology checks once per workspace build; each document takes its share. */
+        TopologyRuleRunner: TopologyRuleRunner;
     };
 };
 
@@ -53,7 +57,8 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
     },
     validation: {
         ValidationRegistry: (services) => new VmtopoValidationRegistry(services, services.log.InternalErrors),
-        VmtopoValidator: (services) => new VmtopoValidator(services)
+        VmtopoValidator: (services) => new VmtopoValidator(services),
+        TopologyRuleRunner: (services) => new TopologyRuleRunner(services)
     },
     lsp: {
         // Quick-fixes are verified in a scratch workspace built by fresh services of the same language.
@@ -69,7 +74,8 @@ export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<Langi
     },
     workspace: {
         LangiumDocuments: (shared) => new VmtopoLangiumDocuments(shared),
-        WorkspaceManager: (shared) => new VmtopoWorkspaceManager(shared)
+        WorkspaceManager: (shared) => new VmtopoWorkspaceManager(shared),
+        DocumentBuilder: (shared) => new VmtopoDocumentBuilder(shared)
     }
 };
 

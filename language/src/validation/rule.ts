@@ -1,28 +1,51 @@
 /**
- * The contract between the validator and the rule families in `rules/`. A rule family is a file
- * named after its id prefix (`gen.ts` holds GEN001–GEN003); each rule reads the resolved topology
- * and reports through {@link RuleContext.report}, naming the rule id, which becomes the
- * diagnostic's `code`, its `codeDescription` link (the rule's source) and `data.code` (what code
- * actions key on).
+ * The rule registry's contract. Every rule has one record ({@link RuleInfo}): its id, default
+ * severity, one-line summary, what it is about and how to fix it, its sources and whether a
+ * quick-fix exists. Diagnostics, the README's rule table and `docs/rules.md` all read these
+ * records. Rules live in `rules/`, one file per id prefix (`loc.ts` holds LOC001–LOC013), and are
+ * of two kinds:
+ *
+ * - node checks ({@link NodeCheck}) look at one syntax node (a token's form, a catalog name, a
+ *   clause given twice) and run per document as the user types;
+ * - topology checks ({@link RuleCheck}) read the workspace's resolved topology; they run once per
+ *   workspace build and each document receives the diagnostics that fall into it.
+ *
+ * A report names its rule; the rule id becomes the diagnostic's `code` and `data.code` (what code
+ * actions key on), and the rule's first source its `codeDescription` link.
  */
+import type { AstNode } from 'langium';
+import type { VmtopoAstType } from '../generated/ast.js';
 import type { ResolvedTopology } from '../model/resolve.js';
 import type { Topology } from '../model/topology.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** A rule of the catalog (shared/reference/rules.md Part B). */
+/** The record of one rule. */
 export interface RuleInfo {
-    /** Stable id, e.g. `LOC001`. */
+    /** Stable id, e.g. `LOC001`: a family prefix and three digits. */
     readonly id: string;
-    /** Source key of the rule (rules.md Part C; resolved by the catalog's `SOURCES`). */
-    readonly source: string;
-    /** One line for the README's rule list. */
+    /** Default severity. A check may report a rule harsher where it says so (NIC001 across sockets). */
+    readonly severity: Severity;
+    /** One line: what is wrong when the rule fires (README rule table). */
     readonly summary: string;
+    /** Why it matters: what breaks or degrades (docs/rules.md). */
+    readonly why: string;
+    /** How to fix it (docs/rules.md); with `quickFix`, what the editor's quick-fix does. */
+    readonly fix: string;
+    /** Whether the editor offers a quick-fix for the rule's diagnostics. */
+    readonly quickFix: boolean;
+    /**
+     * Source keys (rules.md Part C spelling; resolved by the catalog's `SOURCES`). The first is the
+     * diagnostic's `codeDescription` link.
+     */
+    readonly sources: readonly [string, ...string[]];
 }
 
+/** A diagnostic of a topology check. */
 export interface Report {
     readonly rule: RuleInfo;
-    readonly severity: Severity;
+    /** Defaults to the rule's severity. */
+    readonly severity?: Severity;
     readonly message: string;
     /** A model object from the resolved topology (host, device, VM, VM GPU/NIC entry). */
     readonly target: object;
@@ -38,17 +61,36 @@ export interface RuleContext {
     report(report: Report): void;
 }
 
-/** One check of a family: the rules it reports and the function that runs it over the topology. */
+/** One topology check: the rules it reports and the function that runs it over the topology. */
 export interface RuleCheck {
     readonly rules: readonly RuleInfo[];
     run(ctx: RuleContext): void;
 }
 
+/** A diagnostic of a node check, on `node` (and its `property`, list `index`). */
+export interface NodeReport {
+    readonly rule: RuleInfo;
+    /** Defaults to the rule's severity. */
+    readonly severity?: Severity;
+    readonly message: string;
+    readonly node: AstNode;
+    readonly property?: string;
+    readonly index?: number;
+    readonly data?: Record<string, unknown>;
+}
+
+/** A check of one syntax node; it reports through `report` and must not throw on half-typed nodes. */
+export type NodeCheck<N extends AstNode = AstNode> = (node: N, report: (report: NodeReport) => void) => void;
+
+/** Node checks by AST type name (`Gpu`, `Vm`, …). */
+export type NodeChecks = { readonly [K in keyof VmtopoAstType]?: ReadonlyArray<NodeCheck<VmtopoAstType[K]>> };
+
 /**
- * A rule family: its rules, and its checks. The validator runs each check on its own: a check that
- * throws is reported (with its rule ids) to the internal-error log and the other checks still run.
+ * A rule family: its rules, its topology checks and its node checks. Each check runs on its own:
+ * one that throws is reported (with its rule ids) to the internal-error log, and the others still run.
  */
 export interface RuleFamily {
     readonly rules: readonly RuleInfo[];
-    readonly checks: readonly RuleCheck[];
+    readonly checks?: readonly RuleCheck[];
+    readonly nodeChecks?: NodeChecks;
 }

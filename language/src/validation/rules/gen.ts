@@ -10,9 +10,21 @@
 import type { GpuModel, VmGpu, VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
-export const GEN001: RuleInfo = { id: 'GEN001', source: 'VFIO', summary: 'a GPU, NIC PF or VF is assigned to more than one VM' };
-export const GEN002: RuleInfo = { id: 'GEN002', source: 'VFIO', summary: 'a GPU is passed through and also hosts vGPU/MIG slices' };
-export const GEN003: RuleInfo = { id: 'GEN003', source: 'VSPHERE-VGPUMODE', summary: 'a GPU mixes time-sliced and MIG-backed vGPU slices' };
+export const GEN001: RuleInfo = {
+    id: 'GEN001', severity: 'error', summary: 'a GPU, NIC PF or VF is assigned to more than one VM',
+    why: 'A PCI function bound to vfio-pci belongs to one VM at a time; the second VM fails to start, or both lose the device.',
+    fix: 'Remove the device from all but one VM.', quickFix: false, sources: ['VFIO']
+};
+export const GEN002: RuleInfo = {
+    id: 'GEN002', severity: 'error', summary: 'a GPU is passed through and also hosts vGPU/MIG slices',
+    why: 'Passthrough hands the whole GPU to vfio-pci; the vGPU manager can then create no slice on it.',
+    fix: 'Give the passthrough VM a full-size vGPU type instead, or move the slices to another GPU.', quickFix: false, sources: ['VFIO', 'VGPU-UG-PT']
+};
+export const GEN003: RuleInfo = {
+    id: 'GEN003', severity: 'error', summary: 'a GPU mixes time-sliced and MIG-backed vGPU slices',
+    why: 'A GPU runs in exactly one vGPU mode (equal-size, mixed-size or MIG); slices of another mode cannot be created.',
+    fix: 'Split the slices across GPUs by mode.', quickFix: false, sources: ['VSPHERE-VGPUMODE', 'VGPU-OVERVIEW']
+};
 
 type SliceMode = 'time-sliced vGPU' | 'MIG-backed vGPU';
 

@@ -1,7 +1,12 @@
 /**
- * Every topology rule family, one file per id prefix. To find rule `LOC001`, open `loc.ts`.
+ * The rule registry: every rule family, one file per id prefix. To find rule `LOC001`, open
+ * `loc.ts`; {@link ALL_RULES} lists every record, {@link ruleById} finds one.
  */
-import type { RuleFamily } from '../rule.js';
+import type { RuleFamily, RuleInfo } from '../rule.js';
+import { SYN } from './syn.js';
+import { CAT } from './cat.js';
+import { VGPU } from './vgpu.js';
+import { MIG } from './mig.js';
 import { GEN } from './gen.js';
 import { LOC } from './loc.js';
 import { NIC } from './nic.js';
@@ -10,4 +15,15 @@ import { LIC } from './lic.js';
 import { SRIOV } from './sriov.js';
 import { NCCL } from './nccl.js';
 
-export const RULE_FAMILIES: readonly RuleFamily[] = [GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL];
+/** Every rule family: node checks (SYN, CAT, VGPU, MIG) and topology checks. */
+export const RULE_FAMILIES: readonly RuleFamily[] = [SYN, CAT, VGPU, MIG, GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL];
+
+/** Every rule record, by id. */
+export const ALL_RULES: readonly RuleInfo[] = RULE_FAMILIES.flatMap(f => f.rules).sort((a, b) => a.id.localeCompare(b.id));
+
+const BY_ID = new Map(ALL_RULES.map(r => [r.id, r]));
+
+/** The record of a rule id, or undefined. */
+export function ruleById(id: string): RuleInfo | undefined {
+    return BY_ID.get(id);
+}

@@ -6,7 +6,11 @@
  */
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
-export const LIC001: RuleInfo = { id: 'LIC001', source: 'NVAIE-LIC', summary: 'vGPU or MIG-backed vGPU without an NVIDIA AI Enterprise licence' };
+export const LIC001: RuleInfo = {
+    id: 'LIC001', severity: 'error', summary: 'vGPU or MIG-backed vGPU without an NVIDIA AI Enterprise licence',
+    why: 'All C-series vGPU types need an NVIDIA AI Enterprise licence; an unlicensed vGPU is restricted after a 20-minute grace period.',
+    fix: 'Add `license nvaie` to the VM or its host (quick-fix).', quickFix: true, sources: ['NVAIE-LIC', 'VGPU-HOPPER']
+};
 
 export const LIC: RuleFamily = {
     rules: [LIC001],

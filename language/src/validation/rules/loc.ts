@@ -16,14 +16,46 @@ import { CpuList, formatCpuList } from '../../syntax/tokens.js';
 import { gpuNumaNodes, type HostModel, type NumaNode, type Topology, type VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
-export const LOC001: RuleInfo = { id: 'LOC001', source: 'VMCFG-CONF', summary: "vCPUs pinned outside the NUMA node of the VM's GPUs" };
-export const LOC002: RuleInfo = { id: 'LOC002', source: 'NCP-PERF', summary: 'VM with GPUs has floating (unpinned) vCPUs' };
-export const LOC003: RuleInfo = { id: 'LOC003', source: 'RHEL7-NUMA', summary: "memory not bound to the GPUs' NUMA node" };
-export const LOC004: RuleInfo = { id: 'LOC004', source: 'RHEL7-NUMA', summary: 'strict-bound memory exceeds the NUMA node' };
-export const LOC007: RuleInfo = { id: 'LOC007', source: 'NOVA-CPU', summary: "emulator threads pinned onto the VM's vCPU CPUs" };
-export const LOC008: RuleInfo = { id: 'LOC008', source: 'OVIRT-PIN', summary: 'two VMs pin vCPUs to the same host CPU' };
-export const LOC009: RuleInfo = { id: 'LOC009', source: 'NOVA-CPU', summary: 'fewer pinned CPUs than vCPUs (vCPUs share CPUs)' };
-export const LOC013: RuleInfo = { id: 'LOC013', source: 'LIBVIRT-DOM', summary: 'pinned CPU does not exist on the host' };
+export const LOC001: RuleInfo = {
+    id: 'LOC001', severity: 'warning', summary: 'vCPUs pinned outside the NUMA node of the VM\'s GPUs',
+    why: 'Every DMA and doorbell between the GPU and vCPUs on another socket crosses the inter-socket link: lower bandwidth, higher latency.',
+    fix: 'Re-pin the VM to free CPUs of its GPUs\' node, SMT siblings together, and bind its memory there when the node has room (quick-fix).', quickFix: true, sources: ['VMCFG-CONF', 'NCP-PERF', 'RHEL6-TUNE']
+};
+export const LOC002: RuleInfo = {
+    id: 'LOC002', severity: 'warning', summary: 'VM with GPUs has floating (unpinned) vCPUs',
+    why: 'Floating vCPUs migrate across sockets and away from the GPUs\' node.',
+    fix: 'Pin the vCPUs to free CPUs of the GPUs\' node (quick-fix).', quickFix: true, sources: ['NCP-PERF', 'RHEL6-TUNE']
+};
+export const LOC003: RuleInfo = {
+    id: 'LOC003', severity: 'warning', summary: 'memory not bound to the GPUs\' NUMA node',
+    why: 'Guest memory on another node makes every GPU DMA cross the inter-socket link.',
+    fix: 'Bind the memory with `memory … on numa N` to the GPUs\' node (quick-fix, when the node has room).', quickFix: true, sources: ['RHEL7-NUMA', 'VMCFG-CONF']
+};
+export const LOC004: RuleInfo = {
+    id: 'LOC004', severity: 'error', summary: 'strict-bound memory exceeds the NUMA node',
+    why: 'With numatune strict, the VM cannot get memory from another node: it fails to start, or the host\'s OOM killer ends it.',
+    fix: 'Reduce the memory, or bind the VM to more nodes that hold its GPUs.', quickFix: false, sources: ['RHEL7-NUMA']
+};
+export const LOC007: RuleInfo = {
+    id: 'LOC007', severity: 'warning', summary: 'emulator threads pinned onto the VM\'s vCPU CPUs',
+    why: 'QEMU\'s emulator threads then steal time from the vCPUs they share CPUs with.',
+    fix: 'Pin `emulator pin` to housekeeping CPUs of the same node that run no vCPU.', quickFix: false, sources: ['NOVA-CPU', 'LIBVIRT-DOM']
+};
+export const LOC008: RuleInfo = {
+    id: 'LOC008', severity: 'error', summary: 'two VMs pin vCPUs to the same host CPU',
+    why: 'Dedicated pinning is exclusive: two VMs on one CPU both lose the performance the pinning promised.',
+    fix: 'Re-pin the later VM to free CPUs of the same node.', quickFix: false, sources: ['OVIRT-PIN', 'NOVA-CPU']
+};
+export const LOC009: RuleInfo = {
+    id: 'LOC009', severity: 'warning', summary: 'fewer pinned CPUs than vCPUs (vCPUs share CPUs)',
+    why: 'vCPUs that share a host CPU run at a fraction of its speed (overcommit).',
+    fix: 'Pin one host CPU per vCPU.', quickFix: false, sources: ['NOVA-CPU']
+};
+export const LOC013: RuleInfo = {
+    id: 'LOC013', severity: 'error', summary: 'pinned CPU does not exist on the host',
+    why: 'libvirt refuses a `vcpupin`/`emulatorpin` cpuset with a CPU the host does not have.',
+    fix: 'Pin to CPUs of the host\'s `cores` lists.', quickFix: false, sources: ['LIBVIRT-DOM']
+};
 
 /** Quick-fix data of LOC001–LOC003 (`diagnostic.data`, next to `code`). */
 export interface RepinData {

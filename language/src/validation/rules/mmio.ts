@@ -15,9 +15,21 @@ import { requiredMmioGiB } from '../../catalog/index.js';
 import type { GpuModel, VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
-export const MMIO001: RuleInfo = { id: 'MMIO001', source: 'NVAIE-MMIO', summary: 'ESXi: MMIO window too small for a large-BAR GPU' };
-export const MMIO002: RuleInfo = { id: 'MMIO002', source: 'NVAIE-MMIO', summary: 'ESXi: MMIO window too small for several large-BAR GPUs' };
-export const MMIO005: RuleInfo = { id: 'MMIO005', source: 'LIBVIRT-DOM', summary: 'KVM: 64-bit MMIO window (pcihole64) too small for the passthrough GPUs' };
+export const MMIO001: RuleInfo = {
+    id: 'MMIO001', severity: 'error', summary: 'ESXi: MMIO window too small for a large-BAR GPU',
+    why: 'Without a 64-bit MMIO window of the GPU\'s size the guest cannot map its BARs: the VM does not power on, or the driver fails.',
+    fix: 'Set `mmio` to the GPU\'s need (quick-fix): pciPassthru.use64bitMMIO=TRUE, pciPassthru.64bitMMIOSizeGB.', quickFix: true, sources: ['NVAIE-MMIO']
+};
+export const MMIO002: RuleInfo = {
+    id: 'MMIO002', severity: 'error', summary: 'ESXi: MMIO window too small for several large-BAR GPUs',
+    why: 'The window must hold every GPU\'s BARs, rounded up to a power of two.',
+    fix: 'Set `mmio` to the next power of two of the sum (quick-fix).', quickFix: true, sources: ['NVAIE-MMIO', 'VMW-KB2142307']
+};
+export const MMIO005: RuleInfo = {
+    id: 'MMIO005', severity: 'error', summary: 'KVM: 64-bit MMIO window (pcihole64) too small for the passthrough GPUs',
+    why: 'OVMF places the GPUs\' 64-bit BARs in the PCI hole; one too small leaves BARs unassigned and the GPU unusable.',
+    fix: 'Raise `mmio` to the required size (quick-fix); the libvirt export writes it as `pcihole64`.', quickFix: true, sources: ['LIBVIRT-DOM', 'OVMF-MMIO64']
+};
 
 /** ESXi applies the MMIO requirement to VMs with 32 GiB of memory or more [NVAIE-MMIO]. */
 const ESXI_MEMORY_THRESHOLD_MIB = 32 * 1024;

@@ -14,7 +14,11 @@ import { ncclLimitProblems, ncclSurelyWithinLimits, ncclTopologyTree } from '../
 import type { VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
-export const NCCL001: RuleInfo = { id: 'NCCL001', source: 'NCCL-XML', summary: "the VM's NCCL topology file would break a limit of NCCL's parser" };
+export const NCCL001: RuleInfo = {
+    id: 'NCCL001', severity: 'warning', summary: 'the VM\'s NCCL topology file would break a limit of NCCL\'s parser',
+    why: 'NCCL rejects a topology file with a value of more than 253 characters or more than 256 elements; the `<cpu affinity>` of a VM with more than 896 vCPUs is such a value.',
+    fix: 'Give the VM at most 896 vCPUs, or let NCCL detect the topology itself (no NCCL_TOPO_FILE); `vmtopo export nccl` refuses the VM.', quickFix: false, sources: ['NCCL-XML']
+};
 
 /** Problems per VM model; the resolved topology is rebuilt (new objects) after every change. */
 const problemsOf = new WeakMap<VmModel, readonly string[]>();

@@ -10,7 +10,11 @@
 import { PATH_RANK, pathType, type GpuModel, type NicModel, type PathType, type Topology, type VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
-export const NIC001: RuleInfo = { id: 'NIC001', source: 'VMCFG-SETUP', summary: "NIC not under the same PCIe switch as the VM's GPUs" };
+export const NIC001: RuleInfo = {
+    id: 'NIC001', severity: 'warning', summary: 'NIC not under the same PCIe switch as the VM\'s GPUs',
+    why: 'NCCL uses GPUDirect RDMA by default only up to PXB; a NIC farther from the GPU sends traffic through host memory (an error when it is on the other socket).',
+    fix: 'Use the free NIC on the GPU\'s PCIe switch (quick-fix).', quickFix: true, sources: ['VMCFG-SETUP', 'NCCL-ENV', 'MLPERF-DGXH100']
+};
 
 /** The VM's GPU closest to the NIC, with the connection type (ties: the VM's first GPU). */
 function nearestGpu(vm: VmModel, nic: NicModel): { gpu: GpuModel; type: PathType } | undefined {

@@ -12,9 +12,21 @@ import { formatCpuList } from '../../syntax/tokens.js';
 import type { NicModel, VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
-export const SRIOV001: RuleInfo = { id: 'SRIOV001', source: 'DOCA-SRIOV', summary: 'more VFs than the NIC supports per PF' };
-export const SRIOV002: RuleInfo = { id: 'SRIOV002', source: 'DOCA-SRIOV', summary: 'VF index not enabled on the PF' };
-export const SRIOV004: RuleInfo = { id: 'SRIOV004', source: 'DOCA-SRIOV', summary: 'PF passed through while its VFs go to other VMs' };
+export const SRIOV001: RuleInfo = {
+    id: 'SRIOV001', severity: 'error', summary: 'more VFs than the NIC supports per PF',
+    why: 'The NIC\'s firmware enables at most that many VFs per physical function (127 on ConnectX in legacy SR-IOV).',
+    fix: 'Lower `vfs` to the model\'s maximum.', quickFix: false, sources: ['DOCA-SRIOV', 'CX7-FW-RN']
+};
+export const SRIOV002: RuleInfo = {
+    id: 'SRIOV002', severity: 'error', summary: 'VF index not enabled on the PF',
+    why: 'A VM can only receive a VF the PF enables (`vfs N` enables VF 0 to N-1).',
+    fix: 'Raise the PF\'s `vfs`, or use an enabled VF index.', quickFix: false, sources: ['DOCA-SRIOV']
+};
+export const SRIOV004: RuleInfo = {
+    id: 'SRIOV004', severity: 'warning', summary: 'PF passed through while its VFs go to other VMs',
+    why: 'The VFs depend on the host\'s PF driver, which passthrough of the PF takes away.',
+    fix: 'Give the VMs VFs of another PF, or do not pass the PF through.', quickFix: false, sources: ['DOCA-SRIOV', 'VFIO']
+};
 
 export const SRIOV: RuleFamily = {
     rules: [SRIOV001, SRIOV002, SRIOV004],

@@ -1,0 +1,40 @@
+/**
+ * Helpers of the node checks in `rules/`: reading what the user wrote (the CST text of a property),
+ * walking a host's switches and devices, and shortening user text for messages.
+ */
+import { GrammarUtils, type AstNode } from 'langium';
+import type * as ast from '../generated/ast.js';
+
+/** The text of `property` as written (the CST), e.g. `4294967296` rather than JavaScript's rendering. */
+export function written(node: AstNode, property: string): string | undefined {
+    return node.$cstNode ? GrammarUtils.findNodeForProperty(node.$cstNode, property)?.text : undefined;
+}
+
+/** A user's string shortened for a message: at most 60 characters. */
+export function shorten(text: string): string {
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Every switch of a host, outermost first (depth-first). */
+export function allSwitches(host: ast.Host): ast.PcieSwitch[] {
+    const out: ast.PcieSwitch[] = [];
+    const visit = (s: ast.PcieSwitch) => { out.push(s); (s.switches ?? []).forEach(visit); };
+    (host.switches ?? []).forEach(visit);
+    return out;
+}
+
+/** Every device of a host: those straight on the host, then those in switches. */
+export function allDevices(host: ast.Host): ast.Device[] {
+    return [...(host.devices ?? []), ...allSwitches(host).flatMap(s => s.devices ?? [])];
+}
+
+/** Keywords written directly in this node (not in child nodes), in order. */
+export function directKeywords(node: AstNode): string[] {
+    const out: string[] = [];
+    const cst = node.$cstNode;
+    if (!cst || !('content' in cst)) return out;
+    for (const child of (cst as { content: readonly { astNode: AstNode; text: string; grammarSource?: { $type: string } }[] }).content) {
+        if (child.astNode === node && child.grammarSource?.$type === 'Keyword') out.push(child.text);
+    }
+    return out;
+}
