@@ -8,7 +8,7 @@ import { ExportError } from '../language/src/export/errors.js';
 import type { VmModel } from '../language/src/model/topology.js';
 import { formatBdf } from '../language/src/syntax/tokens.js';
 import { HOST } from './fixtures.js';
-import { build } from './util.js';
+import { build, readRepoFile } from './util.js';
 
 async function vmOf(text: string, name: string): Promise<VmModel> {
     const vm = (await build(text)).resolved().topology.vms.find(v => v.name === name);
@@ -106,6 +106,51 @@ describe('pinning that is not made of sibling pairs', () => {
         expect(p.vcpuPins).toEqual([3, 1, 2, 0]);
         expect(p.smtPaired).toBe(false);
         expect(p.cpuTopology).toEqual({ sockets: 1, dies: 1, cores: 4, threads: 1 });
+    });
+});
+
+describe('the pinning rule: written order, each CPU followed by its listed SMT sibling (README, vcpus … pin)', () => {
+    // h: CPU k and CPU k+16 are the two threads of one core
+    it('takes the list in written order and pulls each sibling forward, whatever order the pairs are written in', async () => {
+        const p = await plan(`${HOST}
+            vm v on h { vcpus 6 pin 18,17,1,2,0,16 memory 8 GiB on numa 0 }`, 'v');
+        // 18 then its sibling 2; 17 then 1; 0 then 16
+        expect(p.vcpuPins).toEqual([18, 2, 17, 1, 0, 16]);
+        expect(p.smtPaired).toBe(true);
+        expect(p.cpuTopology).toEqual({ sockets: 1, dies: 1, cores: 3, threads: 2 });
+    });
+
+    it('pairs the siblings it finds and tells the guest one thread per core when some CPU has no sibling listed', async () => {
+        const p = await plan(`${HOST}
+            vm v on h { vcpus 4 pin 0-2,16 memory 8 GiB on numa 0 }`, 'v');
+        // 0 then its sibling 16, then 1 and 2 (siblings 17, 18 not listed): guest pair (1, 2) is not one core
+        expect(p.vcpuPins).toEqual([0, 16, 1, 2]);
+        expect(p.smtPaired).toBe(false);
+        expect(p.cpuTopology).toEqual({ sockets: 1, dies: 1, cores: 4, threads: 1 });
+    });
+
+    it("gives every example of the README's pinning table the CPUs the table says", async () => {
+        const readme = readRepoFile('README.md');
+        const section = readme.slice(readme.indexOf('### vCPU pinning'), readme.indexOf('### Tokens'));
+        const rows = [...section.matchAll(/^\| `([\d,-]+)` \| ([\d, ]+) \|$/gm)].map(m => ({ pin: m[1], cpus: m[2].split(', ').map(Number) }));
+        expect(rows.length).toBeGreaterThanOrEqual(4);
+        for (const { pin, cpus } of rows) {
+            const p = await plan(`host s { platform kvm socket s0 { numa 0 cores 0-63,128-191 memory 512 GiB } }
+                vm v on s { vcpus ${cpus.length} pin ${pin} memory 8 GiB on numa 0 }`, 'v');
+            expect(p.vcpuPins, `pin ${pin}`).toEqual(cpus);
+        }
+    });
+
+    it('refuses a pin list that does not name one CPU per vCPU (LOC014), instead of dropping or repeating CPUs', async () => {
+        const fewer = await vmOf(`${HOST}\nvm v on h { vcpus 4 pin 0,16 memory 8 GiB on numa 0 }`, 'v');
+        expect(() => planGuestAddresses(fewer)).toThrow(/v: pin lists 2 host CPUs for 4 vCPUs/);
+        const more = await vmOf(`${HOST}\nvm v on h { vcpus 2 pin 0-1,16-17 memory 8 GiB on numa 0 }`, 'v');
+        expect(() => planGuestAddresses(more)).toThrow(ExportError);
+    });
+
+    it('refuses memory bound to a NUMA node the host does not have (LOC015)', async () => {
+        const vm = await vmOf(`${HOST}\nvm v on h { vcpus 2 pin 0,16 memory 8 GiB on numa 0,4 }`, 'v');
+        expect(() => planGuestAddresses(vm)).toThrow(/v: memory is bound to NUMA node 4, which host h does not have/);
     });
 });
 

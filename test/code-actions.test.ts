@@ -6,7 +6,9 @@
 import { afterEach, describe, it, expect } from 'vitest';
 import { testCodeAction } from 'langium/test';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
+import { planGuestAddresses } from '../language/src/export/address-plan.js';
 import { ESXI_HOST, HOST } from './fixtures.js';
+import { build } from './util.js';
 
 const services = createVmtopoServices().vmtopo;
 const fix = testCodeAction(services);
@@ -35,6 +37,28 @@ vm a on h {
         const result = await fix(before, 'LOC001', after);
         dispose = result.dispose;
         expect(result.action).toMatchObject({ title: 'Re-pin a to NUMA 0', kind: 'quickfix', isPreferred: true });
+    });
+
+    it('LOC001: writes whole cores first, then a single thread whose sibling runs no other VM, in the order vCPUs take them', async () => {
+        // b leaves NUMA 0's cores 0/16 and 5/21 whole and CPU 2 free (its sibling 18 is b's)
+        const before = HOST + `
+vm b on h {
+    vcpus 11 pin 1,3-4,6-7,17-20,22-23
+    memory 16 GiB on numa 0
+}
+vm a on h {
+    vcpus 3 pin 8-9,24
+    memory 16 GiB on numa 0
+    gpu gpu0 passthrough
+}
+`;
+        // read back by the pinning rule: vCPU 0 → 0, 1 → 16 (its sibling), 2 → 5 (not 2: that would split a core with b)
+        const after = before.replace('vcpus 3 pin 8-9,24', 'vcpus 3 pin 0,16,5');
+        const result = await fix(before, 'LOC001', after);
+        dispose = result.dispose;
+        expect(result.action?.title).toBe('Re-pin a to NUMA 0');
+        const fixed = (await build(after)).resolved().topology.vms.find(v => v.name === 'a')!;
+        expect(planGuestAddresses(fixed).vcpuPins).toEqual([0, 16, 5]);
     });
 
     it('LOC002: adds a pin list after the vCPU count and binds the memory', async () => {

@@ -227,15 +227,15 @@ describe('refusals before anything is written', () => {
         const hosts = write('hosts.vmtopo', THREE_VMS);
         const again = write('again.vmtopo', 'vm va on h { vcpus 2 pin 3,19 memory 8 GiB on numa 0 }\n');
         const result = await exportFiles(services(), { files: [hosts, again], format: 'libvirt' });
-        // (SYN005 flags duplicate names within one file only; whatever validation says, the exporter
-        // must not let the second va overwrite the first.)
-        expect(result).toEqual({
-            ok: false, written: [],
-            problems: [
-                `VM va of ${hosts} and VM va of ${again} would both be written to ${path.join(dir, 'out', 'va.domain.xml')}`,
-                'nothing was written'
-            ]
-        });
+        // VM names are unique across the workspace (SYN005 in both files), so validation refuses it
+        // first; the exporter's own same-target check stays behind it.
+        expect(result.ok).toBe(false);
+        expect(result.written).toEqual([]);
+        expect(result.problems[0]).toBe(`refusing to export: 2 errors in ${hosts}, ${again}; nothing was written`);
+        expect(result.problems.slice(1)).toEqual([
+            expect.stringMatching(/hosts\.vmtopo:18:4 error SYN005 Duplicate name 'va': also declared as VM at again\.vmtopo:1;/),
+            expect.stringMatching(/again\.vmtopo:1:4 error SYN005 Duplicate name 'va': also declared as VM at hosts\.vmtopo:18;/)
+        ]);
         expect(tree(dir)).toEqual(['again.vmtopo', 'hosts.vmtopo']);
     });
 

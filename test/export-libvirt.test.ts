@@ -193,6 +193,42 @@ describe('VFs and vGPUs', () => {
     });
 });
 
+describe('the pinning rule in the exported files (README, vcpus … pin)', () => {
+    // h: CPU k and CPU k+16 are one core. Written order 9,24,8,0,16,25: 9 then its sibling 25, 24 then 8,
+    // 0 then 16. Host node 0 = CPUs 0-7,16-23, node 1 = 8-15,24-31.
+    const text = `${HOST}
+vm v on h {
+    vcpus 6 pin 9,24,8,0,16,25
+    memory 24 GiB on numa 0,1
+    gpu gpu0, gpu2 passthrough
+    mmio 1024 GiB
+}`;
+
+    it('writes one <vcpupin> per vCPU in the rule\'s order, threads=2, and cells and NCCL affinities from the same mapping', async () => {
+        const ws = await build(text);
+        expect(ws.diagnostics().filter(d => d.severity === 1)).toEqual([]);
+        const v = ws.resolved().topology.vms[0];
+        const d = parseDomain(exportVm(v, 'libvirt'));
+        const pins = d.cputune.vcpupin.map((p: any) => [Number(p.vcpu), p.cpuset]);
+        expect(pins).toEqual([[0, '9'], [1, '25'], [2, '24'], [3, '8'], [4, '0'], [5, '16']]);
+        // every guest pair (2k, 2k+1) is one host core
+        expect(d.cpu.topology).toEqual({ sockets: '1', dies: '1', cores: '3', threads: '2' });
+        // guest cells by host node: node 0 runs vCPUs 4-5, node 1 runs vCPUs 0-3
+        expect(d.cpu.numa.cell.map((c: any) => [c.id, c.cpus])).toEqual([['0', '4-5'], ['1', '0-3']]);
+        const nccl = exportVm(v, 'nccl');
+        const affinities = [...nccl.matchAll(/<cpu numaid="(\d+)" affinity="([^"]+)"/g)].map(m => [m[1], m[2]]);
+        expect(affinities).toEqual([['0', '00000030'], ['1', '0000000f']]);
+    });
+
+    it('tells the guest one thread per core when a listed CPU has no listed sibling', async () => {
+        const ws = await build(`${HOST}\nvm w on h { vcpus 4 pin 3,1,2,17 memory 8 GiB on numa 0 }`);
+        const d = parseDomain(exportVm(ws.resolved().topology.vms[0], 'libvirt'));
+        // 3 (sibling 19 not listed), 1 then its sibling 17, 2
+        expect(d.cputune.vcpupin.map((p: any) => p.cpuset)).toEqual(['3', '1', '17', '2']);
+        expect(d.cpu.topology).toEqual({ sockets: '1', dies: '1', cores: '4', threads: '1' });
+    });
+});
+
 describe('VMs the libvirt exporter refuses', () => {
     it('refuses a VM on an ESXi host, saying why', async () => {
         const ws = await build(`${ESXI_HOST}\nvm x on e { vcpus 4 pin 0-1,16-17 memory 16 GiB on numa 0 gpu gpu0 passthrough mmio 512 GiB }`);

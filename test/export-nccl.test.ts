@@ -183,14 +183,17 @@ describe('train-a in NCCL terms', () => {
 
 describe('edge cases', () => {
     it('writes one <cpu> per guest cell that holds devices, with its own cpumap', async () => {
-        const ws = await build(`${HOST}
-            vm wide on h { vcpus 40 pin 0-7,16-23,8-15,24-31 memory 64 GiB on numa 0,1 gpu gpu0, gpu2 passthrough }`);
+        // h with 24 cores (48 threads) per node: siblings c and c+48
+        const big = HOST.replace('cores 0-7,16-23', 'cores 0-23,48-71').replace('cores 8-15,24-31', 'cores 24-47,72-95');
+        const ws = await build(`${big}
+            vm wide on h { vcpus 40 pin 0-9,48-57,24-33,72-81 memory 64 GiB on numa 0,1 gpu gpu0, gpu2 passthrough }`);
+        expect(ws.diagnostics().filter(d => d.severity === 1)).toEqual([]);
         const text = exportVm(ws.resolved().topology.vms[0], 'nccl');
         expect(ncclProblems(text)).toEqual([]);
         const cpus = text.split('\n').filter(l => l.trimStart().startsWith('<cpu '));
-        // 40 vCPUs → 2 words; vcpus 0-15 on cell 0, 16-31 on cell 1 (pins repeat for vCPUs 32-39 on node 0)
+        // 40 vCPUs → 2 words; vCPUs 0-19 on cell 0 (host node 0), 20-39 on cell 1 (host node 1)
         expect(cpus.map(l => /numaid="(\d+)" affinity="([^"]+)"/.exec(l)!.slice(1))).toEqual([
-            ['0', '000000ff,0000ffff'], ['1', '00000000,ffff0000']
+            ['0', '00000000,000fffff'], ['1', '000000ff,fff00000']
         ]);
     });
 

@@ -152,7 +152,8 @@ describe('3. CPU lists whose numbers are huge', () => {
 });
 
 describe('4. vCPU counts past what QEMU accepts', () => {
-    const vm = (vcpus: string) => `${HOST}vm v on h {\n    vcpus ${vcpus} pin 0-3\n    memory 8 GiB on numa 0\n}\n`;
+    // Unpinned: a `pin` list must name one CPU per vCPU (LOC014), and h has 32 CPUs.
+    const vm = (vcpus: string) => `${HOST}vm v on h {\n    vcpus ${vcpus}\n    memory 8 GiB on numa 0\n}\n`;
 
     for (const vcpus of ['2147483648', '4294967296', '0', '1.5', '4097']) {
         it(`\`vcpus ${vcpus}\` is a SYN008 error naming the number as written`, async () => {
@@ -180,7 +181,8 @@ describe('4. vCPU counts past what QEMU accepts', () => {
 
 /** `depth` nested switches in a host, each holding the next. */
 function nestedSwitches(depth: number): string {
-    const open = Array.from({ length: depth }, (_, i) => `pcie-switch s${i} at 0000:01:00.0 {`).join('\n');
+    // Each switch one bus below its parent (HOST001: one address per switch; HOST006: buses increase).
+    const open = Array.from({ length: depth }, (_, i) => `pcie-switch s${i} at 0000:${((i % 255) + 1).toString(16).padStart(2, '0')}:00.0 {`).join('\n');
     return `host h {\n${open}\n${'}\n'.repeat(depth)}}\n`;
 }
 
@@ -192,7 +194,7 @@ describe('5. deeply nested switches', () => {
         expect(nesting).toHaveLength(1);
         expect(nesting[0].range.start.line).toBe(MAX_BLOCK_DEPTH); // line 0 is `host h {`, line k the k-th switch
         expect(deep.diagnostics.filter(d => d.severity === 1 && !/nest more than/.test(messageText(d)))).toEqual([]);
-        const next = await check(s, 'host h { }');
+        const next = await check(s, 'host h2 { }'); // (the same workspace: `h` again would be SYN005)
         expect(next.diagnostics).toEqual([]);
         expectNoInternalErrors(s, [...deep.diagnostics, ...next.diagnostics]);
     });

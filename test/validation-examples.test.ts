@@ -33,8 +33,8 @@ describe('examples/misconfigured.vmtopo', () => {
         const fired = new Set(ws.diagnostics().map(d => String(d.code)));
         expect([...fired].sort()).toEqual([...announced].sort());
         expect([...announced].sort()).toEqual([
-            'GEN001', 'GEN002', 'GEN003', 'LIC001', 'LOC001', 'LOC002', 'LOC003', 'LOC004', 'LOC007', 'LOC008', 'LOC009',
-            'LOC013', 'MIG001', 'MIG002', 'MMIO001', 'MMIO002', 'MMIO005', 'NIC001', 'SRIOV001', 'SRIOV002', 'SRIOV004', 'VGPU001'
+            'GEN001', 'GEN002', 'GEN003', 'HOST001', 'HOST002', 'HOST003', 'HOST004', 'HOST005', 'HOST006', 'LIC001', 'LOC001', 'LOC002', 'LOC003', 'LOC004', 'LOC007', 'LOC008',
+            'LOC013', 'LOC014', 'LOC015', 'LOC016', 'MIG001', 'MIG002', 'MMIO001', 'MMIO002', 'MMIO005', 'NIC001', 'SRIOV001', 'SRIOV002', 'SRIOV003', 'SRIOV004', 'VGPU001'
         ]);
     });
 

@@ -7,7 +7,7 @@ import { build, withCode } from './util.js';
 import { HOST, Severity, at } from './fixtures.js';
 import { sourceUrl } from '../language/src/catalog/sources.js';
 
-describe('GEN001: a GPU, NIC PF or VF is assigned to one VM only', () => {
+describe('GEN001: a GPU or NIC PF is assigned to one VM only (a VF: SRIOV003)', () => {
     it('fires on the second VM that takes gpu0 by passthrough, naming both VMs', async () => {
         const text = HOST + `
 vm a on h {
@@ -30,7 +30,7 @@ vm b on h {
         expect(found[0].codeDescription?.href).toBe(sourceUrl('VFIO'));
     });
 
-    it('fires for a NIC PF and for one VF index given to two VMs', async () => {
+    it('fires for a NIC PF given to two VMs; one VF index given to two VMs is SRIOV003', async () => {
         const text = HOST + `
 vm a on h {
     vcpus 2 pin 0,16
@@ -57,13 +57,13 @@ vm d on h {
     nic nic1 vf 2
 }
 `;
-        const found = withCode((await build(text)).diagnostics(), 'GEN001');
-        expect(found.map(d => d.message)).toEqual([
-            'nic0 is assigned to both a and b; a VFIO device belongs to one VM at a time.',
-            'VF 2 of nic1 is assigned to both c and d; a VFIO device belongs to one VM at a time.'
-        ]);
+        const diagnostics = (await build(text)).diagnostics();
+        const found = withCode(diagnostics, 'GEN001');
+        expect(found.map(d => d.message)).toEqual(['nic0 is assigned to both a and b; a VFIO device belongs to one VM at a time.']);
         expect(found[0].range.start).toEqual(at(text, 'nic0 passthrough', 1));
-        expect(found[1].range.start).toEqual(at(text, 'nic1 vf 2', 1));
+        const vf = withCode(diagnostics, 'SRIOV003');
+        expect(vf.map(d => d.message)).toEqual(['VF 2 of nic1 (0000:93:00.3) is assigned to both c and d; a VFIO device belongs to one VM at a time.']);
+        expect(vf[0].range.start).toEqual(at(text, 'nic1 vf 2', 1));
     });
 
     it('does not fire for different GPUs and different VFs of one PF', async () => {

@@ -70,19 +70,35 @@ vm a on h {
     });
 });
 
-describe('LOC009: every vCPU has a pinned CPU of its own', () => {
-    it('fires when 4 vCPUs are pinned to 2 CPUs', async () => {
+describe('LOC014: pin lists exactly one host CPU per vCPU', () => {
+    it('fires as an error when 4 vCPUs are pinned to 2 CPUs, naming both numbers', async () => {
         const text = HOST + `
 vm a on h {
     vcpus 4 pin 0,16
     memory 8 GiB on numa 0
 }
 `;
-        const found = withCode((await build(text)).diagnostics(), 'LOC009');
+        const found = withCode((await build(text)).diagnostics(), 'LOC014');
         expect(found).toHaveLength(1);
-        expect(found[0].severity).toBe(Severity.warning);
+        expect(found[0].severity).toBe(Severity.error);
         expect(found[0].range.start).toEqual(at(text, '0,16'));
-        expect(found[0].message).toBe('a has 4 vCPUs but pins them to only 2 CPUs; vCPUs 2-3 share CPUs with other vCPUs (overcommit).');
+        expect(found[0].range.end).toEqual(at(text, '\n    memory'));
+        expect(found[0].message).toBe('a has 4 vCPUs but its pin list names 2 CPUs; pin exactly one host CPU per vCPU.');
+        expect(found[0].data).toMatchObject({ code: 'LOC014', vm: 'a', vcpus: 4, pinned: 2 });
+    });
+
+    it('fires when the list names more CPUs than vCPUs (once the extra CPUs were silently dropped)', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 0-1,16-17
+    memory 8 GiB on numa 0
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC014');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.error);
+        expect(found[0].range.start).toEqual(at(text, '0-1,16-17'));
+        expect(found[0].message).toBe('a has 2 vCPUs but its pin list names 4 CPUs; pin exactly one host CPU per vCPU.');
     });
 
     it('does not fire when there are as many pinned CPUs as vCPUs', async () => {
@@ -91,6 +107,138 @@ vm a on h {
     vcpus 2 pin 0,16
     memory 8 GiB on numa 0
 }
+`;
+        expect((await build(text)).diagnostics()).toEqual([]);
+    });
+
+    it('leaves a vCPU count outside the language to SYN008', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 5000 pin 0-3
+    memory 8 GiB on numa 0
+}
+`;
+        const codes = (await build(text)).diagnostics().map(d => d.code);
+        expect(codes).toContain('SYN008');
+        expect(codes).not.toContain('LOC014');
+    });
+});
+
+describe('LOC015: memory is bound to NUMA nodes the host has', () => {
+    it('fires as an error on the node list, naming the missing node and the nodes there are', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 0,16
+    memory 8 GiB on numa 2
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC015');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.error);
+        expect(found[0].range.start).toEqual(at(text, '2\n}'));
+        expect(found[0].message).toBe('a binds its memory to NUMA node 2, which h does not have (its nodes: 0-1).');
+        expect(found[0].data).toMatchObject({ code: 'LOC015', vm: 'a', numa: [2] });
+    });
+
+    it('names every missing node of a list, and replaces LOC003 for a VM with GPUs', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 0,16
+    memory 8 GiB on numa 0,3,7
+    gpu gpu0 passthrough
+    mmio 512 GiB
+}
+`;
+        const diagnostics = (await build(text)).diagnostics();
+        expect(diagnostics.map(d => d.code)).toEqual(['LOC015']);
+        expect(diagnostics[0].message).toBe('a binds its memory to NUMA nodes 3,7, which h does not have (its nodes: 0-1).');
+    });
+
+    it('does not fire for a node of the host', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 8,24
+    memory 8 GiB on numa 1
+}
+`;
+        expect((await build(text)).diagnostics()).toEqual([]);
+    });
+});
+
+describe('LOC016: no physical core is split between two VMs', () => {
+    it('fires as a warning on the later VM, naming the cores and the CPUs of both VMs', async () => {
+        // h: CPU k and CPU k+16 are the two threads of one core
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 0-1
+    memory 8 GiB on numa 0
+}
+vm b on h {
+    vcpus 2 pin 16-17
+    memory 8 GiB on numa 0
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC016');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.warning);
+        expect(found[0].range.start).toEqual(at(text, '16-17'));
+        expect(found[0].message).toBe('b and a share 2 physical cores: CPUs 16-17 of b are the SMT siblings of CPUs 0-1 of a; each VM slows the other (noisy neighbour).');
+        expect(found[0].data).toMatchObject({ code: 'LOC016', vms: ['a', 'b'], cpus: '16-17', siblings: '0-1', cores: 2 });
+    });
+
+    it('fires for one shared core among whole ones', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 3 pin 0-1,16
+    memory 8 GiB on numa 0
+}
+vm b on h {
+    vcpus 3 pin 2,18,17
+    memory 8 GiB on numa 0
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC016');
+        expect(found.map(d => d.message)).toEqual([
+            'b and a share a physical core: CPU 17 of b is the SMT sibling of CPU 1 of a; each VM slows the other (noisy neighbour).'
+        ]);
+        expect(found[0].range.start).toEqual(at(text, '2,18,17'));
+    });
+
+    it('does not fire when each VM has whole cores', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 0,16
+    memory 8 GiB on numa 0
+}
+vm b on h {
+    vcpus 2 pin 1,17
+    memory 8 GiB on numa 0
+}
+`;
+        expect((await build(text)).diagnostics()).toEqual([]);
+    });
+
+    it('leaves two VMs on the same CPUs to LOC008', async () => {
+        const text = HOST + `
+vm a on h {
+    vcpus 2 pin 0,16
+    memory 8 GiB on numa 0
+}
+vm b on h {
+    vcpus 2 pin 0,16
+    memory 8 GiB on numa 0
+}
+`;
+        expect((await build(text)).diagnostics().map(d => d.code)).toEqual(['LOC008']);
+    });
+
+    it('does not fire on a host whose cores list gives no siblings (one range)', async () => {
+        const text = `host s {
+    platform kvm
+    socket cpu0 { numa 0  cores 0-15  memory 64 GiB }
+}
+vm a on s { vcpus 2 pin 0-1 memory 8 GiB on numa 0 }
+vm b on s { vcpus 2 pin 8-9 memory 8 GiB on numa 0 }
 `;
         expect((await build(text)).diagnostics()).toEqual([]);
     });
@@ -112,6 +260,19 @@ vm a on h {
         expect(found[0].message).toBe('vCPU 0 of a is pinned to CPU 8 (NUMA 1) but gpu0 is on NUMA 0; 4 of 4 pinned vCPUs are off NUMA 0.');
         // the quick-fix plan: two whole SMT pairs of NUMA 0, memory already there
         expect(found[0].data).toMatchObject({ code: 'LOC001', vm: 'a', numa: 0, cpus: '0-1,16-17', bindMemory: false });
+    });
+
+    it('numbers vCPUs as the export does: SMT siblings of the list are consecutive vCPUs', async () => {
+        // pin 0,8,16,24 → vCPU 0 → 0, 1 → 16 (sibling of 0), 2 → 8, 3 → 24: the first vCPU off NUMA 0 is vCPU 2
+        const text = HOST + `
+vm a on h {
+    vcpus 4 pin 0,8,16,24
+    memory 64 GiB on numa 0
+    gpu gpu0 passthrough
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC001');
+        expect(found.map(d => d.message)).toEqual(['vCPU 2 of a is pinned to CPU 8 (NUMA 1) but gpu0 is on NUMA 0; 2 of 4 pinned vCPUs are off NUMA 0.']);
     });
 
     it('does not fire when the vCPUs share the GPU node', async () => {

@@ -22,6 +22,9 @@ import { VmtopoLexer, createVmtopoParser } from './parser/parser.js';
 import { VmtopoValueConverter } from './parser/value-converter.js';
 import { VmtopoValidationRegistry } from './validation/validation-registry.js';
 import { TopologyRuleRunner } from './validation/topology-rules.js';
+import { VmtopoDocumentValidator } from './validation/document-validator.js';
+import { RuleControl } from './validation/rule-control.js';
+import { VmtopoConfigurationProvider } from './workspace/configuration-provider.js';
 
 export type VmtopoAddedServices = {
     log: {
@@ -35,6 +38,8 @@ export type VmtopoAddedServices = {
         VmtopoValidator: VmtopoValidator;
         /** Runs the topology checks once per workspace build; each document takes its share. */
         TopologyRuleRunner: TopologyRuleRunner;
+        /** Severity overrides (`vmtopo.rules`, `--rule`) and suppression comments, applied by the DocumentValidator. */
+        RuleControl: RuleControl;
     };
 };
 
@@ -58,7 +63,9 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
     validation: {
         ValidationRegistry: (services) => new VmtopoValidationRegistry(services, services.log.InternalErrors),
         VmtopoValidator: (services) => new VmtopoValidator(services),
-        TopologyRuleRunner: (services) => new TopologyRuleRunner(services)
+        TopologyRuleRunner: (services) => new TopologyRuleRunner(services),
+        DocumentValidator: (services) => new VmtopoDocumentValidator(services),
+        RuleControl: (services) => new RuleControl(services)
     },
     lsp: {
         // Quick-fixes are verified in a scratch workspace built by fresh services of the same language.
@@ -75,6 +82,8 @@ export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<Langi
     workspace: {
         LangiumDocuments: (shared) => new VmtopoLangiumDocuments(shared),
         WorkspaceManager: (shared) => new VmtopoWorkspaceManager(shared),
+        // Asks for the `vmtopo` settings again when a change notification does not carry them.
+        ConfigurationProvider: (shared) => new VmtopoConfigurationProvider(shared),
         DocumentBuilder: (shared) => new VmtopoDocumentBuilder(shared)
     }
 };

@@ -210,6 +210,10 @@ export const SOURCES: Record<string, Source> = {
         title: 'cpuset(7), "List format": comma-separated decimal CPU numbers and ranges, e.g. 0-4,9',
         url: 'https://man7.org/linux/man-pages/man7/cpuset.7.html'
     },
+    'LINUX-CPUTOPO': {
+        title: 'Linux kernel, "How CPU topology info is exported via sysfs": cpuN/topology/thread_siblings_list lists the hardware threads of the same core as CPU N (on typical Intel and AMD servers Linux numbers the first thread of every core before the second threads, so a node\'s cpulist is two ranges, 0-63,128-191, whose k-th CPUs are one core)',
+        url: 'https://docs.kernel.org/admin-guide/cputopology.html'
+    },
     'PCIE-LINK': {
         title: 'PCIe link rates per generation (2.5, 5, 8, 16, 32, 64 GT/s) and widths x1…x16, as Linux and NCCL print them (shared/reference/formats.md, <pci link_speed>)',
         url: 'https://pcisig.com/specifications'
@@ -225,6 +229,40 @@ export const SOURCES: Record<string, Source> = {
     'VMTOPO-CATALOG': {
         title: 'vmtopo hardware catalog (GPU, NIC, NVSwitch and CPU models known to the language)',
         url: 'language/src/catalog/index.ts'
+    },
+    'VMTOPO-RULE-CONTROL': {
+        title: 'vmtopo README, "Rule control": severity overrides (vmtopo.rules, --rule) and suppression comments (// vmtopo-ignore RULE: reason)',
+        url: 'README.md#rule-control'
+    },
+
+    // ---- cited by the host and workspace integrity rules (HOST, SYN005/SYN009/SYN010, SRIOV003) --
+    'LINUX-PCI-SYSFS': {
+        title: 'Linux ABI, sysfs-bus-pci: one /sys/bus/pci/devices/dddd:bb:dd.f entry per PCI function; its numa_node is the NUMA node the device is attached to',
+        url: 'https://www.kernel.org/doc/Documentation/ABI/testing/sysfs-bus-pci'
+    },
+    'LINUX-PCI-IOV': {
+        title: 'Linux drivers/pci/iov.c: VF n sits at routing id PF + First VF Offset + n x VF Stride (pci_iov_virtfn_bus/devfn, SR-IOV spec §3.3.10-3.3.11); a PF whose offset is 0, or whose stride is 0 with more than one VF, is refused (-EIO)',
+        url: 'https://github.com/torvalds/linux/blob/master/drivers/pci/iov.c'
+    },
+    'LINUX-PCI-PROBE': {
+        title: 'Linux drivers/pci/probe.c, pci_scan_bridge_extend(): a bridge whose secondary bus is not above its own bus (secondary <= bus->number) has an invalid configuration; the buses behind a bridge are numbered above it',
+        url: 'https://github.com/torvalds/linux/blob/master/drivers/pci/probe.c'
+    },
+    'LINUX-NODE-SYSFS': {
+        title: 'Linux ABI, sysfs-devices-node: /sys/devices/system/node/nodeX, one directory per NUMA node id, and nodeX/cpulist, the CPUs of that node',
+        url: 'https://www.kernel.org/doc/Documentation/ABI/stable/sysfs-devices-node'
+    },
+    'LIBVIRT-CAPS': {
+        title: 'libvirt capabilities XML: <topology><cells>, one <cell id> per host NUMA node with its <cpus>',
+        url: 'https://libvirt.org/formatcaps.html'
+    },
+    'WIN-CASE': {
+        title: 'Microsoft Learn, "Case sensitivity": Windows treats file and directory names as case-insensitive (FOO.txt and foo.txt name the same file)',
+        url: 'https://learn.microsoft.com/en-us/windows/wsl/case-sensitivity'
+    },
+    'UNICODE-TR36': {
+        title: 'Unicode Technical Report #36, "Unicode Security Considerations": visually confusable identifiers (a Latin a and a Cyrillic а look alike)',
+        url: 'https://www.unicode.org/reports/tr36/'
     }
 };
 

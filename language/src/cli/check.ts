@@ -8,11 +8,14 @@ import type { LangiumSharedServices } from 'langium/lsp';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { formatDiagnostic, messageText, severityName, type SeverityName } from '../export/index.js';
 import type { InputFile } from './input.js';
+import type { RuleControl, SuppressedDiagnostic } from '../validation/rule-control.js';
 
 /** The diagnostics of one input file, sorted by position. */
 export interface FileDiagnostics {
     readonly file: InputFile;
     readonly diagnostics: Diagnostic[];
+    /** Diagnostics silenced by `// vmtopo-ignore RULE: reason` comments (SARIF lists them as suppressed). */
+    readonly suppressed: readonly SuppressedDiagnostic[];
 }
 
 /** One diagnostic of `vmtopo check --format json`. Lines and columns are 1-based; the end is exclusive. */
@@ -42,10 +45,14 @@ export async function checkFiles(shared: LangiumSharedServices, files: readonly 
         return document;
     });
     await shared.workspace.DocumentBuilder.build(documents, { validation: true });
-    return files.map((file, i) => ({
-        file,
-        diagnostics: [...(documents[i].diagnostics ?? [])].sort(byPosition)
-    }));
+    return files.map((file, i) => {
+        const ruleControl = (shared.ServiceRegistry.getServices(documents[i].uri) as unknown as { validation: { RuleControl: RuleControl } }).validation.RuleControl;
+        return {
+            file,
+            diagnostics: [...(documents[i].diagnostics ?? [])].sort(byPosition),
+            suppressed: [...ruleControl.suppressedIn(documents[i])].sort((a, b) => byPosition(a.diagnostic, b.diagnostic))
+        };
+    });
 }
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {

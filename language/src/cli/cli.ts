@@ -1,8 +1,13 @@
 /**
  * The `vmtopo` command line (commander):
  *
- *   vmtopo check FILE... [--format text|json]
- *   vmtopo export libvirt|nccl FILE... [--vm NAME] [-o DIR]
+ *   vmtopo check FILE... [--format text|json|sarif] [--rule RULE=LEVEL]...
+ *   vmtopo export libvirt|nccl FILE... [--vm NAME] [-o DIR] [--rule RULE=LEVEL]...
+ *
+ * `--rule LOC001=off` (levels off, info, warning, error; repeatable) overrides a rule's severity
+ * for the run, exactly as the editor's `vmtopo.rules` setting does: it is handed to the same
+ * configuration provider, so `export` refuses exactly the errors `check` reports with the same
+ * options. An unknown rule or level is a usage error.
  *
  * Exit codes: 0 success (warnings and infos allowed); 1 the files have errors (check) or the export
  * was refused; 2 usage error, unusable input file (missing, directory, unreadable, not UTF-8, not
@@ -18,12 +23,14 @@
  * `process.exitCode`), so it can also run in-process.
  */
 import * as path from 'node:path';
-import { Argument, Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { NodeFileSystem } from 'langium/node';
 import { createVmtopoServices } from '../vmtopo-module.js';
 import { escapePath, escapeText, exportFiles, type ExportFormat } from '../export/index.js';
 import { checkFiles, jsonReport, textReport, countBySeverity } from './check.js';
 import { InputError, readInputFiles } from './input.js';
+import { sarifReport } from './sarif.js';
+import { parseRuleOption, RULE_LEVELS, RULES_SETTING, SETTINGS_SECTION, type RuleLevel, type RuleOverrides } from '../validation/rule-control.js';
 import packageJson from '../../../package.json' with { type: 'json' };
 
 /** Where the CLI writes, and what it reads from its environment. */
@@ -108,9 +115,10 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
     program.command('check')
         .description('validate files and print every diagnostic as file:line:col severity code message; exit 1 if any is an error')
         .argument('<file...>', '.vmtopo files, checked together as one workspace (a VM file can name a host of another file)')
-        .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-        .action(async (files: string[], options: { format: 'text' | 'json' }) => {
-            setExitCode(await check(files, options.format, io));
+        .addOption(new Option('--format <format>', 'output format (sarif: SARIF 2.1.0 for CI code scanning)').choices(['text', 'json', 'sarif']).default('text'))
+        .addOption(ruleOption())
+        .action(async (files: string[], options: { format: CheckFormat; rule?: RuleOverrides }) => {
+            setExitCode(await check(files, options.format, options.rule ?? new Map(), io));
         });
 
     program.command('export')
@@ -119,27 +127,58 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         .argument('<file...>', '.vmtopo files, loaded together as one workspace')
         .option('--vm <name>', 'export only this VM (default: every VM of the files)')
         .option('-o, --out-dir <dir>', 'output folder (default: out/ beside each VM\'s file); only the exported files are written')
-        .action(async (format: ExportFormat, files: string[], options: { vm?: string; outDir?: string }) => {
+        .addOption(ruleOption())
+        .action(async (format: ExportFormat, files: string[], options: { vm?: string; outDir?: string; rule?: RuleOverrides }) => {
             setExitCode(await exportCommand(format, files, options, io));
         });
 
     return program;
 }
 
+type CheckFormat = 'text' | 'json' | 'sarif';
+
 /**
- * Services whose internal-error log writes to stderr: a rule or check that throws is reported there
- * (once per distinct failure), the other checks still run, and the command then exits 2.
+ * `--rule RULE=LEVEL`, repeatable (a later one for the same rule wins). The value collects into a
+ * map; an unknown rule or level is commander's invalid-argument error: one line, exit 2.
  */
-function cliServices(io: CliIo): ReturnType<typeof createVmtopoServices> {
-    return createVmtopoServices(NodeFileSystem, { log: line => io.stderr(`${escapeText(line.split('\n')[0])}\n`) });
+function ruleOption(): Option {
+    return new Option('--rule <RULE=LEVEL>', `override a rule's severity: ${RULE_LEVELS.join('|')} (repeatable), e.g. --rule LOC001=off`)
+        .argParser((value: string, previous: Map<string, RuleLevel> | undefined) => {
+            const parsed = parseRuleOption(value);
+            if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+            return new Map(previous ?? []).set(parsed.id, parsed.level);
+        });
 }
 
-async function check(files: string[], format: 'text' | 'json', io: CliIo): Promise<number> {
+/**
+ * Services whose internal-error log writes to stderr: a rule or check that throws is reported there
+ * (once per distinct failure), the other checks still run, and the command then exits 2. The
+ * `--rule` overrides are handed to the configuration provider as the `vmtopo.rules` setting, the
+ * way the language server receives the editor's setting.
+ */
+function cliServices(io: CliIo, rules: RuleOverrides = new Map()): ReturnType<typeof createVmtopoServices> {
+    const services = createVmtopoServices(NodeFileSystem, { log: line => io.stderr(`${escapeText(line.split('\n')[0])}\n`) });
+    if (rules.size > 0) {
+        services.shared.workspace.ConfigurationProvider.updateConfiguration({
+            settings: { [SETTINGS_SECTION]: { [RULES_SETTING]: Object.fromEntries(rules) } }
+        });
+    }
+    return services;
+}
+
+async function check(files: string[], format: CheckFormat, rules: RuleOverrides, io: CliIo): Promise<number> {
     const inputs = readInputFiles(files, io.cwd);
-    const { shared, vmtopo } = cliServices(io);
+    const { shared, vmtopo } = cliServices(io, rules);
     const results = await checkFiles(shared, inputs);
     if (format === 'json') {
         io.stdout(`${JSON.stringify(jsonReport(results), null, 2)}\n`);
+    } else if (format === 'sarif') {
+        const log = sarifReport(results, {
+            cwd: io.cwd, version: packageJson.version, cliOverrides: rules,
+            overrides: await vmtopo.validation.RuleControl.overrides(),
+            executionSuccessful: vmtopo.log.InternalErrors.count === 0
+        });
+        io.stdout(`${JSON.stringify(log, null, 2)}\n`);
     } else {
         io.stdout(textReport(results).map(line => `${line}\n`).join(''));
     }
@@ -150,9 +189,9 @@ async function check(files: string[], format: 'text' | 'json', io: CliIo): Promi
     return countBySeverity(results).errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
 }
 
-async function exportCommand(format: ExportFormat, files: string[], options: { vm?: string; outDir?: string }, io: CliIo): Promise<number> {
+async function exportCommand(format: ExportFormat, files: string[], options: { vm?: string; outDir?: string; rule?: RuleOverrides }, io: CliIo): Promise<number> {
     const inputs = readInputFiles(files, io.cwd);
-    const services = cliServices(io);
+    const services = cliServices(io, options.rule);
     const result = await exportFiles(services, {
         files: inputs.map(i => i.absolute),
         format,

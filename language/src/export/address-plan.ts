@@ -21,6 +21,7 @@ import { requiredMmioGiB } from '../catalog/index.js';
 import type { PcieLink } from '../catalog/types.js';
 import type { GpuModel, NicModel, PcieSwitchModel, VmGpu, VmModel, VmNic } from '../model/topology.js';
 import { switchPath } from '../model/topology.js';
+import { pairsOnSiblings, vcpuPinOrder } from '../model/pinning.js';
 import { formatCpuList, type Bdf } from '../syntax/tokens.js';
 import { ExportError } from './errors.js';
 
@@ -162,9 +163,9 @@ export interface GuestPlan {
  *
  * - Cells: one per host NUMA node holding pinned vCPUs, ascending by host node; an unpinned VM gets
  *   one cell on the node of its memory binding, else of its first device, else the host's first node.
- *   vCPU i runs on `pin[i mod |pin|]`; when the pinned CPUs are distinct, one per vCPU, and made of
- *   whole SMT sibling pairs (`NumaNode.siblingOf`), vCPUs are renumbered so that guest threads
- *   (2k, 2k+1) are host siblings and the topology gets `threads=2`.
+ *   vCPU i runs on the i-th CPU of {@link vcpuPinOrder} (the `pin` list in written order, each CPU
+ *   followed by its SMT sibling when the sibling is listed too); when every guest pair (2k, 2k+1)
+ *   sits on one host core ({@link pairsOnSiblings}) the topology gets `threads=2`.
  * - Memory: split over the cells in proportion to their vCPUs, in whole hugepages (MiB).
  * - PCIe: index 0 pcie-root; one expander per host NUMA node of the VM's devices (ascending), in
  *   pcie.0 slots from 0x05, `busNr` 0x40 for the first and the next multiple of 0x10 above the previous
@@ -172,12 +173,19 @@ export interface GuestPlan {
  *   device), then an upstream port and one downstream port per device or nested switch, in the order
  *   the VM names its devices (GPUs, then NICs). Controller indexes are allocated pre-order.
  *
- * Throws {@link ExportError} when the VM has no memory, pins a CPU the host lacks, names a MIG slice
- * without a MIG-backed vGPU type, or needs more than 32 slots on a bus or bus numbers above 0xff.
+ * Throws {@link ExportError} when the VM has no memory, pins a CPU the host lacks, pins a number of
+ * CPUs other than its vCPU count (LOC014), binds its memory to a NUMA node the host lacks (LOC015),
+ * names a MIG slice without a MIG-backed vGPU type, or needs more than 32 slots on a bus or bus
+ * numbers above 0xff. Validation reports each of these first; the export refuses a workspace with
+ * errors, so these throws only guard callers that skip validation.
  */
 export function planGuestAddresses(vm: VmModel): GuestPlan {
     if (vm.vcpus < 1) throw new ExportError(`${vm.name}: a VM needs at least one vCPU`);
     if (vm.memoryMiB <= 0) throw new ExportError(`${vm.name}: no memory size; add 'memory <size> GiB'`);
+    const missingNode = vm.memoryNuma?.find(id => !vm.host.numaNodes.some(n => n.id === id));
+    if (missingNode !== undefined) {
+        throw new ExportError(`${vm.name}: memory is bound to NUMA node ${missingNode}, which host ${vm.host.name} does not have`);
+    }
     const devices = deviceList(vm);
     const cpu = planCpus(vm, devices);
     const pcie = planPcie(vm, devices, cpu.cells);
@@ -242,7 +250,8 @@ function planCpus(vm: VmModel, devices: readonly PendingDevice[]):
         const cells = [{ id: 0, hostNode, vcpus: range(n), memoryMiB: vm.memoryMiB, memoryNodes: memoryNodesFor(vm, hostNode) }];
         return { cells, cpuTopology: { sockets: 1, dies: 1, cores: n, threads: 1 }, smtPaired: false };
     }
-    let hostCpus = range(n).map(i => pin.at(i % pin.size)!);
+    const hostCpus = vcpuPinOrder(vm);
+    if (!hostCpus) throw new ExportError(`${vm.name}: pin lists ${pin.size} host CPUs for ${n} vCPUs; it must list exactly one CPU per vCPU`);
     const nodeOf = new Map<number, number>();
     for (const c of hostCpus) {
         const node = vm.host.numaOfCpu(c);
@@ -250,19 +259,7 @@ function planCpus(vm: VmModel, devices: readonly PendingDevice[]):
         nodeOf.set(c, node.id);
     }
     const nodes = [...new Set(nodeOf.values())].sort((a, b) => a - b);
-    const distinct = new Set(hostCpus);
-    const siblingOf = (c: number) => vm.host.numaOfCpu(c)?.siblingOf(c);
-    const smtPaired = distinct.size === n && hostCpus.every(c => {
-        const s = siblingOf(c);
-        return s !== undefined && distinct.has(s);
-    });
-    if (smtPaired) {
-        // Per host node: each core's lower-numbered thread, then its sibling.
-        hostCpus = nodes.flatMap(node => hostCpus
-            .filter(c => nodeOf.get(c) === node && c < siblingOf(c)!)
-            .sort((a, b) => a - b)
-            .flatMap(c => [c, siblingOf(c)!]));
-    }
+    const smtPaired = pairsOnSiblings(vm, hostCpus);
     const vcpusOf = nodes.map(node => range(n).filter(v => nodeOf.get(hostCpus[v]) === node));
     const memory = splitMemory(vm, vcpusOf.map(v => v.length));
     const cells = nodes.map((hostNode, id) => ({

@@ -6,7 +6,7 @@
  * numbers out of the language's bounds (`vcpus 4294967296`) are treated as not written. Costs do not
  * depend on the numbers written: CPU lists stay ranges ({@link CpuList}).
  */
-import type { AstNode } from 'langium';
+import { GrammarUtils, type AstNode } from 'langium';
 import type * as ast from '../generated/ast.js';
 import { isGpu, isNic, isNvSwitch, isPassthroughGpus, isVgpuSlice, isMigSlice } from '../generated/ast.js';
 import { findCpu, findGpu, findNic, findNvSwitch, findVgpuType, findMigProfile, migBackedTypeFor } from '../catalog/index.js';
@@ -14,7 +14,7 @@ import type { PcieLink } from '../catalog/types.js';
 import { parseBdf, parseCpuList, parseNumaList, sizeToMiB, parseLinkWidth, checkLinkSpeed, vfAddress, CpuList, type Bdf } from '../syntax/tokens.js';
 import { checkInteger, MAX_MODULE_ID, MAX_NUMA_ID, MAX_PORT_SPEED_GBPS, MAX_SRIOV_FIELD, MAX_VCPUS } from '../syntax/limits.js';
 import type {
-    DeviceModel, GpuModel, HostModel, NicModel, NumaNode, NvSwitchModel, PcieSwitchModel, Topology, VmGpu, VmModel, VmNic
+    Declaration, DeviceModel, GpuModel, HostModel, NicModel, NumaNode, NvSwitchModel, PcieSwitchModel, Topology, VmGpu, VmModel, VmNic
 } from './topology.js';
 
 /** Where a model object was written: the AST node, and optionally the property and list index. */
@@ -42,6 +42,7 @@ export function resolveTopology(models: Iterable<ast.Model>): ResolvedTopology {
     const devicesByAst = new Map<AstNode, DeviceModel>();
     const hosts: HostModel[] = [];
     const vms: VmModel[] = [];
+    const declarations: Declaration[] = [];
     const link = (obj: object, node: AstNode, property?: string, index?: number) => {
         trace.set(obj, { node, property, index });
         if (property === undefined) modelOf.set(node, obj);
@@ -49,16 +50,20 @@ export function resolveTopology(models: Iterable<ast.Model>): ResolvedTopology {
     const modelList = [...models];
 
     for (const model of modelList) {
+        const uri = documentUri(model);
         for (const h of model.hosts ?? []) {
             if (!h.name) continue; // `host {` before the name is typed
+            declare(declarations, link, 'host', h, uri);
             const host = resolveHost(h, devicesByAst, link);
             hostsByAst.set(h, host);
             hosts.push(host);
         }
     }
     for (const model of modelList) {
+        const uri = documentUri(model);
         for (const v of model.vms ?? []) {
             if (!v.name) continue;
+            declare(declarations, link, 'vm', v, uri);
             const hostAst = v.host?.ref;
             const host = hostAst && hostsByAst.get(hostAst);
             if (!host) continue;
@@ -66,10 +71,24 @@ export function resolveTopology(models: Iterable<ast.Model>): ResolvedTopology {
             vms.push(vm);
         }
     }
-    return { topology: { hosts, vms }, trace, modelOf };
+    return { topology: { hosts, vms, declarations }, trace, modelOf };
 }
 
 type Linker = (obj: object, node: AstNode, property?: string, index?: number) => void;
+
+/** The URI of the document a model belongs to, if it belongs to one. */
+function documentUri(model: ast.Model): string | undefined {
+    const document = (model as { $document?: { uri?: { toString(): string } } }).$document;
+    return document?.uri?.toString();
+}
+
+/** Records a host or VM declaration (traced to its name). */
+function declare(declarations: Declaration[], link: Linker, kind: Declaration['kind'], node: ast.Host | ast.Vm, uri: string | undefined): void {
+    const nameNode = node.$cstNode ? GrammarUtils.findNodeForProperty(node.$cstNode, 'name') : undefined;
+    const declaration: Declaration = { kind, name: node.name, uri, line: nameNode?.range.start.line ?? node.$cstNode?.range.start.line ?? 0 };
+    declarations.push(declaration);
+    link(declaration, node, 'name');
+}
 
 function resolveLink(l: ast.Link | undefined): PcieLink | undefined {
     if (!l) return undefined;
@@ -98,17 +117,21 @@ function sizeMiB(size: ast.Size | undefined): number | undefined {
 function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link: Linker): HostModel {
     const numaNodes: NumaNode[] = [];
     const numaOfSocket = new Map<ast.Socket, number>();
+    const nodeOfSocket = new Map<ast.Socket, NumaNode>();
     const sockets = h.sockets ?? [];
     sockets.forEach((s, index) => {
         const cpus = s.cores !== undefined ? parseCpuList(s.cores) : undefined;
-        const id = integer(s.numa, 0, MAX_NUMA_ID) ?? index;
+        const written = integer(s.numa, 0, MAX_NUMA_ID);
+        const id = written ?? index;
         numaOfSocket.set(s, id);
         const cpuList = cpus?.ok ? cpus.value : CpuList.EMPTY;
         const node: NumaNode = {
-            id, socket: s.name ?? '', cpus: cpuList, siblingOf: smtSiblings(cpuList),
+            id, idFrom: written !== undefined ? 'written' : s.numa === undefined ? 'position' : 'invalid',
+            socket: s.name ?? '', cpus: cpuList, siblingOf: smtSiblings(cpuList),
             memoryMiB: sizeMiB(s.memory) ?? 0
         };
         numaNodes.push(node);
+        nodeOfSocket.set(s, node);
         link(node, s);
     });
 
@@ -131,7 +154,8 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
         const address = bdfOf(d.address);
         if (!address || !d.name) return undefined;
         const numa = numaFor(d.socket?.ref, parent?.numa);
-        const base = { name: d.name, host, address, numa, parentSwitch: parent };
+        const declaredSocket = d.socket?.ref ? nodeOfSocket.get(d.socket.ref) : undefined;
+        const base = { name: d.name, host, address, numa, parentSwitch: parent, declaredSocket };
         let dev: DeviceModel | undefined;
         if (isGpu(d)) {
             const spec = findGpu(d.model);
@@ -166,7 +190,8 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
         if (!address || !s.name) return undefined;
         const sw: Mutable<PcieSwitchModel> = {
             kind: 'switch', name: s.name, host, address, numa: numaFor(s.socket?.ref, parent?.numa),
-            parentSwitch: parent, link: resolveLink(s.link), switches: [], devices: []
+            parentSwitch: parent, declaredSocket: s.socket?.ref ? nodeOfSocket.get(s.socket.ref) : undefined,
+            link: resolveLink(s.link), switches: [], devices: []
         };
         switches.push(sw);
         link(sw, s);

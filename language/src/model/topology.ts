@@ -11,11 +11,31 @@ export type Platform = 'kvm' | 'esxi';
 export interface Topology {
     readonly hosts: readonly HostModel[];
     readonly vms: readonly VmModel[];
+    /**
+     * Every named host and VM as declared, in workspace order, including VMs whose host does not
+     * resolve: names are unique across the workspace (SYN005, SYN009 read these).
+     */
+    readonly declarations: readonly Declaration[];
+}
+
+/** A host or VM declaration: its kind, name and where it was written (for messages). */
+export interface Declaration {
+    readonly kind: 'host' | 'vm';
+    readonly name: string;
+    /** URI of the document (`URI.toString()`), when the AST belongs to one. */
+    readonly uri?: string;
+    /** 0-based line of the name. */
+    readonly line: number;
 }
 
 /** A NUMA node of a host (one per socket in vmtopo): logical CPUs and memory. */
 export interface NumaNode {
     readonly id: number;
+    /**
+     * Where `id` comes from: the socket's `numa` clause, its position among the host's sockets (no
+     * `numa` written), or its position because the `numa` written is out of bounds (SYN008).
+     */
+    readonly idFrom: 'written' | 'position' | 'invalid';
     readonly socket: string;
     /** Logical CPUs of the node, as the socket's `cores` list names them (ranges, never one entry per CPU). */
     readonly cpus: CpuList;
@@ -50,6 +70,11 @@ interface Located {
     readonly numa: number;
     /** Innermost PCIe switch above the device, if any. */
     readonly parentSwitch?: PcieSwitchModel;
+    /**
+     * The socket named by its own `on SOCKET`, when written (and resolved); without it the device
+     * inherits its switch's socket (`numa`). HOST005 compares the two.
+     */
+    readonly declaredSocket?: NumaNode;
 }
 
 export interface PcieSwitchModel extends Located {

@@ -7,6 +7,10 @@
  *   unexpected characters (and how many more there were), and skips the contents of blocks nested
  *   deeper than {@link MAX_BLOCK_DEPTH} with an error at the opening brace, so the recursive-descent
  *   parser can never run out of stack.
+ * - A word with letters outside ASCII (`vm träin`, `gpu gpü0`) is read as one name token instead of
+ *   ASCII fragments around an unexpected character ({@link mergeNonAsciiNames}): the parse goes on
+ *   and the validator reports the name (SYN010, "names use ASCII letters, digits, _ and -"). Any
+ *   other character outside ASCII keeps its lexing error, with a message naming it.
  * - {@link VmtopoParser} builds the concrete syntax tree without spreading large arrays into calls
  *   (Langium inserts runs of comments with `push(...nodes)`, which overflows the stack for about
  *   100,000 comments in a row), and, should the parser still throw, resets its state, reports the
@@ -19,7 +23,7 @@ import {
     type CstNode, type CompositeCstNode, type LangiumCoreServices, type LexerResult, type ParseResult,
     type TokenizeOptions, type AstNode
 } from 'langium';
-import type { ILexingError, IRecognitionException, IToken } from 'chevrotain';
+import { createTokenInstance, type ILexingError, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import { MAX_BLOCK_DEPTH, MAX_FILE_BYTES, MAX_FILE_LINES, MAX_LEXER_ERRORS, MAX_SWITCH_DEPTH } from '../syntax/limits.js';
 import type { InternalErrors } from '../internal-errors.js';
 
@@ -51,7 +55,118 @@ export class VmtopoLexer extends DefaultLexer {
             return { tokens: [], hidden: [], errors: [{ offset: 0, line: 1, column: 1, length: 0, message: tooLarge }], report: undefined };
         }
         const result = super.tokenize(text, options);
-        return { ...result, tokens: limitNesting(result.tokens, result.errors), errors: capErrors(result.errors) };
+        const merged = result.errors.length > 0 ? mergeNonAsciiNames(text, result.tokens, result.errors, this.definition.ID) : result;
+        return { ...result, tokens: limitNesting(merged.tokens, merged.errors), errors: capErrors(merged.errors) };
+    }
+}
+
+/** Characters a name may have been meant to contain: ASCII name characters, and letters, marks and digits of any script. */
+const NAME_CHAR = /^[\p{L}\p{M}\p{N}_-]$/u;
+/** Characters a name may have been meant to start with. */
+const NAME_START = /^[\p{L}_]$/u;
+
+/** The character (code point) ending just before `offset`, or undefined. */
+function charBefore(text: string, offset: number): string | undefined {
+    if (offset <= 0) return undefined;
+    const low = text.charCodeAt(offset - 1);
+    if (low >= 0xdc00 && low <= 0xdfff && offset >= 2) {
+        const high = text.charCodeAt(offset - 2);
+        if (high >= 0xd800 && high <= 0xdbff) return text.slice(offset - 2, offset);
+    }
+    return text[offset - 1];
+}
+
+/** The character (code point) starting at `offset`, or undefined. */
+function charAt(text: string, offset: number): string | undefined {
+    const cp = text.codePointAt(offset);
+    return cp === undefined ? undefined : String.fromCodePoint(cp);
+}
+
+/** `'ä' (U+00E4)`, for messages. */
+export function describeChar(c: string): string {
+    return `'${c}' (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+}
+
+/**
+ * Merges each word that holds letters outside ASCII (`träin`: `tr`, an unexpected `ä`, `in`) into one
+ * `ID` token with the whole word, dropping its lexing errors: the parser then reads `vm träin on h`
+ * as a VM named `träin`, which SYN010 reports with a rule code, instead of a bare lexing error and
+ * the parse errors that follow it. A word is a maximal run of letters, marks, digits, `_` and `-`
+ * of any script that starts with a letter or `_`, around an error made only of such characters,
+ * and covering whole tokens only. Other errors with characters outside ASCII (`→`, a zero-width
+ * space, a curly quote) stay, with a message naming the characters. Linear in tokens and errors.
+ */
+function mergeNonAsciiNames(text: string, tokens: IToken[], errors: ILexingError[], idType: TokenType | undefined): { tokens: IToken[]; errors: ILexingError[] } {
+    if (!idType) return { tokens, errors };
+    interface Span { start: number; end: number; line: number; column: number; errors: ILexingError[] }
+    const spans: Span[] = [];
+    const kept: ILexingError[] = [];
+    const keep = (e: ILexingError) => {
+        const chars = [...new Set([...text.slice(e.offset, e.offset + e.length)].filter(c => c.codePointAt(0)! > 0x7f))];
+        kept.push(chars.length === 0 ? e : {
+            ...e,
+            message: `unexpected character${chars.length > 1 ? 's' : ''} ${chars.slice(0, 3).map(describeChar).join(', ')}${chars.length > 3 ? ', …' : ''}: ` +
+                'outside strings and comments vmtopo reads ASCII only; names use ASCII letters, digits, _ and -'
+        });
+    };
+    for (const e of errors) {
+        const body = [...text.slice(e.offset, e.offset + e.length)];
+        if (e.line === undefined || e.column === undefined || body.length === 0
+            || !body.some(c => c.codePointAt(0)! > 0x7f) || !body.every(c => NAME_CHAR.test(c))) {
+            keep(e);
+            continue;
+        }
+        let start = e.offset;
+        for (let c = charBefore(text, start); c !== undefined && NAME_CHAR.test(c); c = charBefore(text, start)) start -= c.length;
+        let end = e.offset + e.length;
+        for (let c = charAt(text, end); c !== undefined && NAME_CHAR.test(c); c = charAt(text, end)) end += c.length;
+        const last = spans[spans.length - 1];
+        if (last && start < last.end) {
+            // The same word as the previous error (`äbö`: two errors, one word).
+            last.end = Math.max(last.end, end);
+            last.errors.push(e);
+            continue;
+        }
+        if (!NAME_START.test(charAt(text, start) ?? '')) {
+            keep(e);
+            continue;
+        }
+        spans.push({ start, end, line: e.line, column: e.column - (e.offset - start), errors: [e] });
+    }
+    if (spans.length === 0) return { tokens, errors: kept };
+
+    // A span must cover whole tokens (`ä0.5` would cut the number `0.5`): otherwise its errors stay.
+    const tokenEnd = (t: IToken) => t.startOffset + t.image.length;
+    const valid = spans.filter(span => {
+        let lo = 0;
+        let hi = tokens.length;
+        while (lo < hi) { // first token ending after the span's start
+            const mid = (lo + hi) >> 1;
+            if (tokenEnd(tokens[mid]) <= span.start) lo = mid + 1;
+            else hi = mid;
+        }
+        let cut = false;
+        for (let i = lo; i < tokens.length && tokens[i].startOffset < span.end && !cut; i++) {
+            cut = tokens[i].startOffset < span.start || tokenEnd(tokens[i]) > span.end;
+        }
+        if (!cut) return true;
+        span.errors.forEach(keep);
+        return false;
+    });
+    const out: IToken[] = [];
+    let k = 0;
+    for (const t of tokens) {
+        while (k < valid.length && valid[k].end <= t.startOffset) out.push(nameToken(text, valid[k++], idType));
+        if (k < valid.length && t.startOffset >= valid[k].start && t.startOffset < valid[k].end) continue; // inside the word
+        out.push(t);
+    }
+    while (k < valid.length) out.push(nameToken(text, valid[k++], idType));
+    kept.sort((a, b) => a.offset - b.offset);
+    return { tokens: out, errors: kept };
+
+    function nameToken(source: string, span: Span, type: TokenType): IToken {
+        return createTokenInstance(type, source.slice(span.start, span.end), span.start, span.end - 1,
+            span.line, span.line, span.column, span.column + (span.end - span.start) - 1);
     }
 }
 

@@ -4,18 +4,27 @@
  * rules look across files — two VM files on one host can clash (LOC008, GEN001) without either
  * referencing the other — so after an edit of one of them, every document that declares or names
  * (in `vm … on HOST`) a host the edited document declares or names is re-linked and re-validated:
- * the host's own file and the files of every VM on that host.
+ * the host's own file and the files of every VM on that host. Host and VM names are unique across
+ * the workspace (SYN005, SYN009 by case), so documents that declare a host or VM of the same name,
+ * up to case, are re-validated together too.
  */
 import { DefaultDocumentBuilder, type LangiumDocument, type URI } from 'langium';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { Model } from '../generated/ast.js';
 
-/** Names of the hosts a document declares and the hosts its VMs name (`vm … on HOST`). */
+/**
+ * Names of the hosts a document declares and the hosts its VMs name (`vm … on HOST`), plus one key
+ * per host or VM name it declares, lower-cased (`\0name:train-a`; no name holds `\0`), for the
+ * workspace-wide name checks.
+ */
 export function hostsOf(document: LangiumDocument | undefined): Set<string> {
     const names = new Set<string>();
     const model = document?.parseResult?.value as Model | undefined;
-    for (const h of model?.hosts ?? []) if (h.name) names.add(h.name);
-    for (const v of model?.vms ?? []) if (v.host?.$refText) names.add(v.host.$refText);
+    for (const h of model?.hosts ?? []) if (h.name) names.add(h.name).add(`\0name:${h.name.toLowerCase()}`);
+    for (const v of model?.vms ?? []) {
+        if (v.host?.$refText) names.add(v.host.$refText);
+        if (v.name) names.add(`\0name:${v.name.toLowerCase()}`);
+    }
     return names;
 }
 

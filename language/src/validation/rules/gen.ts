@@ -1,17 +1,22 @@
 /**
  * GEN — device ownership (rules.md Part B, "GEN").
  *
- * - GEN001: a PCI function (GPU, NIC PF, NIC VF) goes by passthrough to more than one VM [VFIO].
+ * - GEN001: a PCI function (GPU, NIC PF) goes by passthrough to more than one VM [VFIO]. Functions
+ *   are told apart by host and PCI address, not by name: two names for one address (HOST001), or a
+ *   PF at another NIC's VF address (HOST002), are one function. A VF given to two VMs is SRIOV003,
+ *   from the same claims ({@link functionClashes}).
  * - GEN002: a GPU passed through to a VM also hosts vGPU or MIG slices [VFIO] [VGPU-UG-PT].
  * - GEN003: a GPU carries slices of two sharing modes (time-sliced vGPU and MIG-backed vGPU)
  *   [VSPHERE-VGPUMODE] [VGPU-OVERVIEW]. A `mig gpuX "1g.18gb"` slice is delivered as the MIG-backed
  *   vGPU of that profile, so it is the same mode as `vgpu gpuX "H200X-1-18C"`.
+ * GEN002 and GEN003 also key GPUs by address.
  */
-import type { GpuModel, VmGpu, VmModel } from '../../model/topology.js';
+import { formatBdf, routingId, type Bdf } from '../../syntax/tokens.js';
+import type { HostModel, VmGpu, VmModel, VmNic } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
 export const GEN001: RuleInfo = {
-    id: 'GEN001', severity: 'error', summary: 'a GPU, NIC PF or VF is assigned to more than one VM',
+    id: 'GEN001', severity: 'error', summary: 'a GPU or NIC PF (one PCI address) is assigned to more than one VM',
     why: 'A PCI function bound to vfio-pci belongs to one VM at a time; the second VM fails to start, or both lose the device.',
     fix: 'Remove the device from all but one VM.', quickFix: false, sources: ['VFIO']
 };
@@ -42,53 +47,110 @@ function sliceName(g: VmGpu): string {
     return 'passthrough';
 }
 
-/** GEN001: one owner per passed-through PCI function; reported on every assignment after the first. */
-function checkSingleOwner(ctx: RuleContext): void {
-    /** Device (GPU or NIC PF) → function (`pf`, `vf3`) → first VM that took it. */
-    const owners = new Map<object, Map<string, VmModel>>();
-    const claim = (device: object, fn: string, label: string, vm: VmModel, target: object) => {
-        let byFn = owners.get(device);
-        if (!byFn) owners.set(device, byFn = new Map());
-        const first = byFn.get(fn);
-        if (!first) {
-            byFn.set(fn, vm);
-            return;
-        }
-        const message = first === vm
-            ? `${label} is assigned to ${vm.name} twice; a VFIO device belongs to one VM at a time.`
-            : `${label} is assigned to both ${first.name} and ${vm.name}; a VFIO device belongs to one VM at a time.`;
-        ctx.report({ rule: GEN001, severity: 'error', message, target, data: { device: label, vms: [first.name, vm.name] } });
+/** One VM's claim on a PCI function of its host: a passthrough GPU or NIC PF, or a VF. */
+export interface FunctionClaim {
+    readonly vm: VmModel;
+    /** The VM's entry (what a diagnostic underlines). */
+    readonly entry: VmGpu | VmNic;
+    readonly host: HostModel;
+    readonly address: Bdf;
+    /** How the VM names it: `gpu0`, `nic0`, `VF 2 of nic1`. */
+    readonly label: string;
+    /** Whether the claim is a VF (SRIOV003) rather than a GPU or PF (GEN001). */
+    readonly vf: boolean;
+}
+
+/** A claim on a function an earlier claim (in workspace order) already took. */
+export interface FunctionClash {
+    readonly claim: FunctionClaim;
+    readonly first: FunctionClaim;
+}
+
+/** Key of an address within a host: domain and routing id. */
+export function addressKey(a: Bdf): number {
+    return a.domain * 0x10000 + routingId(a);
+}
+
+/**
+ * Every claim on a PCI function that an earlier claim already holds, by host and address (never by
+ * name): passthrough GPUs and NIC PFs at their address, VFs at their computed address. vGPU and MIG
+ * slices are not claims (GEN002/GEN003).
+ */
+export function functionClashes(vms: readonly VmModel[]): FunctionClash[] {
+    const owners = new Map<HostModel, Map<number, FunctionClaim>>();
+    const clashes: FunctionClash[] = [];
+    const claim = (c: FunctionClaim) => {
+        let byAddress = owners.get(c.host);
+        if (!byAddress) owners.set(c.host, byAddress = new Map());
+        const key = addressKey(c.address);
+        const first = byAddress.get(key);
+        if (first) clashes.push({ claim: c, first });
+        else byAddress.set(key, c);
     };
-    for (const vm of ctx.topology.vms) {
+    for (const vm of vms) {
         for (const g of vm.gpus) {
-            if (g.mode === 'passthrough') claim(g.gpu, 'pf', g.gpu.name, vm, g);
+            if (g.mode === 'passthrough') claim({ vm, entry: g, host: vm.host, address: g.gpu.address, label: g.gpu.name, vf: false });
         }
         for (const n of vm.nics) {
-            if (n.mode === 'passthrough') claim(n.nic, 'pf', n.nic.name, vm, n);
-            else claim(n.nic, `vf${n.vf}`, `VF ${n.vf} of ${n.nic.name}`, vm, n);
+            if (n.mode === 'passthrough') claim({ vm, entry: n, host: vm.host, address: n.nic.address, label: n.nic.name, vf: false });
+            else claim({ vm, entry: n, host: vm.host, address: n.address, label: `VF ${n.vf} of ${n.nic.name}`, vf: true });
         }
+    }
+    return clashes;
+}
+
+/** The message of a clash (GEN001 and SRIOV003). */
+export function clashMessage({ claim, first }: FunctionClash): string {
+    const address = formatBdf(claim.address);
+    const tail = 'a VFIO device belongs to one VM at a time.';
+    const label = claim.vf ? `${claim.label} (${address})` : claim.label;
+    if (claim.label === first.label) {
+        return first.vm === claim.vm
+            ? `${label} is assigned to ${claim.vm.name} twice; ${tail}`
+            : `${label} is assigned to both ${first.vm.name} and ${claim.vm.name}; ${tail}`;
+    }
+    return first.vm === claim.vm
+        ? `${claim.label} is ${first.label}: both are PCI function ${address}, assigned to ${claim.vm.name} twice; ${tail}`
+        : `${claim.label} is assigned to ${claim.vm.name}, but its address ${address} is also ${first.label}, assigned to ${first.vm.name}; ${tail}`;
+}
+
+/** GEN001: one owner per passed-through GPU or NIC PF (by address); reported on every claim after the first. */
+function checkSingleOwner(ctx: RuleContext): void {
+    for (const clash of functionClashes(ctx.topology.vms)) {
+        if (clash.claim.vf) continue; // SRIOV003
+        ctx.report({
+            rule: GEN001, severity: 'error', message: clashMessage(clash), target: clash.claim.entry,
+            data: { device: clash.claim.label, address: formatBdf(clash.claim.address), vms: [clash.first.vm.name, clash.claim.vm.name] }
+        });
     }
 }
 
 /** GEN002 and GEN003: what each GPU carries. */
 function checkGpuModes(ctx: RuleContext): void {
-    const uses = new Map<GpuModel, Array<{ vm: VmModel; entry: VmGpu }>>();
+    // By host and address: two names for one GPU are one GPU.
+    const uses = new Map<HostModel, Map<number, Array<{ vm: VmModel; entry: VmGpu }>>>();
     for (const vm of ctx.topology.vms) {
+        let byAddress = uses.get(vm.host);
+        if (!byAddress) uses.set(vm.host, byAddress = new Map());
         for (const entry of vm.gpus) {
-            let list = uses.get(entry.gpu);
-            if (!list) uses.set(entry.gpu, list = []);
+            const key = addressKey(entry.gpu.address);
+            let list = byAddress.get(key);
+            if (!list) byAddress.set(key, list = []);
             list.push({ vm, entry });
         }
     }
-    for (const [gpu, list] of uses) {
+    /** `gpuB` itself, or `gpuB (which is gpuA, 0000:19:00.0)` when it names the GPU of `other` by another name. */
+    const named = (u: { entry: VmGpu }, other: { entry: VmGpu }) => u.entry.gpu.name === other.entry.gpu.name
+        ? u.entry.gpu.name : `${u.entry.gpu.name} (which is ${other.entry.gpu.name}, ${formatBdf(u.entry.gpu.address)})`;
+    for (const list of [...uses.values()].flatMap(m => [...m.values()])) {
         const passthrough = list.find(u => u.entry.mode === 'passthrough');
         const slices = list.filter(u => u.entry.mode !== 'passthrough');
         if (passthrough) {
             for (const s of slices) {
                 ctx.report({
                     rule: GEN002, severity: 'error',
-                    message: `${gpu.name} is passed through to ${passthrough.vm.name} (owned by vfio-pci); it cannot also host vGPU/MIG slices (${sliceName(s.entry)} of ${s.vm.name}).`,
-                    target: s.entry, data: { gpu: gpu.name, vm: passthrough.vm.name }
+                    message: `${named(s, passthrough)} is passed through to ${passthrough.vm.name} (owned by vfio-pci); it cannot also host vGPU/MIG slices (${sliceName(s.entry)} of ${s.vm.name}).`,
+                    target: s.entry, data: { gpu: s.entry.gpu.name, vm: passthrough.vm.name }
                 });
             }
             continue;
@@ -101,8 +163,8 @@ function checkGpuModes(ctx: RuleContext): void {
             if (mode === firstMode) continue;
             ctx.report({
                 rule: GEN003, severity: 'error',
-                message: `${gpu.name} mixes ${firstMode} (${sliceName(first.entry)} of ${first.vm.name}) and ${mode} (${sliceName(s.entry)} of ${s.vm.name}); a GPU is in exactly one vGPU mode (same-size, mixed-size or MIG).`,
-                target: s.entry, data: { gpu: gpu.name, modes: [firstMode, mode] }
+                message: `${named(s, first)} mixes ${firstMode} (${sliceName(first.entry)} of ${first.vm.name}) and ${mode} (${sliceName(s.entry)} of ${s.vm.name}); a GPU is in exactly one vGPU mode (same-size, mixed-size or MIG).`,
+                target: s.entry, data: { gpu: s.entry.gpu.name, modes: [firstMode, mode] }
             });
         }
     }

@@ -14,9 +14,11 @@ import { MMIO } from './mmio.js';
 import { LIC } from './lic.js';
 import { SRIOV } from './sriov.js';
 import { NCCL } from './nccl.js';
+import { HOST } from './host.js';
+import { SUP } from './sup.js';
 
-/** Every rule family: node checks (SYN, CAT, VGPU, MIG) and topology checks. */
-export const RULE_FAMILIES: readonly RuleFamily[] = [SYN, CAT, VGPU, MIG, GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL];
+/** Every rule family: node checks (SYN, CAT, VGPU, MIG), topology checks, and rule control's own rules (SUP). */
+export const RULE_FAMILIES: readonly RuleFamily[] = [SYN, CAT, VGPU, MIG, GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL, SUP, HOST];
 
 /** Every rule record, by id. */
 export const ALL_RULES: readonly RuleInfo[] = RULE_FAMILIES.flatMap(f => f.rules).sort((a, b) => a.id.localeCompare(b.id));

@@ -7,12 +7,22 @@
  * - LOC004 (error): strict-bound memory of the VMs on a NUMA node exceeds the node's memory [RHEL7-NUMA].
  * - LOC007 (warning): emulator threads pinned onto the VM's own vCPU CPUs [NOVA-CPU] [LIBVIRT-DOM].
  * - LOC008 (error): two VMs pin vCPUs to the same host CPU (dedicated pinning is exclusive) [OVIRT-PIN] [NOVA-CPU].
- * - LOC009 (warning): fewer pinned CPUs than vCPUs, so vCPUs share CPUs [NOVA-CPU].
  * - LOC013 (error, vmtopo addition): a pinned or emulator-pinned CPU does not exist on the host [LIBVIRT-DOM].
+ * - LOC014 (error, vmtopo addition): `pin` does not list exactly `vcpus` host CPUs [LIBVIRT-DOM] [NOVA-CPU].
+ * - LOC015 (error, vmtopo addition): `memory … on numa` names a NUMA node the host does not have [LIBVIRT-DOM] [RHEL7-NUMA].
+ * - LOC016 (warning, vmtopo addition): two VMs pinned to the two SMT threads of one physical core [NOVA-CPU] [LINUX-CPUTOPO].
  *
- * LOC001–LOC003 carry the re-pin plan of {@link repinPlan} in `data` for the quick-fix.
+ * LOC009 of rules.md Part B (two vCPUs of one VM on one host CPU) cannot happen in vmtopo: a CPU
+ * list names each CPU once (SYN002) and `pin` names one CPU per vCPU (LOC014). Its id is not used.
+ *
+ * How vCPUs map to the CPUs of `pin` (written order, SMT siblings kept together) is defined once in
+ * `model/pinning.ts` and shared with the exporters. LOC001–LOC003 carry the re-pin plan of
+ * {@link repinPlan} in `data` for the quick-fix; its pin lists follow the same rule.
  */
+import { isVm } from '../../generated/ast.js';
 import { CpuList, formatCpuList } from '../../syntax/tokens.js';
+import { checkInteger, MAX_VCPUS } from '../../syntax/limits.js';
+import { siblingCpus, vcpuPinOrder } from '../../model/pinning.js';
 import { gpuNumaNodes, type HostModel, type NumaNode, type Topology, type VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
@@ -46,15 +56,33 @@ export const LOC008: RuleInfo = {
     why: 'Dedicated pinning is exclusive: two VMs on one CPU both lose the performance the pinning promised.',
     fix: 'Re-pin the later VM to free CPUs of the same node.', quickFix: false, sources: ['OVIRT-PIN', 'NOVA-CPU']
 };
-export const LOC009: RuleInfo = {
-    id: 'LOC009', severity: 'warning', summary: 'fewer pinned CPUs than vCPUs (vCPUs share CPUs)',
-    why: 'vCPUs that share a host CPU run at a fraction of its speed (overcommit).',
-    fix: 'Pin one host CPU per vCPU.', quickFix: false, sources: ['NOVA-CPU']
-};
 export const LOC013: RuleInfo = {
     id: 'LOC013', severity: 'error', summary: 'pinned CPU does not exist on the host',
     why: 'libvirt refuses a `vcpupin`/`emulatorpin` cpuset with a CPU the host does not have.',
     fix: 'Pin to CPUs of the host\'s `cores` lists.', quickFix: false, sources: ['LIBVIRT-DOM']
+};
+export const LOC014: RuleInfo = {
+    id: 'LOC014', severity: 'error', summary: '`pin` does not list exactly one host CPU per vCPU',
+    why: 'libvirt pins each vCPU to one host CPU (`<vcpupin>`): with fewer CPUs than vCPUs, vCPUs share CPUs and run at a fraction '
+        + 'of their speed (overcommit, not the dedicated pinning the list promises); with more, the extra CPUs pin nothing and '
+        + 'whoever wrote them believes the VM has CPUs it does not get.',
+    fix: 'Make the `pin` list name exactly `vcpus` host CPUs, or change `vcpus` to the number of CPUs listed.',
+    quickFix: false, sources: ['LIBVIRT-DOM', 'NOVA-CPU']
+};
+export const LOC015: RuleInfo = {
+    id: 'LOC015', severity: 'error', summary: 'memory bound to a NUMA node the host does not have',
+    why: 'The export writes the binding as `<numatune>` strict: libvirt refuses to start a domain whose nodeset names a node the '
+        + 'host lacks ("NUMA node N is unavailable", or the kernel rejects the cgroup\'s cpuset.mems).',
+    fix: 'Bind the memory to the `numa` id of one of the host\'s sockets (the node of the VM\'s GPUs and vCPUs).',
+    quickFix: false, sources: ['LIBVIRT-DOM', 'RHEL7-NUMA']
+};
+export const LOC016: RuleInfo = {
+    id: 'LOC016', severity: 'warning', summary: 'two VMs pinned to the two SMT threads of one physical core (noisy neighbour)',
+    why: 'SMT siblings share one core\'s execution units and caches: a busy VM on one thread slows the VM on the other, so neither '
+        + 'gets the dedicated core the pinning suggests. Siblings are those of the socket\'s `cores` list (CPU k of its first '
+        + 'range and CPU k of its second range).',
+    fix: 'Give each VM whole cores: pin both threads of a core to the same VM (the other VM moves to another free core).',
+    quickFix: false, sources: ['NOVA-CPU', 'LINUX-CPUTOPO']
 };
 
 /** Quick-fix data of LOC001–LOC003 (`diagnostic.data`, next to `code`). */
@@ -83,32 +111,55 @@ export function homeNode(vm: VmModel): NumaNode | undefined {
 }
 
 /**
- * Chooses `vm.vcpus` free CPUs of `node` for the VM, deterministically: free means not pinned by the
- * vCPUs or emulator threads of another VM of the host and not one of this VM's emulator CPUs; CPUs
- * are taken in ascending order, whole SMT sibling pairs first (`NumaNode.siblingOf`), then single
- * threads if pairs do not suffice. Returns undefined when the node has too few free CPUs. Works on
- * ranges; the walk over free CPUs stops once `vm.vcpus` are chosen (at most 4096, `MAX_VCPUS`).
+ * Chooses `vm.vcpus` free CPUs of `node` for the VM, deterministically, in the order the vCPUs will
+ * get them ({@link vcpuPinOrder}): free means not pinned by the vCPUs or emulator threads of another
+ * VM of the host and not one of this VM's emulator CPUs. Whole SMT sibling pairs come first
+ * (`NumaNode.siblingOf`; ascending by the pair's lower CPU, each CPU followed by its sibling), then
+ * single threads if pairs do not suffice (ascending; threads whose sibling runs another VM's vCPUs,
+ * LOC016, only when no other will do). {@link pinListText} writes the list so that reading it back
+ * gives this order. Returns undefined when the node has too few free CPUs. Works on ranges: each
+ * walk over candidate CPUs ends within 2 × `vm.vcpus` steps (at most 4096, `MAX_VCPUS`), whatever
+ * the size of the node.
  */
 export function chooseCpus(topology: Topology, vm: VmModel, node: NumaNode): number[] | undefined {
-    const busy = CpuList.union([
-        vm.emulatorPin ?? CpuList.EMPTY,
-        ...topology.vms.filter(o => o !== vm && o.host === vm.host).flatMap(o => [o.pin ?? CpuList.EMPTY, o.emulatorPin ?? CpuList.EMPTY])
-    ]);
+    const others = topology.vms.filter(o => o !== vm && o.host === vm.host);
+    const otherVcpus = CpuList.union(others.map(o => o.pin ?? CpuList.EMPTY));
+    const busy = CpuList.union([vm.emulatorPin ?? CpuList.EMPTY, otherVcpus, ...others.map(o => o.emulatorPin ?? CpuList.EMPTY)]);
     const free = node.cpus.minus(busy);
     if (free.size < vm.vcpus) return undefined;
+    // Each walk below takes a CPU or skips one already taken, so it ends within 2 × vcpus steps.
     const chosen = new Set<number>();
-    for (const c of free) {
+    const pairs: number[] = [];
+    for (const c of free.intersect(siblingCpus(vm.host, free))) {
         if (vm.vcpus - chosen.size < 2) break;
         const s = node.siblingOf(c);
-        if (chosen.has(c) || s === undefined || !free.has(s) || chosen.has(s)) continue;
+        if (s === undefined || !free.has(s) || chosen.has(c) || chosen.has(s)) continue;
         chosen.add(c);
         chosen.add(s);
+        pairs.push(c, s);
     }
-    for (const c of free) {
-        if (chosen.size >= vm.vcpus) break;
-        chosen.add(c);
+    const singles: number[] = [];
+    for (const candidates of [free.minus(siblingCpus(vm.host, otherVcpus)), free]) {
+        for (const c of candidates) {
+            if (chosen.size >= vm.vcpus) break;
+            if (chosen.has(c)) continue;
+            chosen.add(c);
+            singles.push(c);
+        }
     }
-    return [...chosen];
+    return [...pairs, ...singles.sort((a, b) => a - b)];
+}
+
+/**
+ * The `pin` text for CPUs chosen by {@link chooseCpus}: the CPUs whose sibling is chosen too, then
+ * the others (`3-4,19-20,5`). Read back by the pinning rule ({@link vcpuPinOrder}) it gives the
+ * chosen order: each pair's lower CPU then its sibling, ascending, then the single threads.
+ */
+export function pinListText(node: NumaNode, cpus: readonly number[]): string {
+    const set = new Set(cpus);
+    const paired = cpus.filter(c => set.has(node.siblingOf(c) ?? -1));
+    const single = cpus.filter(c => !set.has(node.siblingOf(c) ?? -1));
+    return [paired, single].filter(l => l.length > 0).map(formatCpuList).join(',');
 }
 
 /** CPUs of the host's NUMA nodes other than `nodes`. */
@@ -147,12 +198,12 @@ export function repinPlan(topology: Topology, vm: VmModel, repin: boolean): Repi
     const room = vm.memoryMiB <= freeNodeMemory(topology, vm, node);
     return {
         vm: vm.name, numa: node.id,
-        cpus: cpus ? formatCpuList(cpus) : undefined,
+        cpus: cpus ? pinListText(node, cpus) : undefined,
         bindMemory: wanted && room
     };
 }
 
-/** LOC013, LOC009, LOC007: the VM's own pin lists. */
+/** LOC013, LOC014, LOC007: the VM's own pin lists. */
 function checkOwnPins(ctx: RuleContext, vm: VmModel): void {
     const host = vm.host;
     const onHost = CpuList.union(host.numaNodes.map(n => n.cpus));
@@ -166,12 +217,13 @@ function checkOwnPins(ctx: RuleContext, vm: VmModel): void {
             });
         }
     }
-    if (vm.pin && vm.pin.size < vm.vcpus) {
+    if (vm.pin && vm.pin.size !== vm.vcpus && vcpusWritten(ctx, vm)) {
         const n = vm.pin.size;
+        const v = vm.vcpus;
         ctx.report({
-            rule: LOC009, severity: 'warning', target: vm, property: 'pin',
-            message: `${vm.name} has ${vm.vcpus} vCPUs but pins them to only ${n} CPU${n > 1 ? 's' : ''}; vCPUs ${n}-${vm.vcpus - 1} share CPUs with other vCPUs (overcommit).`,
-            data: { vm: vm.name, vcpus: vm.vcpus, pinned: n }
+            rule: LOC014, severity: 'error', target: vm, property: 'pin',
+            message: `${vm.name} has ${v} vCPU${v > 1 ? 's' : ''} but its pin list names ${n} CPU${n > 1 ? 's' : ''}; pin exactly one host CPU per vCPU.`,
+            data: { vm: vm.name, vcpus: v, pinned: n }
         });
     }
     if (vm.pin && vm.emulatorPin) {
@@ -184,6 +236,62 @@ function checkOwnPins(ctx: RuleContext, vm: VmModel): void {
                 data: { vm: vm.name, cpus: overlap.toString() }
             });
         }
+    }
+}
+
+/** Whether the VM's `vcpus` was written as a valid count (else SYN008 or the parser has reported it). */
+function vcpusWritten(ctx: RuleContext, vm: VmModel): boolean {
+    const node = ctx.resolved.trace.get(vm)?.node;
+    return !isVm(node) || checkInteger(node.vcpus, 1, MAX_VCPUS, '').ok;
+}
+
+/** NUMA node ids of the VM's `memory … on numa` list that its host does not have, ascending. */
+function missingNodes(vm: VmModel): number[] {
+    return (vm.memoryNuma ?? []).filter(id => !vm.host.numaNodes.some(n => n.id === id)).sort((a, b) => a - b);
+}
+
+/** LOC015: the memory binding names only NUMA nodes of the host. */
+function checkMemoryNodes(ctx: RuleContext, vm: VmModel): void {
+    const missing = missingNodes(vm);
+    if (missing.length === 0) return;
+    const ids = vm.host.numaNodes.map(n => n.id).sort((a, b) => a - b);
+    const plural = missing.length > 1;
+    ctx.report({
+        rule: LOC015, severity: 'error', target: vm, property: 'memoryNuma',
+        message: `${vm.name} binds its memory to NUMA node${plural ? 's' : ''} ${formatCpuList(missing)}, which ${vm.host.name} does not have (its nodes: ${ids.length > 0 ? formatCpuList(ids) : 'none'}).`,
+        data: { vm: vm.name, numa: missing }
+    });
+}
+
+/**
+ * LOC016: no physical core is split between two VMs. Each CPU belongs to the first VM (in
+ * declaration order) that pins it, as for LOC008 (a CPU pinned twice is LOC008's, not this rule's);
+ * a later VM whose CPUs are the SMT siblings (`NumaNode.siblingOf`) of an earlier VM's CPUs shares
+ * those cores with it, reported once per pair on the later VM. Works on ranges.
+ */
+function checkSmtNeighbours(ctx: RuleContext): void {
+    const owned = new Map<HostModel, Array<{ cpus: CpuList; vm: VmModel }>>();
+    for (const vm of ctx.topology.vms) {
+        if (!vm.pin || vm.pin.isEmpty) continue;
+        let owners = owned.get(vm.host);
+        if (!owners) owned.set(vm.host, owners = []);
+        const mine = vm.pin.minus(CpuList.union(owners.map(o => o.cpus)));
+        if (mine.isEmpty) continue;
+        const siblings = siblingCpus(vm.host, mine);
+        for (const { cpus, vm: first } of owners) {
+            const theirs = siblings.intersect(cpus);
+            if (theirs.isEmpty) continue;
+            const ours = siblingCpus(vm.host, theirs);
+            const k = theirs.size;
+            const message = k === 1
+                ? `${vm.name} and ${first.name} share a physical core: CPU ${ours} of ${vm.name} is the SMT sibling of CPU ${theirs} of ${first.name}; each VM slows the other (noisy neighbour).`
+                : `${vm.name} and ${first.name} share ${k} physical cores: CPUs ${ours} of ${vm.name} are the SMT siblings of CPUs ${theirs} of ${first.name}; each VM slows the other (noisy neighbour).`;
+            ctx.report({
+                rule: LOC016, severity: 'warning', target: vm, property: 'pin', message,
+                data: { vms: [first.name, vm.name], cpus: ours.toString(), siblings: theirs.toString(), cores: k }
+            });
+        }
+        owners.push({ cpus: mine, vm });
     }
 }
 
@@ -201,20 +309,24 @@ function checkGpuLocality(ctx: RuleContext, vm: VmModel): void {
     } else {
         const offCpus = cpusOffNodes(vm, nodes);
         const off = vm.pin.intersect(offCpus);
-        const firstVcpu = vm.pin.firstIndexIn(offCpus);
-        if (firstVcpu >= 0) {
-            const cpu = vm.pin.at(firstVcpu)!;
+        if (!off.isEmpty) {
+            // The first vCPU (by the pinning rule) on a CPU off the GPUs' nodes; without a valid
+            // one-CPU-per-vCPU list (LOC014) there is no vCPU numbering, only the CPU.
+            const order = vcpuPinOrder(vm);
+            const firstVcpu = order?.findIndex(c => offCpus.has(c)) ?? -1;
+            const cpu = firstVcpu >= 0 ? order![firstVcpu] : vm.pin.at(vm.pin.firstIndexIn(offCpus))!;
             const numa = vm.host.numaOfCpu(cpu)?.id;
             const gpu = vm.gpus.find(g => g.gpu.numa === (home?.id ?? nodes[0]))?.gpu ?? vm.gpus[0].gpu;
             const more = off.size > 1 ? `; ${off.size} of ${vm.pin.size} pinned vCPUs are off NUMA ${formatCpuList(nodes)}` : '';
+            const who = firstVcpu >= 0 ? `vCPU ${firstVcpu} of ${vm.name} is pinned to CPU ${cpu}` : `${vm.name} pins CPU ${cpu}`;
             ctx.report({
                 rule: LOC001, severity: 'warning', target: vm, property: 'pin',
-                message: `vCPU ${firstVcpu} of ${vm.name} is pinned to CPU ${cpu} (NUMA ${numa}) but ${gpu.name} is on NUMA ${gpu.numa}${more}.`,
+                message: `${who} (NUMA ${numa}) but ${gpu.name} is on NUMA ${gpu.numa}${more}.`,
                 data: { ...repinPlan(ctx.topology, vm, true), off: off.size }
             });
         }
     }
-    if (vm.memoryMiB > 0 && !memoryWithin(vm, nodes)) {
+    if (vm.memoryMiB > 0 && !memoryWithin(vm, nodes) && missingNodes(vm).length === 0) {
         const how = vm.memoryNuma === undefined ? "no 'on numa' binding" : `bound to NUMA ${formatCpuList(vm.memoryNuma)}`;
         ctx.report({
             rule: LOC003, severity: 'warning', target: vm, property: vm.memoryNuma !== undefined ? 'memoryNuma' : 'memory',
@@ -281,11 +393,13 @@ function gib(mib: number): string {
 }
 
 export const LOC: RuleFamily = {
-    rules: [LOC001, LOC002, LOC003, LOC004, LOC007, LOC008, LOC009, LOC013],
+    rules: [LOC001, LOC002, LOC003, LOC004, LOC007, LOC008, LOC013, LOC014, LOC015, LOC016],
     checks: [
-        { rules: [LOC013, LOC009, LOC007], run: ctx => ctx.topology.vms.forEach(vm => checkOwnPins(ctx, vm)) },
+        { rules: [LOC013, LOC014, LOC007], run: ctx => ctx.topology.vms.forEach(vm => checkOwnPins(ctx, vm)) },
+        { rules: [LOC015], run: ctx => ctx.topology.vms.forEach(vm => checkMemoryNodes(ctx, vm)) },
         { rules: [LOC001, LOC002, LOC003], run: ctx => ctx.topology.vms.forEach(vm => checkGpuLocality(ctx, vm)) },
         { rules: [LOC008], run: checkSharedPins },
+        { rules: [LOC016], run: checkSmtNeighbours },
         { rules: [LOC004], run: checkNodeMemory }
     ]
 };

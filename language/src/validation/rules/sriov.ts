@@ -5,12 +5,17 @@
  *   ConnectX in legacy SR-IOV) [DOCA-SRIOV] [CX7-FW-RN].
  * - SRIOV002 (error; vmtopo's reading of "fewer VFs than configured"): a VM uses VF index ≥ the
  *   PF's declared `vfs`, i.e. a VF the PF does not enable [DOCA-SRIOV].
+ * - SRIOV003 (error; rules.md: "a special case of GEN001"): a VF is assigned to more than one VM,
+ *   told apart by its computed address, not by PF name and index: VF 0 of one NIC that is VF 2 of
+ *   another, or the address of a PF another VM passes through, is one function [VFIO]. The claims
+ *   are GEN001's ({@link functionClashes}); the VF claims that clash are reported here.
  * - SRIOV004 (warning): a PF is passed through to one VM while its VFs go to other VMs; the VFs
  *   depend on the host's PF driver, which passthrough takes away [DOCA-SRIOV] [VFIO].
  */
-import { formatCpuList } from '../../syntax/tokens.js';
+import { formatBdf, formatCpuList } from '../../syntax/tokens.js';
 import type { NicModel, VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
+import { clashMessage, functionClashes } from './gen.js';
 
 export const SRIOV001: RuleInfo = {
     id: 'SRIOV001', severity: 'error', summary: 'more VFs than the NIC supports per PF',
@@ -22,6 +27,11 @@ export const SRIOV002: RuleInfo = {
     why: 'A VM can only receive a VF the PF enables (`vfs N` enables VF 0 to N-1).',
     fix: 'Raise the PF\'s `vfs`, or use an enabled VF index.', quickFix: false, sources: ['DOCA-SRIOV']
 };
+export const SRIOV003: RuleInfo = {
+    id: 'SRIOV003', severity: 'error', summary: 'a VF (one PCI address) is assigned to more than one VM',
+    why: 'A VF is a PCI function of its own, bound to vfio-pci for one VM at a time; the second VM fails to start, or both lose the device.',
+    fix: 'Give each VM a VF index of its own (or remove the VF from all but one VM).', quickFix: false, sources: ['VFIO']
+};
 export const SRIOV004: RuleInfo = {
     id: 'SRIOV004', severity: 'warning', summary: 'PF passed through while its VFs go to other VMs',
     why: 'The VFs depend on the host\'s PF driver, which passthrough of the PF takes away.',
@@ -29,10 +39,11 @@ export const SRIOV004: RuleInfo = {
 };
 
 export const SRIOV: RuleFamily = {
-    rules: [SRIOV001, SRIOV002, SRIOV004],
+    rules: [SRIOV001, SRIOV002, SRIOV003, SRIOV004],
     checks: [
         { rules: [SRIOV001], run: checkVfCount },
         { rules: [SRIOV002], run: checkVfIndex },
+        { rules: [SRIOV003], run: checkVfOwner },
         { rules: [SRIOV004], run: checkPfAndVfs }
     ]
 };
@@ -64,6 +75,17 @@ function checkVfIndex(ctx: RuleContext): void {
                 data: { vm: vm.name, nic: entry.nic.name, vf: entry.vf, vfs: n }
             });
         }
+    }
+}
+
+/** SRIOV003: a VF (by address) claimed by a second VM, or a second time, after a GPU, PF or VF claim on that address. */
+function checkVfOwner(ctx: RuleContext): void {
+    for (const clash of functionClashes(ctx.topology.vms)) {
+        if (!clash.claim.vf) continue; // GEN001
+        ctx.report({
+            rule: SRIOV003, severity: 'error', message: clashMessage(clash), target: clash.claim.entry,
+            data: { device: clash.claim.label, address: formatBdf(clash.claim.address), vms: [clash.first.vm.name, clash.claim.vm.name] }
+        });
     }
 }
 

@@ -6,19 +6,27 @@
  * - SYN002 (error): a CPU or NUMA node list is malformed [LINUX-CPULIST].
  * - SYN003 (error): a size unit is not MiB, GiB or TiB [LIBVIRT-DOM].
  * - SYN004 (error): a PCIe link speed or width does not exist [PCIE-LINK].
- * - SYN005 (error): a duplicate name [LIBVIRT-DOM].
+ * - SYN005 (error): a duplicate name: sockets, switches and devices within a host (node check);
+ *   hosts and VMs across the whole workspace, reported on every declaration in every file (a
+ *   topology check over the resolved declarations, so one VM in two files is an error in both)
+ *   [LIBVIRT-DOM].
  * - SYN006 (error): a host, socket or VM clause given twice [LIBVIRT-DOM].
  * - SYN007 (error): `nic … vf N` names more than one NIC [DOCA-SRIOV].
  * - SYN008 (error): a number, list or name outside the language's bounds [VMTOPO-LIMITS].
+ * - SYN009 (warning): two VM names of the workspace differ only in case: their export files collide
+ *   on a case-insensitive file system [WIN-CASE].
+ * - SYN010 (error): a name (declared or referenced) with characters outside ASCII; the lexer reads
+ *   such a word as one name, so the parse goes on [UNICODE-TR36].
  */
-import type { AstNode } from 'langium';
+import type { AstNode, Reference } from 'langium';
 import type * as ast from '../../generated/ast.js';
+import type { Declaration } from '../../model/topology.js';
 import { parseBdf, parseCpuList, parseNumaList, sizeToMiB, parseLinkWidth, checkLinkSpeed, vfAddress, formatBdf } from '../../syntax/tokens.js';
 import {
     checkInteger, MAX_MODULE_ID, MAX_NAME_LENGTH, MAX_NUMA_ID, MAX_PORT_SPEED_GBPS, MAX_SRIOV_FIELD, MAX_VCPUS
 } from '../../syntax/limits.js';
-import { allDevices, allSwitches, directKeywords, written } from '../node-utils.js';
-import type { NodeCheck, NodeReport, RuleFamily, RuleInfo } from '../rule.js';
+import { allDevices, allSwitches, directKeywords, shorten, written } from '../node-utils.js';
+import type { NodeCheck, NodeReport, RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
 export const SYN001: RuleInfo = {
     id: 'SYN001', severity: 'error', summary: 'PCI address is not `dddd:bb:dd.f`',
@@ -41,7 +49,7 @@ export const SYN004: RuleInfo = {
     fix: 'Write the link as `lspci -vv` shows LnkCap, e.g. `32 GT/s x16`.', quickFix: false, sources: ['PCIE-LINK']
 };
 export const SYN005: RuleInfo = {
-    id: 'SYN005', severity: 'error', summary: 'duplicate name',
+    id: 'SYN005', severity: 'error', summary: 'duplicate name (hosts and VMs across the workspace; sockets, switches and devices in a host)',
     why: 'References and export file names use the name: two things of one name make a reference ambiguous and one export overwrite the other.',
     fix: 'Rename one of them.', quickFix: false, sources: ['LIBVIRT-DOM']
 };
@@ -59,6 +67,17 @@ export const SYN008: RuleInfo = {
     id: 'SYN008', severity: 'error', summary: 'a number, list or name is outside the range the language accepts',
     why: 'Each bound is a real ceiling (4096 vCPUs in QEMU\'s q35, 8192 Linux CPUs, 16-bit SR-IOV registers…) or far above any server; the value is treated as not written.',
     fix: 'Write a value inside the bound the message names (README, "Limits").', quickFix: false, sources: ['VMTOPO-LIMITS']
+};
+
+export const SYN009: RuleInfo = {
+    id: 'SYN009', severity: 'warning', summary: 'two VM names differ only in case',
+    why: 'A VM\'s name is its export file name (`<vm>.domain.xml`); on a case-insensitive file system (Windows, macOS by default) the two VMs\' files are one file.',
+    fix: 'Rename one of the VMs.', quickFix: false, sources: ['WIN-CASE']
+};
+export const SYN010: RuleInfo = {
+    id: 'SYN010', severity: 'error', summary: 'a name uses characters outside ASCII',
+    why: 'Names use ASCII letters, digits, _ and -: they become libvirt domain and file names, and look-alike letters from other scripts (Latin a, Cyrillic а) would make two different names look the same.',
+    fix: 'Spell the name with ASCII letters, digits, _ and -.', quickFix: false, sources: ['UNICODE-TR36']
 };
 
 type Report = (report: NodeReport) => void;
@@ -107,15 +126,100 @@ function checkTwice(report: Report, node: AstNode & { name?: string }, keywords:
     }
 }
 
-/** SYN008: a name longer than a file name may hold (names become export file names). */
+/** SYN008: a name longer than a file name may hold (names become export file names); SYN010: a name outside ASCII. */
 const checkName: NodeCheck<AstNode & { name?: string }> = (node, report) => {
-    if (typeof node.name === 'string' && node.name.length > MAX_NAME_LENGTH) {
+    if (typeof node.name !== 'string') return;
+    if (node.name.length > MAX_NAME_LENGTH) {
         report({
             rule: SYN008, node, property: 'name',
             message: `This name has ${node.name.length} characters; names are at most ${MAX_NAME_LENGTH}, so that '<name>.nccl-topo.xml' fits a file name (255 bytes).`
         });
     }
+    const message = nonAsciiProblem(node.name);
+    if (message) report({ rule: SYN010, node, property: 'name', message });
 };
+
+/** The SYN010 message for a name with characters outside ASCII, or undefined. */
+export function nonAsciiProblem(name: string): string | undefined {
+    const bad = [...name].filter(c => c.codePointAt(0)! > 0x7f);
+    if (bad.length === 0) return undefined;
+    const shown = [...new Set(bad)].slice(0, 3).map(c => `'${c}' (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
+    return `'${shorten(name)}' is not a valid name: names use ASCII letters, digits, _ and - (it contains ${shown.join(', ')}${new Set(bad).size > 3 ? ', …' : ''}).`;
+}
+
+/** SYN010 on the references of a node whose text is not ASCII (`gpu gpü0 passthrough`, `vm a on hö`). */
+function checkReferences(report: Report, node: AstNode, property: string, refs: Reference | ReadonlyArray<Reference | undefined> | undefined): void {
+    const list = Array.isArray(refs) ? refs as ReadonlyArray<Reference | undefined> : [refs as Reference | undefined];
+    list.forEach((ref, index) => {
+        const message = typeof ref?.$refText === 'string' ? nonAsciiProblem(ref.$refText) : undefined;
+        if (message) report({ rule: SYN010, node, property, index: Array.isArray(refs) ? index : undefined, message });
+    });
+}
+
+/** SYN010 on an assignment's GPU or NIC references. */
+const checkGpuRefs: NodeCheck<ast.PassthroughGpus | ast.VgpuSlice | ast.MigSlice> = (a, report) => checkReferences(report, a, 'gpus', a.gpus);
+/** SYN010 on `on SOCKET`. */
+const checkSocketRef: NodeCheck<ast.PcieSwitch | ast.Device> = (d, report) => checkReferences(report, d, 'socket', d.socket);
+
+/** `hosts.vmtopo:3`, or `line 3` in the same document. */
+function whereDeclared(d: Declaration, from: Declaration): string {
+    if (d.uri === from.uri) return `line ${d.line + 1}`;
+    const file = d.uri ? decodeURIComponent(d.uri.slice(d.uri.lastIndexOf('/') + 1)) : 'another file';
+    return `${file}:${d.line + 1}`;
+}
+
+/**
+ * SYN005 for hosts and VMs across the workspace (one namespace: a host and a VM may not share a
+ * name either), on every declaration, naming the others; SYN009 for VM names equal but for case.
+ */
+function checkWorkspaceNames(ctx: RuleContext): void {
+    const byName = new Map<string, Declaration[]>();
+    const byFolded = new Map<string, Declaration[]>();
+    for (const d of ctx.topology.declarations) {
+        const same = byName.get(d.name);
+        if (same) same.push(d);
+        else byName.set(d.name, [d]);
+        if (d.kind !== 'vm') continue;
+        const folded = d.name.toLowerCase();
+        const list = byFolded.get(folded);
+        if (list) list.push(d);
+        else byFolded.set(folded, [d]);
+    }
+    for (const list of byName.values()) {
+        if (list.length < 2) continue;
+        for (const d of list) {
+            // At most three others named (constant work per declaration, whatever the group size).
+            const shown = list.slice(0, 4).filter(o => o !== d).slice(0, 3).map(o => `${o.kind === 'vm' ? 'VM' : 'host'} at ${whereDeclared(o, d)}`);
+            if (list.length > 4) shown.push(`${list.length - 4} more`);
+            ctx.report({
+                rule: SYN005, target: d,
+                message: `Duplicate name '${shorten(d.name)}': also declared as ${shown.join(', ')}; host and VM names are unique across the workspace (a VM's name is its export file name).`,
+                data: { name: d.name }
+            });
+        }
+    }
+    for (const list of byFolded.values()) {
+        // Spelling → its declarations; a few first declarations of other spellings are named.
+        const spellings = new Map<string, Declaration[]>();
+        for (const d of list) {
+            const same = spellings.get(d.name);
+            if (same) same.push(d);
+            else spellings.set(d.name, [d]);
+        }
+        if (spellings.size < 2) continue;
+        const firsts = [...spellings.values()].slice(0, 4).map(l => l[0]);
+        for (const d of list) {
+            const count = list.length - spellings.get(d.name)!.length;
+            const shown = firsts.filter(o => o.name !== d.name).slice(0, 3).map(o => `'${shorten(o.name)}' (${whereDeclared(o, d)})`);
+            if (count > shown.length) shown.push(`${count - shown.length} more`);
+            ctx.report({
+                rule: SYN009, target: d,
+                message: `VM '${shorten(d.name)}' differs from ${shown.join(', ')} only in case; their export files (${shorten(d.name)}.domain.xml…) are one file on a case-insensitive file system.`,
+                data: { name: d.name }
+            });
+        }
+    }
+}
 
 /** SYN001. */
 const checkAddress: NodeCheck<ast.PcieSwitch | ast.Device> = (node, report) => {
@@ -145,9 +249,10 @@ const checkNic: NodeCheck<ast.Nic> = (nic, report) => {
 };
 
 export const SYN: RuleFamily = {
-    rules: [SYN001, SYN002, SYN003, SYN004, SYN005, SYN006, SYN007, SYN008],
+    rules: [SYN001, SYN002, SYN003, SYN004, SYN005, SYN006, SYN007, SYN008, SYN009, SYN010],
+    checks: [{ rules: [SYN005, SYN009], run: checkWorkspaceNames }],
     nodeChecks: {
-        Model: [(model, report) => checkDuplicateNames(report, [...(model.hosts ?? []), ...(model.vms ?? [])])],
+        // Hosts and VMs: SYN005/SYN009 across the workspace (checkWorkspaceNames).
         Host: [
             checkName,
             (host, report) => checkDuplicateNames(report, [...(host.sockets ?? []), ...allSwitches(host), ...allDevices(host)]),
@@ -159,13 +264,13 @@ export const SYN: RuleFamily = {
             (socket, report) => { if (socket.numa !== undefined) checkBound(report, socket, 'numa', 0, MAX_NUMA_ID, 'NUMA node'); },
             (socket, report) => checkTwice(report, socket, ['numa', 'cores', 'memory'])
         ],
-        PcieSwitch: [checkName, checkAddress],
+        PcieSwitch: [checkName, checkAddress, checkSocketRef],
         Gpu: [
-            checkName, checkAddress,
+            checkName, checkAddress, checkSocketRef,
             (gpu, report) => { if (gpu.module !== undefined) checkBound(report, gpu, 'module', 0, MAX_MODULE_ID, 'module'); }
         ],
-        Nic: [checkName, checkAddress, checkNic],
-        NvSwitch: [checkName, checkAddress],
+        Nic: [checkName, checkAddress, checkSocketRef, checkNic],
+        NvSwitch: [checkName, checkAddress, checkSocketRef],
         Link: [(link, report) => {
             if (link.speed !== undefined) {
                 const s = checkLinkSpeed(link.speed);
@@ -183,6 +288,7 @@ export const SYN: RuleFamily = {
         }],
         Vm: [
             checkName,
+            (vm, report) => checkReferences(report, vm, 'host', vm.host),
             (vm, report) => { if (vm.vcpus !== undefined) checkBound(report, vm, 'vcpus', 1, MAX_VCPUS, 'vcpus'); },
             (vm, report) => checkCpuList(report, vm, 'pin', vm.pin),
             (vm, report) => checkCpuList(report, vm, 'emulatorPin', vm.emulatorPin),
@@ -193,7 +299,10 @@ export const SYN: RuleFamily = {
             },
             (vm, report) => checkTwice(report, vm, ['vcpus', 'emulator', 'memory', 'mmio', 'license'])
         ],
-        NicAssignment: [(a, report) => {
+        PassthroughGpus: [checkGpuRefs],
+        VgpuSlice: [checkGpuRefs],
+        MigSlice: [checkGpuRefs],
+        NicAssignment: [(a, report) => checkReferences(report, a, 'nics', a.nics), (a, report) => {
             if (a.vf === undefined) return;
             if ((a.nics?.length ?? 0) > 1) {
                 report({ rule: SYN007, message: `'vf ${written(a, 'vf') ?? a.vf}' names one virtual function; list one NIC per 'nic … vf' line.`, node: a, property: 'nics' });
