@@ -261,8 +261,11 @@ describe('vmtopo export', () => {
         const r = vmtopo(['export', 'libvirt', 'broken.vmtopo', '-o', 'out'], dir);
         expect(r.status).toBe(1);
         expect(r.stdout).toBe('');
-        expect(r.stderr).toMatch(/refused/);
-        expect(r.stderr).toContain('SYN001');
+        // The error, then one line that says what happened — once, and counting right.
+        expect(lines(r.stderr)).toEqual([
+            expect.stringMatching(/^broken\.vmtopo:\d+:\d+ error SYN001 0000:9b:00 is not a PCI address/),
+            'vmtopo: export refused: 1 error in broken.vmtopo; nothing was written'
+        ]);
         expect(r.stderr).not.toMatch(/^\s+at /m);
         expect(fs.readdirSync(out)).toEqual(['keep.txt']);
         expect(fs.readFileSync(path.join(out, 'keep.txt'), 'utf8')).toBe('sentinel\n');
@@ -286,6 +289,15 @@ describe('vmtopo export', () => {
             expect(lines(r.stderr)).toHaveLength(1);
             expect(r.stderr).toMatch(/^vmtopo: /);
             expect(r.stderr).not.toMatch(/\n\s+at /);
+        }
+    });
+
+    it('an over-long output path is one line naming ENAMETOOLONG and the target, never a temporary file', () => {
+        for (const out of [path.join(tmp, 'a'.repeat(300)), path.join(tmp, ...Array.from({ length: 25 }, () => 'b'.repeat(200)))]) {
+            const r = vmtopo(['export', 'nccl', EXAMPLE, '-o', out]);
+            expect(r.status).toBe(2);
+            expect(lines(r.stderr)).toEqual([expect.stringMatching(/^vmtopo: cannot write .*train-a\.nccl-topo\.xml \(ENAMETOOLONG: name too long\); nothing was written; not written: train-a, /)]);
+            expect(r.stderr).not.toContain('vmtopo-tmp');
         }
     });
 });

@@ -113,7 +113,7 @@ describe('confineExport: inside the workspace, on real paths', () => {
         expect(outDir).toBe(escape);
         expect(parsed({ file, format: 'libvirt', outDir: relative }).outDir).toBe(escape);
         expect(confineExport(place(outDir), [ws]))
-            .toBe(`refusing to write to ${escape}: the output folder lies outside the folder ${ws}; nothing was written`);
+            .toBe(`the output folder ${escape} lies outside the folder ${ws}`);
     });
 
     it('refuses an out folder that is a symbolic link pointing out of the workspace, and any folder below it', () => {
@@ -121,12 +121,12 @@ describe('confineExport: inside the workspace, on real paths', () => {
         fs.symlinkSync(outside, link);
         expect(realPathOf(path.join(link, 'libvirt'))).toBe(path.join(outside, 'libvirt'));
         expect(confineExport(place(link), [ws])).toBe(
-            `refusing to write to ${link} (real path ${outside}): the output folder lies outside the folder ${ws}; nothing was written`);
-        expect(confineExport(place(path.join(link, 'libvirt', 'deep')), [ws])).toMatch(/^refusing to write to .* \(real path .*outside\/libvirt\/deep\)/);
+            `the output folder ${link} (real path ${outside}) lies outside the folder ${ws}`);
+        expect(confineExport(place(path.join(link, 'libvirt', 'deep')), [ws])).toMatch(/^the output folder .* \(real path .*outside\/libvirt\/deep\) lies outside/);
     });
 
     it('accepts a folder outside the workspace only when the user chose it', () => {
-        expect(confineExport(place(outside), [ws])).toMatch(/^refusing to write to /);
+        expect(confineExport(place(outside), [ws])).toMatch(/^the output folder /);
         expect(confineExport(place(outside, true), [ws])).toBeUndefined();
     });
 
@@ -134,7 +134,7 @@ describe('confineExport: inside the workspace, on real paths', () => {
         const stray = path.join(outside, 'stray.vmtopo');
         fs.writeFileSync(stray, 'host h {}\n');
         expect(confineExport({ file: stray, outDir: path.join(ws, 'out'), outDirChosenByUser: true }, [ws, path.join(tmp, 'other')]))
-            .toBe(`refusing to export ${stray}: it lies outside the workspace folders ${ws}, ${path.join(tmp, 'other')}; nothing was written`);
+            .toBe(`${stray} lies outside the workspace folders ${ws}, ${path.join(tmp, 'other')}`);
     });
 
     it('refuses a file that is a link pointing out of the workspace', () => {
@@ -143,7 +143,7 @@ describe('confineExport: inside the workspace, on real paths', () => {
         const link = path.join(ws, 'link.vmtopo');
         fs.symlinkSync(target, link);
         expect(confineExport({ file: link, outDir: path.join(ws, 'out'), outDirChosenByUser: false }, [ws]))
-            .toBe(`refusing to export ${link} (real path ${target}): it lies outside the folder ${ws}; nothing was written`);
+            .toBe(`${link} (real path ${target}) lies outside the folder ${ws}`);
     });
 
     it('without workspace folders, the file\'s own folder is the root', () => {
@@ -151,7 +151,7 @@ describe('confineExport: inside the workspace, on real paths', () => {
         expect(exportRoots([ws], file)).toEqual([ws]);
         const roots = exportRoots([], file);
         expect(confineExport(place(path.join(ws, 'topo', 'out')), roots)).toBeUndefined();
-        expect(confineExport(place(path.join(ws, 'out')), roots)).toMatch(/lies outside the folder .*\/ws\/topo;/);
+        expect(confineExport(place(path.join(ws, 'out')), roots)).toMatch(/lies outside the folder .*\/ws\/topo$/);
     });
 
     it('compares folders with path.relative, not by string prefix', () => {
@@ -189,7 +189,7 @@ describe('the vmtopo.export command handler (in-process, workspace folders from 
         const result = await run({ file, format: 'nccl', outDir: `../../../../../../..${outside}/escape` });
         expect(result.ok).toBe(false);
         expect(result.written).toEqual([]);
-        expect(result.problems).toEqual([`refusing to write to ${outside}/escape: the output folder lies outside the folder ${ws}; nothing was written`]);
+        expect(result.problems).toEqual([`the output folder ${outside}/escape lies outside the folder ${ws}`]);
         expect(fs.readdirSync(outside)).toEqual([]);
     });
 

@@ -17,7 +17,7 @@ import type { Command } from './command-manager.js';
 import { findVmBlocks, vmAtOffset } from '../vm-locator.js';
 import { isOutsideWorkspaceFolders, resolveOutputFolder } from '../output-folder.js';
 import {
-    EXPORT_COMMAND, type ExportCommandArgs, type ExportCommandResult as ExportResult, type ExportFormat
+    EXPORT_COMMAND, refusalLine, type ExportCommandArgs, type ExportCommandResult as ExportResult, type ExportFormat
 } from '../../language/src/lsp/protocol.js';
 
 export type { ExportFormat };
@@ -171,9 +171,8 @@ abstract class ExportCommand implements Command {
             (result.ok ? this.log.warn : this.log.error).call(this.log, problem);
         }
         if (!result.ok) {
-            const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : '';
-            const choice = await vscode.window.showErrorMessage(
-                `vmtopo: export refused: ${result.problems[0] ?? 'unknown error'}${more}`, 'Show Log');
+            const details = result.problems.length > 1 ? ' (the errors are in the log)' : '';
+            const choice = await vscode.window.showErrorMessage(`vmtopo: ${refusalLine(result)}${details}`, 'Show Log');
             if (choice === 'Show Log') {
                 this.log.show(true);
             }

@@ -27,6 +27,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { NodeFileSystem } from 'langium/node';
 import { createVmtopoServices } from '../vmtopo-module.js';
 import { escapePath, escapeText, exportFiles, type ExportFormat } from '../export/index.js';
+import { refusalLine } from '../lsp/protocol.js';
 import { checkFiles, jsonReport, textReport, countBySeverity } from './check.js';
 import { InputError, readInputFiles } from './input.js';
 import { sarifReport } from './sarif.js';
@@ -210,11 +211,13 @@ async function exportCommand(format: ExportFormat, files: string[], options: { v
         for (const problem of result.problems) io.stderr(`vmtopo: ${asGiven(problem)}\n`);
         return EXIT_USAGE;
     }
-    for (const problem of result.problems) io.stderr(`${asGiven(problem)}\n`);
     if (!result.ok) {
-        io.stderr(`vmtopo: export refused: ${result.written.length === 0 ? 'nothing was written' : 'incomplete'}\n`);
+        // The details (one error per line), then the one line saying what happened.
+        for (const problem of result.problems.slice(1)) io.stderr(`${asGiven(problem)}\n`);
+        io.stderr(`vmtopo: ${asGiven(refusalLine(result))}\n`);
         return EXIT_PROBLEMS;
     }
+    for (const problem of result.problems) io.stderr(`${asGiven(problem)}\n`);
     for (const file of result.written) io.stdout(`${escapePath(displayPath(file, io.cwd))}\n`);
     return EXIT_OK;
 }

@@ -92,19 +92,19 @@ export function confineExport(place: ExportPlace, roots: readonly string[]): str
 
     const file = tryRealPath(place.file);
     if (typeof file !== 'string') {
-        return `refusing to export ${escapePath(place.file)}: cannot resolve its real path (${file.reason}); nothing was written`;
+        return `cannot resolve the real path of ${escapePath(place.file)} (${file.reason})`;
     }
     if (!realRoots.some(root => isInsideFolder(root, file))) {
-        return `refusing to export ${escapePath(place.file)}${alias(place.file, file)}: it lies outside ${where}; nothing was written`;
+        return `${escapePath(place.file)}${alias(place.file, file)} lies outside ${where}`;
     }
 
     if (place.outDirChosenByUser) return undefined;
     const outDir = tryRealPath(place.outDir);
     if (typeof outDir !== 'string') {
-        return `refusing to write to ${escapePath(place.outDir)}: cannot resolve its real path (${outDir.reason}); nothing was written`;
+        return `cannot resolve the real path of the output folder ${escapePath(place.outDir)} (${outDir.reason})`;
     }
     if (!realRoots.some(root => isInsideFolder(root, outDir))) {
-        return `refusing to write to ${escapePath(place.outDir)}${alias(place.outDir, outDir)}: the output folder lies outside ${where}; nothing was written`;
+        return `the output folder ${escapePath(place.outDir)}${alias(place.outDir, outDir)} lies outside ${where}`;
     }
     return undefined;
 }

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { AstUtils, URI, type LangiumDocument } from 'langium';
+import { AstUtils, DocumentState, URI, type AstNode, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import type { VmModel } from '../model/topology.js';
@@ -136,20 +136,20 @@ export async function exportFiles(
         try {
             documents.push(await workspace.LangiumDocuments.getOrCreateDocument(URI.file(f)));
         } catch (err) {
-            return refuse([`${escapePath(f)}: cannot read it (${describeError(err)}); nothing was written`]);
+            return refuse([`${escapePath(f)}: cannot read it (${describeError(err)})`]);
         }
     }
     const failuresBefore = services.vmtopo.log.InternalErrors.count;
     await workspace.DocumentBuilder.build(documents, { validation: true });
     if (services.vmtopo.log.InternalErrors.count > failuresBefore) {
         // A check that threw did not run completely: its silence is not an approval.
-        return refuse([`refusing to export: an internal error stopped a check of ${shownFiles} (see the log), so the files are not known to be valid; nothing was written`]);
+        return refuse([`an internal error stopped a check of ${shownFiles} (see the log), so the files are not known to be valid`]);
     }
 
     const errors = documents.flatMap((doc, i) =>
         (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(files[i], d)));
     if (errors.length > 0) {
-        return refuse([`refusing to export: ${errors.length} error${errors.length === 1 ? '' : 's'} in ${shownFiles}; nothing was written`, ...errors]);
+        return refuse([`${errors.length} error${errors.length === 1 ? '' : 's'} in ${shownFiles}`, ...errors]);
     }
 
     const resolved = services.vmtopo.model.TopologyProvider.get();
@@ -168,7 +168,22 @@ export async function exportFiles(
             return refuse([`no VM named '${shortText(request.vm)}' in ${shownFiles}; ${names.length > 0 ? `VMs: ${names.map(n => escapeText(n)).join(', ')}` : 'it declares no VM'}`]);
         }
     } else if (selected.length === 0) {
-        return refuse([`${shownFiles} declares no VM; nothing to export`]);
+        return refuse([`${shownFiles} declares no VM`]);
+    }
+
+    // A VM is only as valid as its host: errors in the file that declares the host of an exported VM
+    // (in the editor, another file of the workspace) refuse the export too.
+    const hostDocuments = [...new Set(selected.map(({ vm }) => resolved.trace.get(vm.host)?.node)
+        .filter((node): node is AstNode => node !== undefined)
+        .map(node => AstUtils.getDocument(node)))].filter(doc => !documents.includes(doc));
+    if (hostDocuments.some(doc => doc.state < DocumentState.Validated)) {
+        await workspace.DocumentBuilder.build(hostDocuments.filter(doc => doc.state < DocumentState.Validated), { validation: true });
+    }
+    const hostErrors = hostDocuments.flatMap(doc =>
+        (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(doc.uri.fsPath, d)));
+    if (hostErrors.length > 0) {
+        const hostFiles = hostDocuments.map(doc => escapePath(doc.uri.fsPath)).join(', ');
+        return refuse([`${hostErrors.length} error${hostErrors.length === 1 ? '' : 's'} in ${hostFiles}, which declares the host of the VMs`, ...hostErrors]);
     }
 
     const outputs: { vm: string; file: string; content: string }[] = [];
@@ -192,7 +207,7 @@ export async function exportFiles(
             problems.push(`${escapePath(file)}: ${escapeText(err.message)}`);
         }
     }
-    if (problems.length > 0) return refuse([...problems, 'nothing was written']);
+    if (problems.length > 0) return refuse(problems);
 
     const written: string[] = [];
     for (const [i, o] of outputs.entries()) {
@@ -216,12 +231,13 @@ export async function exportFiles(
 }
 
 /**
- * The key under which two targets are the same file: the absolute path, case-folded where file
- * systems usually ignore case (macOS, Windows), so that one export never overwrites its own file.
+ * The key under which two targets are the same file: the absolute path, case-folded — on a
+ * case-insensitive file system (macOS and Windows by default, and such volumes mounted on Linux)
+ * `Train.domain.xml` and `train.domain.xml` are one file — so that one export never overwrites its
+ * own file.
  */
 function sameFileKey(target: string): string {
-    const absolute = path.resolve(target);
-    return process.platform === 'darwin' || process.platform === 'win32' ? absolute.toLowerCase() : absolute;
+    return path.resolve(target).toLowerCase();
 }
 
 /** A Node file-system error (it has an errno `code` and a `syscall`). */

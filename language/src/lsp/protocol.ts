@@ -1,8 +1,9 @@
 /**
  * The `vmtopo.export` command as it travels over LSP (`workspace/executeCommand`): its id, its
  * argument and its answer. Shared by the language server (`execute-command.ts`) and the VS Code
- * client (`client/commands/export-command.ts`), so both use one definition. Types and a constant
- * only, with type-only imports: the client bundle pulls in nothing else from the language.
+ * client (`client/commands/export-command.ts`), so both use one definition. Types, a constant and
+ * one pure function, with type-only imports: the client bundle pulls in nothing else from the
+ * language.
  */
 import type { ExportFormat, ExportResult } from '../export/index.js';
 
@@ -41,3 +42,14 @@ export interface ExportCommandArgs {
  * problem, never a protocol error.
  */
 export type ExportCommandResult = ExportResult;
+
+/**
+ * The one line that says why an export was refused, as the CLI and the editor show it:
+ * `export refused: 16 errors in a.vmtopo; nothing was written`. The first problem is the headline
+ * (it never says "refused" or "nothing was written" itself); the others are details (the errors,
+ * one per line), which the CLI prints before this line and the editor puts in its log.
+ */
+export function refusalLine(result: Pick<ExportResult, 'problems' | 'written'>): string {
+    const headline = result.problems[0] ?? 'unknown error';
+    return `export refused: ${headline}; ${result.written.length === 0 ? 'nothing was written' : `written: ${result.written.length} files`}`;
+}
