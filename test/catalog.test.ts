@@ -24,9 +24,10 @@ import {
     sourceUrl,
     type GpuSpec
 } from '../language/src/catalog/index.js';
+import { describeWithReference, readReference } from './util.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const RULES = fs.readFileSync(path.resolve(here, '../../shared/reference/rules.md'), 'utf8');
+const RULES = readReference('rules.md');
 const LINES = RULES.split('\n');
 
 /** The first markdown table row (after the heading line starting with `section`) whose first cell is exactly `firstCell`, as trimmed cells. */
@@ -52,7 +53,7 @@ const H200 = gpu('H200 SXM5 141GB');
 const A100 = gpu('A100 SXM4 80GB');
 const L40S = gpu('L40S');
 
-describe('catalog vs rules.md A1 (identity)', () => {
+describeWithReference('catalog vs rules.md A1 (identity)', () => {
     it.each([
         ['H100 SXM5 80GB', H100],
         ['H200 SXM5 141GB', H200],
@@ -82,7 +83,7 @@ describe('catalog vs rules.md A1 (identity)', () => {
     });
 });
 
-describe('catalog vs rules.md A2 (MIG profiles)', () => {
+describeWithReference('catalog vs rules.md A2 (MIG profiles)', () => {
     /** Profile names of an A2 "Profile names per model" row, in slot order. */
     function a2Names(firstCell: string): string[] {
         return tableRow(firstCell).slice(1).map((c) => c.replace(/`/g, ''));
@@ -128,7 +129,7 @@ describe('catalog vs rules.md A2 (MIG profiles)', () => {
     });
 });
 
-describe('catalog vs rules.md A3 (vGPU C-series types)', () => {
+describeWithReference('catalog vs rules.md A3 (vGPU C-series types)', () => {
     /** `[size, equal, mixed]` triples of an A3 time-sliced row (`70C` 71 → 2/2; `-16C` 16 → 6/4, bold markers stripped). */
     function a3TimeSliced(firstCell: string): number[][] {
         const cell = tableRow(firstCell, '### A3.')[1].replace(/\*\*/g, '');
@@ -206,7 +207,7 @@ describe('catalog vs rules.md A3 (vGPU C-series types)', () => {
     });
 });
 
-describe('catalog vs rules.md A4 (MMIO)', () => {
+describeWithReference('catalog vs rules.md A4 (MMIO)', () => {
     /** GPU → "NNN GB" pairs of the two-column-pair A4 table. */
     function a4(): Map<string, number> {
         const start = LINES.findIndex((l) => l.startsWith('### A4.'));
@@ -289,7 +290,7 @@ describe('NIC, NVSwitch and CPU entries', () => {
     });
 });
 
-describe('sources', () => {
+describeWithReference('sources of rules.md', () => {
     const PART_C_KEYS = (() => {
         const start = LINES.findIndex((l) => l.startsWith('## Part C'));
         const end = LINES.findIndex((l, i) => i > start && l.startsWith('## Part D'));
@@ -311,7 +312,9 @@ describe('sources', () => {
             expect(SOURCES[key], key).toBeDefined();
         }
     });
+});
 
+describe('sources', () => {
     it('every catalog entry cites only known keys, and every fact comment key is known', () => {
         for (const spec of [...GPUS, ...NICS, ...NVSWITCHES, ...CPUS]) {
             expect(spec.sources.length, spec.model).toBeGreaterThan(0);

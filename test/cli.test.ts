@@ -292,6 +292,17 @@ describe('vmtopo export', () => {
         }
     });
 
+    it('before `npm run build`, the launcher says to build in one line instead of a missing-module stack trace', () => {
+        // The launcher as npm installs it, in a checkout whose out/ does not exist yet.
+        const checkout = fs.mkdtempSync(path.join(tmp, 'unbuilt-'));
+        fs.mkdirSync(path.join(checkout, 'bin'));
+        fs.copyFileSync(path.join(REPO, 'bin', 'vmtopo.js'), path.join(checkout, 'bin', 'vmtopo.js'));
+        fs.writeFileSync(path.join(checkout, 'package.json'), '{ "type": "module" }\n');
+        const r = spawnSync(process.execPath, [path.join(checkout, 'bin', 'vmtopo.js'), 'check', EXAMPLE], { encoding: 'utf8' });
+        expect(r.status).toBe(2);
+        expect(r.stderr).toBe('vmtopo: the command line is not built yet; run `npm run build` in the vmtopo folder first\n');
+    });
+
     it('an over-long output path is one line naming ENAMETOOLONG and the target, never a temporary file', () => {
         for (const out of [path.join(tmp, 'a'.repeat(300)), path.join(tmp, ...Array.from({ length: 25 }, () => 'b'.repeat(200)))]) {
             const r = vmtopo(['export', 'nccl', EXAMPLE, '-o', out]);

@@ -15,7 +15,7 @@ import { formatBdf } from '../language/src/syntax/tokens.js';
 import { ESXI_HOST, HOST } from './fixtures.js';
 import { expectGolden } from './golden.js';
 import { ancestors, predictGuestAddresses } from './libvirt-guest.js';
-import { build, buildWorkspace, readRepoFile, SHARED } from './util.js';
+import { build, buildWorkspace, describeWithReference, readRepoFile, SHARED } from './util.js';
 
 const EXAMPLE = 'examples/hgx-h200.vmtopo';
 const NAMES = ['train-a', 'infer-b', 'tenant-c', 'tenant-d'];
@@ -104,7 +104,7 @@ function parseNccl(text: string): NcclPci[] {
     return out;
 }
 
-describe('the checker of formats.md §A.2', () => {
+describeWithReference('the checker of formats.md §A.2 on the reference files', () => {
     it('accepts the reference file sample-nccl-topo.xml and rejects typical mistakes', () => {
         const sample = fs.readFileSync(path.join(SHARED, 'reference/sample-nccl-topo.xml'), 'utf8');
         expect(ncclProblems(sample)).toEqual([]);

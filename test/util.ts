@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { URI, type LangiumDocument } from 'langium';
+import { describe } from 'vitest';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
 import type { Model } from '../language/src/generated/ast.js';
@@ -12,6 +13,31 @@ import type { ResolvedTopology } from '../language/src/model/resolve.js';
 
 export const REPO = path.resolve(__dirname, '..');
 export const SHARED = path.resolve(REPO, '../shared');
+
+/**
+ * Whether the reference material `../shared/reference/` lies beside the repository (CI has it; a
+ * clone of the repository alone does not). Its files are third-party data, read in place, never
+ * copied into the repository.
+ */
+export const HAS_REFERENCE = fs.existsSync(path.join(SHARED, 'reference'));
+
+/** The text of `../shared/reference/<relative>`, or '' when the folder is absent. */
+export function readReference(relative: string): string {
+    return HAS_REFERENCE ? fs.readFileSync(path.join(SHARED, 'reference', relative), 'utf8') : '';
+}
+
+/**
+ * `describe` for tests that read `../shared/reference/`: when the folder is absent they are
+ * skipped, with one line on stderr naming what was skipped.
+ */
+export function describeWithReference(name: string, body: () => void): void {
+    if (HAS_REFERENCE) {
+        describe(name, body);
+    } else {
+        console.warn(`skipped (../shared/reference is absent): ${name}`);
+        describe.skip(name, body);
+    }
+}
 
 /** Reads a file of the repository (e.g. `examples/hgx-h200.vmtopo`). */
 export function readRepoFile(relative: string): string {
