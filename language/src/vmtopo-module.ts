@@ -8,7 +8,8 @@ import {
     type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices
 } from 'langium/lsp';
 import { VmtopoGeneratedModule, VmtopoGeneratedSharedModule } from './generated/module.js';
-import { VmtopoScopeProvider } from './scope.js';
+import { VmtopoScopeComputation, VmtopoScopeProvider } from './scope.js';
+import { VmtopoLinker } from './linker.js';
 import { TopologyProvider } from './model/topology-provider.js';
 import { VmtopoValidator, registerValidationChecks } from './validation/vmtopo-validator.js';
 import { VmtopoCodeActionProvider } from './lsp/code-actions.js';
@@ -17,6 +18,7 @@ import { VmtopoHoverProvider } from './lsp/hover.js';
 import { VmtopoLangiumDocuments } from './workspace/documents.js';
 import { VmtopoWorkspaceManager } from './workspace/workspace-manager.js';
 import { VmtopoDocumentBuilder } from './workspace/document-builder.js';
+import { VmtopoIndexManager, VmtopoReferenceDescriptionProvider } from './workspace/index-manager.js';
 import { InternalErrors } from './internal-errors.js';
 import { VmtopoLexer, createVmtopoParser } from './parser/parser.js';
 import { VmtopoValueConverter } from './parser/value-converter.js';
@@ -55,7 +57,9 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
         ValueConverter: () => new VmtopoValueConverter()
     },
     references: {
-        ScopeProvider: (services) => new VmtopoScopeProvider(services)
+        ScopeProvider: (services) => new VmtopoScopeProvider(services),
+        ScopeComputation: (services) => new VmtopoScopeComputation(services),
+        Linker: (services) => new VmtopoLinker(services)
     },
     model: {
         TopologyProvider: (services) => new TopologyProvider(services)
@@ -66,6 +70,10 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
         TopologyRuleRunner: (services) => new TopologyRuleRunner(services),
         DocumentValidator: (services) => new VmtopoDocumentValidator(services),
         RuleControl: (services) => new RuleControl(services)
+    },
+    workspace: {
+        // Reference descriptions made when find-references needs them, not on every build (index-manager.ts).
+        ReferenceDescriptionProvider: (services) => new VmtopoReferenceDescriptionProvider(services)
     },
     lsp: {
         // Quick-fixes are verified in a scratch workspace built by fresh services of the same language.
@@ -84,7 +92,9 @@ export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<Langi
         WorkspaceManager: (shared) => new VmtopoWorkspaceManager(shared),
         // Asks for the `vmtopo` settings again when a change notification does not carry them.
         ConfigurationProvider: (shared) => new VmtopoConfigurationProvider(shared),
-        DocumentBuilder: (shared) => new VmtopoDocumentBuilder(shared)
+        DocumentBuilder: (shared) => new VmtopoDocumentBuilder(shared),
+        // The reference index, made when it is read instead of on every build (index-manager.ts).
+        IndexManager: (shared) => new VmtopoIndexManager(shared)
     }
 };
 

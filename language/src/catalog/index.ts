@@ -30,10 +30,41 @@ function normalize(name: string | undefined): string {
     return (name ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
+/** {@link normalize} of recent names (each device's model is looked up on every build; at most 1024 kept). */
+const NORMALIZED = new Map<string, string>();
+
+function normalizeCached(name: string | undefined): string {
+    if (name === undefined) return '';
+    let normalized = NORMALIZED.get(name);
+    if (normalized === undefined) {
+        if (NORMALIZED.size >= 1024) NORMALIZED.clear();
+        NORMALIZED.set(name, normalized = normalize(name));
+    }
+    return normalized;
+}
+
+/**
+ * Per spec list: normalised model key or alias → the first spec (in catalog order) that has it, which
+ * is what a search through the list finds. Made on first use; it saves normalising the whole catalog
+ * on every lookup (one per device and VM, on every keystroke).
+ */
+const NAME_INDEX = new WeakMap<readonly object[], ReadonlyMap<string, unknown>>();
+
 function findByName<T extends { readonly model: string; readonly aliases: readonly string[] }>(specs: readonly T[], name: string | undefined): T | undefined {
-    const wanted = normalize(name);
+    const wanted = normalizeCached(name);
     if (wanted === '') return undefined;
-    return specs.find((s) => normalize(s.model) === wanted || s.aliases.some((a) => normalize(a) === wanted));
+    let index = NAME_INDEX.get(specs) as ReadonlyMap<string, T> | undefined;
+    if (!index) {
+        const made = new Map<string, T>();
+        for (const s of specs) {
+            for (const n of [s.model, ...s.aliases]) {
+                const key = normalize(n);
+                if (!made.has(key)) made.set(key, s);
+            }
+        }
+        NAME_INDEX.set(specs, index = made);
+    }
+    return index.get(wanted);
 }
 
 /**

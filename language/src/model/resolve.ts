@@ -6,13 +6,14 @@
  * numbers out of the language's bounds (`vcpus 4294967296`) are treated as not written. Costs do not
  * depend on the numbers written: CPU lists stay ranges ({@link CpuList}).
  */
-import { GrammarUtils, type AstNode } from 'langium';
+import type { AstNode } from 'langium';
 import type * as ast from '../generated/ast.js';
 import { isGpu, isNic, isNvSwitch, isPassthroughGpus, isVgpuSlice, isMigSlice } from '../generated/ast.js';
 import { findCpu, findGpu, findNic, findNvSwitch, findVgpuType, findMigProfile, migBackedTypeFor } from '../catalog/index.js';
 import type { PcieLink } from '../catalog/types.js';
 import { parseBdf, parseCpuList, parseNumaList, sizeToMiB, parseLinkWidth, checkLinkSpeed, vfAddress, CpuList, type Bdf } from '../syntax/tokens.js';
 import { checkInteger, MAX_MODULE_ID, MAX_NUMA_ID, MAX_PORT_SPEED_GBPS, MAX_SRIOV_FIELD, MAX_VCPUS } from '../syntax/limits.js';
+import { nodeForProperty } from '../validation/node-utils.js';
 import type {
     Declaration, DeviceModel, GpuModel, HostModel, NicModel, NumaNode, NvSwitchModel, PcieSwitchModel, Topology, VmGpu, VmModel, VmNic
 } from './topology.js';
@@ -34,8 +35,48 @@ export interface ResolvedTopology {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Resolves the hosts and VMs of the given models (documents). Hosts are matched to VMs by reference. */
-export function resolveTopology(models: Iterable<ast.Model>): ResolvedTopology {
+/** One `link` call of a resolution: a model object and where it was written. */
+type Link = readonly [obj: object, node: AstNode, property?: string, index?: number];
+
+/** What resolving one host gave: its model, its declaration, its devices by syntax node, and its links. */
+interface HostPart {
+    readonly uri: string | undefined;
+    readonly host: HostModel;
+    readonly declaration: Declaration;
+    readonly devices: ReadonlyArray<readonly [AstNode, DeviceModel]>;
+    readonly links: readonly Link[];
+}
+
+/** What resolving one VM gave, and what it was resolved from: its host's model and its references' targets. */
+interface VmPart {
+    readonly uri: string | undefined;
+    readonly host: HostModel | undefined;
+    readonly targets: readonly unknown[];
+    readonly vm: VmModel | undefined;
+    readonly declaration: Declaration;
+    readonly links: readonly Link[];
+}
+
+/**
+ * Earlier resolutions of hosts and VMs, by syntax node, for {@link resolveTopology} to reuse. A
+ * syntax node never changes (an edit parses its document again, into new nodes), so a host's
+ * resolution holds as long as its node lives; a VM's also depends on its host's model and on what
+ * its references resolve to (its host, GPUs and NICs may be declared in another file), which are
+ * compared before it is reused. Held weakly: the entries of replaced documents go with them. After
+ * an edit of one file of a fleet, only that file's hosts and VMs are resolved again (the others'
+ * models are the same objects as before).
+ */
+export class TopologyCache {
+    readonly hosts = new WeakMap<ast.Host, HostPart>();
+    readonly vms = new WeakMap<ast.Vm, VmPart>();
+}
+
+/**
+ * Resolves the hosts and VMs of the given models (documents). Hosts are matched to VMs by reference.
+ * With a `cache`, hosts and VMs resolved before from the same syntax (and, for a VM, the same host
+ * model and reference targets) are taken from it: the result is the same, model objects included.
+ */
+export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCache): ResolvedTopology {
     const trace = new Map<object, TraceEntry>();
     const modelOf = new Map<AstNode, object>();
     const hostsByAst = new Map<ast.Host, HostModel>();
@@ -43,9 +84,11 @@ export function resolveTopology(models: Iterable<ast.Model>): ResolvedTopology {
     const hosts: HostModel[] = [];
     const vms: VmModel[] = [];
     const declarations: Declaration[] = [];
-    const link = (obj: object, node: AstNode, property?: string, index?: number) => {
-        trace.set(obj, { node, property, index });
-        if (property === undefined) modelOf.set(node, obj);
+    const apply = (links: readonly Link[]) => {
+        for (const [obj, node, property, index] of links) {
+            trace.set(obj, { node, property, index });
+            if (property === undefined) modelOf.set(node, obj);
+        }
     };
     const modelList = [...models];
 
@@ -53,25 +96,57 @@ export function resolveTopology(models: Iterable<ast.Model>): ResolvedTopology {
         const uri = documentUri(model);
         for (const h of model.hosts ?? []) {
             if (!h.name) continue; // `host {` before the name is typed
-            declare(declarations, link, 'host', h, uri);
-            const host = resolveHost(h, devicesByAst, link);
-            hostsByAst.set(h, host);
-            hosts.push(host);
+            let part = cache?.hosts.get(h);
+            if (!part || part.uri !== uri) {
+                const links: Link[] = [];
+                const link: Linker = (obj, node, property, index) => { links.push([obj, node, property, index]); };
+                const declaration = declare(link, 'host', h, uri);
+                const devices = new Map<AstNode, DeviceModel>();
+                const host = resolveHost(h, devices, link);
+                part = { uri, host, declaration, devices: [...devices], links };
+                cache?.hosts.set(h, part);
+            }
+            declarations.push(part.declaration);
+            apply(part.links);
+            for (const [node, device] of part.devices) devicesByAst.set(node, device);
+            hostsByAst.set(h, part.host);
+            hosts.push(part.host);
         }
     }
     for (const model of modelList) {
         const uri = documentUri(model);
         for (const v of model.vms ?? []) {
             if (!v.name) continue;
-            declare(declarations, link, 'vm', v, uri);
             const hostAst = v.host?.ref;
             const host = hostAst && hostsByAst.get(hostAst);
-            if (!host) continue;
-            const vm = resolveVm(v, host, devicesByAst, link);
-            vms.push(vm);
+            const targets = referenceTargets(v);
+            let part = cache?.vms.get(v);
+            if (!part || part.uri !== uri || part.host !== host || !sameTargets(part.targets, targets)) {
+                const links: Link[] = [];
+                const link: Linker = (obj, node, property, index) => { links.push([obj, node, property, index]); };
+                const declaration = declare(link, 'vm', v, uri);
+                const vm = host ? resolveVm(v, host, devicesByAst, link) : undefined;
+                part = { uri, host, targets, vm, declaration, links };
+                cache?.vms.set(v, part);
+            }
+            declarations.push(part.declaration);
+            apply(part.links);
+            if (part.vm) vms.push(part.vm);
         }
     }
     return { topology: { hosts, vms, declarations }, trace, modelOf };
+}
+
+/** What a VM's references resolve to (its host, then its GPUs and NICs), in order. */
+function referenceTargets(v: ast.Vm): unknown[] {
+    const targets: unknown[] = [v.host?.ref];
+    for (const a of v.gpus ?? []) for (const r of a.gpus ?? []) targets.push(r?.ref);
+    for (const a of v.nics ?? []) for (const r of a.nics ?? []) targets.push(r?.ref);
+    return targets;
+}
+
+function sameTargets(a: readonly unknown[], b: readonly unknown[]): boolean {
+    return a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
 type Linker = (obj: object, node: AstNode, property?: string, index?: number) => void;
@@ -82,12 +157,12 @@ function documentUri(model: ast.Model): string | undefined {
     return document?.uri?.toString();
 }
 
-/** Records a host or VM declaration (traced to its name). */
-function declare(declarations: Declaration[], link: Linker, kind: Declaration['kind'], node: ast.Host | ast.Vm, uri: string | undefined): void {
-    const nameNode = node.$cstNode ? GrammarUtils.findNodeForProperty(node.$cstNode, 'name') : undefined;
+/** A host or VM declaration (traced to its name). */
+function declare(link: Linker, kind: Declaration['kind'], node: ast.Host | ast.Vm, uri: string | undefined): Declaration {
+    const nameNode = node.$cstNode ? nodeForProperty(node.$cstNode, 'name') : undefined;
     const declaration: Declaration = { kind, name: node.name, uri, line: nameNode?.range.start.line ?? node.$cstNode?.range.start.line ?? 0 };
-    declarations.push(declaration);
     link(declaration, node, 'name');
+    return declaration;
 }
 
 function resolveLink(l: ast.Link | undefined): PcieLink | undefined {

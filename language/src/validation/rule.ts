@@ -7,8 +7,9 @@
  *
  * - node checks ({@link NodeCheck}) look at one syntax node (a token's form, a catalog name, a
  *   clause given twice) and run per document as the user types;
- * - topology checks ({@link RuleCheck}) read the workspace's resolved topology; they run once per
- *   workspace build and each document receives the diagnostics that fall into it.
+ * - topology checks ({@link RuleCheck}) read the workspace's resolved topology, host by host (or,
+ *   marked `workspace`, all at once); they run once per workspace build, only over hosts that
+ *   changed, and each document receives the diagnostics that fall into it.
  *
  * A report names its rule; the rule id becomes the diagnostic's `code` and `data.code` (what code
  * actions key on), and the rule's first source its `codeDescription` link.
@@ -61,10 +62,18 @@ export interface RuleContext {
     report(report: Report): void;
 }
 
-/** One topology check: the rules it reports and the function that runs it over the topology. */
+/**
+ * One topology check: the rules it reports and the function that runs it over the topology. A check
+ * relates the objects of one host — its sockets, switches and devices, and the VMs on it — and is
+ * run host by host, each time with `ctx.topology` holding one host and its VMs (the reports of an
+ * unchanged host are reused); a check that must see every host and VM at once (names across the
+ * workspace) says `workspace: true` and runs over the whole topology.
+ */
 export interface RuleCheck {
     readonly rules: readonly RuleInfo[];
     run(ctx: RuleContext): void;
+    /** Runs over the whole workspace's topology (its `declarations` too), not host by host. */
+    readonly workspace?: true;
 }
 
 /** A diagnostic of a node check, on `node` (and its `property`, list `index`). */

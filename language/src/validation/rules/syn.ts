@@ -250,7 +250,7 @@ const checkNic: NodeCheck<ast.Nic> = (nic, report) => {
 
 export const SYN: RuleFamily = {
     rules: [SYN001, SYN002, SYN003, SYN004, SYN005, SYN006, SYN007, SYN008, SYN009, SYN010],
-    checks: [{ rules: [SYN005, SYN009], run: checkWorkspaceNames }],
+    checks: [{ rules: [SYN005, SYN009], run: checkWorkspaceNames, workspace: true }],
     nodeChecks: {
         // Hosts and VMs: SYN005/SYN009 across the workspace (checkWorkspaceNames).
         Host: [
