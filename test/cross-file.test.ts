@@ -3,7 +3,12 @@
  * one VM file must update the diagnostics of the other files whose VMs share its host — without
  * those files being edited — and the topology rules run once per build, whatever the number of files.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, PublishDiagnosticsNotification, type Diagnostic } from 'vscode-languageserver/node';
+import { startServer, uriOf } from './lsp-server.js';
 import { TextDocument, URI } from 'langium';
 import { buildWorkspace, withCode, type Workspace } from './util.js';
 import { HOST } from './fixtures.js';
@@ -64,4 +69,45 @@ describe('the topology rules run once per build', () => {
         // And every file with a clash on CPU 1 has its LOC008 (v1, v9, v17, … pin CPU 1 as v0 now does).
         expect(withCode(ws.diagnostics('vm1.vmtopo'), 'LOC008')).toHaveLength(1);
     });
+});
+
+describe('over the language server (bundled out/server/main.cjs)', () => {
+    it('editing a.vmtopo publishes new diagnostics for b.vmtopo, which was not edited', async () => {
+        const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-cross-'));
+        const server = await startServer(workspace);
+        const published = new Map<string, Diagnostic[]>();
+        const waiters: Array<() => void> = [];
+        server.connection.onNotification(PublishDiagnosticsNotification.type, p => {
+            published.set(p.uri, p.diagnostics);
+            for (const w of waiters.splice(0)) w();
+        });
+        /** Resolves when the latest diagnostics of `uri` satisfy `test`. */
+        const until = (uri: string, test: (ds: Diagnostic[]) => boolean) => new Promise<Diagnostic[]>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`timeout waiting for ${uri}: ${JSON.stringify(published.get(uri))}`)), 20_000);
+            const check = () => {
+                const ds = published.get(uri);
+                if (ds && test(ds)) { clearTimeout(timer); resolve(ds); } else waiters.push(check);
+            };
+            check();
+        });
+        try {
+            const files = { 'hosts.vmtopo': HOST, 'a.vmtopo': vmA('h', '0,16'), 'b.vmtopo': vmB('h', '1,17') };
+            const uris: Record<string, string> = {};
+            for (const [name, text] of Object.entries(files)) {
+                uris[name] = uriOf(path.join(workspace, name));
+                await server.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+                    textDocument: { uri: uris[name], languageId: 'vmtopo', version: 1, text }
+                });
+            }
+            await until(uris['b.vmtopo'], ds => !ds.some(d => d.code === 'LOC008'));
+            await server.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+                textDocument: { uri: uris['a.vmtopo'], version: 2 }, contentChanges: [{ text: vmA('h', '1,17') }]
+            });
+            const clash = await until(uris['b.vmtopo'], ds => ds.some(d => d.code === 'LOC008'));
+            expect(clash.filter(d => d.code === 'LOC008').map(d => d.message)).toEqual(['CPUs 1,17 are pinned by a and b; dedicated pinning is exclusive.']);
+        } finally {
+            server.process.kill();
+            fs.rmSync(workspace, { recursive: true, force: true });
+        }
+    }, 60_000);
 });
