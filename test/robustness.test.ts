@@ -423,15 +423,18 @@ describe('recovery: a rule, hover or quick-fix that throws', () => {
         }
     }
 
-    const text = `${HOST}vm a on h {\n    vcpus 2\n    memory 16 GiB\n    gpu gpu0 passthrough\n    mmio 64 GiB\n}\n`;
+    const text = `${HOST.replace('gpu gpu0 "', '/** The GPU of VM a. */\n        gpu gpu0 "')}vm a on h {\n    vcpus 2\n    memory 16 GiB\n    gpu gpu0 passthrough\n    mmio 64 GiB\n}\n`;
 
     it('is reported once in the log with the rule ids, and the other rules and checks still run', async () => {
         const s = services();
-        const { doc, diagnostics } = await withBrokenCatalogFact(async () => {
+        const { diagnostics, gpuHover } = await withBrokenCatalogFact(async () => {
             const first = await check(s, text);
             await check(s, text.replace('vm a', 'vm b')); // the same failure again: counted, not logged again
             await hoverEverywhere(s, first.doc);
-            return first;
+            const at = first.doc.textDocument.positionAt(text.indexOf('gpu gpu0 "') + 'gpu gp'.length);
+            const hover = await s.vmtopo.lsp.HoverProvider!.getHoverContent(first.doc, { textDocument: { uri: first.doc.uri.toString() }, position: at });
+            const contents = hover?.contents;
+            return { ...first, gpuHover: contents && typeof contents === 'object' && 'value' in contents ? contents.value : '' };
         });
         expect(s.log.filter(l => /internal error in rule MMIO005: Error: mmioGiB is broken \(caught; the rest still ran\)/.test(l))).toHaveLength(1);
         expect(s.log.filter(l => /internal error in hover \(catalog facts\)/.test(l))).toHaveLength(1);
@@ -439,8 +442,9 @@ describe('recovery: a rule, hover or quick-fix that throws', () => {
         expect(withCode(diagnostics, 'LOC002')).toHaveLength(1); // LOC still ran
         expect(diagnostics.filter(d => /error occurred/.test(messageText(d)))).toEqual([]);
         expect(consoleErrors).toEqual([]);
-        // Hover still shows the doc comment part and the rest of the catalog-free facts path works.
-        expect(doc.parseResult.parserErrors).toEqual([]);
+        // Hover keeps the part that did not fail: the doc comment, without the catalog facts.
+        expect(gpuHover).toContain('The GPU of VM a.');
+        expect(gpuHover).not.toContain('64-bit MMIO');
     });
 
     it('makes `vmtopo check` exit 2 after printing the diagnostics of the rules that ran', async () => {

@@ -19,7 +19,8 @@ import {
     AstUtils, DefaultScopeComputation, DefaultScopeProvider, DocumentCache, EMPTY_SCOPE, MapScope, WorkspaceCache, stream,
     type AstNode, type AstNodeDescription, type AstReflection, type LangiumCoreServices, type LangiumDocument, type LocalSymbols, type ReferenceInfo, type Scope, type Stream
 } from 'langium';
-import { isVm, type Device, type Host, type PcieSwitch } from './generated/ast.js';
+import { isVm, type Host } from './generated/ast.js';
+import { allDevices } from './validation/node-utils.js';
 
 export class VmtopoScopeProvider extends DefaultScopeProvider {
     /** Per document: container node → reference type → scope of its local symbols. */
@@ -45,7 +46,7 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
             const byType = this.hostDeviceScopes.get(host, () => new Map());
             let scope = byType.get(referenceType);
             if (!scope) {
-                const devices = collectDevices(host)
+                const devices = allDevices(host)
                     // A device being typed (`gpu` without its name yet) cannot be referenced.
                     .filter(d => typeof d.name === 'string' && d.name.length > 0 && this.reflection.isInstance(d, referenceType))
                     .map(d => ({ node: d as AstNode, name: d.name }));
@@ -102,16 +103,6 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
     }
 }
 
-/** Every device of a host, depth-first through nested PCIe switches. */
-export function collectDevices(host: Host): Device[] {
-    const out: Device[] = [...(host.devices ?? [])];
-    const visit = (s: PcieSwitch) => {
-        for (const d of s.devices ?? []) out.push(d);
-        (s.switches ?? []).forEach(visit);
-    };
-    (host.switches ?? []).forEach(visit);
-    return out;
-}
 
 /** A scope that looks in `inner` first, then in `outer`. */
 function chain(inner: Scope, outer: Scope): Scope {

@@ -168,11 +168,6 @@ export class CpuList implements Iterable<number> {
         return new CpuList(out);
     }
 
-    /** Whether every id of this list is in `other`. */
-    isSubsetOf(other: CpuList): boolean {
-        return this.minus(other).isEmpty;
-    }
-
     /** The ids in written order. Callers bound the iteration (ids are at most 8192). */
     *[Symbol.iterator](): Iterator<number> {
         for (const [a, b] of this.ranges) {

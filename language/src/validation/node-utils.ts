@@ -31,11 +31,6 @@ function firstForProperty(node: CstNode, property: string, element: AstNode, fir
     return undefined;
 }
 
-/** A user's string shortened for a message: at most 60 characters. */
-export function shorten(text: string): string {
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
 /** Every switch of a host, outermost first (depth-first). */
 export function allSwitches(host: ast.Host): ast.PcieSwitch[] {
     const out: ast.PcieSwitch[] = [];

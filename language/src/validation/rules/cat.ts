@@ -6,7 +6,7 @@
  */
 import { findCpu, findGpu, findNic, findNvSwitch, knownModels, type CatalogKind } from '../../catalog/index.js';
 import type { AstNode } from 'langium';
-import { shorten } from '../node-utils.js';
+import { shortText } from '../../export/escape.js';
 import type { NodeReport, RuleFamily, RuleInfo } from '../rule.js';
 
 export const CAT001: RuleInfo = {
@@ -21,7 +21,7 @@ const KIND_LABEL: Record<CatalogKind, string> = { gpu: 'GPU', nic: 'NIC', nvswit
 function checkModel(report: (r: NodeReport) => void, node: AstNode, property: string, model: string | undefined,
     kind: CatalogKind, find: (m: string) => unknown): void {
     if (model === undefined || find(model)) return;
-    report({ rule: CAT001, node, property, message: `Unknown ${KIND_LABEL[kind]} model "${shorten(model)}". Known: ${knownModels(kind).join(', ')}.` });
+    report({ rule: CAT001, node, property, message: `Unknown ${KIND_LABEL[kind]} model "${shortText(model, 60)}". Known: ${knownModels(kind).join(', ')}.` });
 }
 
 export const CAT: RuleFamily = {

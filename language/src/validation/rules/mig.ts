@@ -5,7 +5,7 @@
  * - MIG002 (error): a MIG profile the GPU model does not have; the message lists the valid ones [MIG-PROF].
  */
 import { findGpu, findMigProfile } from '../../catalog/index.js';
-import { shorten } from '../node-utils.js';
+import { shortText } from '../../export/escape.js';
 import type { RuleFamily, RuleInfo } from '../rule.js';
 
 export const MIG001: RuleInfo = {
@@ -33,7 +33,7 @@ export const MIG: RuleFamily = {
                 } else if (!findMigProfile(spec, a.profile)) {
                     report({
                         rule: MIG002, node: a, property: 'profile',
-                        message: `MIG profile '${shorten(a.profile)}' does not exist on ${spec.model}. Valid: ${spec.migProfiles.map(p => p.name).join(', ')}.`
+                        message: `MIG profile '${shortText(a.profile, 60)}' does not exist on ${spec.model}. Valid: ${spec.migProfiles.map(p => p.name).join(', ')}.`
                     });
                 }
             }

@@ -25,7 +25,8 @@ import { parseBdf, parseCpuList, parseNumaList, sizeToMiB, parseLinkWidth, check
 import {
     checkInteger, MAX_MODULE_ID, MAX_NAME_LENGTH, MAX_NUMA_ID, MAX_PORT_SPEED_GBPS, MAX_SRIOV_FIELD, MAX_VCPUS
 } from '../../syntax/limits.js';
-import { allDevices, allSwitches, directKeywords, shorten, written } from '../node-utils.js';
+import { allDevices, allSwitches, directKeywords, written } from '../node-utils.js';
+import { shortText } from '../../export/escape.js';
 import type { NodeCheck, NodeReport, RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
 export const SYN001: RuleInfo = {
@@ -144,7 +145,7 @@ export function nonAsciiProblem(name: string): string | undefined {
     const bad = [...name].filter(c => c.codePointAt(0)! > 0x7f);
     if (bad.length === 0) return undefined;
     const shown = [...new Set(bad)].slice(0, 3).map(c => `'${c}' (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
-    return `'${shorten(name)}' is not a valid name: names use ASCII letters, digits, _ and - (it contains ${shown.join(', ')}${new Set(bad).size > 3 ? ', …' : ''}).`;
+    return `'${shortText(name, 60)}' is not a valid name: names use ASCII letters, digits, _ and - (it contains ${shown.join(', ')}${new Set(bad).size > 3 ? ', …' : ''}).`;
 }
 
 /** SYN010 on the references of a node whose text is not ASCII (`gpu gpü0 passthrough`, `vm a on hö`). */
@@ -193,7 +194,7 @@ function checkWorkspaceNames(ctx: RuleContext): void {
             if (list.length > 4) shown.push(`${list.length - 4} more`);
             ctx.report({
                 rule: SYN005, target: d,
-                message: `Duplicate name '${shorten(d.name)}': also declared as ${shown.join(', ')}; host and VM names are unique across the workspace (a VM's name is its export file name).`,
+                message: `Duplicate name '${shortText(d.name, 60)}': also declared as ${shown.join(', ')}; host and VM names are unique across the workspace (a VM's name is its export file name).`,
                 data: { name: d.name }
             });
         }
@@ -210,11 +211,11 @@ function checkWorkspaceNames(ctx: RuleContext): void {
         const firsts = [...spellings.values()].slice(0, 4).map(l => l[0]);
         for (const d of list) {
             const count = list.length - spellings.get(d.name)!.length;
-            const shown = firsts.filter(o => o.name !== d.name).slice(0, 3).map(o => `'${shorten(o.name)}' (${whereDeclared(o, d)})`);
+            const shown = firsts.filter(o => o.name !== d.name).slice(0, 3).map(o => `'${shortText(o.name, 60)}' (${whereDeclared(o, d)})`);
             if (count > shown.length) shown.push(`${count - shown.length} more`);
             ctx.report({
                 rule: SYN009, target: d,
-                message: `VM '${shorten(d.name)}' differs from ${shown.join(', ')} only in case; their export files (${shorten(d.name)}.domain.xml…) are one file on a case-insensitive file system.`,
+                message: `VM '${shortText(d.name, 60)}' differs from ${shown.join(', ')} only in case; their export files (${shortText(d.name, 60)}.domain.xml…) are one file on a case-insensitive file system.`,
                 data: { name: d.name }
             });
         }

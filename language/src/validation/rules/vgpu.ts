@@ -5,7 +5,7 @@
  *   [VGPU-HOPPER] [VGPU-AMPERE].
  */
 import { findGpu, findVgpuType } from '../../catalog/index.js';
-import { shorten } from '../node-utils.js';
+import { shortText } from '../../export/escape.js';
 import type { RuleFamily, RuleInfo } from '../rule.js';
 
 export const VGPU001: RuleInfo = {
@@ -26,7 +26,7 @@ export const VGPU: RuleFamily = {
                 const types = spec.vgpuTypes.map(t => t.name);
                 report({
                     rule: VGPU001, node: a, property: 'vgpuType', data: { gpu: gpu.name, index },
-                    message: `vGPU type '${shorten(a.vgpuType)}' is not available on ${spec.model} (${gpu.name}). Types: ${types.length ? types.join(', ') : 'none'}.`
+                    message: `vGPU type '${shortText(a.vgpuType, 60)}' is not available on ${spec.model} (${gpu.name}). Types: ${types.length ? types.join(', ') : 'none'}.`
                 });
             });
         }]
