@@ -9,18 +9,23 @@
  */
 import {
     AstUtils, Cancellation, DefaultLinker, interruptAndCheck, isMultiReference, isReference,
-    type AstNode, type LangiumDocument
+    type AstNode, type LangiumDocument, type Reference
 } from 'langium';
 
 export class VmtopoLinker extends DefaultLinker {
     /** Node type → whether the grammar gives it a cross-reference property (most types have none). */
     private readonly referencing = new Map<string, boolean>();
+    /** Top-level block → the references written in it (see {@link referencesOf}). */
+    private readonly byBlock = new WeakMap<AstNode, Reference[]>();
 
     override async link(document: LangiumDocument, cancelToken: Cancellation.CancellationToken = Cancellation.CancellationToken.None): Promise<void> {
         if (this.profiler?.isActive('linking')) return super.link(document, cancelToken);
+        const root = document.parseResult.value;
         let visited = 0;
-        for (const node of AstUtils.streamAst(document.parseResult.value)) {
+        let references: Reference[] = [];
+        for (const node of AstUtils.streamAst(root)) {
             if (visited++ % 64 === 0) await interruptAndCheck(cancelToken);
+            if (node.$container === root) this.byBlock.set(node, references = []);
             if (!this.hasReferences(node.$type)) continue;
             const record = node as unknown as Record<string, unknown>;
             for (const property of Object.keys(node)) {
@@ -28,14 +33,28 @@ export class VmtopoLinker extends DefaultLinker {
                 const value = record[property];
                 if (isReference(value) || isMultiReference(value)) {
                     this.doLink({ reference: value, container: node as AstNode, property }, document);
+                    if (isReference(value)) references.push(value);
                 } else if (Array.isArray(value)) {
                     for (let index = 0; index < value.length; index++) {
                         const element: unknown = value[index];
-                        if (isReference(element) || isMultiReference(element)) this.doLink({ reference: element, container: node, property, index }, document);
+                        if (isReference(element) || isMultiReference(element)) {
+                            this.doLink({ reference: element, container: node, property, index }, document);
+                            if (isReference(element)) references.push(element);
+                        }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * The references written in a top-level block (a host or VM: a child of the document's root),
+     * in order, as of the last time its document was linked; undefined if it was not linked by
+     * {@link link}. Node checks of a block see the block and what these resolve to, so their results
+     * hold while the block and these targets stay the same (`VmtopoDocumentValidator`).
+     */
+    referencesOf(block: AstNode): readonly Reference[] | undefined {
+        return this.byBlock.get(block);
     }
 
     /**

@@ -16,13 +16,17 @@
  *     (`TextDocument.applyEdits`) and the result re-validated in a fresh workspace (the original's
  *     documents removed first); the fix must not add an error (code + message, as a multiset over
  *     all documents of the workspace) that was not there before;
- *  6. the parser must still work: `host h { }` built afterwards with the same services has no errors.
+ *  6. for inputs under 32 KB, an edit as the editor sends it — a space typed after a `{` of the
+ *     first file, chosen from a hash of the text — applied with `TextDocuments` +
+ *     `DocumentBuilder.update` (the path that re-parses one block and reuses the other blocks'
+ *     results) must give every document the same diagnostics as a fresh build of the edited files;
+ *  7. the parser must still work: `host h { }` built afterwards with the same services has no errors.
  *
  * Failures: any exception (in a stage, or a rejected promise); a diagnostic whose message starts
  * with "An error occurred" (Langium's wrapper for a throwing check or scope lookup); anything
  * written to `console.error` while the input runs; an increase of the services' internal-error
  * count (`services.vmtopo.log.InternalErrors.count`, where present); malformed XML; an NCCL file
- * over NCCL's limits; a fix that adds an error; a broken parser afterwards; a run slower than
+ * over NCCL's limits; a fix that adds an error; an edit whose diagnostics differ from a fresh build's; a broken parser afterwards; a run slower than
  * `slowMs`. Documents are removed after each input, so one services instance serves many inputs.
  */
 import { URI, TextDocument, type LangiumDocument } from 'langium';
@@ -32,9 +36,9 @@ import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
 import { exportVm, ExportError } from '../../language/src/export/index.js';
 import { splitFiles, stripReproducerHeader } from './mutate.js';
 
-export type FailureKind = 'exception' | 'hang' | 'slow' | 'malformed' | 'nccl-limit' | 'error-adding-fix' | 'parser-state';
+export type FailureKind = 'exception' | 'hang' | 'slow' | 'malformed' | 'nccl-limit' | 'error-adding-fix' | 'parser-state' | 'incremental';
 
-export const FAILURE_KINDS: readonly FailureKind[] = ['exception', 'hang', 'slow', 'malformed', 'nccl-limit', 'error-adding-fix', 'parser-state'];
+export const FAILURE_KINDS: readonly FailureKind[] = ['exception', 'hang', 'slow', 'malformed', 'nccl-limit', 'error-adding-fix', 'parser-state', 'incremental'];
 
 export interface Failure {
     readonly kind: FailureKind;
@@ -54,7 +58,7 @@ export interface DocumentResult {
         files: number; diagnostics: number; vms: number; exports: number; refusals: number;
         lspRequests: number; codeActions: number;
         /** Milliseconds per stage: build (parse, link, validate), export, lsp, actions (offer), fixes (re-validate), probe. */
-        stageMs: Record<'build' | 'export' | 'lsp' | 'actions' | 'fixes' | 'probe', number>;
+        stageMs: Record<'build' | 'export' | 'lsp' | 'actions' | 'fixes' | 'edit' | 'probe', number>;
     };
 }
 
@@ -81,6 +85,8 @@ export const NCCL_LIMITS = { maxString: 253, maxAttributes: 16, maxChildren: 640
 type Services = ReturnType<typeof createVmtopoServices>;
 
 const PROBE = 'host h { }\n';
+/** Inputs larger than this (characters, all files) skip the edit stage. */
+const EDIT_STAGE_MAX_CHARS = 32_768;
 
 /** One services instance, reused for input after input. */
 export class FuzzPipeline {
@@ -154,7 +160,7 @@ class Run {
     readonly failures: Failure[] = [];
     readonly stats: DocumentResult['stats'] = {
         files: 0, diagnostics: 0, vms: 0, exports: 0, refusals: 0, lspRequests: 0, codeActions: 0,
-        stageMs: { build: 0, export: 0, lsp: 0, actions: 0, fixes: 0, probe: 0 }
+        stageMs: { build: 0, export: 0, lsp: 0, actions: 0, fixes: 0, edit: 0, probe: 0 }
     };
     private readonly files: File[];
 
@@ -220,9 +226,51 @@ class Run {
             lap('build');
             await this.checkFixes(actions, before, id);
             lap('fixes');
+            await this.step('edit', () => this.checkEdit(id));
+            lap('edit');
         }
         await this.probeParser(id);
         lap('probe');
+    }
+
+    /**
+     * Stage 6: types a space after a `{` of the first file (one chosen from a hash of the text) in a
+     * built workspace, as the editor does, and compares each document's diagnostics (range,
+     * severity, code, message) with those of a fresh build of the edited files.
+     */
+    private async checkEdit(id: number): Promise<void> {
+        const first = this.files[0];
+        // Two more builds: for the generated documents, not for the big-input tests' megabytes.
+        if (this.files.reduce((n, f) => n + f.text.length, 0) > EDIT_STAGE_MAX_CHARS) return;
+        const braces: number[] = [];
+        for (let i = first.text.indexOf('{'); i >= 0 && braces.length < 1000; i = first.text.indexOf('{', i + 1)) braces.push(i);
+        if (braces.length === 0) return;
+        const at = braces[hashText(first.text) % braces.length] + 1;
+        const edited = [{ ...first, text: `${first.text.slice(0, at)} ${first.text.slice(at)}` }, ...this.files.slice(1)];
+        const { shared } = this.services;
+        const view = (docs: readonly LangiumDocument[]) => docs.map(d => (d.diagnostics ?? []).map(x =>
+            `${x.range.start.line}:${x.range.start.character}-${x.range.end.line}:${x.range.end.character} ${x.severity} ${String(x.code)} ${x.message}`));
+        // One workspace at a time: names are unique across the workspace (SYN005).
+        const updated = await this.buildWorkspace(`e${id}`, this.files);
+        let incremental: string[][];
+        try {
+            shared.workspace.TextDocuments.set(TextDocument.create(updated[0].uri.toString(), 'vmtopo', 2, edited[0].text));
+            await shared.workspace.DocumentBuilder.update([updated[0].uri], []);
+            incremental = view(updated);
+        } finally {
+            shared.workspace.TextDocuments.delete(updated[0].uri.toString());
+            await this.remove(updated);
+        }
+        const fresh = await this.buildWorkspace(`f${id}`, edited);
+        const expected = view(fresh);
+        await this.remove(fresh);
+        const i = incremental.findIndex((d, n) => JSON.stringify(d) !== JSON.stringify(expected[n]));
+        if (i >= 0) {
+            const got = incremental[i].find((d, n) => d !== expected[i][n]) ?? '(none)';
+            const want = expected[i].find((d, n) => d !== incremental[i][n]) ?? '(none)';
+            this.fail('incremental', 'edit', `after typing a space at offset ${at} of ${first.name}, ${this.files[i]?.name ?? 'a file'} has ${got}; a fresh build has ${want}`,
+                `${this.files[i]?.name ?? 'file'} differs`);
+        }
     }
 
     private async buildWorkspace(folder: string, files: readonly File[]): Promise<LangiumDocument[]> {

@@ -73,7 +73,7 @@ interface Slot {
 
 const emptyStats = (): DocumentResult['stats'] => ({
     files: 0, diagnostics: 0, vms: 0, exports: 0, refusals: 0, lspRequests: 0, codeActions: 0,
-    stageMs: { build: 0, export: 0, lsp: 0, actions: 0, fixes: 0, probe: 0 }
+    stageMs: { build: 0, export: 0, lsp: 0, actions: 0, fixes: 0, edit: 0, probe: 0 }
 });
 
 export class FuzzPool {
