@@ -12,11 +12,11 @@
  * GEN002 and GEN003 also key GPUs by address.
  */
 import { formatBdf, routingId, type Bdf } from '../../syntax/tokens.js';
-import type { HostModel, VmGpu, VmModel, VmNic } from '../../model/topology.js';
+import type { HostModel, VmGpu, VmModel, VmNic, VmNvSwitch } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 
 export const GEN001: RuleInfo = {
-    id: 'GEN001', severity: 'error', summary: 'a GPU or NIC PF (one PCI address) is assigned to more than one VM',
+    id: 'GEN001', severity: 'error', summary: 'a GPU, NIC PF or NVSwitch (one PCI address) is assigned to more than one VM',
     why: 'A PCI function bound to vfio-pci belongs to one VM at a time; the second VM fails to start, or both lose the device.',
     fix: 'Remove the device from all but one VM.', quickFix: false, sources: ['VFIO']
 };
@@ -51,7 +51,7 @@ function sliceName(g: VmGpu): string {
 export interface FunctionClaim {
     readonly vm: VmModel;
     /** The VM's entry (what a diagnostic underlines). */
-    readonly entry: VmGpu | VmNic;
+    readonly entry: VmGpu | VmNic | VmNvSwitch;
     readonly host: HostModel;
     readonly address: Bdf;
     /** How the VM names it: `gpu0`, `nic0`, `VF 2 of nic1`. */
@@ -95,6 +95,7 @@ export function functionClashes(vms: readonly VmModel[]): FunctionClash[] {
             if (n.mode === 'passthrough') claim({ vm, entry: n, host: vm.host, address: n.nic.address, label: n.nic.name, vf: false });
             else claim({ vm, entry: n, host: vm.host, address: n.address, label: `VF ${n.vf} of ${n.nic.name}`, vf: true });
         }
+        for (const e of vm.nvswitches) claim({ vm, entry: e, host: vm.host, address: e.nvswitch.address, label: e.nvswitch.name, vf: false });
     }
     return clashes;
 }
@@ -120,7 +121,8 @@ function checkSingleOwner(ctx: RuleContext): void {
         if (clash.claim.vf) continue; // SRIOV003
         ctx.report({
             rule: GEN001, severity: 'error', message: clashMessage(clash), target: clash.claim.entry,
-            data: { device: clash.claim.label, address: formatBdf(clash.claim.address), vms: [clash.first.vm.name, clash.claim.vm.name] }
+            data: { device: clash.claim.label, address: formatBdf(clash.claim.address), vms: [clash.first.vm.name, clash.claim.vm.name] },
+            related: [{ target: clash.first.entry, message: `${clash.first.label} assigned to ${clash.first.vm.name}` }]
         });
     }
 }
@@ -150,7 +152,8 @@ function checkGpuModes(ctx: RuleContext): void {
                 ctx.report({
                     rule: GEN002, severity: 'error',
                     message: `${named(s, passthrough)} is passed through to ${passthrough.vm.name} (owned by vfio-pci); it cannot also host vGPU/MIG slices (${sliceName(s.entry)} of ${s.vm.name}).`,
-                    target: s.entry, data: { gpu: s.entry.gpu.name, vm: passthrough.vm.name }
+                    target: s.entry, data: { gpu: s.entry.gpu.name, vm: passthrough.vm.name },
+                    related: [{ target: passthrough.entry, message: `${passthrough.entry.gpu.name} passed through to ${passthrough.vm.name}` }]
                 });
             }
             continue;
@@ -164,7 +167,8 @@ function checkGpuModes(ctx: RuleContext): void {
             ctx.report({
                 rule: GEN003, severity: 'error',
                 message: `${named(s, first)} mixes ${firstMode} (${sliceName(first.entry)} of ${first.vm.name}) and ${mode} (${sliceName(s.entry)} of ${s.vm.name}); a GPU is in exactly one vGPU mode (same-size, mixed-size or MIG).`,
-                target: s.entry, data: { gpu: s.entry.gpu.name, modes: [firstMode, mode] }
+                target: s.entry, data: { gpu: s.entry.gpu.name, modes: [firstMode, mode] },
+                related: [{ target: first.entry, message: `${sliceName(first.entry)} of ${first.vm.name} (${firstMode})` }]
             });
         }
     }

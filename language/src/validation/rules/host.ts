@@ -108,7 +108,8 @@ function checkAddresses(ctx: RuleContext): void {
                 ctx.report({
                     rule: HOST001, target: f, property: 'address',
                     message: `${f.name} is at ${address}, as ${others.several ? 'are' : 'is'} ${others.text} on ${host.name}; a PCI address names exactly one function.`,
-                    data: { address }
+                    data: { address },
+                    related: list.filter(o => o !== f).slice(0, 8).map(o => ({ target: o, property: 'address', message: `${o.name} at ${address}` }))
                 });
             }
         }
@@ -304,7 +305,8 @@ function checkSockets(ctx: RuleContext): void {
                 ctx.report({
                     rule: HOST003, target: n, property: n.idFrom === 'written' ? 'numa' : 'name',
                     message: `${n.socket} is NUMA node ${id}${how}, as ${others.several ? 'are' : 'is'} ${others.text}; each socket is a NUMA node of its own.`,
-                    data: { numa: id }
+                    data: { numa: id },
+                    related: list.filter(o => o !== n).slice(0, 8).map(o => ({ target: o, message: `${o.socket} is NUMA node ${id} too` }))
                 });
             }
         }

@@ -16,9 +16,16 @@ import { SRIOV } from './sriov.js';
 import { NCCL } from './nccl.js';
 import { HOST } from './host.js';
 import { SUP } from './sup.js';
+import { MIG_LAYOUT } from './mig-layout.js';
+import { VGPU_CAPACITY } from './vgpu-capacity.js';
+import { GUEST } from './guest.js';
+import { FM } from './fm.js';
+import { IOMMU } from './iommu.js';
+import { RDMA } from './rdma.js';
+import { PCIE } from './pcie.js';
 
 /** Every rule family: node checks (SYN, CAT, VGPU, MIG), topology checks, and rule control's own rules (SUP). */
-export const RULE_FAMILIES: readonly RuleFamily[] = [SYN, CAT, VGPU, MIG, GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL, SUP, HOST];
+export const RULE_FAMILIES: readonly RuleFamily[] = [SYN, CAT, VGPU, MIG, GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL, SUP, HOST, MIG_LAYOUT, VGPU_CAPACITY, GUEST, FM, IOMMU, RDMA, PCIE];
 
 /** Every rule record, by id. */
 export const ALL_RULES: readonly RuleInfo[] = RULE_FAMILIES.flatMap(f => f.rules).sort((a, b) => a.id.localeCompare(b.id));

@@ -5,6 +5,11 @@
  * - LOC002 (warning): a VM with GPUs and floating (unpinned) vCPUs [NCP-PERF] [RHEL6-TUNE].
  * - LOC003 (warning): memory of a VM with GPUs not bound to the GPUs' NUMA node(s) [RHEL7-NUMA] [VMCFG-CONF].
  * - LOC004 (error): strict-bound memory of the VMs on a NUMA node exceeds the node's memory [RHEL7-NUMA].
+ * - LOC005 (info, KVM): a VM with passthrough GPUs without hugepages [VMCFG-CONF] [LIBVIRT-DOM].
+ * - LOC006 (error): hugepages of the VMs bound to a node exceed the node's declared pool [LIBVIRT-DOM].
+ * - LOC010 (warning): GPUs on NUMA nodes where the guest has no cell (no vCPUs pinned there) [RHEL6-TUNE] [VMCFG-CONF] [LIBVIRT-DOM].
+ * - LOC011 (info): GPUs spread over nodes while one node has enough free GPUs [VMCFG-CONF].
+ * - LOC012 (warning): more vCPUs than the CPUs of the GPUs' nodes [RHEL6-TUNE].
  * - LOC007 (warning): emulator threads pinned onto the VM's own vCPU CPUs [NOVA-CPU] [LIBVIRT-DOM].
  * - LOC008 (error): two VMs pin vCPUs to the same host CPU (dedicated pinning is exclusive) [OVIRT-PIN] [NOVA-CPU].
  * - LOC013 (error, vmtopo addition): a pinned or emulator-pinned CPU does not exist on the host [LIBVIRT-DOM].
@@ -23,8 +28,11 @@ import { isVm } from '../../generated/ast.js';
 import { CpuList, formatCpuList } from '../../syntax/tokens.js';
 import { checkInteger, MAX_VCPUS } from '../../syntax/limits.js';
 import { siblingCpus, vcpuPinOrder } from '../../model/pinning.js';
-import { gpuNumaNodes, type HostModel, type NumaNode, type Topology, type VmModel } from '../../model/topology.js';
-import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
+import { gpuNumaNodes, type GpuModel, type HostModel, type NumaNode, type Topology, type VmModel } from '../../model/topology.js';
+import type { RelatedReport, RuleContext, RuleFamily, RuleInfo } from '../rule.js';
+import { gpuListFix, partitionOnNode } from './fm.js';
+import { combine, insertAfterProperty } from './fix-edits.js';
+import { astOf } from './fabric-fixes.js';
 
 export const LOC001: RuleInfo = {
     id: 'LOC001', severity: 'warning', summary: 'vCPUs pinned outside the NUMA node of the VM\'s GPUs',
@@ -83,6 +91,38 @@ export const LOC016: RuleInfo = {
         + 'range and CPU k of its second range).',
     fix: 'Give each VM whole cores: pin both threads of a core to the same VM (the other VM moves to another free core).',
     quickFix: false, sources: ['NOVA-CPU', 'LINUX-CPUTOPO']
+};
+
+export const LOC005: RuleInfo = {
+    id: 'LOC005', severity: 'info', summary: 'VM with passthrough GPUs without hugepage-backed memory (host reserves 1 GiB pages)',
+    why: 'Guest memory in 4 KiB pages costs IOMMU and TLB entries on every GPU DMA; NVIDIA\'s VM guide backs GPU VMs with 1 GiB hugepages.',
+    fix: 'Back the memory with the 1 GiB hugepages the host reserves on the VM\'s node: `memory … hugepages 1 GiB` (quick-fix). '
+        + 'Asked only where the host declares 1 GiB pools (`hugepages 1 GiB count N` in the socket).',
+    quickFix: true, sources: ['VMCFG-CONF', 'LIBVIRT-DOM']
+};
+export const LOC006: RuleInfo = {
+    id: 'LOC006', severity: 'error', summary: 'hugepages bound to a NUMA node exceed the node\'s hugepage pool',
+    why: 'A VM backed by hugepages gets them only from the pool reserved on its node; when the pool is used up the VM does not start.',
+    fix: 'Reserve more hugepages of that size on the node (`hugepages SIZE count N` in the socket), or move or shrink a VM.',
+    quickFix: false, sources: ['LIBVIRT-DOM']
+};
+export const LOC010: RuleInfo = {
+    id: 'LOC010', severity: 'warning', summary: 'VM\'s GPUs span NUMA nodes but the guest has fewer NUMA cells',
+    why: 'The guest gets one NUMA cell per host node of its pinned vCPUs; a GPU on a node without vCPUs is shown on another cell, '
+        + 'so the guest (and NCCL) place its work and memory on the wrong socket.',
+    fix: 'Pin vCPUs on every NUMA node that holds one of the VM\'s GPUs, and bind the memory to those nodes.', quickFix: false,
+    sources: ['RHEL6-TUNE', 'VMCFG-CONF', 'LIBVIRT-DOM']
+};
+export const LOC011: RuleInfo = {
+    id: 'LOC011', severity: 'info', summary: 'VM takes GPUs from two NUMA nodes while one node has enough free GPUs',
+    why: 'GPUs on one node share a socket with the VM\'s vCPUs and memory; spread over two, half the traffic crosses the inter-socket link.',
+    fix: 'Take the free GPUs of one node (quick-fix; in shared-NVSwitch mode a Fabric Manager partition on that node).',
+    quickFix: true, sources: ['VMCFG-CONF']
+};
+export const LOC012: RuleInfo = {
+    id: 'LOC012', severity: 'warning', summary: 'more vCPUs than the CPUs of the NUMA nodes of the VM\'s GPUs',
+    why: 'The VM cannot keep all its vCPUs next to its GPUs: some run on another socket, or vCPUs share CPUs.',
+    fix: 'Reduce the vCPUs to the CPUs of the GPUs\' nodes, or give the VM GPUs on more nodes.', quickFix: false, sources: ['RHEL6-TUNE']
 };
 
 /** Quick-fix data of LOC001–LOC003 (`diagnostic.data`, next to `code`). */
@@ -288,7 +328,8 @@ function checkSmtNeighbours(ctx: RuleContext): void {
                 : `${vm.name} and ${first.name} share ${k} physical cores: CPUs ${ours} of ${vm.name} are the SMT siblings of CPUs ${theirs} of ${first.name}; each VM slows the other (noisy neighbour).`;
             ctx.report({
                 rule: LOC016, severity: 'warning', target: vm, property: 'pin', message,
-                data: { vms: [first.name, vm.name], cpus: ours.toString(), siblings: theirs.toString(), cores: k }
+                data: { vms: [first.name, vm.name], cpus: ours.toString(), siblings: theirs.toString(), cores: k },
+                related: [{ target: first, property: 'pin', message: `${first.name} runs on the sibling CPU${k > 1 ? 's' : ''} ${theirs}` }]
             });
         }
         owners.push({ cpus: mine, vm });
@@ -322,7 +363,8 @@ function checkGpuLocality(ctx: RuleContext, vm: VmModel): void {
             ctx.report({
                 rule: LOC001, severity: 'warning', target: vm, property: 'pin',
                 message: `${who} (NUMA ${numa}) but ${gpu.name} is on NUMA ${gpu.numa}${more}.`,
-                data: { ...repinPlan(ctx.topology, vm, true), off: off.size }
+                data: { ...repinPlan(ctx.topology, vm, true), off: off.size },
+                related: relatedGpu(vm, gpu)
             });
         }
     }
@@ -331,9 +373,16 @@ function checkGpuLocality(ctx: RuleContext, vm: VmModel): void {
         ctx.report({
             rule: LOC003, severity: 'warning', target: vm, property: vm.memoryNuma !== undefined ? 'memoryNuma' : 'memory',
             message: `Memory of ${vm.name} is not bound to NUMA ${formatCpuList(nodes)}, where its GPUs are (${how}).`,
-            data: { ...repinPlan(ctx.topology, vm, false) }
+            data: { ...repinPlan(ctx.topology, vm, false) },
+            related: vm.gpus.map(g => ({ target: g, message: `${g.gpu.name} is on NUMA ${g.gpu.numa}` }))
         });
     }
+}
+
+/** The VM's entry of `gpu` as related information (where the GPU is assigned). */
+function relatedGpu(vm: VmModel, gpu: GpuModel): RelatedReport[] {
+    const entry = vm.gpus.find(g => g.gpu === gpu);
+    return entry ? [{ target: entry, message: `${gpu.name} is on NUMA ${gpu.numa}` }] : [];
 }
 
 /**
@@ -354,7 +403,8 @@ function checkSharedPins(ctx: RuleContext): void {
             ctx.report({
                 rule: LOC008, severity: 'error', target: vm, property: 'pin',
                 message: `CPU${plural ? 's' : ''} ${list} ${plural ? 'are' : 'is'} pinned by ${first.name} and ${vm.name}; dedicated pinning is exclusive.`,
-                data: { vms: [first.name, vm.name], cpus: list.toString() }
+                data: { vms: [first.name, vm.name], cpus: list.toString() },
+                related: [{ target: first, property: 'pin', message: `${first.name} pins CPU${plural ? 's' : ''} ${list}` }]
             });
         }
         const mine = vm.pin.minus(CpuList.union(owners.map(o => o.cpus)));
@@ -381,7 +431,8 @@ function checkNodeMemory(ctx: RuleContext): void {
                 ctx.report({
                     rule: LOC004, severity: 'error', target: vm, property: 'memory',
                     message: `${vm.name} needs ${gib(share)} GiB on NUMA ${id} of ${vm.host.name}, which has ${gib(left)} GiB left (${gib(node.memoryMiB)} GiB in all).`,
-                    data: { vm: vm.name, numa: id, needGiB: share / 1024, leftGiB: left / 1024 }
+                    data: { vm: vm.name, numa: id, needGiB: share / 1024, leftGiB: left / 1024 },
+                    related: [{ target: node, message: `socket ${node.socket}: NUMA ${id}, ${gib(node.memoryMiB)} GiB` }]
                 });
             }
         }
@@ -392,14 +443,169 @@ function gib(mib: number): string {
     return String(Math.round((mib / 1024) * 100) / 100);
 }
 
+/** The NUMA node a VM's memory comes from: its single bound node, else the home node of its GPUs. */
+function memoryNode(vm: VmModel): number | undefined {
+    if (vm.memoryNuma?.length === 1) return vm.memoryNuma[0];
+    return homeNode(vm)?.id;
+}
+
+/**
+ * LOC005: passthrough GPUs without hugepages (KVM), on a host that declares hugepage pools: where a
+ * host says nothing about hugepages, vmtopo does not know whether they are reserved and stays quiet.
+ */
+function checkHugepagesUsed(ctx: RuleContext, vm: VmModel): void {
+    if (vm.host.platform !== 'kvm' || vm.hugepageMiB !== undefined || vm.memoryMiB === 0) return;
+    if (!vm.gpus.some(g => g.mode === 'passthrough')) return;
+    const node = memoryNode(vm);
+    const pools = vm.host.numaNodes.find(n => n.id === node)?.hugepagePools.filter(p => p.sizeMiB === 1024) ?? [];
+    if (pools.length === 0) return;
+    const reserved = pools.reduce((a, p) => a + p.count, 0);
+    ctx.report({
+        rule: LOC005, severity: 'info', target: vm, property: 'memory',
+        message: `${vm.name}: back its ${gib(vm.memoryMiB)} GiB of guest memory with 1 GiB hugepages on NUMA ${node} (it has passthrough GPUs; ${vm.host.name} reserves ${reserved} × 1 GiB there).`,
+        // The quick-fix writes `hugepages 1 GiB` only when the memory is a whole number of GiB.
+        data: {
+            vm: vm.name,
+            // Only where the pool has room for the VM next to the VMs bound there (else LOC006).
+            fixes: [vm.memoryMiB % 1024 === 0 && vm.memoryNuma?.length === 1 && vm.memoryMiB / 1024 <= reserved - pagesBound(ctx.topology, vm, node!, 1024) ? combine(`Back ${vm.name}'s memory with 1 GiB hugepages`,
+                [insertAfterProperty(astOf(ctx.resolved, vm)!, vm.memoryNuma !== undefined ? 'memoryNuma' : 'memory', ' hugepages 1 GiB')]) : undefined]
+                .filter(f => f !== undefined)
+        }
+    });
+}
+
+/** Pages of `sizeMiB` the other VMs bound to `node` (only there) take from its pool. */
+function pagesBound(topology: Topology, vm: VmModel, node: number, sizeMiB: number): number {
+    let used = 0;
+    for (const other of topology.vms) {
+        if (other === vm || other.host !== vm.host || other.hugepageMiB !== sizeMiB || !other.memoryNuma?.includes(node)) continue;
+        used += Math.ceil(other.memoryMiB / sizeMiB / other.memoryNuma.length);
+    }
+    return used;
+}
+
+/**
+ * LOC006: per node and page size, the pages VMs bound to the node need (a VM bound to k nodes needs
+ * 1/k of its pages on each, rounded up) against the pool the socket declares. Only on hosts that
+ * declare pools; reported on every VM that no longer fits, in declaration order.
+ */
+function checkHugepagePools(ctx: RuleContext): void {
+    const used = new Map<string, number>();
+    for (const vm of ctx.topology.vms) {
+        const size = vm.hugepageMiB;
+        if (!size || !vm.memoryNuma || vm.memoryMiB === 0) continue;
+        if (!vm.host.numaNodes.some(n => n.hugepagePools.length > 0)) continue;
+        const pages = Math.ceil(vm.memoryMiB / size / vm.memoryNuma.length);
+        for (const id of vm.memoryNuma) {
+            const node = vm.host.numaNodes.find(n => n.id === id);
+            if (!node) continue;
+            const pool = node.hugepagePools.filter(p => p.sizeMiB === size).reduce((a, p) => a + p.count, 0);
+            const key = `${vm.host.name}|${id}|${size}`;
+            const before = used.get(key) ?? 0;
+            used.set(key, before + pages);
+            if (before + pages <= pool) continue;
+            const sizeText = size % 1024 === 0 ? `${size / 1024} GiB` : `${size} MiB`;
+            ctx.report({
+                rule: LOC006, severity: 'error', target: vm, property: 'hugepages',
+                message: `NUMA ${id} of ${vm.host.name} has ${pool} × ${sizeText} hugepages; ${vm.name} needs ${pages}, and the VMs before it already use ${before} (${before + pages} in all).`,
+                data: { vm: vm.name, numa: id, pool, need: before + pages },
+                related: [{ target: node, message: `socket ${node.socket}: ${pool} × ${sizeText} hugepages` }]
+            });
+        }
+    }
+}
+
+/** The host NUMA nodes the guest gets cells for: those of the pinned vCPUs (unpinned: one cell). */
+function guestCellNodes(vm: VmModel): number[] {
+    if (!vm.pin || vm.pin.isEmpty) return [];
+    const nodes = new Set<number>();
+    for (const c of vm.pin) { const n = vm.host.numaOfCpu(c); if (n) nodes.add(n.id); }
+    return [...nodes].sort((a, b) => a - b);
+}
+
+/** LOC010: GPUs on nodes where the guest has no cell. */
+function checkGuestCells(ctx: RuleContext, vm: VmModel): void {
+    const nodes = gpuNumaNodes(vm);
+    if (nodes.length < 2) return;
+    const cells = guestCellNodes(vm);
+    const missing = nodes.filter(n => !cells.includes(n));
+    if (missing.length === 0) return;
+    const k = nodes.length;
+    const have = cells.length === 0 ? 'one (its vCPUs are not pinned)' : `${cells.length} (vCPUs pinned on NUMA ${formatCpuList(cells)})`;
+    ctx.report({
+        rule: LOC010, severity: 'warning', target: vm, property: vm.pin ? 'pin' : 'vcpus',
+        message: `${vm.name} has GPUs on NUMA ${formatCpuList(nodes)}; define ${k} guest NUMA cells with matching vCPUs and memory: it has ${have}. Pin vCPUs on NUMA ${formatCpuList(missing)} too.`,
+        data: { vm: vm.name, nodes, cells },
+        related: vm.gpus.filter(g => missing.includes(g.gpu.numa)).map(g => ({ target: g, message: `${g.gpu.name} is on NUMA ${g.gpu.numa}` }))
+    });
+}
+
+/**
+ * LOC011: a passthrough VM spread over NUMA nodes whose GPU count one node could serve with free
+ * GPUs of the same model (its own GPUs there first, then free ones in declaration order). In
+ * shared-NVSwitch mode with a partition table the alternative must be a partition (FM001), so
+ * there only a free partition of the node is proposed (see `fm.ts`).
+ */
+function checkSpread(ctx: RuleContext, vm: VmModel, partitionOn: (vm: VmModel, size: number, numa: number) => GpuModel[] | null | undefined): void {
+    const nodes = gpuNumaNodes(vm);
+    if (nodes.length < 2 || vm.gpus.some(g => g.mode !== 'passthrough')) return;
+    const mine = [...new Set(vm.gpus.map(g => g.gpu))];
+    const model = mine[0].spec.model;
+    if (mine.some(g => g.spec.model !== model)) return;
+    const used = new Set<GpuModel>();
+    for (const other of ctx.topology.vms) if (other !== vm && other.host === vm.host) for (const g of other.gpus) used.add(g.gpu);
+    const counts = (n: number) => mine.filter(g => g.numa === n).length;
+    const order = vm.host.numaNodes.map(n => n.id).sort((a, b) => counts(b) - counts(a) || a - b);
+    for (const numa of order) {
+        let alt: GpuModel[] | undefined;
+        const partition = partitionOn(vm, mine.length, numa);
+        if (partition === null) continue; // FM partitions decide, and none is free on this node
+        if (partition) alt = partition;
+        else {
+            const free = vm.host.devices.filter((d): d is GpuModel => d.kind === 'gpu' && d.numa === numa && d.spec.model === model && !used.has(d));
+            const ordered = [...free.filter(g => mine.includes(g)), ...free.filter(g => !mine.includes(g))];
+            if (ordered.length >= mine.length) alt = ordered.slice(0, mine.length);
+        }
+        if (!alt) continue;
+        ctx.report({
+            rule: LOC011, severity: 'info', target: vm.gpus[0],
+            message: `${vm.name}: GPUs ${mine.map(g => g.name).join(', ')} span NUMA ${formatCpuList(nodes)}; ${alt.map(g => g.name).join(', ')} on NUMA ${numa} ${alt.length > 1 ? 'are' : 'is'} free.`,
+            data: { vm: vm.name, numa, gpus: alt.map(g => g.name), fixes: gpuListFix(ctx, vm, `Use ${alt.map(g => g.name).join(', ')} on NUMA ${numa}`, alt) },
+            related: alt.filter(g => !mine.includes(g)).map(g => ({ target: g, message: `${g.name} on NUMA ${numa} is free` }))
+        });
+        return;
+    }
+}
+
+/** LOC012: more vCPUs than the CPUs of the GPUs' nodes. */
+function checkVcpuCount(ctx: RuleContext, vm: VmModel): void {
+    const nodes = gpuNumaNodes(vm);
+    if (nodes.length === 0) return;
+    const cpus = vm.host.numaNodes.filter(n => nodes.includes(n.id)).reduce((a, n) => a + n.cpus.size, 0);
+    if (cpus === 0 || vm.vcpus <= cpus || !vcpusWritten(ctx, vm)) return;
+    ctx.report({
+        rule: LOC012, severity: 'warning', target: vm, property: 'vcpus',
+        message: `${vm.name} has ${vm.vcpus} vCPUs; NUMA ${formatCpuList(nodes)} (where its GPUs are) ${nodes.length > 1 ? 'have' : 'has'} ${cpus} CPUs.`,
+        data: { vm: vm.name, vcpus: vm.vcpus, cpus }
+    });
+}
+
 export const LOC: RuleFamily = {
-    rules: [LOC001, LOC002, LOC003, LOC004, LOC007, LOC008, LOC013, LOC014, LOC015, LOC016],
+    rules: [LOC001, LOC002, LOC003, LOC004, LOC005, LOC006, LOC007, LOC008, LOC010, LOC011, LOC012, LOC013, LOC014, LOC015, LOC016],
     checks: [
         { rules: [LOC013, LOC014, LOC007], run: ctx => ctx.topology.vms.forEach(vm => checkOwnPins(ctx, vm)) },
         { rules: [LOC015], run: ctx => ctx.topology.vms.forEach(vm => checkMemoryNodes(ctx, vm)) },
         { rules: [LOC001, LOC002, LOC003], run: ctx => ctx.topology.vms.forEach(vm => checkGpuLocality(ctx, vm)) },
         { rules: [LOC008], run: checkSharedPins },
         { rules: [LOC016], run: checkSmtNeighbours },
-        { rules: [LOC004], run: checkNodeMemory }
+        { rules: [LOC004], run: checkNodeMemory },
+        { rules: [LOC005], run: ctx => ctx.topology.vms.forEach(vm => checkHugepagesUsed(ctx, vm)) },
+        { rules: [LOC006], run: checkHugepagePools },
+        { rules: [LOC010], run: ctx => ctx.topology.vms.forEach(vm => checkGuestCells(ctx, vm)) },
+        {
+            rules: [LOC011],
+            run: ctx => ctx.topology.vms.forEach(vm => checkSpread(ctx, vm, (v, size, numa) => partitionOnNode(ctx.topology, v, size, numa)))
+        },
+        { rules: [LOC012], run: ctx => ctx.topology.vms.forEach(vm => checkVcpuCount(ctx, vm)) }
     ]
 };

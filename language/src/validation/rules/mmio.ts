@@ -4,8 +4,9 @@
  * - MMIO005 (error, KVM): the declared `mmio` window (libvirt `pcihole64`) is smaller than the
  *   passthrough GPUs need: the next power of two ≥ Σ per-GPU MMIO [LIBVIRT-DOM] [OVMF-MMIO64].
  *   No `mmio` declared → no diagnostic: the libvirt exporter sizes `pcihole64` itself.
- * - MMIO001 (error, ESXi): VM memory ≥ 32 GiB, one vGPU/passthrough GPU whose MMIO need is ≥ 64 GiB,
- *   and `mmio` missing or smaller than that need [NVAIE-MMIO].
+ * - MMIO001 (error, ESXi): one GPU whose MMIO need is not met by `mmio` (missing or smaller): a
+ *   passthrough GPU whenever the VM's BARs total more than 16 GB, whatever its memory [VMW-KB2142307];
+ *   a vGPU whose GPU needs ≥ 64 GiB when the VM has ≥ 32 GiB of memory [NVAIE-MMIO].
  * - MMIO002 (error, ESXi): the same with several such GPUs: `mmio` < next power of two of the sum
  *   [NVAIE-MMIO] [VMW-KB2142307] (sizing rule as commonly applied; derived).
  *
@@ -47,6 +48,12 @@ function describe(gpus: readonly GpuModel[]): string {
     return `${names} (${gpus.map(g => `${g.spec.model} ${g.spec.mmioGiB} GiB`).join(' + ')})`;
 }
 
+/** ` (derived for L40S: …)` when a GPU's MMIO figure is derived rather than published, else ''. */
+function derivedNote(gpus: readonly GpuModel[]): string {
+    const derived = [...new Set(gpus.filter(g => g.spec.derived?.mmioGiB).map(g => g.spec.model))];
+    return derived.length > 0 ? ` (${derived.join(', ')}: figure derived, not published)` : '';
+}
+
 function checkKvm(ctx: RuleContext, vm: VmModel): void {
     const gpus = vm.gpus.filter(g => g.mode === 'passthrough').map(g => g.gpu);
     if (gpus.length === 0 || vm.mmioGiB === undefined) return;
@@ -54,14 +61,24 @@ function checkKvm(ctx: RuleContext, vm: VmModel): void {
     if (vm.mmioGiB >= need) return;
     ctx.report({
         rule: MMIO005, severity: 'error', target: vm, property: 'mmio',
-        message: `${vm.name}: 64-bit MMIO window ${vm.mmioGiB} GiB < ${need} GiB needed by ${describe(gpus)}.`,
+        message: `${vm.name}: 64-bit MMIO window ${vm.mmioGiB} GiB < ${need} GiB needed by ${describe(gpus)}${derivedNote(gpus)}.`,
         data: { vm: vm.name, need, declared: vm.mmioGiB }
     });
 }
 
+/**
+ * ESXi passthrough (DirectPath I/O) needs 64-bit MMIO whenever the VM's devices' BARs total more
+ * than 16 GB, whatever the VM's memory (VMware KB 2142307 [VMW-KB2142307]); NVIDIA's "VM memory ≥
+ * 32 GB" condition applies to vGPU only [NVAIE-MMIO]. A GPU's BARs are taken as its MMIO figure (A4).
+ */
+const ESXI_PASSTHROUGH_BAR_LIMIT_GIB = 16;
+
 function checkEsxi(ctx: RuleContext, vm: VmModel): void {
-    if (vm.memoryMiB < ESXI_MEMORY_THRESHOLD_MIB) return;
-    const gpus = [...new Set(vm.gpus.map(g => g.gpu))].filter(g => g.spec.mmioGiB >= ESXI_LARGE_BAR_GIB);
+    const passthrough = [...new Set(vm.gpus.filter(g => g.mode === 'passthrough').map(g => g.gpu))];
+    const passthroughNeeds = passthrough.reduce((s, g) => s + g.spec.mmioGiB, 0) > ESXI_PASSTHROUGH_BAR_LIMIT_GIB;
+    const vgpuCounts = vm.memoryMiB >= ESXI_MEMORY_THRESHOLD_MIB;
+    const gpus = [...new Set(vm.gpus.map(g => g.gpu))].filter(g =>
+        (passthroughNeeds && passthrough.includes(g)) || (vgpuCounts && g.spec.mmioGiB >= ESXI_LARGE_BAR_GIB));
     if (gpus.length === 0) return;
     const property = vm.mmioGiB === undefined ? 'name' : 'mmio';
     const declared = vm.mmioGiB === undefined ? 'no mmio is set' : `mmio is ${vm.mmioGiB} GiB`;
@@ -70,7 +87,7 @@ function checkEsxi(ctx: RuleContext, vm: VmModel): void {
         if (vm.mmioGiB !== undefined && vm.mmioGiB >= need) return;
         ctx.report({
             rule: MMIO001, severity: 'error', target: vm, property,
-            message: `${vm.name}: ${gpus[0].name} (${gpus[0].spec.model}) needs ${need} GiB of 64-bit MMIO but ${declared}; set mmio ${need} GiB (pciPassthru.use64bitMMIO=TRUE, pciPassthru.64bitMMIOSizeGB ≥ ${need}).`,
+            message: `${vm.name}: ${gpus[0].name} (${gpus[0].spec.model}) needs ${need} GiB of 64-bit MMIO${derivedNote(gpus)} but ${declared}; set mmio ${need} GiB (pciPassthru.use64bitMMIO=TRUE, pciPassthru.64bitMMIOSizeGB ≥ ${need}).`,
             data: { vm: vm.name, need, declared: vm.mmioGiB }
         });
         return;
@@ -80,7 +97,7 @@ function checkEsxi(ctx: RuleContext, vm: VmModel): void {
     if (vm.mmioGiB !== undefined && vm.mmioGiB >= need) return;
     ctx.report({
         rule: MMIO002, severity: 'error', target: vm, property,
-        message: `${vm.name}: ${gpus.length} GPUs need ${sum} GiB of 64-bit MMIO (${describe(gpus)}) but ${declared}; set mmio ${need} GiB (pciPassthru.64bitMMIOSizeGB = ${need}).`,
+        message: `${vm.name}: ${gpus.length} GPUs need ${sum} GiB of 64-bit MMIO (${describe(gpus)})${derivedNote(gpus)} but ${declared}; set mmio ${need} GiB (pciPassthru.64bitMMIOSizeGB = ${need}).`,
         data: { vm: vm.name, need, sum, declared: vm.mmioGiB }
     });
 }
