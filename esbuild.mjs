@@ -7,6 +7,7 @@ const ctx = await esbuild.context({
     entryPoints: {
         'client/extension': 'client/extension.ts',
         'server/main': 'server/main.ts',
+        'server/diagram-worker': 'server/diagram-worker.ts',
         'cli/main': 'language/src/cli/main.ts'
     },
     outdir: 'out',
@@ -19,9 +20,23 @@ const ctx = await esbuild.context({
     sourcemap: true,
     logLevel: 'warning'
 });
+// The topology webview's script: browser code, one IIFE with @panzoom/panzoom (client/topology/webview).
+const webview = await esbuild.context({
+    entryPoints: { 'webview/topology': 'client/topology/webview/main.ts' },
+    outdir: 'out',
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: true,
+    logLevel: 'warning'
+});
 if (watch) {
     await ctx.watch();
+    await webview.watch();
 } else {
     await ctx.rebuild();
     await ctx.dispose();
+    await webview.rebuild();
+    await webview.dispose();
 }

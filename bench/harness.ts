@@ -92,3 +92,69 @@ export async function editAndUpdate(run: CheckRun, file: string, newText: string
     const errors = (document?.diagnostics ?? []).filter(d => (d.severity ?? 1) === 1).length;
     return { ms, errors };
 }
+
+/**
+ * The topology diagram of a checked workspace, timed (resolved model → ELK graph → elkjs layout →
+ * SVG, what `vmtopo graph` and the language server's `vmtopo/topology` run): `runs` times, in ms,
+ * with the node count and SVG size of the last run. `fleet`: the fleet overview instead of `host`.
+ */
+export async function diagramTimes(run: CheckRun, options: { host?: string; fleet?: boolean }, runs: number): Promise<{ ms: number[]; nodes: number; bytes: number }> {
+    const { renderDiagram, sourceInfo, documentDiagnostics } = await import('../language/src/diagram/index.js');
+    const { shared, vmtopo } = run.services;
+    const resolved = vmtopo.model.TopologyProvider.get();
+    const docs = vmtopo.documentation.DocumentationProvider;
+    const diagnostics = documentDiagnostics(shared.workspace.LangiumDocuments.all);
+    const ms: number[] = [];
+    let nodes = 0;
+    let bytes = 0;
+    for (let i = 0; i < runs; i++) {
+        const start = performance.now();
+        const result = await renderDiagram(resolved.topology, sourceInfo(resolved, n => docs.getDocumentation(n)), diagnostics, options);
+        ms.push(performance.now() - start);
+        nodes = result.nodes.length;
+        bytes = result.svg.length;
+    }
+    return { ms, nodes, bytes };
+}
+
+/**
+ * A fleet written with one host template (`host-template hgx-h200 { … }` once, then
+ * `host nodeNNN from hgx-h200 { }` per server, every tenth overriding a NIC's VF count) and one
+ * 2-GPU VM per host, in `dir/fleet.vmtopo`; checked as `vmtopo check` does. Returns the check, the
+ * number of resolved hosts and VMs, and the file's size.
+ */
+export async function templateFleet(dir: string, hosts = 64): Promise<{ check: CheckRun; hosts: number; vms: number; lines: number }> {
+    const out: string[] = [
+        'host-template hgx-h200 {',
+        '    platform kvm',
+        '    cpu "Xeon Platinum 8592+"',
+        '    socket cpu0 { numa 0  cores 0-63,128-191   memory 1024 GiB }',
+        '    socket cpu1 { numa 1  cores 64-127,192-255 memory 1024 GiB }'
+    ];
+    const buses = ['16', '38', '49', '5a', '98', 'b8', 'c8', 'd8'];
+    buses.forEach((b, i) => {
+        const bus = parseInt(b, 16);
+        const hex = (n: number) => n.toString(16).padStart(2, '0');
+        out.push(`    pcie-switch sw${i} at 0000:${b}:00.0 on cpu${i < 4 ? 0 : 1} link 32 GT/s x16 {`,
+            `        gpu gpu${i} "H200 SXM5 141GB" at 0000:${hex(bus + 3)}:00.0 module ${i + 1}`,
+            `        nic mlx5_${i} "ConnectX-7" at 0000:${hex(bus + 4)}:00.0 speed 400 Gb/s`,
+            '    }');
+    });
+    out.push('}');
+    for (let h = 0; h < hosts; h++) {
+        const name = `node${String(h).padStart(3, '0')}`;
+        out.push(h % 10 === 0
+            ? `host ${name} from hgx-h200 {\n    nic mlx5_7 "ConnectX-7" at 0000:dc:00.0 speed 400 Gb/s vfs 8\n}`
+            : `host ${name} from hgx-h200 { }`);
+        out.push(`vm ${name}-train on ${name} {\n    vcpus 8 pin 8-11,136-139\n    memory 64 GiB on numa 0 hugepages 1 GiB\n    gpu gpu0, gpu1 passthrough\n    nic mlx5_0 passthrough\n    mmio 1024 GiB\n}`);
+    }
+    const text = `${out.join('\n')}\n`;
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'fleet.vmtopo');
+    fs.writeFileSync(file, text);
+    const check = await checkWorkspace([file]);
+    const topology = check.services.vmtopo.model.TopologyProvider.get().topology;
+    return { check, hosts: topology.hosts.length, vms: topology.vms.length, lines: text.split('\n').length };
+}

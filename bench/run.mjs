@@ -25,6 +25,8 @@
  *   for that document; `--warmup 5` edits before them are not counted. Prints p50 and p95. Also,
  *   without a target, the same for a fleet of `--lsp-fleet 640` hosts in one file each (0: not).
  * - cli: `vmtopo check examples/hgx-h200.vmtopo` as a process (wall time, median of --cli-runs 5).
+ * - diagram: the topology diagram's layout + render (what `vmtopo graph` runs) of one host, of the
+ *   overview of a 64-host fleet and of one host of it (first run, then median of --diagram-runs 5).
  *
  * Before measuring, a 20-host workspace is checked 5 times and exported once (not counted), so
  * that the numbers are those of warm code, as in the language server. Then every target of the performance issue with its ratio and PASS or FAIL. Ratios of the check
@@ -55,7 +57,8 @@ function option(name, fallback) {
     return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 const numbers = text => text.split(',').filter(Boolean).map(Number);
-const ONLY = new Set(option('only', 'sizes,fleet,lsp,cli').split(','));
+const ONLY = new Set(option('only', 'sizes,fleet,lsp,cli,diagram,template').split(','));
+const DIAGRAM_RUNS = Number(option('diagram-runs', '5'));
 const SIZES = numbers(option('sizes', '1000,10000,50000'));
 const RUNS = Number(option('runs', '9'));
 const LAYOUTS = option('layouts', 'one-file,split').split(',');
@@ -217,6 +220,35 @@ async function sizesPart(harness, tmp) {
         ...phaseCols,
         ['heap used', 9, r => mib(r.heapMiB)],
         ['update after 1-char edit', 10, r => ms(r.update)]
+    ], rows);
+    return rows;
+}
+
+// ---- diagram ---------------------------------------------------------------------------------
+
+/**
+ * Topology diagram (layout + render, in-process as `vmtopo graph` runs it): one HGX host, the
+ * overview of a 64-host fleet (one file per host), and one host of that fleet. The first run
+ * (cold: elkjs loads and compiles) and the median of --diagram-runs after it.
+ */
+async function diagramPart(harness, tmp) {
+    const rows = [];
+    const one = generate(path.join(tmp, 'diagram-1'), 1, Infinity);
+    const oneRun = await harness.checkWorkspace(one.files);
+    const fleet = generate(path.join(tmp, 'diagram-64'), 64, 1);
+    const fleetRun = await harness.checkWorkspace(fleet.files);
+    const cases = [
+        ['1 host (HGX example)', oneRun, { host: 'h0000' }],
+        ['64-host fleet overview', fleetRun, { fleet: true }],
+        ['1 host of the 64-host fleet', fleetRun, { host: 'h0031' }]
+    ];
+    for (const [what, run, options] of cases) {
+        const t = await harness.diagramTimes(run, options, DIAGRAM_RUNS + 1);
+        rows.push({ what, first: t.ms[0], median: median(t.ms.slice(1)), max: Math.max(...t.ms.slice(1)), nodes: t.nodes, kib: t.bytes / 1024 });
+    }
+    printTable(`Topology diagram: layout + render (first run, then median and max of ${DIAGRAM_RUNS})`, [
+        ['diagram', 30, r => r.what], ['first', 8, r => ms(r.first)], ['median', 8, r => ms(r.median)],
+        ['max', 8, r => ms(r.max)], ['nodes', 6, r => String(r.nodes)], ['SVG', 8, r => `${r.kib.toFixed(0)} KiB`]
     ], rows);
     return rows;
 }
@@ -441,6 +473,12 @@ async function main() {
         const sizes = ONLY.has('sizes') ? await sizesPart(harness, tmp) : [];
         const fleet = ONLY.has('fleet') ? await fleetPart(harness, tmp) : [];
         const lsp = ONLY.has('lsp') ? await lspPart(tmp) : [];
+        if (ONLY.has('diagram')) await diagramPart(harness, tmp);
+        if (ONLY.has('template')) {
+            // A 64-host fleet written with one host template (bench/harness.ts templateFleet).
+            const t = await harness.templateFleet(path.join(tmp, 'template-fleet'), 64);
+            console.log(`\nTemplate fleet: ${t.hosts} hosts from one host-template, ${t.vms} VMs, ${t.lines} lines: check ${t.check.ms.toFixed(0)} ms, ${t.check.errors} errors`);
+        }
         if (ONLY.has('cli')) {
             console.log(`\nvmtopo check examples/hgx-h200.vmtopo (process wall time, median of ${CLI_RUNS}): ${timeCli().toFixed(0)} ms`);
         }

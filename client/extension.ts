@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { CommandManager } from './commands/command-manager.js';
 import { ExportLibvirtCommand, ExportNcclCommand } from './commands/export-command.js';
+import { ExportTopologySvgCommand, ShowTopologyCommand, registerTopologySerializer } from './topology/panel.js';
+import { ImportHostCommand } from './import/import-command.js';
 
 let client: LanguageClient | undefined;
 
@@ -44,6 +46,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         new ExportLibvirtCommand(() => started, log),
         new ExportNcclCommand(() => started, log)
     );
+    // Topology view (client/topology/): the panel, its export, and its restore after a reload.
+    commands.registerCommands(
+        new ShowTopologyCommand(context.extensionUri, () => started, log),
+        new ExportTopologySvgCommand(() => started, log)
+    );
+    context.subscriptions.push(registerTopologySerializer(context.extensionUri, () => started, log));
+    // "vmtopo: Import Host…" (client/import/): hwloc, NCCL or nvidia-smi output → a new vmtopo document.
+    commands.registerCommands(new ImportHostCommand(() => started, log));
     await started;
     log.info(`vmtopo language server started (${serverModule})`);
 }

@@ -1,63 +1,49 @@
 /**
- * Finds the VMs of a vmtopo text and the VM whose block holds a given offset, by scanning the text
- * (no language server round trip). Comments and strings are blanked first so that `vm x on y {`
- * inside them is not taken for a declaration. Pure functions, no `vscode` import: unit-tested.
+ * Finds the VMs of a vmtopo document and the VM at a position from the language server's document
+ * symbols (`vscode.executeDocumentSymbolProvider`): a VM is a top-level symbol of kind Object whose
+ * detail is `on HOST` (language/src/lsp/node-kind.ts), its range the whole `vm … { … }` block. The
+ * server parses the file, so comments, strings and half-typed blocks are its problem, not this
+ * file's. Pure functions over a structural subset of `vscode.DocumentSymbol` (no `vscode` import):
+ * unit-tested with the server's own symbols.
  */
 
-/** A `vm NAME on HOST { … }` block: `start` is the offset of `vm`, `end` the offset after `}`. */
-export interface VmBlock {
-    name: string;
-    host: string;
-    start: number;
-    /** Offset after the closing brace, or the text length when the block is not closed yet. */
-    end: number;
+/** Line/character position (0-based), as `vscode.Position` and LSP positions have it. */
+export interface PositionLike {
+    readonly line: number;
+    readonly character: number;
 }
 
-/** Replaces comments and strings with spaces (same length, newlines kept), so offsets stay valid. */
-export function blankCommentsAndStrings(text: string): string {
-    return text.replace(/\/\*[\s\S]*?(\*\/|$)|\/\/[^\n\r]*|"[^"\n\r]*"?|'[^'\n\r]*'?/g,
-        m => m.replace(/[^\n\r]/g, ' '));
+/** The parts of `vscode.DocumentSymbol` (or LSP `DocumentSymbol`) read here. */
+export interface SymbolLike {
+    readonly name: string;
+    readonly detail?: string;
+    readonly kind: number;
+    readonly range: { readonly start: PositionLike; readonly end: PositionLike };
 }
 
-const VM_HEADER = /(?<![\w-])vm\s+([_a-zA-Z][\w-]*)\s+on\s+([_a-zA-Z][\w-]*)\s*\{/g;
-
-/** Every top-level VM block of the text, in order. */
-export function findVmBlocks(text: string): VmBlock[] {
-    const clean = blankCommentsAndStrings(text);
-    const blocks: VmBlock[] = [];
-    // Depth of braces at each top-level position: VMs are only declared at depth 0.
-    let depth = 0;
-    let scanned = 0;
-    for (const match of clean.matchAll(VM_HEADER)) {
-        const start = match.index;
-        if (start < scanned) {
-            continue; // inside a block already consumed
-        }
-        for (let i = scanned; i < start; i++) {
-            if (clean[i] === '{') depth++;
-            else if (clean[i] === '}') depth = Math.max(0, depth - 1);
-        }
-        scanned = start;
-        if (depth !== 0) {
-            continue;
-        }
-        const open = start + match[0].length - 1;
-        let level = 0;
-        let end = clean.length;
-        for (let i = open; i < clean.length; i++) {
-            if (clean[i] === '{') level++;
-            else if (clean[i] === '}' && --level === 0) {
-                end = i + 1;
-                break;
-            }
-        }
-        blocks.push({ name: match[1], host: match[2], start, end });
-        scanned = end;
-    }
-    return blocks;
+/** A VM of the document: its name, its host (from the symbol's `on HOST` detail) and its block's range. */
+export interface VmSymbol {
+    readonly name: string;
+    readonly host: string;
+    readonly range: SymbolLike['range'];
 }
 
-/** The VM whose block (from `vm` to its closing brace, inclusive) holds `offset`, if any. */
-export function vmAtOffset(text: string, offset: number): VmBlock | undefined {
-    return findVmBlocks(text).find(block => offset >= block.start && offset <= block.end);
+function before(a: PositionLike, b: PositionLike): boolean {
+    return a.line < b.line || (a.line === b.line && a.character <= b.character);
+}
+
+/**
+ * Every VM of the document, in order.
+ * @param objectKind the Object symbol kind of the symbols' API: `vscode.SymbolKind.Object` (18) for
+ *   `vscode.DocumentSymbol`, `SymbolKind.Object` (19) for LSP symbols.
+ */
+export function vmSymbols(symbols: readonly SymbolLike[], objectKind: number): VmSymbol[] {
+    return symbols
+        .filter(s => s.kind === objectKind && 'range' in s)
+        .map(s => ({ name: s.name, host: /^on (.+)$/.exec(s.detail ?? '')?.[1] ?? '', range: s.range }));
+}
+
+/** The VM whose block (from `vm` to its closing brace, inclusive) holds `position`, if any. */
+export function vmAtPosition(symbols: readonly SymbolLike[], objectKind: number, position: PositionLike): VmSymbol | undefined {
+    return vmSymbols(symbols, objectKind).find(vm => before(vm.range.start, position) && before(position, vm.range.end));
 }

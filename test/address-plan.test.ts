@@ -241,7 +241,8 @@ vm v on n {
         expect(vgpu.hostAddress).toBeUndefined();
         expect(vgpu.mdev?.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
         expect((await plan(NESTED, 'v')).devices.find(d => d.role === 'vgpu')!.mdev?.uuid).toBe(vgpu.mdev?.uuid);
-        expect(formatBdf(vgpu.mdev!.parent)).toBe('0000:30:00.0');
+        // SR-IOV GPU: the mdev parent is the vGPU's VF (function 4 on: VF 0), never the PF
+        expect(formatBdf(vgpu.mdev!.parent)).toBe('0000:30:00.4');
     });
 
     it('reports the fastest link below a switch that declares none', async () => {

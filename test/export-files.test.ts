@@ -43,7 +43,7 @@ describe('exporting the HGX example from disk', () => {
         const result = await exportFiles(services(), { files: [file], format: 'libvirt' });
         expect(result.problems).toEqual([]);
         expect(result.ok).toBe(true);
-        const names = ['train-a', 'infer-b', 'tenant-c', 'tenant-d'].map(vm => exportFileName(vm, 'libvirt'));
+        const names = ['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d'].map(vm => exportFileName(vm, 'libvirt'));
         expect(result.written).toEqual(names.map(n => path.join(dir, 'out', n)));
         expect(tree(dir)).toEqual(['hgx-h200.vmtopo', ...names.map(n => path.join('out', n))].sort());
         expect(fs.readFileSync(path.join(dir, 'out', 'train-a.domain.xml'), 'utf8')).toContain('<name>train-a</name>');
@@ -70,7 +70,7 @@ describe('exporting the HGX example from disk', () => {
         const result = await exportFiles(services(), { files: [file], format: 'libvirt', vm: 'train-z' });
         expect(result.ok).toBe(false);
         expect(result.written).toEqual([]);
-        expect(result.problems).toEqual([`no VM named 'train-z' in ${file}; VMs: train-a, infer-b, tenant-c, tenant-d`]);
+        expect(result.problems).toEqual([`no VM named 'train-z' in ${file}; VMs: train-a, fm-service, infer-b, tenant-c, tenant-d`]);
         expect(tree(dir)).toEqual(['hgx-h200.vmtopo']);
     });
 });
@@ -97,7 +97,7 @@ describe('refusals', () => {
 
     it('refuses, with nothing written, when a VM of the file cannot be exported (ESXi host)', async () => {
         const file = write('esxi.vmtopo', `${ESXI_HOST}
-vm x on e { vcpus 2 pin 0,16 memory 8 GiB on numa 0 hugepages 1 GiB gpu gpu0 passthrough mmio 512 GiB }
+vm x on e { vcpus 2 pin 0,16 memory 8 GiB on numa 0 hugepages 1 GiB gpu gpu0 passthrough mmio 512 GiB reserve all }
 `);
         const result = await exportFiles(services(), { files: [file], format: 'libvirt' });
         expect(result.ok).toBe(false);

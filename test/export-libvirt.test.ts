@@ -52,11 +52,11 @@ function run(cmd: string, args: string[]): { status: number | null; output: stri
 }
 
 describe(`every VM of ${EXAMPLE}`, () => {
-    it('has the four VMs the example declares', () => {
-        expect(vms.map(v => v.name)).toEqual(['train-a', 'infer-b', 'tenant-c', 'tenant-d']);
+    it('has the five VMs the example declares', () => {
+        expect(vms.map(v => v.name)).toEqual(['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d']);
     });
 
-    for (const name of ['train-a', 'infer-b', 'tenant-c', 'tenant-d']) {
+    for (const name of ['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d']) {
         it(`${name}: passes virt-xml-validate and virsh -c test:///default define, and matches its golden file`, () => {
             const xml = exportVm(vm(name), 'libvirt');
             const file = writeTmp(exportFileName(name, 'libvirt'), xml);
@@ -134,7 +134,7 @@ describe('train-a: 4 × H200 + 4 ConnectX-7 on NUMA 0, 96 vCPUs on 48 cores', ()
         });
         expect(Object.fromEntries(sources)).toEqual({
             'ua-gpu0': '0x19:0x00.0x0', 'ua-gpu1': '0x3b:0x00.0x0', 'ua-gpu2': '0x4c:0x00.0x0', 'ua-gpu3': '0x5d:0x00.0x0',
-            'ua-mlx5_3': '0x1a:0x00.0x0', 'ua-mlx5_5': '0x3c:0x00.0x0', 'ua-mlx5_4': '0x4d:0x00.0x0', 'ua-mlx5_0': '0x5e:0x00.0x0'
+            'ua-mlx5_3': '0x1a:0x00.0x0', 'ua-mlx5_5': '0x3c:0x00.0x0', 'ua-mlx5_4': '0x4d:0x00.0x0', 'ua-mlx5_2': '0x5f:0x00.0x0'
         });
     });
 
@@ -172,7 +172,7 @@ describe('VFs and vGPUs', () => {
         expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
         const comment = xml.split('\n').find(l => l.includes('<!--') && l.includes(uuid)) ?? '';
         expect(comment).toContain('H200X-1-18C');
-        expect(comment).toContain('0000:cb:00.0');
+        expect(comment).toContain('0000:cb:00.4'); // VF 0 of gpu6 (0000:cb:00.0): the mdev parent on an SR-IOV GPU
         expect(comment).toContain(`mdevctl start -u ${uuid}`);
         // tenant-d takes another slice of the same GPU: its own UUID
         const other = parseDomain(exportVm(vm('tenant-d'), 'libvirt')).devices.hostdev.find((h: any) => h.type === 'mdev');

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ExportError, exportFileName, exportVm } from '../language/src/export/index.js';
+import { nicPciClass } from '../language/src/export/address-plan.js';
 import type { VmModel } from '../language/src/model/topology.js';
 import { formatBdf } from '../language/src/syntax/tokens.js';
 import { ESXI_HOST, HOST } from './fixtures.js';
@@ -142,7 +143,7 @@ describe(`every VM of ${EXAMPLE}`, () => {
             const nccl = parseNccl(exportVm(v, 'nccl'));
             const hostClass = new Map<string, string>();
             for (const g of v.gpus) hostClass.set(g.mode === 'passthrough' ? formatBdf(g.gpu.address) : g.gpu.name, g.gpu.spec.pciClass);
-            for (const n of v.nics) hostClass.set(formatBdf(n.mode === 'vf' ? n.address : n.nic.address), n.nic.spec.pciClass);
+            for (const n of v.nics) hostClass.set(formatBdf(n.mode === 'vf' ? n.address : n.nic.address), nicPciClass(n.nic));
 
             const hostdevs = guest.filter(f => f.element === 'hostdev');
             expect(hostdevs.length).toBe(v.gpus.length + v.nics.length);

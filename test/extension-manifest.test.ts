@@ -11,7 +11,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
-import { findVmBlocks, vmAtOffset, blankCommentsAndStrings } from '../client/vm-locator.js';
 import { resolveOutputFolder } from '../client/output-folder.js';
 
 const REPO = path.resolve(__dirname, '..');
@@ -36,7 +35,10 @@ interface Manifest {
 const manifest = JSON.parse(read('package.json')) as Manifest;
 const EXPORT_COMMANDS = {
     'vmtopo.exportLibvirt': 'vmtopo: Export libvirt XML',
-    'vmtopo.exportNccl': 'vmtopo: Export NCCL topology XML'
+    'vmtopo.exportNccl': 'vmtopo: Export NCCL topology XML',
+    // The topology view (client/topology/panel.ts).
+    'vmtopo.showTopology': 'vmtopo: Show Topology',
+    'vmtopo.exportTopologySvg': 'vmtopo: Export Topology as SVG'
 };
 
 /** `^1.101.0` / `~10.1.2` / `10.1.2` → [major, minor, patch]. */
@@ -65,10 +67,12 @@ describe('extension manifest (package.json)', () => {
     it('declares both export commands with their titles, and the client registers exactly those', () => {
         const declared = Object.fromEntries(manifest.contributes.commands.map(c =>
             [c.command, c.category ? `${c.category}: ${c.title}` : c.title]));
-        expect(declared).toEqual(EXPORT_COMMANDS);
-        const clientSources = ['client/commands/export-command.ts', 'client/extension.ts'].map(read).join('\n');
+        // Besides the commands on vmtopo files: "Import Host…" (client/import/), in the palette everywhere.
+        const all = { ...EXPORT_COMMANDS, 'vmtopo.importHost': 'vmtopo: Import Host…' };
+        expect(declared).toEqual(all);
+        const clientSources = ['client/commands/export-command.ts', 'client/extension.ts', 'client/topology/panel.ts', 'client/import/import-command.ts'].map(read).join('\n');
         const registered = [...clientSources.matchAll(/readonly id = '([^']+)'/g)].map(m => m[1]).sort();
-        expect(registered).toEqual(Object.keys(EXPORT_COMMANDS).sort());
+        expect(registered).toEqual(Object.keys(all).sort());
     });
 
     it('shows the commands in the editor context menu and title of vmtopo files, and in the palette only there', () => {
@@ -128,9 +132,9 @@ describe('extension manifest (package.json)', () => {
         expect(version(installed('vscode-languageclient')).slice(0, 2)).toEqual(version(installed('vscode-languageserver')).slice(0, 2));
     });
 
-    it('packages the bundles and editor assets (.vscodeignore)', () => {
+    it('packages the bundles and editor assets (.vscodeignore; test/vsix.test.ts checks the built package)', () => {
         const ignore = read('.vscodeignore');
-        for (const kept of ['!out/client/**', '!out/server/**', '!syntaxes/**', '!language-configuration.json', '!package.json']) {
+        for (const kept of ['!out/client/*.cjs', '!out/server/*.cjs', '!syntaxes/*.json', '!language-configuration.json', '!package.json']) {
             expect(ignore.split('\n')).toContain(kept);
         }
     });
@@ -158,34 +162,8 @@ describe('extension client bundle', () => {
     });
 });
 
-describe('export command: which VM, which folder (client helpers)', () => {
-    const text = [
-        '/** vm fake on nowhere { in a doc comment } */',
-        'host h { socket s { numa 0 cores 0-3 memory 8 GiB } }',
-        'vm a on h {',
-        '    vcpus 2 pin 0-1   // "vm b on h {" in a comment',
-        '}',
-        '',
-        'vm b-2 on h { vcpus 1 }',
-        'vm c on h {',
-        '    vcpus 1'
-    ].join('\n');
-
-    it('finds the VM blocks of a file, ignoring comments and strings', () => {
-        expect(blankCommentsAndStrings('a /* b */ "c" // d')).toHaveLength('a /* b */ "c" // d'.length);
-        expect(findVmBlocks(text).map(b => `${b.name}@${b.host}`)).toEqual(['a@h', 'b-2@h', 'c@h']);
-    });
-
-    it('picks the VM whose block holds the cursor, and none between blocks', () => {
-        expect(vmAtOffset(text, text.indexOf('pin 0-1'))?.name).toBe('a');
-        expect(vmAtOffset(text, text.indexOf('vm a'))?.name).toBe('a');
-        expect(vmAtOffset(text, text.indexOf('vcpus 1 }'))?.name).toBe('b-2');
-        expect(vmAtOffset(text, text.indexOf('cores'))).toBeUndefined();
-        expect(vmAtOffset(text, text.indexOf('\n\nvm b') + 1)).toBeUndefined();
-        // An unclosed block (still being typed) runs to the end of the text.
-        expect(vmAtOffset(text, text.length)?.name).toBe('c');
-    });
-
+// Which VM: from the server's document symbols, tested in test/symbols.test.ts (client/vm-locator.ts).
+describe('export command: which folder (client helpers)', () => {
     it('writes to out/ beside the file by default; relative settings are relative to the file', () => {
         expect(resolveOutputFolder(undefined, '/w/topo/hgx.vmtopo')).toBe(path.resolve('/w/topo/out'));
         expect(resolveOutputFolder('', '/w/topo/hgx.vmtopo')).toBe(path.resolve('/w/topo/out'));

@@ -8,6 +8,8 @@
  * editor as on the command line.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ruleDocUrl } from '../language/src/validation/rule-links.js';
+import { ruleById } from '../language/src/validation/rules/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -133,7 +135,7 @@ describe('language server: vmtopo.rules from workspace/configuration', () => {
     it('reports an unused suppression as SUP002 on its rule id', async () => {
         const ds = await diagnosticsWhere(suppressedUri, d => d.some(x => x.code === 'SUP002'), 'SUP002');
         expect(ds.map(d => [d.code, d.severity, d.range.start])).toEqual([['SUP002', 2, { line: 1, character: 21 }]]);
-        expect(ds[0].codeDescription?.href).toBe('README.md#rule-control');
+        expect(ds[0].codeDescription?.href).toBe(ruleDocUrl(ruleById(String(ds[0].code))!));
     });
 
     it('pull: a change notification without settings makes the server ask again; the diagnostics change with no edit', async () => {

@@ -201,7 +201,7 @@ describe('language server over stdio (bundled out/server/main.cjs)', () => {
         // original is open in the server too, and host and VM names are unique across the workspace
         // (SYN005), so the copy's host and VMs are renamed.
         const hgxCopy = path.join(workspace, 'hgx-h200.vmtopo');
-        fs.writeFileSync(hgxCopy, fs.readFileSync(HGX, 'utf8').replace(/\b(sprocket|train-a|infer-b|tenant-c|tenant-d)\b/g, '$1-copy'));
+        fs.writeFileSync(hgxCopy, fs.readFileSync(HGX, 'utf8').replace(/\b(sprocket|train-a|fm-service|infer-b|tenant-c|tenant-d)\b/g, '$1-copy'));
         for (const format of ['libvirt', 'nccl'] as const) {
             const outDir = path.join(workspace, 'out', format);
             const result = await connection.sendRequest(ExecuteCommandRequest.type, {

@@ -6,6 +6,8 @@
  * tested in rule-control-cli.test.ts and lsp-settings.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { ruleDocUrl } from '../language/src/validation/rule-links.js';
+import { ruleById } from '../language/src/validation/rules/index.js';
 import { URI, type LangiumDocument } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import type { Diagnostic } from 'vscode-languageserver-types';
@@ -158,7 +160,7 @@ describe('suppression comments (// vmtopo-ignore RULE: reason)', () => {
         expect(diagnostics.map(d => d.code)).toEqual(expect.arrayContaining(['LOC008', 'SUP002']));
         const sup = diagnostics.find(d => d.code === 'SUP002')!;
         expect(sup.range.start).toEqual(at(text, 'LOC008: misplaced'));
-        expect(sup.codeDescription?.href).toBe('README.md#rule-control');
+        expect(sup.codeDescription?.href).toBe(ruleDocUrl(ruleById(String(sup.code))!));
     });
 
     it('a suppression without a reason is SUP001 and silences nothing', async () => {

@@ -3,9 +3,10 @@
  * slices (GEN002), and a GPU's slices share one sharing mode (GEN003).
  */
 import { describe, it, expect } from 'vitest';
+import { ruleDocUrl } from '../language/src/validation/rule-links.js';
+import { ruleById } from '../language/src/validation/rules/index.js';
 import { build, withCode } from './util.js';
 import { HOST, Severity, at } from './fixtures.js';
-import { sourceUrl } from '../language/src/catalog/sources.js';
 
 describe('GEN001: a GPU or NIC PF is assigned to one VM only (a VF: SRIOV003)', () => {
     it('fires on the second VM that takes gpu0 by passthrough, naming both VMs', async () => {
@@ -27,7 +28,7 @@ vm b on h {
         expect(found[0].severity).toBe(Severity.error);
         expect(found[0].range.start).toEqual(at(text, 'gpu0 passthrough', 1));
         expect(found[0].message).toBe('gpu0 is assigned to both a and b; a VFIO device belongs to one VM at a time.');
-        expect(found[0].codeDescription?.href).toBe(sourceUrl('VFIO'));
+        expect(found[0].codeDescription?.href).toBe(ruleDocUrl(ruleById(String(found[0].code))!));
     });
 
     it('fires for a NIC PF given to two VMs; one VF index given to two VMs is SRIOV003', async () => {

@@ -14,9 +14,10 @@ import * as path from 'node:path';
 import { URI } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import { describe, it, expect } from 'vitest';
+import { ruleDocUrl } from '../language/src/validation/rule-links.js';
+import { ruleById } from '../language/src/validation/rules/index.js';
 import { build, buildWorkspace, withCode } from './util.js';
 import { HOST, Severity, at } from './fixtures.js';
-import { sourceUrl } from '../language/src/catalog/sources.js';
 import { exportFiles } from '../language/src/export/index.js';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
 
@@ -45,7 +46,7 @@ describe('HOST001: one PCI function per address on a host', () => {
         expect(found.every(d => d.severity === Severity.error)).toBe(true);
         expect(found[0].range.start).toEqual(at(text, '0000:11:00.0'));
         expect(found[1].range.start).toEqual(at(text, '0000:11:00.0', 1));
-        expect(found[0].codeDescription?.href).toBe(sourceUrl('LINUX-PCI-SYSFS'));
+        expect(found[0].codeDescription?.href).toBe(ruleDocUrl(ruleById(String(found[0].code))!));
     });
 
     it('fires for a device at the address of a switch (its upstream port) and for two switches', async () => {
@@ -80,7 +81,7 @@ describe('HOST002: SR-IOV VF addresses are free', () => {
         expect(found[0].message).toBe('VF 2 of nic0 would be at 0000:13:00.3, the address of gpu1 '
             + '(routing id of 0000:13:00.0 + vf-offset 1 + 2 × vf-stride 1); a VF needs an address of its own.');
         expect(found[0].range.start).toEqual(within(text, 'vfs 4\n    }', 4));
-        expect(found[0].codeDescription?.href).toBe(sourceUrl('LINUX-PCI-IOV'));
+        expect(found[0].codeDescription?.href).toBe(ruleDocUrl(ruleById(String(found[0].code))!));
     });
 
     it('does not fire for a device just past the last VF (VF 3 is 0000:13:00.4)', async () => {
@@ -235,7 +236,7 @@ describe('HOST006: a device on a bus behind its switch', () => {
         expect(found[0].severity).toBe(Severity.warning);
         expect(found[0].message).toBe('gpu1 at 0000:10:05.0 is on bus 0x10, the upstream bus of its switch sw0 (0000:10:00.0); the devices behind a switch are on buses numbered above its own (0x11 or more).');
         expect(found[0].range.start).toEqual(at(text, '0000:10:05.0'));
-        expect(found[0].codeDescription?.href).toBe(sourceUrl('LINUX-PCI-PROBE'));
+        expect(found[0].codeDescription?.href).toBe(ruleDocUrl(ruleById(String(found[0].code))!));
     });
 
     it('warns for a bus below the switch\'s and for another PCI domain', async () => {
@@ -311,7 +312,7 @@ describe('GEN001 and SRIOV003: ownership by PCI address, not by name', () => {
         ]);
         expect(found[0].severity).toBe(Severity.error);
         expect(found[0].range.start).toEqual(at(pfFirst, 'nic0 vf 1'));
-        expect(found[0].codeDescription?.href).toBe(sourceUrl('VFIO'));
+        expect(found[0].codeDescription?.href).toBe(ruleDocUrl(ruleById(String(found[0].code))!));
 
         const vfFirst = vm('a', 0, '    nic nic0 vf 1\n') + vm('b', 1, '    nic nic3 passthrough\n');
         const ws2 = await buildWorkspace({ 'hosts.vmtopo': ALIASES, 'vms.vmtopo': vfFirst });

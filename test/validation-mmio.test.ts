@@ -105,6 +105,7 @@ vm a on e {
     memory 128 GiB on numa 1
     gpu gpu2, gpu3 passthrough
     mmio 1024 GiB
+    reserve all
 }
 `;
         expect((await build(text)).diagnostics()).toEqual([]);

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
 import type { Command } from './command-manager.js';
-import { findVmBlocks, vmAtOffset } from '../vm-locator.js';
+import { vmAtPosition, vmSymbols, type SymbolLike } from '../vm-locator.js';
 import { isOutsideWorkspaceFolders, resolveOutputFolder } from '../output-folder.js';
 import {
     EXPORT_COMMAND, refusalLine, type ExportCommandArgs, type ExportCommandResult as ExportResult, type ExportFormat
@@ -39,7 +39,14 @@ abstract class ExportCommand implements Command {
         private readonly log: vscode.LogOutputChannel
     ) {}
 
-    async execute(documentUri: vscode.Uri | undefined): Promise<ExportResult | undefined> {
+    /**
+     * `documentUri`: the file (default: the active editor's). `vm`: a VM name of that file, for
+     * scripts, key bindings and tests (`executeCommand('vmtopo.exportLibvirt', uri, 'train-a')`);
+     * without it the VM at the cursor or the pick list decides. Resolves once the files are
+     * written (or the export is refused), with the server's answer; the notification that follows
+     * is not waited for.
+     */
+    async execute(documentUri: vscode.Uri | undefined, vm?: unknown): Promise<ExportResult | undefined> {
         const editor = vscode.window.activeTextEditor;
         const uri = documentUri ?? editor?.document.uri;
         if (!uri) {
@@ -58,7 +65,9 @@ abstract class ExportCommand implements Command {
             return undefined;
         }
 
-        const target = await this.pickVm(document, editor?.document === document ? editor : undefined);
+        const target = typeof vm === 'string' && vm.length > 0
+            ? vm
+            : await this.pickVm(document, editor?.document === document ? editor : undefined);
         if (target === undefined) {
             return undefined; // cancelled, or no VM in the file
         }
@@ -75,10 +84,10 @@ abstract class ExportCommand implements Command {
             return undefined;
         }
         const { outDir, outDirChosenByUser } = chosen;
-        const vm = target === ALL ? undefined : target;
-        this.log.info(`export ${this.format} ${uri.fsPath}${vm ? ` --vm ${vm}` : ''} -o ${outDir}${outDirChosenByUser ? ' (chosen in the folder dialog)' : ''}`);
+        const vmName = target === ALL ? undefined : target;
+        this.log.info(`export ${this.format} ${uri.fsPath}${vmName ? ` --vm ${vmName}` : ''} -o ${outDir}${outDirChosenByUser ? ' (chosen in the folder dialog)' : ''}`);
 
-        const args: ExportCommandArgs = { file: uri.fsPath, format: this.format, vm, outDir };
+        const args: ExportCommandArgs = { file: uri.fsPath, format: this.format, vm: vmName, outDir };
         if (outDirChosenByUser) {
             args.outDirChosenByUser = true;
         }
@@ -87,7 +96,8 @@ abstract class ExportCommand implements Command {
             command: EXPORT_COMMAND,
             arguments: [args]
         }) as ExportResult | undefined | null;
-        await this.report(result, outDir);
+        // The notification waits for a click; the command's caller should not.
+        void this.report(result, outDir).catch(err => this.log.error(`export report failed: ${String(err)}`));
         return result ?? undefined;
     }
 
@@ -132,14 +142,17 @@ abstract class ExportCommand implements Command {
 
     /** The VM at the cursor, else a pick from the file's VMs; `ALL` for every VM; undefined if none. */
     private async pickVm(document: vscode.TextDocument, editor: vscode.TextEditor | undefined): Promise<string | undefined> {
-        const text = document.getText();
+        // The language server's outline: VMs are top-level Object symbols (language/src/lsp/node-kind.ts).
+        const found = await vscode.commands.executeCommand<Array<vscode.DocumentSymbol | vscode.SymbolInformation> | undefined>(
+            'vscode.executeDocumentSymbolProvider', document.uri);
+        const symbols = (found ?? []).filter((s): s is vscode.DocumentSymbol => 'range' in s) as SymbolLike[];
         if (editor) {
-            const atCursor = vmAtOffset(text, document.offsetAt(editor.selection.active));
+            const atCursor = vmAtPosition(symbols, vscode.SymbolKind.Object, editor.selection.active);
             if (atCursor) {
                 return atCursor.name;
             }
         }
-        const vms = findVmBlocks(text);
+        const vms = vmSymbols(symbols, vscode.SymbolKind.Object);
         if (vms.length === 0) {
             void vscode.window.showWarningMessage(`vmtopo: ${path.basename(document.uri.fsPath)} declares no VM to export.`);
             return undefined;
@@ -181,13 +194,31 @@ abstract class ExportCommand implements Command {
         const where = result.written.length === 1 ? result.written[0] : outDir;
         const choice = await vscode.window.showInformationMessage(
             `vmtopo: wrote ${result.written.length} ${FORMAT_LABEL[this.format]} file(s) to ${where}`,
-            'Open', 'Reveal in File Explorer');
-        if (choice === 'Open' && result.written.length > 0) {
-            await vscode.window.showTextDocument(vscode.Uri.file(result.written[0]));
-        } else if (choice === 'Reveal in File Explorer') {
-            await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.written[0] ?? outDir));
+            ...revealChoices());
+        const target = vscode.Uri.file(result.written[0] ?? outDir);
+        if (choice === OPEN && result.written.length > 0) {
+            await vscode.window.showTextDocument(target);
+        } else if (choice === REVEAL_IN_EXPLORER) {
+            // The Explorer view: works in desktop, remote and web workbenches.
+            await vscode.commands.executeCommand('revealInExplorer', target);
+        } else if (choice === REVEAL_IN_OS) {
+            await vscode.commands.executeCommand('revealFileInOS', target);
         }
     }
+}
+
+const OPEN = 'Open';
+const REVEAL_IN_EXPLORER = 'Reveal in Explorer View';
+const REVEAL_IN_OS = process.platform === 'darwin' ? 'Reveal in Finder' : process.platform === 'win32' ? 'Reveal in File Explorer' : 'Open Containing Folder';
+
+/**
+ * The buttons after an export: open the file, reveal it in the Explorer view, and — only in a
+ * desktop workbench on the local machine, where `revealFileInOS` exists and the file is on this
+ * machine — reveal it in the operating system's file manager.
+ */
+function revealChoices(): string[] {
+    const local = vscode.env.uiKind === vscode.UIKind.Desktop && vscode.env.remoteName === undefined;
+    return local ? [OPEN, REVEAL_IN_EXPLORER, REVEAL_IN_OS] : [OPEN, REVEAL_IN_EXPLORER];
 }
 
 /** Marker for "every VM of the file" in the pick list (not a valid identifier, so no VM has it). */

@@ -19,7 +19,7 @@ import {
     AstUtils, DefaultScopeComputation, DefaultScopeProvider, DocumentCache, EMPTY_SCOPE, MapScope, WorkspaceCache, stream,
     type AstNode, type AstNodeDescription, type AstReflection, type LangiumCoreServices, type LangiumDocument, type LocalSymbols, type ReferenceInfo, type Scope, type Stream
 } from 'langium';
-import { isVm, type Host } from './generated/ast.js';
+import { isHost, isVm, type Host } from './generated/ast.js';
 import { allDevices } from './validation/node-utils.js';
 
 export class VmtopoScopeProvider extends DefaultScopeProvider {
@@ -40,13 +40,18 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
         const referenceType = this.referenceType(context);
         if (referenceType === undefined) return EMPTY_SCOPE;
         const vm = AstUtils.getContainerOfType(context.container, isVm);
-        if (vm && (referenceType === 'Gpu' || referenceType === 'Nic') && context.property !== 'host') {
+        if (vm && (referenceType === 'Gpu' || referenceType === 'Nic' || referenceType === 'NvSwitch') && context.property !== 'host') {
             const host = vm.host?.ref;
             if (!host) return this.getGlobalScope(referenceType, context);
             const byType = this.hostDeviceScopes.get(host, () => new Map());
             let scope = byType.get(referenceType);
             if (!scope) {
-                const devices = allDevices(host)
+                // A host made from a template also has the template's devices it does not override.
+                const own = allDevices(host);
+                const template = host.template?.ref;
+                const ownNames = new Set(own.map(d => d.name));
+                const inherited = template ? allDevices(template as unknown as Host).filter(d => !ownNames.has(d.name)) : [];
+                const devices = [...own, ...inherited]
                     // A device being typed (`gpu` without its name yet) cannot be referenced.
                     .filter(d => typeof d.name === 'string' && d.name.length > 0 && this.reflection.isInstance(d, referenceType))
                     .map(d => ({ node: d as AstNode, name: d.name }));
@@ -58,6 +63,12 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
         const document = AstUtils.getDocument(context.container);
         const localSymbols = document.localSymbols;
         let result: Scope = this.getGlobalScope(referenceType, context);
+        // In a host made from a template, `on SOCKET` also finds the template's sockets (the host's own come first).
+        const templated = referenceType === 'Socket' ? AstUtils.getContainerOfType(context.container, isHost)?.template?.ref : undefined;
+        if (templated) {
+            const sockets = (templated.sockets ?? []).filter(s => typeof s.name === 'string' && s.name.length > 0).map(s => ({ node: s as AstNode, name: s.name }));
+            result = chain(new LazyMapScope(sockets, (node, name) => this.descriptions.createDescription(node, name)), result);
+        }
         if (!localSymbols) return result;
         // Containers with local symbols of the type, innermost first (a container without any adds
         // nothing to the chain). Only symbols of the type are looked at (LazyLocalSymbols.namedOfType).

@@ -15,7 +15,13 @@ import { VmtopoValidator, registerValidationChecks } from './validation/vmtopo-v
 import { VmtopoCodeActionProvider } from './lsp/code-actions.js';
 import { VmtopoExecuteCommandHandler } from './lsp/execute-command.js';
 import { VmtopoHoverProvider } from './lsp/hover.js';
+import { VmtopoCompletionProvider } from './lsp/completion.js';
+import { VmtopoFormatter } from './lsp/formatter.js';
+import { VmtopoDocumentSymbolProvider, VmtopoNodeKindProvider } from './lsp/node-kind.js';
+import { VmtopoSemanticTokenProvider } from './lsp/semantic-tokens.js';
+import { VmtopoCodeLensProvider } from './lsp/code-lens.js';
 import { VmtopoLangiumDocuments } from './workspace/documents.js';
+import { VmtopoDocumentFactory } from './workspace/document-factory.js';
 import { VmtopoWorkspaceManager } from './workspace/workspace-manager.js';
 import { VmtopoDocumentBuilder } from './workspace/document-builder.js';
 import { VmtopoIndexManager, VmtopoReferenceDescriptionProvider } from './workspace/index-manager.js';
@@ -78,17 +84,26 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
     lsp: {
         // Quick-fixes are verified in a scratch workspace built by fresh services of the same language.
         CodeActionProvider: (services) => new VmtopoCodeActionProvider(services, () => createVmtopoServices().shared),
-        HoverProvider: (services) => new VmtopoHoverProvider(services)
+        HoverProvider: (services) => new VmtopoHoverProvider(services),
+        // Editor features (issue 9): language/src/lsp/{completion,formatter,node-kind,semantic-tokens,code-lens}.ts
+        CompletionProvider: (services) => new VmtopoCompletionProvider(services),
+        Formatter: (services) => new VmtopoFormatter(services),
+        DocumentSymbolProvider: (services) => new VmtopoDocumentSymbolProvider(services),
+        SemanticTokenProvider: (services) => new VmtopoSemanticTokenProvider(services),
+        CodeLensProvider: (services) => new VmtopoCodeLensProvider(services)
     }
 };
 
 /** Shared (language-independent) services: the `workspace/executeCommand` handler (`vmtopo.export`). */
 export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<LangiumSharedServices>> = {
     lsp: {
-        ExecuteCommandHandler: (shared) => new VmtopoExecuteCommandHandler(shared)
+        ExecuteCommandHandler: (shared) => new VmtopoExecuteCommandHandler(shared),
+        NodeKindProvider: () => new VmtopoNodeKindProvider()
     },
     workspace: {
         LangiumDocuments: (shared) => new VmtopoLangiumDocuments(shared),
+        // An edit inside one block re-parses that block only (parser/incremental.ts).
+        LangiumDocumentFactory: (shared) => new VmtopoDocumentFactory(shared),
         WorkspaceManager: (shared) => new VmtopoWorkspaceManager(shared),
         // Asks for the `vmtopo` settings again when a change notification does not carry them.
         ConfigurationProvider: (shared) => new VmtopoConfigurationProvider(shared),

@@ -89,6 +89,13 @@ function migBacked(prefix: string, profiles: readonly MigProfile[]): VgpuType[] 
 // Per-model tables
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * SR-IOV layout of NVIDIA's Ampere-and-later datacenter GPUs: VFs from function 4 of the PF's device
+ * on, stride 1 (the A100 example of NVIDIA's vGPU user guide lists `virtfn0 -> 0000:41:00.4` …;
+ * assumed for the other SR-IOV boards) [VGPU-UG-PT].
+ */
+const GPU_SRIOV = { vfOffset: 4, vfStride: 1 } as const;
+
 // A2 row "A100 80GB, H100 80GB (SXM5, PCIe), H800 80GB" [MIG-PROF]
 const MIG_80GB = sevenSliceMig(['1g.10gb', '1g.10gb+me', '1g.20gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb']);
 // A2 row "H200 141GB (SXM5, NVL), H20 141GB" [MIG-PROF]
@@ -123,7 +130,8 @@ const H100_SXM5_80GB: GpuSpec = {
         ]),
         ...migBacked('H100XM-', MIG_80GB) // A3 MIG-backed [VGPU-HOPPER]
     ],
-    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MLPERF-DGXH100', 'OCI-H100-TOPO', 'SIMAI-128', 'NCCL-TOPO']
+    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MLPERF-DGXH100', 'OCI-H100-TOPO', 'SIMAI-128', 'NCCL-TOPO', 'VGPU-UG-PT'],
+    sriov: GPU_SRIOV
 };
 
 const H200_SXM5_141GB: GpuSpec = {
@@ -158,7 +166,11 @@ const H200_SXM5_141GB: GpuSpec = {
         ]),
         ...migBacked('H200X-', MIG_141GB) // A3 MIG-backed [VGPU-HOPPER]
     ],
-    sources: ['MIGPARTED', 'VMCFG-SETUP', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'AZ-NDV5', 'NCCL-TOPO']
+    sources: ['MIGPARTED', 'VMCFG-SETUP', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'AZ-NDV5', 'NCCL-TOPO', 'VGPU-UG-PT'],
+    sriov: GPU_SRIOV,
+    derived: {
+        pciIds: 'device id 0x2336 has no public source beside one example (the NVIDIA VM white paper\'s vfio command for its H200 SXM system); 0x2335 is mig-parted\'s'
+    }
 };
 
 const A100_SXM4_80GB: GpuSpec = {
@@ -187,7 +199,8 @@ const A100_SXM4_80GB: GpuSpec = {
         ]),
         ...migBacked('A100DX-', MIG_80GB) // A3 MIG-backed [VGPU-AMPERE]
     ],
-    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-AMPERE', 'NVAIE-MMIO', 'OCI-A100-TOPO', 'NCCL-TOPO']
+    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-AMPERE', 'NVAIE-MMIO', 'OCI-A100-TOPO', 'NCCL-TOPO', 'VGPU-UG-PT'],
+    sriov: GPU_SRIOV
 };
 
 const L40S: GpuSpec = {
@@ -216,8 +229,158 @@ const L40S: GpuSpec = {
         [6, 8, 8],
         [4, 12, 8]
     ]),
-    sources: ['VGPU-ADA', 'NVAIE-MMIO', 'PCI-IDS', 'L40S-DS', 'CUDA-GPUS', 'MIG-GPUS']
+    sources: ['VGPU-ADA', 'NVAIE-MMIO', 'PCI-IDS', 'L40S-DS', 'CUDA-GPUS', 'MIG-GPUS', 'VGPU-UG-PT'],
+    sriov: GPU_SRIOV,
+    derived: {
+        mmioGiB: 'derived: NVIDIA\'s MMIO table lists L40 (128 GB), not L40S; the same AD102 board\'s value is applied'
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Fleet models (issue 7): rules.md A1–A4. Where A1 has no PCI id ("—"), none is listed.
+// ---------------------------------------------------------------------------------------------
+
+// A2 row "H100 94GB (NVL, SXM5 94GB), H800 NVL" [MIG-PROF]
+const MIG_94GB = sevenSliceMig(['1g.12gb', '1g.12gb+me', '1g.24gb', '2g.24gb', '3g.47gb', '4g.47gb', '7g.94gb']);
+// A2 row "H20 96GB" [MIG-PROF]
+const MIG_96GB = sevenSliceMig(['1g.12gb', '1g.12gb+me', '1g.24gb', '2g.24gb', '3g.48gb', '4g.48gb', '7g.96gb']);
+// A2 row "A100 40GB" [MIG-PROF]
+const MIG_40GB = sevenSliceMig(['1g.5gb', '1g.5gb+me', '1g.10gb', '2g.10gb', '3g.20gb', '4g.20gb', '7g.40gb']);
+// A2 row "B200 180GB" [MIG-PROF]; placements assumed from the 7-slice family (rules.md Part D item 5: unverified)
+const MIG_180GB = sevenSliceMig(['1g.23gb', '1g.23gb+me', '1g.45gb', '2g.45gb', '3g.90gb', '4g.90gb', '7g.180gb']);
+
+/**
+ * A30's MIG profiles (4 compute / 4 memory slices), rules.md A2 "A30" table [MIG-PROF] [VGPU-AMPERE]:
+ * GI profile ids as `nvidia-smi mig -lgip` prints them on A30 (1g.6gb 14, 1g.6gb+me 21, 2g.12gb 5,
+ * 2g.12gb+me 6, 4g.24gb 0); the 2g start slots {0,2} are derived from "max 2 on 4 slices" (A2).
+ */
+const MIG_A30: readonly MigProfile[] = [
+    { name: '1g.6gb', giProfileId: 14, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3], maxPerGpu: 4 },
+    { name: '1g.6gb+me', giProfileId: 21, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3], maxPerGpu: 1 },
+    { name: '2g.12gb', giProfileId: 5, computeSlices: 2, memorySlices: 2, startSlots: [0, 2], maxPerGpu: 2 },
+    { name: '2g.12gb+me', giProfileId: 6, computeSlices: 2, memorySlices: 2, startSlots: [0, 2], maxPerGpu: 1 },
+    { name: '4g.24gb', giProfileId: 0, computeSlices: 4, memorySlices: 4, startSlots: [0], maxPerGpu: 1 }
+];
+
+/** H100 80GB time-sliced rows (A3), shared by the SXM5 (`H100XM-`) and PCIe (`H100-`) boards. */
+const H100_80GB_ROWS: readonly TimeSlicedRow[] = [[80, 1, 1], [40, 2, 2], [20, 4, 4], [16, 6, 4], [10, 8, 8], [8, 10, 8], [5, 16, 16], [4, 20, 16]];
+/** H200 141GB time-sliced rows (A3), shared by H200 SXM5 (`H200X-`), H200 NVL (`H200-`). */
+const H200_ROWS: readonly TimeSlicedRow[] = [[141, 1, 1], [70, 2, 2], [35, 4, 4], [28, 5, 5], [17, 8, 8], [14, 10, 10], [8, 16, 16], [7, 20, 20], [4, 32, 32]];
+
+const H100_PCIE_80GB: GpuSpec = {
+    kind: 'gpu', model: 'H100 PCIe 80GB', aliases: ['H100 PCIe', 'H100-PCIE-80GB', 'NVIDIA H100 PCIe'],
+    pciIds: [], // A1: not captured
+    pciClass: '0x030200', memoryGB: 80, link: { speedGTs: 32, width: 16 }, // Gen5 x16 (Hopper)
+    mmioGiB: 256, // A4 "H100 (all variants)" [NVAIE-MMIO]
+    formFactor: 'pcie', nvlinks: 0, sm: 90, migProfiles: MIG_80GB,
+    // A3: "same numbers with prefix H100-" [VGPU-HOPPER]
+    vgpuTypes: [...timeSliced('H100-', H100_80GB_ROWS), ...migBacked('H100-', MIG_80GB)],
+    sources: ['VGPU-HOPPER', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
+};
+
+const H100_NVL: GpuSpec = {
+    kind: 'gpu', model: 'H100 NVL 94GB', aliases: ['H100 NVL', 'H100NVL', 'NVIDIA H100 NVL'],
+    pciIds: [{ vendor: '10de', device: '2321' }], // A1 [MIGPARTED]
+    pciClass: '0x030200', memoryGB: 94, link: { speedGTs: 32, width: 16 },
+    mmioGiB: 256, // A4 [NVAIE-MMIO]
+    formFactor: 'pcie', nvlinks: 0, // NVLink bridge between pairs; its NV# count was not captured
+    sm: 90, migProfiles: MIG_94GB,
+    // A3 `H100L-` [VGPU-HOPPER]
+    vgpuTypes: [...timeSliced('H100L-', [[94, 1, 1], [47, 2, 2], [23, 4, 4], [15, 6, 4], [11, 8, 8], [6, 15, 8], [4, 23, 16]]), ...migBacked('H100L-', MIG_94GB)],
+    sources: ['MIGPARTED', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
+};
+
+const H200_NVL: GpuSpec = {
+    kind: 'gpu', model: 'H200 NVL 141GB', aliases: ['H200 NVL', 'H200NVL', 'NVIDIA H200 NVL'],
+    pciIds: [], // A1: not captured
+    pciClass: '0x030200', memoryGB: 141, link: { speedGTs: 32, width: 16 },
+    mmioGiB: 512, // A4 "H200 (all variants)" [NVAIE-MMIO]
+    formFactor: 'pcie', nvlinks: 0, // NVLink bridge; NV# count not captured
+    sm: 90, migProfiles: MIG_141GB,
+    vgpuTypes: [...timeSliced('H200-', H200_ROWS), ...migBacked('H200-', MIG_141GB)], // A3 "same numbers with prefix H200-"
+    sources: ['VGPU-HOPPER', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
+};
+
+const H20_96GB: GpuSpec = {
+    kind: 'gpu', model: 'H20 96GB', aliases: ['H20', 'H20 SXM5 96GB', 'NVIDIA H20'],
+    pciIds: [{ vendor: '10de', device: '2329' }], // A1 (mig-parted key "H20") [MIGPARTED]
+    pciClass: '0x030200', memoryGB: 96, link: { speedGTs: 32, width: 16 },
+    mmioGiB: 256, // A4 "H20 96GB" [NVAIE-MMIO]
+    formFactor: 'sxm', nvlinks: 18, sm: 90, migProfiles: MIG_96GB, // NV18, capture 8xh20-sglang-issue-24966.txt
+    vgpuTypes: [...timeSliced('H20-', [[96, 1, 1], [48, 2, 2], [24, 4, 2], [16, 6, 4], [12, 8, 4], [6, 16, 8], [4, 24, 8]]), ...migBacked('H20-', MIG_96GB)],
+    sources: ['MIGPARTED', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
+};
+
+const B200: GpuSpec = {
+    kind: 'gpu', model: 'B200 180GB', aliases: ['B200', 'HGX B200', 'NVIDIA B200'],
+    pciIds: [{ vendor: '10de', device: '2901' }], // A1 [MIGPARTED]
+    pciClass: '0x030200', memoryGB: 180, link: { speedGTs: 32, width: 16 },
+    mmioGiB: 512, // not in NVIDIA's MMIO table (A4): derived, see `derived`
+    formFactor: 'sxm', nvlinks: 18, sm: 100, migProfiles: MIG_180GB,
+    // A3: only the full-size type was captured [VGPU-P2P]
+    vgpuTypes: timeSliced('B200X-', [[180, 1, 1]]),
+    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-P2P', 'VGPU-UG-PT'], sriov: GPU_SRIOV,
+    derived: {
+        mmioGiB: 'derived: B200 is not in NVIDIA\'s MMIO table; 512 GiB assumed (the next power of two above its 180 GB frame buffer, as for H200)',
+        migProfiles: 'B200 MIG start slots were not seen printed; the 7-slice family layout is assumed (unverified)'
+    }
+};
+
+const A100_SXM4_40GB: GpuSpec = {
+    kind: 'gpu', model: 'A100 SXM4 40GB', aliases: ['A100 40GB', 'A100 HGX 40GB', 'A100-SXM4-40GB', 'NVIDIA A100-SXM4-40GB'],
+    pciIds: [{ vendor: '10de', device: '20b0' }], // A1 [MIGPARTED]
+    pciClass: '0x030200', memoryGB: 40, link: { speedGTs: 16, width: 16 },
+    mmioGiB: 128, // A4 "A100 40GB (all variants)" [NVAIE-MMIO]
+    formFactor: 'sxm', nvlinks: 12, sm: 80, migProfiles: MIG_40GB,
+    // A3 `A100X-` [VGPU-AMPERE]
+    vgpuTypes: [...timeSliced('A100X-', [[40, 1, 1], [20, 2, 2], [10, 4, 4], [8, 5, 4], [5, 8, 8], [4, 10, 8]]), ...migBacked('A100X-', MIG_40GB)],
+    sources: ['MIGPARTED', 'VGPU-AMPERE', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
+};
+
+const A30: GpuSpec = {
+    kind: 'gpu', model: 'A30 24GB', aliases: ['A30', 'NVIDIA A30'],
+    pciIds: [{ vendor: '10de', device: '20b7' }], // A1 [MIGPARTED]
+    pciClass: '0x030200', memoryGB: 24, link: { speedGTs: 16, width: 16 },
+    mmioGiB: 64, // A4 [NVAIE-MMIO]
+    formFactor: 'pcie', nvlinks: 0, // NVLink bridge; NV# count not captured
+    sm: 80, migProfiles: MIG_A30,
+    // A3 `A30-` [VGPU-AMPERE]
+    vgpuTypes: [...timeSliced('A30-', [[24, 1, 1], [12, 2, 2], [8, 3, 2], [6, 4, 4], [4, 6, 4]]), ...migBacked('A30-', MIG_A30)],
+    sources: ['MIGPARTED', 'VGPU-AMPERE', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
+};
+
+/** A GPU without MIG whose C-series type table was not part of the research (rules.md A1 "time-sliced only"). */
+function noMigPcie(model: string, aliases: string[], memoryGB: number, mmioGiB: number, sm: number, link: { speedGTs: number; width: number }): GpuSpec {
+    return {
+        kind: 'gpu', model, aliases, pciIds: [], pciClass: '0x030200', memoryGB, link, mmioGiB, formFactor: 'pcie', nvlinks: 0, sm,
+        migProfiles: [], // A1 "MIG = no" [MIG-GPUS]
+        vgpuTypes: [], // NVIDIA publishes C-series types for it; not in rules.md A3, so none here yet
+        sources: ['NVAIE-MMIO', 'MIG-GPUS'], ...(sm >= 80 ? { sriov: GPU_SRIOV } : {})
+    };
+}
+
+const L4 = noMigPcie('L4 24GB', ['L4', 'NVIDIA L4'], 24, 64, 89, { speedGTs: 16, width: 16 }); // A4 L4 64 GB
+const L40 = noMigPcie('L40 48GB', ['L40', 'NVIDIA L40'], 48, 128, 89, { speedGTs: 16, width: 16 }); // A4 L40 128 GB
+
+/**
+ * Tesla V100 SXM2 32GB: Volta, no MIG, no SR-IOV (the mdev parent is the GPU), no mixed-size mode
+ * ("This GPU does not support mixed-size mode", A3). A4 "Tesla V100 (all variants)" 64 GB.
+ * C-series types `V100DX-<n>C` with max = 32 / n (single column); the sizes are derived from the
+ * equal-size rule, not read from NVIDIA's table (see `derived`).
+ */
+const V100_SXM2_32GB: GpuSpec = {
+    kind: 'gpu', model: 'V100 SXM2 32GB', aliases: ['V100', 'Tesla V100', 'V100 SXM2', 'Tesla V100-SXM2-32GB'],
+    pciIds: [], pciClass: '0x030200', memoryGB: 32, link: { speedGTs: 8, width: 16 },
+    mmioGiB: 64, formFactor: 'sxm', nvlinks: 0, sm: 70, migProfiles: [],
+    vgpuTypes: [[32, 1], [16, 2], [8, 4], [4, 8]].map(([n, max]) => ({
+        name: `V100DX-${n}C`, mode: 'time-sliced' as const, framebufferGB: n, framebufferMB: n * 1024, maxPerGpu: max, license: 'nvaie' as const
+    })),
+    sources: ['VGPU-AMPERE', 'NVAIE-MMIO', 'MIG-GPUS'],
+    derived: { vgpuTypes: 'derived: V100DX-<n>C sizes and maxima (32 / n) follow the equal-size rule; NVIDIA\'s V100 table was not read' }
 };
 
 /** All GPU models of the catalog. */
-export const GPUS: readonly GpuSpec[] = [H100_SXM5_80GB, H200_SXM5_141GB, A100_SXM4_80GB, L40S];
+export const GPUS: readonly GpuSpec[] = [
+    H100_SXM5_80GB, H200_SXM5_141GB, A100_SXM4_80GB, L40S,
+    H100_PCIE_80GB, H100_NVL, H200_NVL, H20_96GB, B200, A100_SXM4_40GB, A30, L4, L40, V100_SXM2_32GB
+];

@@ -29,5 +29,29 @@ const CONNECTX_6: NicSpec = {
     sources: ['PCI-IDS', 'NCCL-TOPO', 'CX6-UM', 'MLNX-OFED-RN', 'DOCA-SRIOV']
 };
 
+const CONNECTX_6_DX: NicSpec = {
+    kind: 'nic',
+    model: 'ConnectX-6 Dx',
+    aliases: ['CX-6 Dx', 'CX6DX', 'ConnectX6DX', 'MT2892', 'MT2892 Family [ConnectX-6 Dx]'],
+    pciIds: [{ vendor: '15b3', device: '101d' }], // "MT2892 Family [ConnectX-6 Dx]" [PCI-IDS]
+    pciClass: '0x020000', // Ethernet controller: ConnectX-6 Dx is Ethernet-only [PCI-IDS]
+    link: { speedGTs: 16, width: 16 }, // PCIe Gen4 x16 [PCI-IDS]
+    speedsGbps: [200, 100, 50, 25, 10], // Ethernet [MLNX-OFED-RN]
+    maxVfsPerPf: 127, // [DOCA-SRIOV]
+    sources: ['PCI-IDS', 'MLNX-OFED-RN', 'DOCA-SRIOV']
+};
+
+const BLUEFIELD_3: NicSpec = {
+    kind: 'nic',
+    model: 'BlueField-3',
+    aliases: ['BF3', 'BlueField3', 'MT43244', 'MT43244 BlueField-3 integrated ConnectX-7 network controller'],
+    pciIds: [{ vendor: '15b3', device: 'a2dc' }], // "MT43244 BlueField-3" [PCI-IDS]
+    pciClass: '0x020000', // Ethernet by default; InfiniBand mode 0x020700 (the NIC's `link-layer` decides) [PCI-IDS] [NCCL-TOPO]
+    link: { speedGTs: 32, width: 16 }, // PCIe Gen5 x16 (integrated ConnectX-7) [PCI-IDS]
+    speedsGbps: [400, 200, 100, 50, 25], // as ConnectX-7 [MLNX-OFED-RN]
+    maxVfsPerPf: 127, // [DOCA-SRIOV]
+    sources: ['PCI-IDS', 'NCCL-TOPO', 'MLNX-OFED-RN', 'DOCA-SRIOV']
+};
+
 /** All NIC models of the catalog. */
-export const NICS: readonly NicSpec[] = [CONNECTX_7, CONNECTX_6];
+export const NICS: readonly NicSpec[] = [CONNECTX_7, CONNECTX_6, CONNECTX_6_DX, BLUEFIELD_3];

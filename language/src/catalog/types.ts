@@ -83,6 +83,18 @@ export interface GpuSpec {
     readonly vgpuTypes: readonly VgpuType[];
     /** Source keys for the facts above (rules.md Part C). */
     readonly sources: readonly string[];
+    /**
+     * SR-IOV of the GPU (Ampere and later datacenter GPUs): vGPUs are created on virtual functions,
+     * VF k at routing id PF + `vfOffset` + k × `vfStride` (NVIDIA's vGPU user guide example lists an
+     * A100's VFs from function 4 of the PF's device on: offset 4, stride 1) [VGPU-UG-PT]. Absent on
+     * GPUs without SR-IOV (Volta, Turing), where the mdev parent is the GPU itself.
+     */
+    readonly sriov?: { readonly vfOffset: number; readonly vfStride: number };
+    /**
+     * Facts of this entry that are derived or rest on a single example rather than a published
+     * table, by field (`mmioGiB`, `pciIds`), with the reason; hover and messages say so.
+     */
+    readonly derived?: Readonly<Record<string, string>>;
 }
 
 /** A NIC model of the catalog. */

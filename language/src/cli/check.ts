@@ -8,6 +8,14 @@ import type { LangiumSharedServices } from 'langium/lsp';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { formatDiagnostic, messageText, severityName, type SeverityName } from '../export/index.js';
 import type { InputFile } from './input.js';
+import { ruleById } from '../validation/rules/index.js';
+import { sourceUrl } from '../catalog/sources.js';
+
+/** The first source of a rule id's record, or undefined for a code that is not a rule's. */
+function ruleSource(code: string): string | undefined {
+    const rule = ruleById(code);
+    return rule ? sourceUrl(rule.sources[0]) : undefined;
+}
 import type { RuleControl, SuppressedDiagnostic } from '../validation/rule-control.js';
 
 /** The diagnostics of one input file, sorted by position. */
@@ -100,7 +108,8 @@ function toJson(file: string, d: Diagnostic): JsonDiagnostic {
         severity: severityName(d),
         code: code === undefined || code === null ? null : String(code),
         message: messageText(d),
-        source: d.codeDescription?.href ?? null
+        // The rule's primary source on the web (the editor's link goes to the rule's section of docs/rules.md).
+        source: (code !== undefined && code !== null ? ruleSource(String(code)) : undefined) ?? d.codeDescription?.href ?? null
     };
 }
 

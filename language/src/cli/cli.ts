@@ -3,6 +3,8 @@
  *
  *   vmtopo check FILE... [--format text|json|sarif] [--rule RULE=LEVEL]...
  *   vmtopo export libvirt|nccl FILE... [--vm NAME] [-o DIR] [--rule RULE=LEVEL]...
+ *   vmtopo graph FILE... [--host NAME] [--fleet] [-o out.svg]
+ *   vmtopo import FILE... [--format hwloc|nccl|nvidia-smi] [--name HOST] [-o OUT.vmtopo] [--force]
  *
  * `--rule LOC001=off` (levels off, info, warning, error; repeatable) overrides a rule's severity
  * for the run, exactly as the editor's `vmtopo.rules` setting does: it is handed to the same
@@ -31,6 +33,8 @@ import { refusalLine } from '../lsp/protocol.js';
 import { checkFiles, jsonReport, textReport, countBySeverity } from './check.js';
 import { InputError, readInputFiles } from './input.js';
 import { sarifReport } from './sarif.js';
+import { registerGraphCommand } from './graph.js';
+import { registerImportCommand } from './import.js';
 import { parseRuleOption, RULE_LEVELS, RULES_SETTING, SETTINGS_SECTION, type RuleLevel, type RuleOverrides } from '../validation/rule-control.js';
 import packageJson from '../../../package.json' with { type: 'json' };
 
@@ -132,6 +136,9 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         .action(async (format: ExportFormat, files: string[], options: { vm?: string; outDir?: string; rule?: RuleOverrides }) => {
             setExitCode(await exportCommand(format, files, options, io));
         });
+
+    registerGraphCommand(program, io, () => cliServices(io), setExitCode);
+    registerImportCommand(program, io, setExitCode);
 
     return program;
 }

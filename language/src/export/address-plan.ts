@@ -19,9 +19,10 @@
 import { createHash } from 'node:crypto';
 import { requiredMmioGiB } from '../catalog/index.js';
 import type { PcieLink } from '../catalog/types.js';
-import type { GpuModel, NicModel, PcieSwitchModel, VmGpu, VmModel, VmNic } from '../model/topology.js';
+import type { GpuModel, NicModel, NvSwitchModel, PcieSwitchModel, VmGpu, VmModel, VmNic, VmNvSwitch } from '../model/topology.js';
 import { switchPath } from '../model/topology.js';
 import { pairsOnSiblings, vcpuPinOrder } from '../model/pinning.js';
+import { vgpuFunction } from '../model/vgpu-functions.js';
 import { formatCpuList, type Bdf } from '../syntax/tokens.js';
 import { ExportError } from './errors.js';
 
@@ -82,20 +83,25 @@ export interface GuestController {
 /** A device the guest receives on a PCIe slot of the plan. */
 export interface GuestDevice {
     readonly kind: 'device';
-    /** `gpu` passthrough, `nic` PF passthrough, `vf` SR-IOV VF, `vgpu` vGPU or MIG-backed vGPU (mediated device). */
-    readonly role: 'gpu' | 'nic' | 'vf' | 'vgpu';
+    /** `gpu` passthrough, `nic` PF passthrough, `vf` SR-IOV VF, `vgpu` vGPU or MIG-backed vGPU (mediated device), `nvswitch` NVSwitch passthrough. */
+    readonly role: 'gpu' | 'nic' | 'vf' | 'vgpu' | 'nvswitch';
     /** Name for aliases and comments: the host device's name, `mlx5_8-vf0` for a VF, `gpu6-vgpu` for a vGPU. */
     readonly name: string;
     /** libvirt user alias, `ua-<name>`. */
     readonly alias: string;
     /** The VM's entry this device comes from. */
-    readonly entry: VmGpu | VmNic;
+    readonly entry: VmGpu | VmNic | VmNvSwitch;
     /** The host device that gives its place in the host tree (the GPU of a vGPU, the PF of a VF). */
-    readonly location: GpuModel | NicModel;
-    /** Host PCI address VFIO takes (GPU, PF or VF); absent for a vGPU. */
+    readonly location: GpuModel | NicModel | NvSwitchModel;
+    /** Host PCI address VFIO takes (GPU, PF or VF; a GPU VF for a vGPU delivered by vendor-specific VFIO); absent for an mdev vGPU. */
     readonly hostAddress?: Bdf;
     /** vGPU: the mediated device to create on the host. */
-    readonly mdev?: { readonly uuid: string; readonly parent: Bdf; readonly type?: string; readonly migProfile?: string };
+    readonly mdev?: { readonly uuid: string; readonly parent: Bdf; readonly type?: string; readonly migProfile?: string; readonly vf?: number };
+    /**
+     * vGPU by NVIDIA's vendor-specific VFIO framework (`vgpu-delivery vfio`): the GPU's VF (at
+     * `hostAddress`, index `vf`) that carries vGPU `type`, attached as a PCI hostdev.
+     */
+    readonly vgpuVf?: { readonly type?: string; readonly migProfile?: string; readonly vf: number };
     /** PCI class as NCCL reads it (catalog), e.g. `0x030200`. */
     readonly pciClass: string;
     /** The device's PCIe link (the PF's for a VF, the GPU's for a vGPU). */
@@ -224,12 +230,19 @@ function deviceList(vm: VmModel): PendingDevice[] {
             throw new ExportError(`${vm.name}: MIG profile ${entry.profile.name} of ${gpu.name} (${gpu.spec.model}) has no MIG-backed vGPU type, so KVM cannot give it to a VM`);
         }
         const name = unique(`${gpu.name}-vgpu`);
+        // SR-IOV GPUs: the vGPU's VF is the mdev parent (never the PF), or with NVIDIA's
+        // vendor-specific VFIO framework the hostdev itself (model/vgpu-functions.ts)
+        const fn = vgpuFunction(vm, entry);
+        if (vm.host.vgpuDelivery === 'vfio' && fn.vf !== undefined) {
+            result.push({ ...base, role: 'vgpu', name, alias: `ua-${name}`, hostAddress: fn.address, vgpuVf: { type, migProfile, vf: fn.vf } });
+            continue;
+        }
         const uuid = stableUuid('mdev', vm.host.name, vm.name, name);
-        result.push({ ...base, role: 'vgpu', name, alias: `ua-${name}`, mdev: { uuid, parent: gpu.address, type, migProfile } });
+        result.push({ ...base, role: 'vgpu', name, alias: `ua-${name}`, mdev: { uuid, parent: fn.address, type, migProfile, vf: fn.vf } });
     }
     for (const entry of vm.nics) {
         const nic = entry.nic;
-        const base = { kind: 'device' as const, entry, location: nic, pciClass: nic.spec.pciClass, link: nic.link };
+        const base = { kind: 'device' as const, entry, location: nic, pciClass: nicPciClass(nic), link: nic.link };
         if (entry.mode === 'passthrough') {
             const name = unique(nic.name);
             result.push({ ...base, role: 'nic', name, alias: `ua-${name}`, hostAddress: nic.address });
@@ -238,8 +251,21 @@ function deviceList(vm: VmModel): PendingDevice[] {
             result.push({ ...base, role: 'vf', name, alias: `ua-${name}`, hostAddress: entry.address });
         }
     }
+    // NVSwitches (Fabric Manager service VM, or full passthrough): plain PCI hostdevs. The NCCL
+    // export leaves them out (NCCL finds NVSwitches through NVML), so their link is never reported.
+    for (const entry of vm.nvswitches) {
+        const sw = entry.nvswitch;
+        const name = unique(sw.name);
+        result.push({
+            kind: 'device', entry, location: sw, pciClass: sw.spec.pciClass, link: NVSWITCH_UNREPORTED_LINK,
+            role: 'nvswitch', name, alias: `ua-${name}`, hostAddress: sw.address
+        });
+    }
     return result;
 }
+
+/** Placeholder link of an NVSwitch hostdev: never written (see deviceList), and never the fastest below a switch. */
+const NVSWITCH_UNREPORTED_LINK: PcieLink = { speedGTs: 2.5, width: 1 };
 
 function planCpus(vm: VmModel, devices: readonly PendingDevice[]):
     Pick<GuestPlan, 'cells' | 'cpuTopology' | 'vcpuPins' | 'smtPaired'> {
@@ -384,6 +410,18 @@ function planPcie(vm: VmModel, devices: readonly PendingDevice[], cells: readonl
         return { controller: finished, hostNode, cell: cell?.id ?? 0, cellIsLocal: cell !== undefined, busNr, lastBus, roots, rootPorts };
     });
     return { controllers, expanders, devices: devices.map(d => placed.get(d)!) };
+}
+
+/**
+ * The PCI class a NIC's functions report, by its port link layer when declared: a ConnectX port in
+ * Ethernet (RoCE) mode is an Ethernet controller, `0x020000`; in InfiniBand mode an InfiniBand
+ * controller, `0x020700` (PCI code and ID assignment spec, class 02h subclasses 00h/07h; both seen
+ * in NCCL topology dumps [OCI-H100-TOPO] [AZ-NDV5]). Without a declared link layer, the catalog's class.
+ */
+export function nicPciClass(nic: NicModel): string {
+    if (nic.linkLayer === 'ethernet') return '0x020000';
+    if (nic.linkLayer === 'infiniband') return '0x020700';
+    return nic.spec.pciClass;
 }
 
 /** Fastest link below a switch: highest speed, then widest. */

@@ -62,11 +62,30 @@ export function exportLibvirtDomain(vm: VmModel, plan: GuestPlan): string {
         }
     }
 
-    const os = domain.ele('os', { firmware: 'efi' });
+    const bios = vm.firmware === 'bios';
+    const os = domain.ele('os', bios ? {} : { firmware: 'efi' });
     os.ele('type', { arch: 'x86_64', machine: 'q35' }).txt('hvm');
+    if (!bios) {
+        // `firmware='efi'` alone makes libvirt (9.0, checked) pick the Secure Boot firmware with
+        // Microsoft keys enrolled, and NVIDIA's out-of-tree modules would then need signing: state the
+        // choice (rule KVM003; [LIBVIRT-DOM] "firmware" feature list).
+        const fw = os.ele('firmware');
+        if (vm.secureBoot) {
+            fw.ele('feature', { enabled: 'yes', name: 'enrolled-keys' });
+            fw.ele('feature', { enabled: 'yes', name: 'secure-boot' });
+        } else {
+            fw.ele('feature', { enabled: 'no', name: 'secure-boot' });
+        }
+    }
     const features = domain.ele('features');
     features.ele('acpi');
     features.ele('apic');
+    if (vm.secureBoot && !bios) features.ele('smm', { state: 'on' });
+    const manyVcpus = vm.vcpus > MAX_XAPIC_VCPUS;
+    if (manyVcpus) {
+        features.com(` ${vm.vcpus} vCPUs > ${MAX_XAPIC_VCPUS}: x2APIC ids need QEMU's split irqchip and an IOMMU with interrupt remapping and EIM (rule KVM001) `);
+        features.ele('ioapic', { driver: 'qemu' });
+    }
 
     const cpu = domain.ele('cpu', { mode: 'host-passthrough', check: 'none', migratable: 'off' });
     const t = plan.cpuTopology;
@@ -84,9 +103,23 @@ export function exportLibvirtDomain(vm: VmModel, plan: GuestPlan): string {
     domain.ele('on_reboot').txt('restart');
     domain.ele('on_crash').txt('destroy');
 
-    writeDevices(domain.ele('devices'), plan);
+    const devices = domain.ele('devices');
+    writeDevices(devices, plan);
+    if (manyVcpus) {
+        // caching_mode: QEMU's intel-iommu needs it for VFIO-assigned devices
+        const iommu = devices.ele('iommu', { model: 'intel' });
+        iommu.ele('driver', { intremap: 'on', eim: 'on', ...(plan.devices.length > 0 ? { caching_mode: 'on' } : {}) });
+    }
     return `${doc.end({ headless: true, prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
 }
+
+/**
+ * Most vCPUs a guest can address with 8-bit xAPIC ids; above it the domain needs
+ * `<ioapic driver='qemu'/>` and `<iommu model='intel'><driver intremap='on' eim='on'/></iommu>`
+ * ([LIBVIRT-DOM] "features"/"IOMMU devices"; QEMU refuses more than 255 vCPUs without x2APIC
+ * interrupt remapping).
+ */
+export const MAX_XAPIC_VCPUS = 255;
 
 function writeDevices(devices: XMLBuilder, plan: GuestPlan): void {
     const root = devices.ele('controller', { type: 'pci', index: '0', model: 'pcie-root' });
@@ -152,8 +185,8 @@ function writeHostdev(devices: XMLBuilder, d: GuestDevice): void {
             `${d.name}: ${what} on GPU ${d.location.name} (host ${formatBdf(m.parent)}) -> guest ${guest}. ` +
             `Before starting the VM create the mediated device on the host: ` +
             (m.migProfile ? `create the ${m.migProfile} GPU instance (nvidia-smi mig -cgi ${m.migProfile}), then ` : '') +
-            `mdevctl start -u ${m.uuid} -p PARENT -t TYPE, where TYPE is the mdev_supported_types entry whose name is ${m.type} ` +
-            `and PARENT is ${formatBdf(m.parent)} or, on SR-IOV GPUs (Ampere and later), one of its virtual functions ` +
+            `mdevctl start -u ${m.uuid} -p ${formatBdf(m.parent)} -t TYPE, where TYPE is the mdev_supported_types entry whose name is ${m.type} ` +
+            (m.vf !== undefined ? `(${formatBdf(m.parent)} is virtual function ${m.vf} of the GPU: on SR-IOV GPUs a VF, never the PF, is the parent; enable VFs with sriov-manage -e) ` : '') +
             `(mdevctl define -a to keep it across reboots).`));
         const el = devices.ele('hostdev', { mode: 'subsystem', type: 'mdev', model: 'vfio-pci' });
         el.ele('source').ele('address', { uuid: m.uuid });
@@ -162,8 +195,23 @@ function writeHostdev(devices: XMLBuilder, d: GuestDevice): void {
         return;
     }
     const host = d.hostAddress!;
-    const kind = d.role === 'vf' ? `VF of ${d.location.name}` : d.role === 'nic' ? 'NIC' : 'GPU';
-    devices.com(comment(`${d.name}: ${kind} ${d.location.spec.model}, host ${formatBdf(host)} -> guest ${guest}`));
+    if (d.vgpuVf) {
+        const v = d.vgpuVf;
+        devices.com(comment(
+            `${d.name}: ${v.migProfile ? `MIG-backed vGPU ${v.type} (MIG ${v.migProfile})` : `vGPU ${v.type}`} on GPU ${d.location.name}, ` +
+            `virtual function ${v.vf} at host ${formatBdf(host)} -> guest ${guest} (NVIDIA vendor-specific VFIO framework, no mdev). ` +
+            `Before starting the VM: ` + (v.migProfile ? `create the ${v.migProfile} GPU instance, then ` : '') +
+            `echo ID > /sys/bus/pci/devices/${formatBdf(host)}/nvidia/current_vgpu_type, where ID is the entry named ${v.type} ` +
+            `in that VF's nvidia/creatable_vgpu_types.`));
+        const el = devices.ele('hostdev', { mode: 'subsystem', type: 'pci', managed: 'yes' });
+        el.ele('driver', { name: 'vfio' });
+        el.ele('source').ele('address', sourceAddress(host));
+        el.ele('alias', { name: d.alias });
+        el.ele('address', guestAddress(d.port, 0));
+        return;
+    }
+    const kind = d.role === 'vf' ? `VF of ${d.location.name} ` : d.role === 'nic' ? 'NIC ' : d.role === 'nvswitch' ? '' : 'GPU ';
+    devices.com(comment(`${d.name}: ${kind}${d.location.spec.model}, host ${formatBdf(host)} -> guest ${guest}`));
     const el = devices.ele('hostdev', { mode: 'subsystem', type: 'pci', managed: 'yes' });
     el.ele('driver', { name: 'vfio' });
     el.ele('source').ele('address', sourceAddress(host));

@@ -12,7 +12,7 @@
  */
 import { create } from 'xmlbuilder2';
 import type { PcieLink } from '../catalog/types.js';
-import { switchPath, type VmModel } from '../model/topology.js';
+import { switchPath, type SwitchPciId, type VmModel } from '../model/topology.js';
 import { formatBdf } from '../syntax/tokens.js';
 import type { GuestCell, GuestNode, GuestPlan } from './address-plan.js';
 import { ExportError } from './errors.js';
@@ -69,7 +69,8 @@ export function ncclTopologyTree(vm: VmModel, plan: GuestPlan): NcclElement {
     }
     const cpus: NcclElement[] = [];
     for (const cell of [...plan.cells].sort((a, b) => a.id - b.id)) {
-        const roots = plan.expanders.filter(x => x.cell === cell.id).flatMap(x => x.roots);
+        // NVSwitch hostdevs are left out: NCCL finds NVSwitches through NVML, not the PCI tree.
+        const roots = plan.expanders.filter(x => x.cell === cell.id).flatMap(x => x.roots).filter(r => r.kind !== 'device' || r.role !== 'nvswitch');
         if (roots.length > 0) cpus.push({ name: 'cpu', attributes: cpuAttributes(vm, cell), children: roots.map(pciElement) });
     }
     return { name: 'system', attributes: { version: '1' }, children: cpus };
@@ -166,9 +167,29 @@ function pciElement(node: GuestNode): NcclElement {
     }
     return {
         name: 'pci',
-        attributes: { busid: formatBdf(node.upstream.guestBdf!), class: SWITCH_CLASS, ...linkAttributes(node.link) },
+        attributes: { busid: formatBdf(node.upstream.guestBdf!), class: SWITCH_CLASS, ...switchIdentity(node.host.pciId), ...linkAttributes(node.link) },
         children: node.children.map(pciElement)
     };
+}
+
+/**
+ * The host switch's PCI identity on its mirrored `<pci>`, when the host declares one (`pci-id`):
+ * `vendor`, `device`, `subsystem_vendor`, `subsystem_device` as `0x` hex. NCCL reads them from the
+ * file instead of from the guest's emulated port (they are filled from sysfs only when absent,
+ * formats.md §A.4) and combines them into the 64-bit id by which it flattens Broadcom PEX switches:
+ * Gen4 `0x1000c0101000a…`, Gen5 `0x1000c0301000 0…` for the top level and `…1…` for the level below
+ * (`getBcmGen` / `ncclTopoFlattenBcmSwitches`, NVIDIA/nccl `src/graph/topo.cc`,
+ * https://github.com/NVIDIA/nccl/blob/master/src/graph/topo.cc). With the identity, NCCL merges the
+ * guest's two switch levels as it merges the host's, so GPU↔NIC paths are `PIX` as on bare metal.
+ */
+function switchIdentity(id: SwitchPciId | undefined): Record<string, string> {
+    if (!id) return {};
+    const attrs: Record<string, string> = { vendor: `0x${id.vendor}`, device: `0x${id.device}` };
+    if (id.subsystemVendor && id.subsystemDevice) {
+        attrs.subsystem_vendor = `0x${id.subsystemVendor}`;
+        attrs.subsystem_device = `0x${id.subsystemDevice}`;
+    }
+    return attrs;
 }
 
 function linkAttributes(link: PcieLink): { link_speed: string; link_width: string } {

@@ -10,6 +10,14 @@
  * - NIC001 → "Use {best} (on the PCIe switch of {gpu})": replaces the NIC reference (`data.nic`,
  *   `data.best`, `data.gpu`).
  * - LIC001 → "Add license nvaie to {vm}".
+ * - Any diagnostic whose `data.fixes` lists fixes the check computed itself (title, document, edits;
+ *   `validation/rules/fix-edits.ts`) → one action per fix: MIG003–MIG006, VGPU001–VGPU004, VGPU007,
+ *   VGPU011, VGPU014, MMIO003, MMIO004, LIC002 (and other families that use it).
+ * - Checks that compute their own edits put them in `data.fixes` (validation/rules/fix-edits.ts,
+ *   fabric-fixes.ts): one action each (MIG, vGPU, FM, IOMMU, RDMA, LOC005/LOC011, NIC002/NIC003, SRIOV005…).
+ * - Several at once (fix-all.ts): "Fix all {RULE} problems in this file" next to a fix whose rule
+ *   occurs more than once, and `source.fixAll.vmtopo` for every fixable diagnostic of the document;
+ *   each diagnostic's preferred fix, merged (an identical edit once, a clashing fix left out).
  *
  * Every action is verified before it is offered: its edit is applied to a copy of the workspace
  * (every vmtopo document, the edited one replaced), which is validated from scratch; an action whose
@@ -24,6 +32,7 @@ import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, t
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Model, Vm } from '../generated/ast.js';
 import type { InternalErrors } from '../internal-errors.js';
+import { FIX_ALL_KIND, mergeEdits } from './fix-all.js';
 import type { RepinData } from '../validation/rules/loc.js';
 
 /** Creates the services verifications build their scratch workspace with (one instance, reused). */
@@ -54,17 +63,67 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
     async getCodeActions(document: LangiumDocument, params: CodeActionParams): Promise<Array<Command | CodeAction> | undefined> {
         const log = this.services.log.InternalErrors;
         const actions: CodeAction[] = [];
+        const only = params.context.only;
+        if (only && only.length > 0 && !only.some(k => CodeActionKind.QuickFix.startsWith(k))) {
+            // `source.fixAll` (editor.codeActionsOnSave, "Source Action…") asks for the fix-everything action only.
+            if (!only.some(k => FIX_ALL_KIND.startsWith(k))) return undefined;
+            const all = await this.fixAll(document, document.diagnostics ?? [], 'Fix all vmtopo problems in this file', FIX_ALL_KIND);
+            return all ? [all] : undefined;
+        }
         for (const diagnostic of params.context.diagnostics ?? []) {
             const code = (diagnostic?.data as { code?: unknown } | undefined)?.code;
-            const action = log.guard(`quick-fix ${typeof code === 'string' ? code.slice(0, 20) : '?'}`, () => this.actionFor(document, diagnostic), undefined);
+            const label = `quick-fix ${typeof code === 'string' ? code.slice(0, 20) : '?'}`;
+            const action = log.guard(label, () => this.actionFor(document, diagnostic), undefined);
             if (action && await this.verify(document, action, diagnostic)) actions.push(action);
+            for (const fix of log.guard(label, () => computedFixes(document, diagnostic), [])) {
+                if (await this.verify(document, fix, diagnostic)) actions.push(fix);
+            }
+        }
+        // "Fix all RULE problems in this file" for each kind offered here that occurs more than once.
+        const codes = new Set(actions.flatMap(a => a.diagnostics ?? []).map(codeOf).filter(c => c !== undefined));
+        for (const code of codes) {
+            const same = (document.diagnostics ?? []).filter(d => codeOf(d) === code);
+            if (same.length < 2 || same.length > FIX_ALL_LIMIT) continue;
+            const all = await this.fixAll(document, same, `Fix all ${code} problems in this file`, CodeActionKind.QuickFix);
+            if (all) actions.push(all);
         }
         return actions.length > 0 ? actions : undefined;
     }
 
+    /** The preferred fix of one diagnostic (the rule's own action, else the first computed one), not yet verified. */
+    protected preferredFix(document: LangiumDocument, diagnostic: Diagnostic): CodeAction | undefined {
+        const log = this.services.log.InternalErrors;
+        const label = `quick-fix ${String(codeOf(diagnostic) ?? '?').slice(0, 20)}`;
+        return log.guard(label, () => this.actionFor(document, diagnostic), undefined) ?? log.guard(label, () => computedFixes(document, diagnostic), [])[0];
+    }
+
+    /**
+     * One action applying the preferred fixes of `diagnostics` together (fix-all.ts: identical edits
+     * once, a fix whose edits overlap others' left out), offered when it fixes at least two and,
+     * applied as a whole, adds no error: one verification of the whole (a scratch build), not one
+     * per fix, and none for a document with more than {@link FIX_ALL_LIMIT} fixable diagnostics.
+     */
+    protected async fixAll(document: LangiumDocument, diagnostics: readonly Diagnostic[], title: string, kind: string): Promise<CodeAction | undefined> {
+        const uri = document.textDocument.uri;
+        const edits: TextEdit[] = [];
+        const fixed: Diagnostic[] = [];
+        const fixable = diagnostics.filter(d => codeOf(d) !== undefined);
+        if (fixable.length > FIX_ALL_LIMIT) return undefined;
+        for (const d of fixable) {
+            const action = this.preferredFix(document, d);
+            const own = action?.edit?.changes?.[uri];
+            if (own && mergeEdits(edits, own)) fixed.push(d);
+        }
+        if (fixed.length < 2) return undefined;
+        const action: CodeAction = { title, kind, diagnostics: fixed, isPreferred: false, edit: { changes: { [uri]: edits } } };
+        return await this.verify(document, action, fixed[0]) ? action : undefined;
+    }
+
     protected actionFor(document: LangiumDocument, diagnostic: Diagnostic): CodeAction | undefined {
         const data = diagnostic?.data as ({ code?: string; vm?: string } & Record<string, unknown>) | undefined;
-        if (typeof data?.code !== 'string' || typeof data.vm !== 'string' || !diagnostic.range?.start) return undefined;
+        if (typeof data?.code !== 'string' || !diagnostic.range?.start) return undefined;
+        if (Array.isArray(data.fixes)) return undefined; // several actions: see actionsFor
+        if (typeof data.vm !== 'string') return undefined;
         const vm = findVm(document, data.vm, diagnostic.range.start);
         if (!vm) return undefined;
         switch (data.code) {
@@ -136,7 +195,7 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
 
     /**
      * Builds `sources` as a workspace in the scratch services and returns its diagnostics as counted
-     * keys: errors as `uri|code|message`, and every error or warning also as `~uri|code|message` (to
+     * keys: errors as `uri|code|message`, and every error, warning or info also as `~uri|code|message` (to
      * tell whether a fixed diagnostic is gone). The documents are removed again afterwards
      * (`DocumentBuilder.update`, which also clears the scratch topology cache), so nothing
      * accumulates: services are reused rather than created per check, since each instance that has
@@ -158,7 +217,7 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
                     for (const d of doc.diagnostics ?? []) {
                         const k = diagnosticKey(doc.uri.toString(), d.code, d.message);
                         if ((d.severity ?? 1) === 1) add(k.slice(1));
-                        if ((d.severity ?? 1) <= 2) add(k);
+                        if ((d.severity ?? 1) <= 3) add(k); // infos too: LOC005 and LOC011 have fixes
                     }
                 }
                 return keys;
@@ -203,6 +262,42 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
             : insertClause(document, vm, `mmio ${need} GiB`);
         return quickFix(document, diagnostic, `Raise MMIO window to ${need} GiB`, [edit]);
     }
+}
+
+/**
+ * The actions a check computed itself (`data.fixes`: title, document, edits; see
+ * `validation/rules/fix-edits.ts`), one per fix, in the order given, only those for this document
+ * and with well-formed edits. The first is marked preferred. (MIG003–MIG006, VGPU001–VGPU004,
+ * VGPU007, VGPU011, VGPU014, MMIO003, MMIO004, LIC002.)
+ */
+function computedFixes(document: LangiumDocument, diagnostic: Diagnostic): CodeAction[] {
+    const fixes = (diagnostic?.data as { fixes?: unknown } | undefined)?.fixes;
+    if (!Array.isArray(fixes)) return [];
+    const uri = document.uri.toString();
+    const actions: CodeAction[] = [];
+    for (const f of fixes as Array<{ title?: unknown; uri?: unknown; edits?: unknown }>) {
+        if (typeof f?.title !== 'string' || f.uri !== uri || !Array.isArray(f.edits) || f.edits.length === 0) continue;
+        const edits = f.edits as TextEdit[];
+        if (!edits.every(e => typeof e?.newText === 'string' && isPosition(e.range?.start) && isPosition(e.range?.end))) continue;
+        const action = quickFix(document, diagnostic, f.title, edits.map(e => ({ range: e.range, newText: e.newText })));
+        action.isPreferred = actions.length === 0;
+        actions.push(action);
+    }
+    return actions;
+}
+
+function isPosition(p: unknown): p is Position {
+    const q = p as Position | undefined;
+    return isTypable(q?.line) && isTypable(q?.character);
+}
+
+/** At most this many diagnostics are fixed together (a bigger document gets the single fixes only). */
+const FIX_ALL_LIMIT = 200;
+
+/** The rule id of a diagnostic (`data.code`). */
+function codeOf(d: Diagnostic): string | undefined {
+    const code = (d?.data as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? code : undefined;
 }
 
 /** Text of a CPU list as the validator's plans write it: `3-4,19-20`. */

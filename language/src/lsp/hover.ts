@@ -4,18 +4,27 @@
  * inside a VM) shows the declaration's hover, as Langium resolves references before asking for the
  * content. The facts come from the resolved model (`modelOf`), which carries the catalog entry.
  */
-import type { AstNode, MaybePromise } from 'langium';
+import type { AstNode, LangiumDocument, MaybePromise } from 'langium';
+import type { Hover, HoverParams } from 'vscode-languageserver';
 import { MultilineCommentHoverProvider } from 'langium/lsp';
-import { isGpu, isNic, isNvSwitch } from '../generated/ast.js';
+import { isGpu, isHost, isHostTemplate, isNic, isNvSwitch, type Host, type HostTemplate } from '../generated/ast.js';
 import type { GpuSpec, NicSpec, NvSwitchSpec, PciId } from '../catalog/types.js';
 import { sourceUrl } from '../catalog/sources.js';
-import type { DeviceModel } from '../model/topology.js';
+import type { DeviceModel, HostModel } from '../model/topology.js';
 import { formatBdf } from '../syntax/tokens.js';
 import type { VmtopoServices } from '../vmtopo-module.js';
+import { catalogStringHover } from './catalog-hover.js';
 
 export class VmtopoHoverProvider extends MultilineCommentHoverProvider {
     constructor(protected readonly services: VmtopoServices) {
         super(services);
+    }
+
+    /** On a catalog string (model, vGPU type, MIG profile): its catalog facts (catalog-hover.ts); elsewhere Langium's hover. */
+    override async getHoverContent(document: LangiumDocument, params: HoverParams): Promise<Hover | undefined> {
+        const offset = document.textDocument.offsetAt(params.position);
+        const catalog = this.services.log.InternalErrors.guard('hover (catalog string)', () => catalogStringHover(this.services, document, offset), undefined);
+        return catalog ? { contents: { kind: 'markdown', value: catalog } } : super.getHoverContent(document, params);
     }
 
     /** Doc comment and catalog facts; a failure of either is logged and that part left out. */
@@ -23,8 +32,29 @@ export class VmtopoHoverProvider extends MultilineCommentHoverProvider {
         const log = this.services.log.InternalErrors;
         const doc = log.guard('hover (doc comment)', () => super.getAstNodeHoverContent(node) as string | undefined, undefined);
         const facts = isGpu(node) || isNic(node) || isNvSwitch(node) ? log.guard('hover (catalog facts)', () => this.deviceFacts(node), undefined) : undefined;
-        const parts = [doc, facts].filter((p): p is string => !!p);
+        const template = isHost(node) || isHostTemplate(node) ? log.guard('hover (host template)', () => this.templateFacts(node), undefined) : undefined;
+        const parts = [doc, facts, template].filter((p): p is string => !!p);
         return parts.length > 0 ? parts.join('\n\n---\n\n') : undefined;
+    }
+
+    /**
+     * Host templates: on a host made from one, the template and what the expansion holds; on a
+     * template, the hosts made from it.
+     */
+    protected templateFacts(node: Host | HostTemplate): string | undefined {
+        const resolved = this.services.model.TopologyProvider.get();
+        if (isHost(node)) {
+            const template = node.template?.ref;
+            const host = resolved.modelOf.get(node) as HostModel | undefined;
+            if (!template || !host) return undefined;
+            const count = (kind: string) => host.devices.filter(d => d.kind === kind).length;
+            return `Made from template \`${template.name}\`: ${count('gpu')} GPUs, ${count('nic')} NICs, ${count('nvswitch')} NVSwitches, ${host.switches.length} PCIe switches, ${host.numaNodes.length} NUMA nodes`;
+        }
+        const users = resolved.topology.hosts.filter(h => {
+            const at = resolved.trace.get(h)?.node;
+            return at && isHost(at) && at.template?.ref === node;
+        }).map(h => `\`${h.name}\``);
+        return users.length > 0 ? `Hosts made from this template (${users.length}): ${users.join(', ')}` : 'No host is made from this template yet.';
     }
 
     /** Markdown facts of the device's catalog model, or undefined when the device did not resolve. */
@@ -57,7 +87,7 @@ function sources(keys: readonly string[]): string {
 export function specFacts(spec: GpuSpec | NicSpec | NvSwitchSpec): string[] {
     const lines = [`**${spec.model}** (${spec.kind === 'gpu' ? 'GPU' : spec.kind === 'nic' ? 'NIC' : 'NVSwitch'}) — PCI id ${pciIds(spec.pciIds)}`];
     if (spec.kind === 'gpu') {
-        lines.push(`Memory ${spec.memoryGB} GB · 64-bit MMIO needed ${spec.mmioGiB} GiB · PCIe ${spec.link.speedGTs} GT/s x${spec.link.width} · ${spec.formFactor.toUpperCase()}` +
+        lines.push(`Memory ${spec.memoryGB} GB · 64-bit MMIO needed ${spec.mmioGiB} GiB${spec.derived?.mmioGiB ? ' (derived)' : ''} · PCIe ${spec.link.speedGTs} GT/s x${spec.link.width} · ${spec.formFactor.toUpperCase()}` +
             (spec.nvlinks > 0 ? ` · NV${spec.nvlinks}` : ''));
         lines.push(spec.migProfiles.length > 0
             ? `MIG: ${spec.migProfiles.map(p => `\`${p.name}\``).join(', ')}`
@@ -69,6 +99,9 @@ export function specFacts(spec: GpuSpec | NicSpec | NvSwitchSpec): string[] {
             : 'vGPU: none in the catalog');
     } else if (spec.kind === 'nic') {
         lines.push(`Ports ${spec.speedsGbps.map(s => `${s} Gb/s`).join(' / ')} · PCIe ${spec.link.speedGTs} GT/s x${spec.link.width} · up to ${spec.maxVfsPerPf} SR-IOV VFs per PF`);
+    }
+    if (spec.kind === 'gpu' && spec.derived) {
+        for (const [field, why] of Object.entries(spec.derived)) lines.push(`Note (${field}): ${why}`);
     }
     if (spec.sources.length > 0) {
         lines.push(`Sources: ${sources(spec.sources)}`);

@@ -53,3 +53,95 @@ export function refusalLine(result: Pick<ExportResult, 'problems' | 'written'>):
     const headline = result.problems[0] ?? 'unknown error';
     return `export refused: ${headline}; ${result.written.length === 0 ? 'nothing was written' : `written: ${result.written.length} files`}`;
 }
+
+// ---- Topology view (`vmtopo/topology`): the diagram the webview and the export command show. ----
+
+/** A 0-based LSP position. */
+export interface TopologyPosition {
+    line: number;
+    character: number;
+}
+
+/** Where a diagram node was written: a document URI and a 0-based range. */
+export interface TopologySourceRange {
+    uri: string;
+    start: TopologyPosition;
+    end: TopologyPosition;
+}
+
+/** The custom request that returns the topology diagram: params {@link TopologyParams}, answer {@link TopologyResult}. */
+export const TOPOLOGY_REQUEST = 'vmtopo/topology';
+
+/**
+ * - `uri`: the document the view belongs to (its workspace's hosts are drawn).
+ * - `host`: the host to draw; default: the host of the VM or device at `position`, else the first
+ *   host of the document, else of the workspace.
+ * - `fleet`: the fleet overview (one card per host) instead of one host.
+ */
+export interface TopologyParams {
+    uri: string;
+    host?: string;
+    fleet?: boolean;
+    position?: TopologyPosition;
+}
+
+/** One node of the diagram, as the view's hover and click need it. */
+export interface TopologyNodeInfo {
+    /** The node's `data-node` attribute in the SVG. */
+    id: string;
+    kind: string;
+    label: string[];
+    /** Hover text, one fact a line. */
+    facts: string[];
+    /** VMs that hold the node. */
+    vms: string[];
+    range?: TopologySourceRange;
+    diagnostics: { severity: number; code?: string; message: string }[];
+}
+
+/**
+ * The answer of {@link TOPOLOGY_REQUEST}. `stale`: the layout did not finish within the server's
+ * time budget (or the document changed while it ran), and this is the previous layout of the same
+ * view; `message` says why there is no diagram (no host) or why it is stale.
+ */
+export interface TopologyResult {
+    svg: string;
+    view: 'host' | 'fleet';
+    host?: string;
+    /** Every host of the workspace, in workspace order (for the host picker). */
+    hosts: string[];
+    /** The VMs of the drawn host, in colour order. */
+    vms: string[];
+    nodes: TopologyNodeInfo[];
+    stale: boolean;
+    /** Layout + render time of this answer, in ms. */
+    layoutMs: number;
+    message?: string;
+}
+
+/**
+ * `vmtopo/importHost` (client → server): the editor's "vmtopo: Import Host…" sends the files the
+ * user picked; the server runs the pure importer (`language/src/import/`) and answers the vmtopo text
+ * of the host, which the client opens as a new untitled vmtopo document.
+ */
+export const IMPORT_HOST_REQUEST = 'vmtopo/importHost';
+
+export interface ImportHostParams {
+    /** The picked files: base name (for the doc comment and messages) and UTF-8 text. */
+    files: { file: string; text: string }[];
+    /** Force a format instead of detecting it from the content. */
+    format?: 'hwloc' | 'nccl' | 'nvidia-smi';
+    /** Host name (default: from the source, else the file name). */
+    name?: string;
+}
+
+/** The answer of {@link IMPORT_HOST_REQUEST}: the host's text, or why the files cannot be imported (one line). */
+export interface ImportHostResult {
+    ok: boolean;
+    /** When ok: the host's vmtopo text, the format read and a one-line summary of what was found. */
+    text?: string;
+    format?: string;
+    summary?: string;
+    /** When not ok: why. */
+    message?: string;
+}

@@ -14,8 +14,10 @@ import type { PcieLink } from '../catalog/types.js';
 import { parseBdf, parseCpuList, parseNumaList, sizeToMiB, parseLinkWidth, checkLinkSpeed, vfAddress, CpuList, type Bdf } from '../syntax/tokens.js';
 import { checkInteger, MAX_MODULE_ID, MAX_NUMA_ID, MAX_PORT_SPEED_GBPS, MAX_SRIOV_FIELD, MAX_VCPUS } from '../syntax/limits.js';
 import { nodeForProperty } from '../validation/node-utils.js';
+import { registerHostVms } from './vgpu-functions.js';
+import { expandHost } from './template.js';
 import type {
-    Declaration, DeviceModel, GpuModel, HostModel, NicModel, NumaNode, NvSwitchModel, PcieSwitchModel, Topology, VmGpu, VmModel, VmNic
+    Declaration, DeviceModel, GpuModel, HostModel, NicModel, NumaNode, NvSwitchModel, PcieSwitchModel, PlatformVersion, SwitchPciId, Topology, VmGpu, VmModel, VmNic, VmNvSwitch
 } from './topology.js';
 
 /** Where a model object was written: the AST node, and optionally the property and list index. */
@@ -45,6 +47,8 @@ interface HostPart {
     readonly declaration: Declaration;
     readonly devices: ReadonlyArray<readonly [AstNode, DeviceModel]>;
     readonly links: readonly Link[];
+    /** The template the host was expanded from (`host NAME from TEMPLATE`), if any. */
+    readonly template?: ast.HostTemplate;
 }
 
 /** What resolving one VM gave, and what it was resolved from: its host's model and its references' targets. */
@@ -59,8 +63,8 @@ interface VmPart {
 
 /**
  * Earlier resolutions of hosts and VMs, by syntax node, for {@link resolveTopology} to reuse. A
- * syntax node never changes (an edit parses its document again, into new nodes), so a host's
- * resolution holds as long as its node lives; a VM's also depends on its host's model and on what
+ * syntax node never changes (an edit parses its document, or the one block it falls in, again into
+ * new nodes: `parser/incremental.ts`), so a host's resolution holds as long as its node lives; a VM's also depends on its host's model and on what
  * its references resolve to (its host, GPUs and NICs may be declared in another file), which are
  * compared before it is reused. Held weakly: the entries of replaced documents go with them. After
  * an edit of one file of a fleet, only that file's hosts and VMs are resolved again (the others'
@@ -81,6 +85,7 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
     const modelOf = new Map<AstNode, object>();
     const hostsByAst = new Map<ast.Host, HostModel>();
     const devicesByAst = new Map<AstNode, DeviceModel>();
+    const hostDevices = new Map<HostModel, ReadonlyMap<AstNode, DeviceModel>>();
     const hosts: HostModel[] = [];
     const vms: VmModel[] = [];
     const declarations: Declaration[] = [];
@@ -97,18 +102,23 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
         for (const h of model.hosts ?? []) {
             if (!h.name) continue; // `host {` before the name is typed
             let part = cache?.hosts.get(h);
-            if (!part || part.uri !== uri) {
+            const template = h.template?.ref;
+            if (!part || part.uri !== uri || part.template !== template) {
                 const links: Link[] = [];
                 const link: Linker = (obj, node, property, index) => { links.push([obj, node, property, index]); };
                 const declaration = declare(link, 'host', h, uri);
                 const devices = new Map<AstNode, DeviceModel>();
-                const host = resolveHost(h, devices, link);
-                part = { uri, host, declaration, devices: [...devices], links };
+                // A host made from a template: its expansion (model/template.ts), traced to the host where it stands for it.
+                const expanded = expandHost(h, template);
+                const host = resolveHost(expanded, devices, expanded === h ? link : (obj, node, property, index) => link(obj, node === expanded ? h : node, property, index));
+                part = { uri, host, declaration, devices: [...devices], links, template };
                 cache?.hosts.set(h, part);
             }
             declarations.push(part.declaration);
             apply(part.links);
             for (const [node, device] of part.devices) devicesByAst.set(node, device);
+            // Hosts made from one template share its device nodes: a VM finds its devices among its host's.
+            hostDevices.set(part.host, new Map(part.devices));
             hostsByAst.set(h, part.host);
             hosts.push(part.host);
         }
@@ -125,7 +135,7 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
                 const links: Link[] = [];
                 const link: Linker = (obj, node, property, index) => { links.push([obj, node, property, index]); };
                 const declaration = declare(link, 'vm', v, uri);
-                const vm = host ? resolveVm(v, host, devicesByAst, link) : undefined;
+                const vm = host ? resolveVm(v, host, hostDevices.get(host) ?? devicesByAst, link) : undefined;
                 part = { uri, host, targets, vm, declaration, links };
                 cache?.vms.set(v, part);
             }
@@ -134,6 +144,7 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
             if (part.vm) vms.push(part.vm);
         }
     }
+    registerHostVms(vms);
     return { topology: { hosts, vms, declarations }, trace, modelOf };
 }
 
@@ -142,6 +153,7 @@ function referenceTargets(v: ast.Vm): unknown[] {
     const targets: unknown[] = [v.host?.ref];
     for (const a of v.gpus ?? []) for (const r of a.gpus ?? []) targets.push(r?.ref);
     for (const a of v.nics ?? []) for (const r of a.nics ?? []) targets.push(r?.ref);
+    for (const a of v.nvswitches ?? []) for (const r of a.nvswitches ?? []) targets.push(r?.ref);
     return targets;
 }
 
@@ -163,6 +175,16 @@ function declare(link: Linker, kind: Declaration['kind'], node: ast.Host | ast.V
     const declaration: Declaration = { kind, name: node.name, uri, line: nameNode?.range.start.line ?? node.$cstNode?.range.start.line ?? 0 };
     link(declaration, node, 'name');
     return declaration;
+}
+
+/**
+ * A platform version as written (`8.0u3`, `8.0 U2`, `9.0`, `7`): major, minor, update; undefined when
+ * not written or not of that form (the VGPU version gates then do not apply).
+ */
+export function parsePlatformVersion(text: string | undefined): PlatformVersion | undefined {
+    const m = text === undefined ? null : /^(\d{1,3})(?:\.(\d{1,3}))?\s*(?:[uU](\d{1,2})[a-z]?)?$/.exec(text.trim());
+    if (!m) return undefined;
+    return { text: text!, major: Number(m[1]), minor: Number(m[2] ?? 0), update: Number(m[3] ?? 0) };
 }
 
 function resolveLink(l: ast.Link | undefined): PcieLink | undefined {
@@ -203,7 +225,12 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
         const node: NumaNode = {
             id, idFrom: written !== undefined ? 'written' : s.numa === undefined ? 'position' : 'invalid',
             socket: s.name ?? '', cpus: cpuList, siblingOf: smtSiblings(cpuList),
-            memoryMiB: sizeMiB(s.memory) ?? 0
+            memoryMiB: sizeMiB(s.memory) ?? 0,
+            hugepagePools: (s.hugepagePools ?? []).flatMap(p => {
+                const size = sizeMiB(p.size);
+                const count = integer(p.count, 0, Number.MAX_SAFE_INTEGER);
+                return size !== undefined && size > 0 && count !== undefined ? [{ sizeMiB: size, count }] : [];
+            })
         };
         numaNodes.push(node);
         nodeOfSocket.set(s, node);
@@ -215,27 +242,36 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
     const host: Mutable<HostModel> = {
         name: h.name,
         platform: h.platform ?? 'kvm',
+        // the CST text: the value converter turns `8.0` into the number 8 before concatenating
+        platformVersion: parsePlatformVersion(h.platformVersion !== undefined && h.$cstNode
+            ? (nodeForProperty(h.$cstNode, 'platformVersion')?.text ?? h.platformVersion) : h.platformVersion),
+        vgpuDelivery: h.vgpuDelivery as HostModel['vgpuDelivery'],
         cpu: findCpu(h.cpuModel),
-        license: h.license,
+        license: h.license as HostModel['license'],
+        fabricManager: h.fabricManager as HostModel['fabricManager'],
+        iommu: h.iommu as HostModel['iommu'],
+        acsOverride: h.acsOverride || undefined,
         numaNodes, switches, devices,
         numaOfCpu: (cpu: number) => numaNodes.find(n => n.cpus.has(cpu))
     };
     link(host, h);
     const defaultNuma = numaNodes[0]?.id ?? 0;
+    // A template's device names a template socket that its host may override: found by name then.
+    const socketByName = (socket: ast.Socket) => sockets.find(s => s.name === socket.name);
     const numaFor = (socket: ast.Socket | undefined, inherited: number | undefined) =>
-        socket ? (numaOfSocket.get(socket) ?? defaultNuma) : (inherited ?? defaultNuma);
+        socket ? (numaOfSocket.get(socket) ?? numaOfSocket.get(socketByName(socket)!) ?? defaultNuma) : (inherited ?? defaultNuma);
 
     const addDevice = (d: ast.Device, parent: PcieSwitchModel | undefined): DeviceModel | undefined => {
         const address = bdfOf(d.address);
         if (!address || !d.name) return undefined;
         const numa = numaFor(d.socket?.ref, parent?.numa);
-        const declaredSocket = d.socket?.ref ? nodeOfSocket.get(d.socket.ref) : undefined;
-        const base = { name: d.name, host, address, numa, parentSwitch: parent, declaredSocket };
+        const declaredSocket = d.socket?.ref ? nodeOfSocket.get(d.socket.ref) ?? nodeOfSocket.get(socketByName(d.socket.ref)!) : undefined;
+        const base = { name: d.name, host, address, numa, parentSwitch: parent, declaredSocket, iommuGroup: integer(d.iommuGroup, 0, Number.MAX_SAFE_INTEGER) };
         let dev: DeviceModel | undefined;
         if (isGpu(d)) {
             const spec = findGpu(d.model);
             if (!spec) return undefined;
-            dev = { ...base, kind: 'gpu', spec, module: integer(d.module, 0, MAX_MODULE_ID), link: resolveLink(d.link) ?? spec.link } satisfies GpuModel;
+            dev = { ...base, kind: 'gpu', spec, module: integer(d.module, 0, MAX_MODULE_ID), link: resolveLink(d.link) ?? spec.link, vgpuMode: d.vgpuMode as GpuModel['vgpuMode'], acs: d.acs as GpuModel['acs'] } satisfies GpuModel;
         } else if (isNic(d)) {
             const spec = findNic(d.model);
             if (!spec) return undefined;
@@ -246,7 +282,9 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
                 vfs: integer(d.vfs, 0, MAX_SRIOV_FIELD) ?? 0,
                 vfOffset: integer(d.vfOffset, 0, MAX_SRIOV_FIELD) ?? 1,
                 vfStride: integer(d.vfStride, 0, MAX_SRIOV_FIELD) ?? 1,
-                link: resolveLink(d.link) ?? spec.link
+                link: resolveLink(d.link) ?? spec.link,
+                acs: d.acs as NicModel['acs'], ats: d.ats as NicModel['ats'], linkLayer: d.linkLayer as NicModel['linkLayer'],
+                management: d.management || undefined
             } satisfies NicModel;
         } else if (isNvSwitch(d)) {
             const spec = findNvSwitch(d.model ?? 'NVSwitch');
@@ -266,7 +304,8 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
         const sw: Mutable<PcieSwitchModel> = {
             kind: 'switch', name: s.name, host, address, numa: numaFor(s.socket?.ref, parent?.numa),
             parentSwitch: parent, declaredSocket: s.socket?.ref ? nodeOfSocket.get(s.socket.ref) : undefined,
-            link: resolveLink(s.link), switches: [], devices: []
+            link: resolveLink(s.link), acs: s.acs as PcieSwitchModel['acs'], switches: [], devices: [],
+            model: s.model, pciId: parseSwitchPciId(s.pciId)
         };
         switches.push(sw);
         link(sw, s);
@@ -298,7 +337,7 @@ function smtSiblings(cores: CpuList): (cpu: number) => number | undefined {
     return cpu => (cpu >= a && cpu <= b ? c + cpu - a : cpu >= c && cpu <= d ? a + cpu - c : undefined);
 }
 
-function resolveVm(v: ast.Vm, host: HostModel, devicesByAst: Map<AstNode, DeviceModel>, link: Linker): VmModel {
+function resolveVm(v: ast.Vm, host: HostModel, devicesByAst: ReadonlyMap<AstNode, DeviceModel>, link: Linker): VmModel {
     const cpus = (text: string | number | undefined) => {
         if (text === undefined) return undefined;
         const p = parseCpuList(text);
@@ -320,7 +359,7 @@ function resolveVm(v: ast.Vm, host: HostModel, devicesByAst: Map<AstNode, Device
                 if (type) entry = { mode: 'vgpu', gpu, type };
             } else if (isMigSlice(a)) {
                 const profile = findMigProfile(gpu.spec, a.profile);
-                if (profile) entry = { mode: 'mig', gpu, profile, type: migBackedTypeFor(gpu.spec, profile.name) };
+                if (profile) entry = { mode: 'mig', gpu, profile, type: migBackedTypeFor(gpu.spec, profile.name), start: integer(a.start, 0, 1_000_000) };
             }
             if (entry) {
                 gpus.push(entry);
@@ -349,6 +388,17 @@ function resolveVm(v: ast.Vm, host: HostModel, devicesByAst: Map<AstNode, Device
             link(entry, a, 'nics', index);
         });
     }
+    const nvswitches: VmNvSwitch[] = [];
+    for (const a of v.nvswitches ?? []) {
+        (a.nvswitches ?? []).forEach((ref, index) => {
+            const target = ref?.ref;
+            const nvswitch = target && devicesByAst.get(target);
+            if (!nvswitch || nvswitch.kind !== 'nvswitch') return;
+            const entry: VmNvSwitch = { nvswitch };
+            nvswitches.push(entry);
+            link(entry, a, 'nvswitches', index);
+        });
+    }
     const mmio = sizeMiB(v.mmio);
     const vm: VmModel = {
         name: v.name,
@@ -361,8 +411,31 @@ function resolveVm(v: ast.Vm, host: HostModel, devicesByAst: Map<AstNode, Device
         hugepageMiB: sizeMiB(v.hugepages),
         gpus, nics,
         mmioGiB: mmio !== undefined ? mmio / 1024 : undefined,
-        license: v.license ?? host.license
+        license: (v.license as VmModel['license']) ?? host.license,
+        licenseOnVm: v.license !== undefined,
+        firmware: v.firmware as VmModel['firmware'],
+        secureBoot: v.secureBoot || undefined,
+        reservedMiB: v.reserveAll ? (sizeMiB(v.memory) ?? 0) : sizeMiB(v.reservation),
+        p2p: v.p2p || undefined,
+        unifiedMemory: v.unifiedMemory || undefined,
+        nvswitches,
+        fabricManagerService: v.fmService || undefined,
+        fabricManagerVersion: v.fmVersion,
+        guestDriver: v.guestDriver,
+        gpudirectRdma: v.gpudirectRdma || undefined
     };
     link(vm, v);
     return vm;
+}
+
+/**
+ * A switch's `pci-id`: `vvvv:dddd` (vendor:device as `lspci -nn` prints it), optionally followed by
+ * the subsystem `ssvv:ssdd` (`lspci -vnn`, "Subsystem"); hex, `0x` prefixes allowed. Undefined when
+ * not written or not in that form.
+ */
+export function parseSwitchPciId(text: string | undefined): SwitchPciId | undefined {
+    const m = /^\s*(?:0x)?([0-9a-f]{4}):(?:0x)?([0-9a-f]{4})(?:[\s,]+(?:0x)?([0-9a-f]{4}):(?:0x)?([0-9a-f]{4}))?\s*$/i.exec(text ?? '');
+    if (!m) return undefined;
+    const [vendor, device, subsystemVendor, subsystemDevice] = m.slice(1).map(x => x?.toLowerCase());
+    return subsystemVendor ? { vendor, device, subsystemVendor, subsystemDevice } : { vendor, device };
 }

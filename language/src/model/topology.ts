@@ -8,6 +8,48 @@ import type { Bdf, CpuList } from '../syntax/tokens.js';
 
 export type Platform = 'kvm' | 'esxi';
 
+/** Licence editions a host or VM can declare: NVIDIA AI Enterprise, and the vGPU editions vCS, RTX vWS, vPC, vApps [GRID-LIC12]. */
+export type LicenseEdition = 'nvaie' | 'vcs' | 'vws' | 'vpc' | 'vapps';
+
+/**
+ * A hypervisor release as written after the platform (`platform esxi 8.0u3`): major, minor and
+ * update (ESXi "Update n"; 0 when not written). `text` is what was written.
+ */
+export interface PlatformVersion {
+    readonly text: string;
+    readonly major: number;
+    readonly minor: number;
+    readonly update: number;
+}
+
+/** Whether `v` is at least `major.minor` Update `update`. */
+export function versionAtLeast(v: PlatformVersion, major: number, minor: number, update = 0): boolean {
+    if (v.major !== major) return v.major > major;
+    if (v.minor !== minor) return v.minor > minor;
+    return v.update >= update;
+}
+
+/**
+ * How vGPUs reach VMs on KVM: `mdev` (mediated devices under the GPU, or under a VF on SR-IOV GPUs)
+ * or `vfio` (NVIDIA's vendor-specific VFIO framework, vGPU 17+: one SR-IOV VF per vGPU, attached
+ * as a PCI hostdev).
+ */
+export type VgpuDelivery = 'mdev' | 'vfio';
+
+/** Fabric Manager virtualization model of an HGX baseboard [FM-UG]. */
+export type FabricManagerMode = 'shared-nvswitch' | 'full-passthrough';
+
+/**
+ * PCIe Access Control Services of a bridge or multi-function device: `enabled` (the kernel's
+ * default: peer requests redirected to the root complex), `disabled`, or `direct-translated`
+ * (redirect on, ATS-translated peer requests go direct: what GPUDirect RDMA in a VM needs on the
+ * GPU↔NIC path [VMCFG-APPX]).
+ */
+export type AcsMode = 'enabled' | 'disabled' | 'direct-translated';
+
+/** A GPU's vGPU mode (vSphere `HostGraphicsInfoVgpuMode`: sameSize, mixedSize, multiInstanceGpu). */
+export type VgpuMode = 'equal-size' | 'mixed-size' | 'mig';
+
 export interface Topology {
     readonly hosts: readonly HostModel[];
     readonly vms: readonly VmModel[];
@@ -46,13 +88,25 @@ export interface NumaNode {
      */
     siblingOf(cpu: number): number | undefined;
     readonly memoryMiB: number;
+    /** Hugepage pools reserved on the node (`hugepages 1 GiB count 900`): page size in MiB and page count. */
+    readonly hugepagePools: ReadonlyArray<{ readonly sizeMiB: number; readonly count: number }>;
 }
 
 export interface HostModel {
     readonly name: string;
     readonly platform: Platform;
+    /** Hypervisor release, when written (`platform esxi 8.0u3`). */
+    readonly platformVersion?: PlatformVersion;
+    /** vGPU delivery on KVM, when written (the libvirt export defaults to `mdev`). */
+    readonly vgpuDelivery?: VgpuDelivery;
     readonly cpu?: CpuSpec;
-    readonly license?: 'nvaie';
+    readonly license?: LicenseEdition;
+    /** Fabric Manager model of the host's NVSwitch baseboard, when declared. */
+    readonly fabricManager?: FabricManagerMode;
+    /** IOMMU for device assignment; `enabled` is assumed when not written. */
+    readonly iommu?: 'enabled' | 'disabled';
+    /** The kernel's `pcie_acs_override` is in use. */
+    readonly acsOverride?: boolean;
     readonly numaNodes: readonly NumaNode[];
     /** Every PCIe switch of the host, outermost first. */
     readonly switches: readonly PcieSwitchModel[];
@@ -75,14 +129,34 @@ interface Located {
      * inherits its switch's socket (`numa`). HOST005 compares the two.
      */
     readonly declaredSocket?: NumaNode;
+    /** IOMMU group written with `iommu-group N` (endpoints only), else inferred (rules/iommu.ts). */
+    readonly iommuGroup?: number;
 }
 
 export interface PcieSwitchModel extends Located {
     readonly kind: 'switch';
     /** Uplink of the switch, when declared. */
     readonly link?: PcieLink;
+    /** ACS of the switch's ports, when declared (the kernel default `enabled` otherwise). */
+    readonly acs?: AcsMode;
+    /** Model of the switch chip as written (`model "PEX89144"`). */
+    readonly model?: string;
+    /** PCI identity of the upstream port (`pci-id "1000:c030 1000:0072"`), when written and well-formed. */
+    readonly pciId?: SwitchPciId;
     readonly switches: readonly PcieSwitchModel[];
     readonly devices: readonly DeviceModel[];
+}
+
+/**
+ * PCI vendor, device, subsystem vendor and subsystem device id of a switch's upstream port, 4 hex
+ * digits each, lowercase (`lspci -vnn`). NCCL combines them into one 64-bit id and flattens Broadcom
+ * PEX Gen4/Gen5 switches by it (`getBcmGen`, NVIDIA/nccl `src/graph/topo.cc`).
+ */
+export interface SwitchPciId {
+    readonly vendor: string;
+    readonly device: string;
+    readonly subsystemVendor?: string;
+    readonly subsystemDevice?: string;
 }
 
 export interface GpuModel extends Located {
@@ -91,6 +165,10 @@ export interface GpuModel extends Located {
     /** HGX module id (Fabric Manager's physical id), if declared. */
     readonly module?: number;
     readonly link: PcieLink;
+    /** vGPU mode, when declared (`vgpu-mode mixed-size`); equal-size applies when absent. */
+    readonly vgpuMode?: VgpuMode;
+    /** ACS of the GPU's functions, when declared. */
+    readonly acs?: AcsMode;
 }
 
 export interface NicModel extends Located {
@@ -103,6 +181,14 @@ export interface NicModel extends Located {
     readonly vfOffset: number;
     readonly vfStride: number;
     readonly link: PcieLink;
+    /** ACS between the NIC's functions, when declared. */
+    readonly acs?: AcsMode;
+    /** ATS in the NIC firmware (`mlxconfig ATS_ENABLED`), when declared. */
+    readonly ats?: 'enabled' | 'disabled';
+    /** Port link layer, when declared: Ethernet/RoCE (PCI class 0x020000) or InfiniBand (0x020700). */
+    readonly linkLayer?: 'ethernet' | 'infiniband';
+    /** The hypervisor's own boot/management NIC. */
+    readonly management?: boolean;
 }
 
 export interface NvSwitchModel extends Located {
@@ -117,7 +203,12 @@ export type VmGpu =
     | { readonly mode: 'passthrough'; readonly gpu: GpuModel }
     | { readonly mode: 'vgpu'; readonly gpu: GpuModel; readonly type: VgpuType }
     /** A MIG slice delivered as the MIG-backed vGPU of its profile (`type` absent when the board has none). */
-    | { readonly mode: 'mig'; readonly gpu: GpuModel; readonly profile: MigProfile; readonly type?: VgpuType };
+    | { readonly mode: 'mig'; readonly gpu: GpuModel; readonly profile: MigProfile; readonly type?: VgpuType; readonly start?: number };
+
+/** An NVSwitch a VM receives by passthrough. */
+export interface VmNvSwitch {
+    readonly nvswitch: NvSwitchModel;
+}
 
 /** A NIC as a VM receives it: the whole PF, or one VF (index from 0) with its host address. */
 export type VmNic =
@@ -140,7 +231,29 @@ export interface VmModel {
     /** Declared 64-bit MMIO window in GiB. */
     readonly mmioGiB?: number;
     /** Licence of the VM, or inherited from its host. */
-    readonly license?: 'nvaie';
+    readonly license?: LicenseEdition;
+    /** Whether the licence is written on the VM itself (not inherited). */
+    readonly licenseOnVm?: boolean;
+    /** Guest firmware, when declared. */
+    readonly firmware?: 'efi' | 'bios';
+    /** UEFI Secure Boot requested (`secure-boot`). */
+    readonly secureBoot?: boolean;
+    /** Reserved memory in MiB (`reserve all` = the VM's memory), when declared. */
+    readonly reservedMiB?: number;
+    /** The VM expects GPU peer-to-peer (`p2p`). */
+    readonly p2p?: boolean;
+    /** The VM uses CUDA unified memory (`unified-memory`). */
+    readonly unifiedMemory?: boolean;
+    /** NVSwitches passed through to the VM. */
+    readonly nvswitches: readonly VmNvSwitch[];
+    /** The VM is its host's Fabric Manager service VM (`fabric-manager service`). */
+    readonly fabricManagerService?: boolean;
+    /** Fabric Manager version the service VM runs, when written. */
+    readonly fabricManagerVersion?: string;
+    /** NVIDIA driver version in the guest, when written. */
+    readonly guestDriver?: string;
+    /** The VM declares GPUDirect RDMA use (`gpudirect-rdma`). */
+    readonly gpudirectRdma?: boolean;
 }
 
 /** Every switch from the host root down to the device (outermost first). */

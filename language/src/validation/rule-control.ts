@@ -15,7 +15,7 @@
 import type { LangiumDocument } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
-import { sourceUrl } from '../catalog/sources.js';
+import { ruleDocUrl } from './rule-links.js';
 import type { RuleInfo, Severity } from './rule.js';
 import { ruleById } from './rules/index.js';
 import { SUP001, SUP002, SUP003 } from './rules/sup.js';
@@ -198,7 +198,7 @@ const SEVERITY: Record<Severity, 1 | 2 | 3> = { error: 1, warning: 2, info: 3 };
 function supDiagnostic(rule: RuleInfo, message: string, range: Range): Diagnostic {
     return {
         range, message, severity: SEVERITY[rule.severity], code: rule.id,
-        codeDescription: { href: sourceUrl(rule.sources[0]) }, data: { code: rule.id }, source: 'vmtopo'
+        codeDescription: { href: ruleDocUrl(rule) }, data: { code: rule.id }, source: 'vmtopo'
     };
 }
 

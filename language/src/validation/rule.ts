@@ -54,6 +54,18 @@ export interface Report {
     readonly property?: string;
     /** Extra data for the quick-fix (merged into `diagnostic.data` next to `code`). */
     readonly data?: Record<string, unknown>;
+    /**
+     * The other objects involved (the GPU, the other VM holding the CPU or the partition), shown as
+     * the diagnostic's `relatedInformation`: a model object (placed like `target`) and what it is.
+     */
+    readonly related?: readonly RelatedReport[];
+}
+
+/** One entry of a report's `relatedInformation`: a model object of the topology and a short note. */
+export interface RelatedReport {
+    readonly target: object;
+    readonly property?: string;
+    readonly message: string;
 }
 
 export interface RuleContext {

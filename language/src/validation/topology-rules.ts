@@ -13,7 +13,7 @@
  * family order), then by host (in workspace order), then in the order the check made them.
  */
 import { AstUtils, WorkspaceCache, type AstNode } from 'langium';
-import { isHost, isVm } from '../generated/ast.js';
+import { isHost, isHostTemplate, isVm } from '../generated/ast.js';
 import type { LangiumServices } from 'langium/lsp';
 import type { InternalErrors } from '../internal-errors.js';
 import type { ResolvedTopology } from '../model/resolve.js';
@@ -33,6 +33,19 @@ export interface PlacedReport {
     readonly property?: string;
     readonly index?: number;
     readonly data?: Record<string, unknown>;
+    /** The other objects involved, placed (`relatedInformation`). */
+    readonly related?: readonly PlacedRelated[];
+    /** For a report placed in a host template: the host (made from it) the report came from, when known. */
+    readonly templateUse?: { readonly related?: PlacedRelated };
+}
+
+/** A related object of a report, placed on its syntax node. */
+export interface PlacedRelated {
+    readonly node: AstNode;
+    readonly uri: string;
+    readonly property?: string;
+    readonly index?: number;
+    readonly message: string;
 }
 
 /** The reports of every check on one host and the VMs on it (per check, in check order). */
@@ -105,7 +118,22 @@ export class TopologyRuleRunner {
             }
         }
         const byDocument = new Map<string, PlacedReport[]>();
+        // A report on a part of a host template comes once per host made from it: placed once, at
+        // the template, with the hosts that use it as related information (model/template.ts).
+        const inTemplate = new Map<string, PlacedReport & { related: PlacedRelated[] }>();
         const place = (r: PlacedReport) => {
+            if (r.templateUse) {
+                const key = `${r.rule.id}|${r.uri}|${r.node.$cstNode?.offset}|${r.property}|${r.index}`;
+                const first = inTemplate.get(key);
+                const use = r.templateUse.related;
+                if (first) {
+                    if (use && !first.related.some(x => x.node === use.node)) first.related.push(use);
+                    return;
+                }
+                const merged = { ...r, related: [...(r.related ?? []), ...(use ? [use] : [])] };
+                inTemplate.set(key, merged);
+                r = merged;
+            }
             const list = byDocument.get(r.uri);
             if (list) list.push(r); else byDocument.set(r.uri, [r]);
         };
@@ -126,12 +154,23 @@ export class TopologyRuleRunner {
         const ctx: RuleContext = {
             topology,
             resolved,
-            report: ({ rule, severity, message, target, property, data }: Report) => {
+            report: ({ rule, severity, message, target, property, data, related }: Report) => {
                 const where = resolved.trace.get(target);
                 if (!where) return;
+                const placedRelated: PlacedRelated[] = [];
+                for (const r of related ?? []) {
+                    const at = resolved.trace.get(r.target);
+                    if (!at) continue;
+                    placedRelated.push({
+                        node: at.node, uri: AstUtils.getDocument(at.node).uri.toString(), message: r.message,
+                        property: r.property ?? at.property, index: r.property ? undefined : at.index
+                    });
+                }
                 placed.push({
                     rule, severity: severity ?? rule.severity, message, node: where.node, uri: AstUtils.getDocument(where.node).uri.toString(),
-                    data, property: property ?? where.property, index: property ? undefined : where.index
+                    data, property: property ?? where.property, index: property ? undefined : where.index,
+                    related: placedRelated.length > 0 ? placedRelated : undefined,
+                    templateUse: templateUse(where.node, target, resolved)
                 });
             }
         };
@@ -153,4 +192,18 @@ function hostOf(node: AstNode, resolved: ResolvedTopology): HostModel | undefine
         }
     }
     return undefined;
+}
+
+/**
+ * When `node` lies in a host template: the host (made from it) whose model `target` belongs to, as
+ * related information ("in host NAME, made from this template"; no `related` when the target has no
+ * host, e.g. a socket's NUMA node); else undefined.
+ */
+function templateUse(node: AstNode, target: object, resolved: ResolvedTopology): { related?: PlacedRelated } | undefined {
+    if (!AstUtils.getContainerOfType(node, isHostTemplate)) return undefined;
+    const t = target as { host?: HostModel; numaOfCpu?: unknown };
+    const host = t.host ?? (typeof t.numaOfCpu === 'function' ? target as HostModel : undefined);
+    const at = host ? resolved.trace.get(host) : undefined;
+    if (!host || !at) return {};
+    return { related: { node: at.node, uri: AstUtils.getDocument(at.node).uri.toString(), property: 'name', message: `in host ${host.name}, made from this template` } };
 }

@@ -2,12 +2,15 @@
  * Validation for vmtopo: registers every rule family's node checks with Langium's validation
  * registry (they run per document as the user types) and hands each document its share of the
  * topology checks, which {@link TopologyRuleRunner} runs once per workspace build. Every diagnostic
- * carries its rule id as `code` and `data.code`, and its rule's first source as `codeDescription`.
+ * carries its rule id as `code` and `data.code`, the rule's section of docs/rules.md as
+ * `codeDescription` (rule-links.ts), and the other objects involved as `relatedInformation`.
  */
-import { AstUtils, type AstNode, type ValidationAcceptor, type ValidationCheck } from 'langium';
+import { AstUtils, GrammarUtils, type AstNode, type ValidationAcceptor, type ValidationCheck } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
 import type * as ast from '../generated/ast.js';
-import { sourceUrl } from '../catalog/sources.js';
+import { nodeForProperty } from './node-utils.js';
+import { ruleDocUrl } from './rule-links.js';
+import type { PlacedRelated } from './topology-rules.js';
 import type { NodeCheck, NodeReport, RuleFamily, RuleInfo, Severity } from './rule.js';
 import { RULE_FAMILIES } from './rules/index.js';
 import type { TopologyRuleRunner } from './topology-rules.js';
@@ -28,16 +31,29 @@ export class VmtopoValidator {
 }
 
 /** Reports `r` through Langium's acceptor with the rule's code, link and data. */
-export function acceptReport(accept: ValidationAcceptor, r: NodeReport & { severity?: Severity }): void {
+export function acceptReport(accept: ValidationAcceptor, r: NodeReport & { severity?: Severity; related?: readonly PlacedRelated[] }): void {
     const rule: RuleInfo = r.rule;
+    const relatedInformation = (r.related ?? []).flatMap(rel => {
+        const cst = rel.node.$cstNode;
+        if (!cst) return [];
+        const at = rel.property ? propertyNode(rel.node, rel.property, rel.index) ?? cst : cst;
+        return [{ location: { uri: rel.uri, range: at.range }, message: rel.message }];
+    });
     accept(r.severity ?? rule.severity, r.message, {
         node: r.node,
         property: r.property as never,
         index: r.index,
         code: rule.id,
-        codeDescription: { href: sourceUrl(rule.sources[0]) },
+        codeDescription: { href: ruleDocUrl(rule) },
+        relatedInformation: relatedInformation.length > 0 ? relatedInformation : undefined,
         data: { code: rule.id, ...r.data }
     });
+}
+
+/** The CST node of `property` (its `index`-th value for a list) of `node`. */
+function propertyNode(node: AstNode, property: string, index: number | undefined) {
+    if (index === undefined) return nodeForProperty(node.$cstNode!, property);
+    return GrammarUtils.findNodesForProperty(node.$cstNode, property)[index];
 }
 
 /**
