@@ -45,3 +45,19 @@ export function at(text: string, needle: string, nth = 0): { line: number; chara
 
 /** LSP severities, by name. */
 export const Severity = { error: 1, warning: 2, info: 3 } as const;
+
+/**
+ * `host` (the fixture host `h` or the ESXi host `e`) with one VM `a` on it: 2 vCPUs pinned to
+ * 0,16, `memory` (GiB) on NUMA 0, licence nvaie, then `clauses` (one per line) and `extra`.
+ */
+export function vmWith(host: string, clauses: string, extra = '', memory = 16): string {
+    const name = host.startsWith('host e') ? 'e' : 'h';
+    return host + `
+vm a on ${name} {
+    vcpus 2 pin 0,16
+    memory ${memory} GiB on numa 0
+    license nvaie
+${clauses.split('\n').map(l => `    ${l.trim()}`).join('\n')}
+${extra}}
+`;
+}

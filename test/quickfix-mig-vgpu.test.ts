@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { buildWorkspace, build } from './util.js';
-import { ESXI_HOST, HOST } from './fixtures.js';
+import { ESXI_HOST, HOST, vmWith } from './fixtures.js';
 
 /** The verified actions for the first diagnostic of `code` in `text`. */
 async function actionsFor(text: string, code: string): Promise<{ diagnostic: Diagnostic; actions: CodeAction[] }> {
@@ -45,17 +45,7 @@ async function fixes(before: string, code: string, title?: string | RegExp): Pro
     return { after, titles };
 }
 
-function vm(host: string, clauses: string, extra = ''): string {
-    const name = host.startsWith('host e') ? 'e' : 'h';
-    return host + `
-vm a on ${name} {
-    vcpus 2 pin 0,16
-    memory 64 GiB on numa 0
-    license nvaie
-${clauses.split('\n').map(l => `    ${l.trim()}`).join('\n')}
-${extra}}
-`;
-}
+const vm = (host: string, clauses: string, extra = '') => vmWith(host, clauses, extra, 64);
 
 describe('issue 7, second paragraph: each case is an error with a fix', () => {
     it('two 4g.71gb on one H200 (MIG003): keeps one', async () => {

@@ -4,19 +4,9 @@
  */
 import { describe, it, expect } from 'vitest';
 import { build, withCode } from './util.js';
-import { ESXI_HOST, HOST, Severity, at } from './fixtures.js';
+import { ESXI_HOST, HOST, Severity, at, vmWith } from './fixtures.js';
 
-function vm(host: string, clauses: string, extra = ''): string {
-    const name = host.startsWith('host e') ? 'e' : 'h';
-    return host + `
-vm a on ${name} {
-    vcpus 2 pin 0,16
-    memory 16 GiB on numa 0
-    license nvaie
-${clauses.split('\n').map(l => `    ${l.trim()}`).join('\n')}
-${extra}}
-`;
-}
+const vm = vmWith;
 const diagnostics = async (text: string) => (await build(text)).diagnostics();
 /** The ESXi host with a version and (optionally) the four NVSwitches of an HGX board. */
 function esxi(version: string, nvswitch = true): string {

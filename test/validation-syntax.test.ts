@@ -23,6 +23,16 @@ describe('token errors are located on the token', () => {
         expect(d.range.end).toEqual({ ...d.range.start, character: d.range.start.character + '0000:18:00'.length });
     });
 
+    it('SYN011: a switch pci-id that is not vendor:device hex, and the nearest one that is', async () => {
+        const text = HOST.replace(/(pcie-switch \S+ at \S+)/, '$1 pci-id "1000:c03"');
+        const d = await onlyError(text);
+        expect(d.code).toBe('SYN011');
+        expect(d.message).toBe('pci-id "1000:c03" is not vendor:device in hex (e.g. "1000:c030"), optionally followed by the subsystem ids ("1000:c030 1000:0072").');
+        expect(d.range.start).toEqual(at(text, '"1000:c03"'));
+        const good = HOST.replace(/(pcie-switch \S+ at \S+)/, '$1 pci-id "1000:c030 1000:0072"');
+        expect(withCode((await build(good)).diagnostics(), 'SYN011')).toEqual([]);
+    });
+
     it('a CPU list with a descending range', async () => {
         const text = HOST + `
 vm a on h {

@@ -6,7 +6,7 @@
  */
 import { GrammarUtils, type AstNode, type CstNode } from 'langium';
 import type { ResolvedTopology } from '../../model/resolve.js';
-import { insertVmClause, uriOf, type FixEdit, type FixPosition } from './fix-edits.js';
+import { insertVmClause, removeLineOrNode, uriOf, type FixEdit, type FixPosition } from './fix-edits.js';
 
 export type FixPart = { uri: string; edits: FixEdit[] } | undefined;
 
@@ -15,8 +15,6 @@ export function referenceNodes(node: AstNode, property: string): CstNode[] {
     const cst = node.$cstNode;
     return cst ? GrammarUtils.findNodesForProperty(cst, property) : [];
 }
-
-const rangeOf = (cst: CstNode): FixEdit['range'] => ({ start: cst.range.start, end: cst.range.end });
 
 /** Rewrites the whole reference list of `property` of a clause (`gpu a, b passthrough` → `gpu c, d passthrough`). */
 export function replaceReferences(clause: AstNode, property: string, names: readonly string[]): FixPart {
@@ -44,22 +42,9 @@ export function removeReference(clause: AstNode, property: string, index: number
     const refs = referenceNodes(clause, property);
     const cst = clause.$cstNode;
     if (!uri || !cst || index >= refs.length) return undefined;
-    if (refs.length === 1) return { uri, edits: [removeLine(cst)] };
+    if (refs.length === 1) return { uri, edits: [removeLineOrNode(cst)] };
     const kept = refs.filter((_, i) => i !== index).map(r => r.text);
     return { uri, edits: [{ range: { start: refs[0].range.start, end: refs[refs.length - 1].range.end }, newText: kept.join(', ') }] };
-}
-
-/** Deletes `cst` with its whole line when nothing else is written on that line. */
-function removeLine(cst: CstNode): FixEdit {
-    const text = cst.root.fullText;
-    const lineStart = text.lastIndexOf('\n', cst.offset - 1) + 1;
-    let lineEnd = text.indexOf('\n', cst.end);
-    if (lineEnd < 0) lineEnd = text.length;
-    const alone = text.slice(lineStart, cst.offset).trim() === '' && text.slice(cst.end, lineEnd).trim() === '';
-    if (alone && lineEnd < text.length) {
-        return { range: { start: { line: cst.range.start.line, character: 0 }, end: { line: cst.range.end.line + 1, character: 0 } }, newText: '' };
-    }
-    return { range: rangeOf(cst), newText: '' };
 }
 
 /** Inserts `text` right after the node's last token (` ats enabled` after a NIC declaration). */

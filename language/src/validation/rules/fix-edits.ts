@@ -109,7 +109,7 @@ function refCstNodes(clause: CstNode): CstNode[] {
 }
 
 /** An edit that deletes `cst`, with its whole line when nothing else is written on that line. */
-function removeLineOrNode(cst: CstNode): FixEdit {
+export function removeLineOrNode(cst: CstNode): FixEdit {
     const text = cst.root.fullText;
     const lineStart = text.lastIndexOf('\n', cst.offset - 1) + 1;
     let lineEnd = text.indexOf('\n', cst.end);

@@ -68,6 +68,11 @@ function checkExpanderCells(ctx: RuleContext): void {
     for (const vm of ctx.topology.vms) {
         // Unpinned VMs get one cell wherever the export puts it: LOC002's business, not this rule's.
         if (vm.host.platform !== 'kvm' || vm.nics.length === 0 || !vm.pin || vm.pin.isEmpty) continue;
+        // Only a NIC on a node without any of the VM's vCPUs can sit on a cell that is not local:
+        // the guest plan (the export's) is made for those VMs only.
+        const pinned = new Set<number>();
+        for (const cpu of vm.pin) { const node = vm.host.numaOfCpu(cpu)?.id; if (node !== undefined) pinned.add(node); }
+        if (vm.nics.every(n => n.nic.numa === undefined || pinned.has(n.nic.numa))) continue;
         const plan = guestPlan(vm);
         if (!plan) continue;
         for (const expander of plan.expanders) {

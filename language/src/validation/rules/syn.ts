@@ -21,6 +21,7 @@
 import type { AstNode, Reference } from 'langium';
 import type * as ast from '../../generated/ast.js';
 import type { Declaration } from '../../model/topology.js';
+import { parseSwitchPciId } from '../../model/resolve.js';
 import { parseBdf, parseCpuList, parseNumaList, sizeToMiB, parseLinkWidth, checkLinkSpeed, vfAddress, formatBdf } from '../../syntax/tokens.js';
 import {
     checkInteger, MAX_MODULE_ID, MAX_NAME_LENGTH, MAX_NUMA_ID, MAX_PORT_SPEED_GBPS, MAX_SRIOV_FIELD, MAX_VCPUS
@@ -79,6 +80,13 @@ export const SYN010: RuleInfo = {
     id: 'SYN010', severity: 'error', summary: 'a name uses characters outside ASCII',
     why: 'Names use ASCII letters, digits, _ and -: they become libvirt domain and file names, and look-alike letters from other scripts (Latin a, Cyrillic а) would make two different names look the same.',
     fix: 'Spell the name with ASCII letters, digits, _ and -.', quickFix: false, sources: ['UNICODE-TR36']
+};
+
+export const SYN011: RuleInfo = {
+    id: 'SYN011', severity: 'error', summary: "a switch's `pci-id` is not `vvvv:dddd` (optionally followed by the subsystem `ssvv:ssdd`)",
+    why: 'The NCCL export writes these ids on the mirrored switch so that NCCL recognises the switch as it does on bare metal (it merges Broadcom PEX switch levels only when it sees their ids); an id it cannot read would be silently lost.',
+    fix: 'Write the ids as `lspci -nn` (vendor:device) and `lspci -vnn` ("Subsystem") print them, e.g. `pci-id "1000:c030 1000:0072"`.',
+    quickFix: false, sources: ['PCI-IDS', 'NCCL-TOPO']
 };
 
 type Report = (report: NodeReport) => void;
@@ -250,7 +258,7 @@ const checkNic: NodeCheck<ast.Nic> = (nic, report) => {
 };
 
 export const SYN: RuleFamily = {
-    rules: [SYN001, SYN002, SYN003, SYN004, SYN005, SYN006, SYN007, SYN008, SYN009, SYN010],
+    rules: [SYN001, SYN002, SYN003, SYN004, SYN005, SYN006, SYN007, SYN008, SYN009, SYN010, SYN011],
     checks: [{ rules: [SYN005, SYN009], run: checkWorkspaceNames, workspace: true }],
     nodeChecks: {
         // Hosts and VMs: SYN005/SYN009 across the workspace (checkWorkspaceNames).
@@ -265,7 +273,11 @@ export const SYN: RuleFamily = {
             (socket, report) => { if (socket.numa !== undefined) checkBound(report, socket, 'numa', 0, MAX_NUMA_ID, 'NUMA node'); },
             (socket, report) => checkTwice(report, socket, ['numa', 'cores', 'memory'])
         ],
-        PcieSwitch: [checkName, checkAddress, checkSocketRef],
+        PcieSwitch: [checkName, checkAddress, checkSocketRef, (sw, report) => {
+            if (sw.pciId !== undefined && !parseSwitchPciId(sw.pciId)) {
+                report({ rule: SYN011, message: `pci-id "${shortText(sw.pciId, 60)}" is not vendor:device in hex (e.g. "1000:c030"), optionally followed by the subsystem ids ("1000:c030 1000:0072").`, node: sw, property: 'pciId' });
+            }
+        }],
         Gpu: [
             checkName, checkAddress, checkSocketRef,
             (gpu, report) => { if (gpu.module !== undefined) checkBound(report, gpu, 'module', 0, MAX_MODULE_ID, 'module'); }
