@@ -2,15 +2,17 @@
  * Langium's linker with a cheaper walk over the document. Langium's `DefaultLinker.link` awaits
  * `interruptAndCheck` at every AST node (a promise per node) and finds each node's references
  * through a stream; this walk does the same — every reference of every node, in the same order
- * (`AstUtils.streamReferences`: the node's own properties in order, list elements in order) — with
- * a plain loop that skips the nodes whose grammar type has no reference property, and yields to the
- * event loop (cancellation, and a pause every 10 ms) every 64 nodes. About 5 ms less per keystroke
- * in a 10k-line file.
+ * (`AstUtils.streamReferences`: the node's own properties in order, list elements in order; nodes
+ * in `streamAst`'s pre-order, walked without streams: `ast-walk.ts`) — with a plain loop that skips
+ * the nodes whose grammar type has no reference property, and yields to the event loop
+ * (cancellation, and a pause every 10 ms) every 64 nodes. About 5 ms less per keystroke in a
+ * 10k-line file.
  */
 import {
-    AstUtils, Cancellation, DefaultLinker, interruptAndCheck, isMultiReference, isReference,
+    Cancellation, DefaultLinker, interruptAndCheck, isMultiReference, isReference,
     type AstNode, type LangiumDocument, type Reference
 } from 'langium';
+import { pushChildren } from './ast-walk.js';
 
 export class VmtopoLinker extends DefaultLinker {
     /** Node type → whether the grammar gives it a cross-reference property (most types have none). */
@@ -23,7 +25,10 @@ export class VmtopoLinker extends DefaultLinker {
         const root = document.parseResult.value;
         let visited = 0;
         let references: Reference[] = [];
-        for (const node of AstUtils.streamAst(root)) {
+        const stack: AstNode[] = [root];
+        while (stack.length > 0) {
+            const node = stack.pop()!;
+            pushChildren(stack, node);
             if (visited++ % 64 === 0) await interruptAndCheck(cancelToken);
             if (node.$container === root) this.byBlock.set(node, references = []);
             if (!this.hasReferences(node.$type)) continue;

@@ -71,8 +71,12 @@ export function siblingOf(host: HostModel, cpu: number): number | undefined {
 export function siblingCpus(host: HostModel, list: CpuList): CpuList {
     const out: IdRange[] = [];
     for (const node of host.numaNodes) {
-        for (const range of node.cpus.ranges) {
-            for (const [p, q] of list.intersect(CpuList.fromRanges([range])).sorted) {
+        for (const [a, b] of node.cpus.ranges) {
+            for (const [first, last] of list.sorted) {
+                // The part of the list's range on this run of the node's CPUs.
+                const p = Math.max(a, first);
+                const q = Math.min(b, last);
+                if (p > q) continue;
                 const sp = node.siblingOf(p);
                 const sq = node.siblingOf(q);
                 if (sp === undefined || sq === undefined || sq - sp !== q - p) continue;
@@ -80,5 +84,5 @@ export function siblingCpus(host: HostModel, list: CpuList): CpuList {
             }
         }
     }
-    return CpuList.union(out.map(r => CpuList.fromRanges([r])));
+    return CpuList.union([CpuList.fromRanges(out)]);
 }

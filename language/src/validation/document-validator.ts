@@ -22,8 +22,11 @@ import type { CancellationToken } from 'vscode-languageserver';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { applyRuleControl, type RuleControl } from './rule-control.js';
 import { VmtopoValidationRegistry } from './validation-registry.js';
+import { pushChildren } from '../ast-walk.js';
 import type { VmtopoLinker } from '../linker.js';
 import type { InternalErrors } from '../internal-errors.js';
+
+const ALL_NODES = Object.freeze({ validateNode: true, validateChildren: true });
 
 /** One call of the validation acceptor: severity, message, info (with the node it concerns). */
 type KeptReport = Parameters<ValidationAcceptor>;
@@ -82,15 +85,26 @@ export class VmtopoDocumentValidator extends DefaultDocumentValidator {
             return super.validateAstNodes(rootNode, options, acceptor, cancelToken);
         }
         let visited = 0;
-        const check = async (node: AstNode, accept: ValidationAcceptor): Promise<boolean> => {
-            if (visited++ % 64 === 0) await interruptAndCheck(cancelToken);
-            const nodeOptions = this.validateSingleNodeOptions(node, options);
-            if (nodeOptions.validateNode) {
-                for (const run of registry.checksFor(node.$type, options.categories)) {
-                    const result = run(node, accept, cancelToken);
-                    if (result) await result;
-                }
+        // The checks of one node, in order; a promise only once a check returns one (none of
+        // vmtopo's do), and then each later check runs after it has settled.
+        const checkNode = (node: AstNode, accept: ValidationAcceptor): Promise<void> | undefined => {
+            const checks = registry.checksFor(node.$type, options.categories);
+            for (let i = 0; i < checks.length; i++) {
+                const result = checks[i](node, accept, cancelToken);
+                if (!result) continue;
+                return (async () => {
+                    await result;
+                    for (let j = i + 1; j < checks.length; j++) {
+                        const later = checks[j](node, accept, cancelToken);
+                        if (later) await later;
+                    }
+                })();
             }
+            return undefined;
+        };
+        const check = async (node: AstNode, accept: ValidationAcceptor): Promise<boolean> => {
+            const nodeOptions = this.validateSingleNodeOptions(node, options);
+            if (nodeOptions.validateNode) await checkNode(node, accept);
             return nodeOptions.validateChildren;
         };
         if (!await check(rootNode, acceptor)) return;
@@ -109,12 +123,26 @@ export class VmtopoDocumentValidator extends DefaultDocumentValidator {
                 acceptor(severity, message, info);
             };
             const failures = this.internalErrors.count;
-            const nodes = AstUtils.streamAst(block).iterator();
-            for (const node of nodes) if (!await check(node, record)) nodes.prune();
+            const stack: AstNode[] = [block];
+            while (stack.length > 0) {
+                const node = stack.pop()!;
+                if (visited++ % 64 === 0) await interruptAndCheck(cancelToken);
+                const nodeOptions = this.validateSingleNodeOptions(node, options);
+                if (nodeOptions.validateNode) {
+                    const pending = checkNode(node, record);
+                    if (pending) await pending;
+                }
+                if (nodeOptions.validateChildren) pushChildren(stack, node);
+            }
             const placedByNode = reports.every(([, , info]) => (info as { range?: unknown }).range === undefined);
             if (targets && placedByNode && this.internalErrors.count === failures) this.blockReports.set(block, { categories, targets, reports });
             else this.blockReports.delete(block);
         }
+    }
+
+    /** Every node and its children are validated: one options object for all (Langium makes one per node). */
+    protected override validateSingleNodeOptions(_node: AstNode, _options: ValidationOptions): { validateNode: boolean; validateChildren: boolean } {
+        return ALL_NODES;
     }
 
     /**

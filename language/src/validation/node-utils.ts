@@ -20,8 +20,21 @@ export function nodeForProperty(cst: CstNode, property: string): CstNode | undef
     return firstForProperty(cst, property, cst.astNode, true);
 }
 
+/** Grammar element → the feature of the assignment it is in ('' for none): the grammar is fixed, so once per element. */
+const assignedFeature = new WeakMap<object, string>();
+
+function featureOf(grammarSource: CstNode['grammarSource']): string {
+    if (!grammarSource) return '';
+    let feature = assignedFeature.get(grammarSource);
+    if (feature === undefined) {
+        feature = AstUtils.getContainerOfType(grammarSource, GrammarAST.isAssignment)?.feature ?? '';
+        assignedFeature.set(grammarSource, feature);
+    }
+    return feature;
+}
+
 function firstForProperty(node: CstNode, property: string, element: AstNode, first: boolean): CstNode | undefined {
-    if (!first && AstUtils.getContainerOfType(node.grammarSource, GrammarAST.isAssignment)?.feature === property) return node;
+    if (!first && featureOf(node.grammarSource) === property) return node;
     if (isCompositeCstNode(node) && node.astNode === element) {
         for (const child of node.content) {
             const found = firstForProperty(child, property, element, false);

@@ -249,11 +249,6 @@ function serviceVmName(ctx: RuleContext, host: HostModel): string {
     return name;
 }
 
-/** The service VMs of a host (declared `fabric-manager service`). */
-function serviceVms(topology: Topology, host: HostModel): VmModel[] {
-    return topology.vms.filter(v => v.host === host && v.fabricManagerService);
-}
-
 /** FM003's fix: the NVSwitch leaves the tenant's clause and joins the service VM's (same document only). */
 function moveToService(ctx: RuleContext, entry: VmNvSwitch, service: VmModel | undefined): FixData[] {
     const where = ctx.resolved.trace.get(entry);
@@ -268,10 +263,16 @@ function moveToService(ctx: RuleContext, entry: VmNvSwitch, service: VmModel | u
 
 /** FM003, FM004, FM005, FM006: NVSwitch ownership and the service VM in shared-NVSwitch mode. */
 function checkServiceVm(ctx: RuleContext): void {
+    // The VMs of each host, grouped once (not a pass over all VMs per host: fleets have thousands).
+    const vmsOf = new Map<HostModel, VmModel[]>();
+    for (const vm of ctx.topology.vms) {
+        const list = vmsOf.get(vm.host);
+        if (list) list.push(vm); else vmsOf.set(vm.host, [vm]);
+    }
     for (const host of ctx.topology.hosts) {
         if (host.fabricManager !== 'shared-nvswitch') continue;
-        const vms = ctx.topology.vms.filter(v => v.host === host);
-        const services = serviceVms(ctx.topology, host);
+        const vms = vmsOf.get(host) ?? [];
+        const services = vms.filter(v => v.fabricManagerService);
         const service = services[0];
         const all = nvswitchesOf(host);
         for (const vm of vms) {
