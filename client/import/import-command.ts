@@ -15,8 +15,14 @@ export class ImportHostCommand implements Command {
 
     constructor(private readonly client: () => Promise<LanguageClient>, private readonly log: vscode.LogOutputChannel) {}
 
-    async execute(): Promise<void> {
-        const picked = await vscode.window.showOpenDialog({
+    /**
+     * Given files (a URI, as from the explorer's context menu, or a list of URIs, as from another
+     * extension or a test), imports those without asking; otherwise asks with an open dialog.
+     */
+    async execute(fileUri?: vscode.Uri, uris?: vscode.Uri[]): Promise<void> {
+        const list = fileUri ? [fileUri] : uris;
+        const given = Array.isArray(list) && list.length > 0 && list.every(u => u instanceof vscode.Uri) ? list : undefined;
+        const picked = given ?? await vscode.window.showOpenDialog({
             canSelectMany: true,
             openLabel: 'Import Host',
             title: 'Import a host: hwloc XML, NCCL topology XML or nvidia-smi topo -m output (plus its bus-id outputs)',
