@@ -5,7 +5,7 @@
  * a 64-host fleet costs one small box layout.
  */
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
-import type { HostModel, Topology } from '../model/topology.js';
+import { vmsOnHost, type HostModel, type Topology } from '../model/topology.js';
 import { rangeContains, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
 import { inProcessEngine, LINE_HEIGHT, textWidth, type LayoutEngine } from './layout.js';
 import { renderFleetSvg, type FleetCard } from './svg.js';
@@ -26,7 +26,7 @@ export interface CardContent {
 /** The content of every host card, in workspace order. Diagnostics count for the host whose declaration or VM contains them. */
 export function fleetCards(topology: Topology, sources: SourceInfo = {}, diagnostics: readonly DiagramDiagnostic[] = []): CardContent[] {
     return topology.hosts.map(host => {
-        const vms = topology.vms.filter(v => v.host === host);
+        const vms = vmsOnHost(topology, host);
         const users = new Map<string, string>();
         vms.forEach(vm => vm.gpus.forEach(g => { if (!users.has(g.gpu.name)) users.set(g.gpu.name, vm.name); }));
         const colourOf = new Map(vms.map((v, i) => [v.name, i]));

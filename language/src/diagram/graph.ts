@@ -17,7 +17,7 @@
  * same SVG.
  */
 import type { GpuSpec, NicSpec, NvSwitchSpec } from '../catalog/types.js';
-import type { DeviceModel, GpuModel, HostModel, NicModel, NumaNode, PcieSwitchModel, Topology, VmModel } from '../model/topology.js';
+import { vmsOnHost, type DeviceModel, type GpuModel, type HostModel, type NicModel, type NumaNode, type PcieSwitchModel, type Topology, type VmModel } from '../model/topology.js';
 import { formatBdf } from '../syntax/tokens.js';
 import type { CpuList, IdRange } from '../syntax/cpu-list.js';
 
@@ -135,7 +135,7 @@ export function vmId(vm: string): string {
  */
 export function buildHostGraph(topology: Topology, host: HostModel, sources: SourceInfo = {}, diagnostics: readonly DiagramDiagnostic[] = []): HostDiagram {
     const h = hostKey(host);
-    const vms = topology.vms.filter(v => v.host === host);
+    const vms = vmsOnHost(topology, host);
     const vmNames = vms.map(v => v.name);
     const edges: DiagramEdge[] = [];
     const nodeById = new Map<string, DiagramNode>();

@@ -10,7 +10,7 @@
  */
 import { AstUtils, GrammarUtils, type AstNode, type CstNode } from 'langium';
 import type { ResolvedTopology } from '../model/resolve.js';
-import type { HostModel, Topology, VmModel } from '../model/topology.js';
+import { vmsOnHost, type HostModel, type Topology, type VmModel } from '../model/topology.js';
 import { specFacts } from '../lsp/hover.js';
 import type { TopologyNodeInfo, TopologyResult, TopologySourceRange } from '../lsp/protocol.js';
 import { nodeForProperty } from '../validation/node-utils.js';
@@ -95,7 +95,7 @@ export async function renderDiagram(topology: Topology, sources: SourceInfo, dia
         const { svg } = await layoutFleet(cards, request.engine);
         const nodes: TopologyNodeInfo[] = cards.map(c => ({
             id: `host:${c.host.name}`, kind: 'hostcard', label: c.lines, facts: c.facts,
-            vms: topology.vms.filter(v => v.host === c.host).map(v => v.name), range: c.source, diagnostics: []
+            vms: vmsOnHost(topology, c.host).map(v => v.name), range: c.source, diagnostics: []
         }));
         return { svg, view: 'fleet', hosts, vms: [], nodes, stale: false, layoutMs: performance.now() - start };
     }

@@ -23,31 +23,38 @@ export interface DeviceUse {
     readonly migStart?: number;
 }
 
+/** Uses of every device, by device, per topology (one pass over the VMs per build, not one per device). */
+const usesByTopology = new WeakMap<Topology, Map<DeviceModel, DeviceUse[]>>();
+
 /** Every use of `device` by the VMs of `topology`, in VM order (a VM with two slices of one GPU appears twice). */
 export function deviceUses(topology: Topology, device: DeviceModel): DeviceUse[] {
-    const uses: DeviceUse[] = [];
-    for (const vm of topology.vms) {
-        if (vm.host !== device.host) continue;
+    let byDevice = usesByTopology.get(topology);
+    if (!byDevice) usesByTopology.set(topology, byDevice = indexUses(topology.vms));
+    return byDevice.get(device) ?? [];
+}
+
+/** The uses of every device the VMs hold, in VM order. */
+function indexUses(vms: readonly VmModel[]): Map<DeviceModel, DeviceUse[]> {
+    const byDevice = new Map<DeviceModel, DeviceUse[]>();
+    const add = (device: DeviceModel, use: DeviceUse) => {
+        const list = byDevice.get(device);
+        if (list) list.push(use); else byDevice.set(device, [use]);
+    };
+    for (const vm of vms) {
         for (const g of vm.gpus) {
-            if (g.gpu !== device) continue;
-            if (g.mode === 'passthrough') uses.push({ vm, how: 'passthrough' });
-            else if (g.mode === 'mig') uses.push({ vm, how: `MIG ${g.profile.name}`, migProfile: g.profile, migStart: g.start });
+            if (g.mode === 'passthrough') add(g.gpu, { vm, how: 'passthrough' });
+            else if (g.mode === 'mig') add(g.gpu, { vm, how: `MIG ${g.profile.name}`, migProfile: g.profile, migStart: g.start });
             else {
                 const profile = g.type.mode === 'mig-backed' && g.type.migProfile
                     ? g.gpu.spec.migProfiles.find(p => p.name === g.type.migProfile)
                     : undefined;
-                uses.push(profile ? { vm, how: `MIG ${profile.name}`, migProfile: profile } : { vm, how: `vGPU ${g.type.name}` });
+                add(g.gpu, profile ? { vm, how: `MIG ${profile.name}`, migProfile: profile } : { vm, how: `vGPU ${g.type.name}` });
             }
         }
-        for (const n of vm.nics) {
-            if (n.nic !== device) continue;
-            uses.push({ vm, how: n.mode === 'passthrough' ? 'passthrough' : `VF ${n.vf}` });
-        }
-        for (const s of vm.nvswitches ?? []) {
-            if (s.nvswitch === device) uses.push({ vm, how: 'passthrough' });
-        }
+        for (const n of vm.nics) add(n.nic, { vm, how: n.mode === 'passthrough' ? 'passthrough' : `VF ${n.vf}` });
+        for (const s of vm.nvswitches ?? []) add(s.nvswitch, { vm, how: 'passthrough' });
     }
-    return uses;
+    return byDevice;
 }
 
 /**

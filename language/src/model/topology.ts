@@ -256,6 +256,23 @@ export interface VmModel {
     readonly gpudirectRdma?: boolean;
 }
 
+/** The VMs of each host, per topology object (made once, in workspace order). */
+const vmsByHost = new WeakMap<Topology, Map<HostModel, VmModel[]>>();
+
+/** The VMs on `host`, in workspace order: one pass over `topology.vms` per topology, not one per host. */
+export function vmsOnHost(topology: Topology, host: HostModel): readonly VmModel[] {
+    let byHost = vmsByHost.get(topology);
+    if (!byHost) {
+        byHost = new Map();
+        for (const vm of topology.vms) {
+            const list = byHost.get(vm.host);
+            if (list) list.push(vm); else byHost.set(vm.host, [vm]);
+        }
+        vmsByHost.set(topology, byHost);
+    }
+    return byHost.get(host) ?? [];
+}
+
 /** Every switch from the host root down to the device (outermost first). */
 export function switchPath(device: { readonly parentSwitch?: PcieSwitchModel }): PcieSwitchModel[] {
     const path: PcieSwitchModel[] = [];

@@ -20,7 +20,7 @@
  * - FM008 (info): a tenant's GPU has no module id, so its partition cannot be checked [WP-12736] [FM-TYPES].
  */
 import { baseboardOf, partitionOf, type FabricBaseboard, type FabricPartition } from '../../catalog/fabric-manager.js';
-import type { GpuModel, HostModel, NvSwitchModel, Topology, VmGpu, VmModel, VmNvSwitch } from '../../model/topology.js';
+import { vmsOnHost, type GpuModel, type HostModel, type NvSwitchModel, type Topology, type VmGpu, type VmModel, type VmNvSwitch } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 import { combine, replaceProperty, type FixData } from './fix-edits.js';
 import { addToVm, appendToDocument, astOf, removeReference, replaceReferences } from './fabric-fixes.js';
@@ -263,15 +263,9 @@ function moveToService(ctx: RuleContext, entry: VmNvSwitch, service: VmModel | u
 
 /** FM003, FM004, FM005, FM006: NVSwitch ownership and the service VM in shared-NVSwitch mode. */
 function checkServiceVm(ctx: RuleContext): void {
-    // The VMs of each host, grouped once (not a pass over all VMs per host: fleets have thousands).
-    const vmsOf = new Map<HostModel, VmModel[]>();
-    for (const vm of ctx.topology.vms) {
-        const list = vmsOf.get(vm.host);
-        if (list) list.push(vm); else vmsOf.set(vm.host, [vm]);
-    }
     for (const host of ctx.topology.hosts) {
         if (host.fabricManager !== 'shared-nvswitch') continue;
-        const vms = vmsOf.get(host) ?? [];
+        const vms = vmsOnHost(ctx.topology, host);
         const services = vms.filter(v => v.fabricManagerService);
         const service = services[0];
         const all = nvswitchesOf(host);

@@ -17,7 +17,7 @@
  *   (without declared ACS), or functions of one device, go to different VMs [ACS-LKML] [NCCL-TS].
  */
 import { formatBdf, vfAddress } from '../../syntax/tokens.js';
-import type { DeviceModel, HostModel, PcieSwitchModel, Topology, VmModel } from '../../model/topology.js';
+import { vmsOnHost, type DeviceModel, type HostModel, type PcieSwitchModel, type Topology, type VmModel } from '../../model/topology.js';
 import type { RelatedReport, RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 import { isNicAssignment, isNvSwitchAssignment, isPassthroughGpus, isVm } from '../../generated/ast.js';
 import { combine, type FixData } from './fix-edits.js';
@@ -173,8 +173,8 @@ function entryOf(vm: VmModel, d: DeviceModel): object | undefined {
 function checkIommuOn(ctx: RuleContext): void {
     for (const host of ctx.topology.hosts) {
         if (host.iommu !== 'disabled') continue;
-        const assigning = ctx.topology.vms.filter(vm => vm.host === host
-            && (vm.gpus.some(g => g.mode === 'passthrough') || vm.nics.length > 0 || vm.nvswitches.length > 0));
+        const assigning = vmsOnHost(ctx.topology, host).filter(vm =>
+            vm.gpus.some(g => g.mode === 'passthrough') || vm.nics.length > 0 || vm.nvswitches.length > 0);
         if (assigning.length === 0) continue;
         ctx.report({
             rule: IOMMU002, severity: 'error', target: host, property: 'iommu',
