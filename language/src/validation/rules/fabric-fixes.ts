@@ -4,17 +4,11 @@
  * verifies each before offering it). Each helper returns the edits of one document, or undefined
  * when the syntax it needs is not there (a half-typed clause): then no fix is offered.
  */
-import { GrammarUtils, type AstNode, type CstNode } from 'langium';
+import { GrammarUtils, type AstNode } from 'langium';
 import type { ResolvedTopology } from '../../model/resolve.js';
-import { insertVmClause, removeLineOrNode, uriOf, type FixEdit, type FixPosition } from './fix-edits.js';
+import { insertVmClause, referenceNodes, removeLineOrNode, uriOf, type FixEdit, type FixPosition } from './fix-edits.js';
 
 export type FixPart = { uri: string; edits: FixEdit[] } | undefined;
-
-/** The CST nodes of the cross-references of `property` written directly in `node`, in order. */
-export function referenceNodes(node: AstNode, property: string): CstNode[] {
-    const cst = node.$cstNode;
-    return cst ? GrammarUtils.findNodesForProperty(cst, property) : [];
-}
 
 /** Rewrites the whole reference list of `property` of a clause (`gpu a, b passthrough` → `gpu c, d passthrough`). */
 export function replaceReferences(clause: AstNode, property: string, names: readonly string[]): FixPart {

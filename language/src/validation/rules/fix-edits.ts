@@ -6,7 +6,7 @@
  * that it adds no error, as for every quick-fix). Edits are ranges in one document (`uri`); a fix
  * whose edits would touch another document is not offered.
  */
-import { AstUtils, type AstNode, type CstNode } from 'langium';
+import { AstUtils, GrammarUtils, type AstNode, type CstNode } from 'langium';
 import type { TraceEntry } from '../../model/resolve.js';
 import { nodeForProperty } from '../node-utils.js';
 
@@ -74,7 +74,7 @@ export function removeEntries(where: ReadonlyArray<TraceEntry | undefined>): { u
         if (!u || (uri !== undefined && u !== uri)) return undefined;
         uri = u;
         const clause = node.$cstNode!;
-        const refs = refCstNodes(clause);
+        const refs = referenceNodes(node, 'gpus');
         const count = ((node as { gpus?: unknown[] }).gpus ?? []).length;
         if (indices.size >= count) {
             edits.push(removeLineOrNode(clause));
@@ -92,20 +92,10 @@ export function removeEntry(where: TraceEntry | undefined): { uri: string; edits
     return removeEntries([where]);
 }
 
-/** The CST nodes of the `gpus` references of a clause, in order. */
-function refCstNodes(clause: CstNode): CstNode[] {
-    const found: CstNode[] = [];
-    const visit = (n: CstNode) => {
-        const feature = (n.grammarSource as { $container?: { feature?: string }; $type?: string } | undefined);
-        const assignment = feature?.$type === 'CrossReference' ? feature.$container : undefined;
-        if (assignment?.feature === 'gpus' && n.astNode === clause.astNode) {
-            found.push(n);
-            return;
-        }
-        for (const c of (n as { content?: CstNode[] }).content ?? []) visit(c);
-    };
-    visit(clause);
-    return found;
+/** The CST nodes of the cross-references of `property` written directly in `node`, in order. */
+export function referenceNodes(node: AstNode, property: string): CstNode[] {
+    const cst = node.$cstNode;
+    return cst ? GrammarUtils.findNodesForProperty(cst, property) : [];
 }
 
 /** An edit that deletes `cst`, with its whole line when nothing else is written on that line. */

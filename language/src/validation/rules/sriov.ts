@@ -20,8 +20,7 @@ import { formatBdf, formatCpuList } from '../../syntax/tokens.js';
 import { PATH_RANK, pathType, type NicModel, type VmModel } from '../../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from '../rule.js';
 import { clashMessage, functionClashes } from './gen.js';
-import { combine, replaceProperty } from './fix-edits.js';
-import { referenceNodes } from './fabric-fixes.js';
+import { combine, referenceNodes, replaceProperty } from './fix-edits.js';
 
 export const SRIOV001: RuleInfo = {
     id: 'SRIOV001', severity: 'error', summary: 'more VFs than the NIC supports per PF',
