@@ -9,7 +9,7 @@ import { NodeFileSystem } from 'langium/node';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
 import { checkFiles, countBySeverity, type FileDiagnostics } from '../language/src/cli/check.js';
 import { readInputFiles } from '../language/src/cli/input.js';
-import { exportFiles, type ExportFormat } from '../language/src/export/index.js';
+import { exportFiles, type ExportFormat } from '../language/src/features/export/index.js';
 
 /** Where the time of one check went, in ms. */
 export interface Phases {
@@ -99,7 +99,7 @@ export async function editAndUpdate(run: CheckRun, file: string, newText: string
  * with the node count and SVG size of the last run. `fleet`: the fleet overview instead of `host`.
  */
 export async function diagramTimes(run: CheckRun, options: { host?: string; fleet?: boolean }, runs: number): Promise<{ ms: number[]; nodes: number; bytes: number }> {
-    const { renderDiagram, sourceInfo, documentDiagnostics } = await import('../language/src/diagram/index.js');
+    const { renderDiagram, sourceInfo, documentDiagnostics } = await import('../language/src/features/diagram/index.js');
     const { shared, vmtopo } = run.services;
     const resolved = vmtopo.model.TopologyProvider.get();
     const docs = vmtopo.documentation.DocumentationProvider;

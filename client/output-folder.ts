@@ -4,7 +4,7 @@
  * import: unit-tested.
  */
 import * as path from 'node:path';
-import { exportRoots, isInsideFolder } from '../language/src/export/confine.js';
+import { exportRoots, isInsideFolder } from '../language/src/kernel/paths.js';
 
 /** Default of `vmtopo.export.outputFolder`: a folder `out` beside the exported file. */
 export const DEFAULT_OUTPUT_FOLDER = 'out';
@@ -28,7 +28,7 @@ export function resolveOutputFolder(setting: string | undefined, filePath: strin
 /**
  * Whether `outDir` lies outside every folder the language server lets an export write to without
  * asking: the workspace folders (absolute paths), or the exported file's own folder when no
- * workspace folder is open — the server's rule (`exportRoots` in language/src/export/confine.ts).
+ * workspace folder is open — the server's rule (`exportRoots` in language/src/kernel/paths.ts).
  * Decided on the paths as given (lexically); the server decides again on real paths, so a link
  * pointing out of the workspace is refused there.
  *

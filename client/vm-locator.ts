@@ -1,7 +1,7 @@
 /**
  * Finds the VMs of a vmtopo document and the VM at a position from the language server's document
  * symbols (`vscode.executeDocumentSymbolProvider`): a VM is a top-level symbol of kind Object whose
- * detail is `on HOST` (language/src/lsp/node-kind.ts), its range the whole `vm … { … }` block. The
+ * detail is `on HOST` (language/src/editor/node-kind.ts), its range the whole `vm … { … }` block. The
  * server parses the file, so comments, strings and half-typed blocks are its problem, not this
  * file's. Pure functions over a structural subset of `vscode.DocumentSymbol` (no `vscode` import):
  * unit-tested with the server's own symbols.

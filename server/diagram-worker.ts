@@ -2,11 +2,11 @@
  * Worker thread of the language server for the topology view's layout (bundled to
  * `out/server/diagram-worker.cjs`): receives `{ id, graph }` (an ELK graph), answers `{ id, graph }`
  * laid out by elkjs, or `{ id, error }`. The server stops the thread when a layout runs past its
- * time budget (`language/src/diagram/server.ts`).
+ * time budget (`language/src/features/diagram/server.ts`).
  */
 import { parentPort } from 'node:worker_threads';
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
-import { inProcessEngine } from '../language/src/diagram/layout.js';
+import { inProcessEngine } from '../language/src/features/diagram/layout.js';
 
 parentPort?.on('message', (m: { id: number; graph: ElkNode }) => {
     inProcessEngine().layout(m.graph).then(

@@ -6,8 +6,8 @@ import { startLanguageServer } from 'langium/lsp';
 import { NodeFileSystem } from 'langium/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
-import { registerTopologyRequest } from '../language/src/diagram/server.js';
-import { registerImportRequest } from '../language/src/import/server.js';
+import { registerTopologyRequest } from '../language/src/features/diagram/server.js';
+import { registerImportRequest } from '../language/src/features/import/server.js';
 import * as path from 'node:path';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -15,5 +15,5 @@ const { shared, vmtopo } = createVmtopoServices({ connection, ...NodeFileSystem 
 startLanguageServer(shared);
 // The topology view's `vmtopo/topology` request; layout in a worker thread beside this bundle.
 registerTopologyRequest(connection, shared, vmtopo, { workerFile: path.join(__dirname, 'diagram-worker.cjs') });
-// "vmtopo: Import Host…": the `vmtopo/importHost` request (language/src/import/server.ts).
+// "vmtopo: Import Host…": the `vmtopo/importHost` request (language/src/features/import/server.ts).
 registerImportRequest(connection);

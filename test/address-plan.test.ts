@@ -3,8 +3,8 @@
  * host's switches, and the guest PCI addresses both exporters use (formats.md §C.3–C.5).
  */
 import { describe, it, expect } from 'vitest';
-import { planGuestAddresses, type GuestPlan } from '../language/src/export/address-plan.js';
-import { ExportError } from '../language/src/export/errors.js';
+import { planGuestAddresses, type GuestPlan } from '../language/src/model/guest-plan.js';
+import { ExportError } from '../language/src/model/export-error.js';
 import type { VmModel } from '../language/src/model/topology.js';
 import { formatBdf } from '../language/src/syntax/tokens.js';
 import { HOST } from './fixtures.js';

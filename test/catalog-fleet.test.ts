@@ -5,7 +5,7 @@
  */
 import { it, expect } from 'vitest';
 import { findGpu, findNic, sourceUrl, type GpuSpec } from '../language/src/catalog/index.js';
-import { specFacts } from '../language/src/lsp/hover.js';
+import { specFacts } from '../language/src/catalog/facts.js';
 import { describeWithReference, readReference } from './util.js';
 
 const RULES = readReference('rules.md');

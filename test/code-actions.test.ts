@@ -6,7 +6,7 @@
 import { afterEach, describe, it, expect } from 'vitest';
 import { testCodeAction } from 'langium/test';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
-import { planGuestAddresses } from '../language/src/export/address-plan.js';
+import { planGuestAddresses } from '../language/src/model/guest-plan.js';
 import { ESXI_HOST, HOST } from './fixtures.js';
 import { build } from './util.js';
 

@@ -1,5 +1,5 @@
 /**
- * Code lens on each device (language/src/lsp/code-lens.ts): who holds it, from the resolved
+ * Code lens on each device (language/src/editor/code-lens.ts): who holds it, from the resolved
  * topology of the whole workspace.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Completion (language/src/lsp/completion.ts), in-process: the text is built as a workspace, the
+ * Completion (language/src/editor/completion.ts), in-process: the text is built as a workspace, the
  * cursor is where `‸` was, and the items are what the language server would send.
  */
 import { describe, expect, it } from 'vitest';

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkspace, readRepoFile, REPO } from './util.js';
 import { ensureBundle } from './lsp-server.js';
-import { documentDiagnostics, renderDiagram, sourceInfo } from '../language/src/diagram/index.js';
+import { documentDiagnostics, renderDiagram, sourceInfo } from '../language/src/features/diagram/index.js';
 
 const CLI = path.join(REPO, 'bin', 'vmtopo.js');
 const EXAMPLE = 'examples/hgx-h200.vmtopo';

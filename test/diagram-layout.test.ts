@@ -1,5 +1,5 @@
 /**
- * The topology diagram (language/src/diagram): resolved model → ELK graph → elkjs layout → SVG.
+ * The topology diagram (language/src/features/diagram): resolved model → ELK graph → elkjs layout → SVG.
  * Checked on the SVG itself, read back with an XML parser (fast-xml-parser, preserving order) and
  * with xmllint: every device and VM drawn exactly once, nesting of the <g> elements equal to the
  * model's containment (and each child's box inside its parent's), NVLink and VM edges, diagnostics
@@ -12,9 +12,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { buildWorkspace, readRepoFile, REPO, type Workspace } from './util.js';
-import { documentDiagnostics, renderDiagram, sourceInfo } from '../language/src/diagram/index.js';
+import { documentDiagnostics, renderDiagram, sourceInfo } from '../language/src/features/diagram/index.js';
 import { switchPath, type DeviceModel, type PcieSwitchModel } from '../language/src/model/topology.js';
-import type { TopologyResult } from '../language/src/lsp/protocol.js';
+import type { TopologyResult } from '../language/src/protocol.js';
 
 const HGX = readRepoFile('examples/hgx-h200.vmtopo');
 const MISCONFIGURED = readRepoFile('examples/misconfigured.vmtopo');

@@ -12,9 +12,9 @@ import { DidOpenTextDocumentNotification, HoverRequest, type Hover, type MarkupC
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
 import { buildWorkspace, readRepoFile, REPO } from './util.js';
 import { startServer, uriOf, type RunningServer } from './lsp-server.js';
-import { TOPOLOGY_REQUEST, type TopologyParams, type TopologyResult } from '../language/src/lsp/protocol.js';
-import { TopologyService, WorkerLayoutEngine } from '../language/src/diagram/server.js';
-import { inProcessEngine, type LayoutEngine } from '../language/src/diagram/layout.js';
+import { TOPOLOGY_REQUEST, type TopologyParams, type TopologyResult } from '../language/src/protocol.js';
+import { TopologyService, WorkerLayoutEngine } from '../language/src/features/diagram/server.js';
+import { inProcessEngine, type LayoutEngine } from '../language/src/features/diagram/layout.js';
 
 const HGX = readRepoFile('examples/hgx-h200.vmtopo');
 const BAD = readRepoFile('examples/misconfigured.vmtopo');
@@ -51,7 +51,7 @@ describe('vmtopo/topology over the bundled language server', () => {
         expect(gpu0.range).toEqual({ uri, start: { line, character: 8 }, end: { line, character: HGX.split('\n')[line].trimEnd().length } });
         expect(gpu0.facts.join('\n')).toContain('H200 SXM5 141GB (GPU)');
         const ws = await buildWorkspace({ 'hgx.vmtopo': HGX });
-        const { documentDiagnostics, renderDiagram, sourceInfo } = await import('../language/src/diagram/index.js');
+        const { documentDiagnostics, renderDiagram, sourceInfo } = await import('../language/src/features/diagram/index.js');
         const resolved = ws.resolved();
         const docs = ws.services.vmtopo.documentation.DocumentationProvider;
         const local = await renderDiagram(resolved.topology, sourceInfo(resolved, n => docs.getDocumentation(n)), documentDiagnostics(ws.services.shared.workspace.LangiumDocuments.all), { host: 'sprocket' });
@@ -61,7 +61,7 @@ describe('vmtopo/topology over the bundled language server', () => {
     it('gives a device the facts of the editor hover on it', async () => {
         const uri = uriOf(path.join(dir, 'hgx.vmtopo'));
         const result = await request({ uri });
-        const { plainText } = await import('../language/src/diagram/index.js');
+        const { plainText } = await import('../language/src/features/diagram/index.js');
         const lines = HGX.split('\n');
         for (const name of ['gpu0', 'mlx5_8', 'nvs0']) {
             const line = lines.findIndex(l => new RegExp(`^\\s*(gpu|nic|nvswitch) ${name} `).test(l));

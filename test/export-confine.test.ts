@@ -10,11 +10,11 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NodeFileSystem } from 'langium/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { confineExport, exportRoots, isInsideFolder, realPathOf } from '../language/src/export/confine.js';
-import { localWorkspaceFolders, parseExportArgs, type ParsedExportArgs } from '../language/src/lsp/execute-command.js';
-import { EXPORT_COMMAND } from '../language/src/lsp/protocol.js';
+import { confineExport, exportRoots, isInsideFolder, realPathOf } from '../language/src/features/export/confine.js';
+import { localWorkspaceFolders, parseExportArgs, type ParsedExportArgs } from '../language/src/features/export/command.js';
+import { EXPORT_COMMAND } from '../language/src/protocol.js';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
-import type { ExportResult } from '../language/src/export/index.js';
+import type { ExportResult } from '../language/src/features/export/index.js';
 import { readRepoFile } from './util.js';
 
 let tmp: string;

@@ -11,9 +11,10 @@ import * as path from 'node:path';
 import { NodeFileSystem } from 'langium/node';
 import { URI } from 'langium';
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import {
-    NAME_MAX_BYTES, escapePath, escapeText, exportFileName, exportFiles, formatDiagnostic, tempFileName, writeFileAtomic
-} from '../language/src/export/index.js';
+import { NAME_MAX_BYTES, tempFileName, writeFileAtomic } from '../language/src/kernel/files.js';
+import { escapePath, escapeText } from '../language/src/kernel/text.js';
+import { exportFileName, exportFiles } from '../language/src/features/export/index.js';
+import { formatDiagnostic } from '../language/src/kernel/diagnostics.js';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
 import { ESXI_HOST, HOST } from './fixtures.js';
 import { readRepoFile } from './util.js';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { ExportError, exportFileName, exportVm } from '../language/src/export/index.js';
+import { ExportError, exportFileName, exportVm } from '../language/src/features/export/index.js';
 import type { VmModel } from '../language/src/model/topology.js';
 import { ESXI_HOST, HOST } from './fixtures.js';
 import { expectGolden } from './golden.js';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, it, expect, afterAll } from 'vitest';
-import { exportVm } from '../language/src/export/index.js';
+import { exportVm } from '../language/src/features/export/index.js';
 import { HOST } from './fixtures.js';
 import { build } from './util.js';
 

@@ -1,5 +1,5 @@
 /**
- * Formatter (language/src/lsp/formatter.ts): layout rules on small texts, and on every example,
+ * Formatter (language/src/editor/formatter.ts): layout rules on small texts, and on every example,
  * fixture and fuzz-corpus file: it never throws, never changes the token stream (only whitespace
  * between tokens), and formatting formatted text changes nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * Hover on catalog strings (language/src/lsp/catalog-hover.ts): GPU/NIC/CPU models, vGPU types and
+ * Hover on catalog strings (language/src/editor/catalog-hover.ts): GPU/NIC/CPU models, vGPU types and
  * MIG profiles show the catalog's facts and their sources; an unknown name lists the valid ones.
  * Hover elsewhere (doc comments, device facts) is Langium's and lsp.test.ts's.
  */

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { importHost } from '../language/src/import/index.js';
+import { importHost } from '../language/src/features/import/index.js';
 import { build, describeWithReference, readReference, REPO } from './util.js';
 
 const CLI = path.join(REPO, 'bin', 'vmtopo.js');
@@ -86,7 +86,7 @@ describeWithReference('nvidia-smi topo -m with the extra inputs for its PCI addr
 describeWithReference('vmtopo/importHost over the bundled language server (what "vmtopo: Import Host…" asks)', () => {
     it('answers the host text for a topology, and ok: false with the reason for anything else', async () => {
         const { startServer } = await import('./lsp-server.js');
-        const { IMPORT_HOST_REQUEST } = await import('../language/src/lsp/protocol.js');
+        const { IMPORT_HOST_REQUEST } = await import('../language/src/protocol.js');
         const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-import-lsp-'));
         const server = await startServer(workspace);
         try {

@@ -1,11 +1,11 @@
 /**
  * The importers' output is formatted: Format Document (the project's formatter,
- * language/src/lsp/formatter.ts) changes nothing in it.
+ * language/src/editor/formatter.ts) changes nothing in it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
-import { importHost } from '../language/src/import/index.js';
+import { importHost } from '../language/src/features/import/index.js';
 import { build, describeWithReference, SHARED } from './util.js';
 
 async function format(text: string): Promise<string> {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { expect, it } from 'vitest';
-import { importHost, ImportError } from '../language/src/import/index.js';
+import { importHost, ImportError } from '../language/src/features/import/index.js';
 import { build, describeWithReference, SHARED } from './util.js';
 import { astFacts, type Relation, relationKey, type SourceFacts } from './import-facts.js';
 

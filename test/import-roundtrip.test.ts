@@ -15,8 +15,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { exportVm } from '../language/src/export/index.js';
-import { importHost } from '../language/src/import/index.js';
+import { exportVm } from '../language/src/features/export/index.js';
+import { importHost } from '../language/src/features/import/index.js';
 import { build, describeWithReference, SHARED } from './util.js';
 
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (_n, _p, _l, isAttr) => !isAttr });

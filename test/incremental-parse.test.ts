@@ -1,5 +1,5 @@
 /**
- * Incremental re-parsing (language/src/parser/incremental.ts): an edit inside one top-level block
+ * Incremental re-parsing (language/src/langium/incremental.ts): an edit inside one top-level block
  * re-parses that block only, and the result is exactly the tree a full parse of the new text builds
  * — every AST value, every syntax node, every offset, line and column.
  */
@@ -12,7 +12,7 @@ import {
     type AstNode, type CstNode, type LangiumParser, type ParseResult
 } from 'langium';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
-import { reparseIncrementally } from '../language/src/parser/incremental.js';
+import { reparseIncrementally } from '../language/src/langium/incremental.js';
 import type { Model } from '../language/src/generated/ast.js';
 import { REPO, build } from './util.js';
 

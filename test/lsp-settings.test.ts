@@ -8,8 +8,8 @@
  * editor as on the command line.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ruleDocUrl } from '../language/src/validation/rule-links.js';
-import { ruleById } from '../language/src/validation/rules/index.js';
+import { ruleDocUrl } from '../language/src/rules/engine/links.js';
+import { ruleById } from '../language/src/rules/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -9,7 +9,7 @@
 import { describe, it, expect } from 'vitest';
 import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { editsConflict, mergeEdits } from '../language/src/lsp/fix-all.js';
+import { editsConflict, mergeEdits } from '../language/src/editor/fix-all.js';
 import { HOST } from './fixtures.js';
 import { HGX, SERVICE } from './fm-fixtures.js';
 import { build, withCode, type Workspace } from './util.js';

@@ -11,7 +11,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ruleById } from '../language/src/validation/rules/index.js';
+import { ruleById } from '../language/src/rules/index.js';
 import { build, type Workspace } from './util.js';
 
 const ACS = ['', ' acs enabled', ' acs disabled', ' acs direct-translated'] as const;

@@ -3,7 +3,7 @@
  * validator implements, and every rule must cite a source the catalog can resolve.
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_RULES } from '../language/src/validation/rules/index.js';
+import { ALL_RULES } from '../language/src/rules/index.js';
 import { sourceUrl } from '../language/src/catalog/sources.js';
 import { readRepoFile } from './util.js';
 

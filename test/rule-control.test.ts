@@ -6,14 +6,14 @@
  * tested in rule-control-cli.test.ts and lsp-settings.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { ruleDocUrl } from '../language/src/validation/rule-links.js';
-import { ruleById } from '../language/src/validation/rules/index.js';
+import { ruleDocUrl } from '../language/src/rules/engine/links.js';
+import { ruleById } from '../language/src/rules/index.js';
 import { URI, type LangiumDocument } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
-import { findSuppressions, overridesFromSettings, parseRuleOption } from '../language/src/validation/rule-control.js';
-import { exportFiles } from '../language/src/export/index.js';
+import { findSuppressions, overridesFromSettings, parseRuleOption } from '../language/src/rules/engine/control.js';
+import { exportFiles } from '../language/src/features/export/index.js';
 import { HOST, Severity, at } from './fixtures.js';
 import * as fc from 'fast-check';
 import * as fs from 'node:fs';

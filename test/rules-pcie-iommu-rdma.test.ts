@@ -4,7 +4,7 @@
  * the clauses each test needs added.
  */
 import { describe, it, expect } from 'vitest';
-import { exportVm } from '../language/src/export/index.js';
+import { exportVm } from '../language/src/features/export/index.js';
 import { at, ESXI_HOST, HOST, Severity } from './fixtures.js';
 import { build, withCode } from './util.js';
 

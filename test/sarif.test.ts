@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as sarif from 'sarif';
-import { ALL_RULES } from '../language/src/validation/rules/index.js';
+import { ALL_RULES } from '../language/src/rules/index.js';
 import { SOURCES } from '../language/src/catalog/sources.js';
 import { REPO } from './util.js';
 

@@ -17,10 +17,12 @@ import { NodeFileSystem } from 'langium/node';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
 import type { Model, VmtopoAstType } from '../language/src/generated/ast.js';
 import { resolveTopology, type ResolvedTopology } from '../language/src/model/resolve.js';
-import { VmtopoReferenceDescriptionProvider } from '../language/src/workspace/index-manager.js';
-import { RULE_FAMILIES } from '../language/src/validation/rules/index.js';
-import type { RuleCheck } from '../language/src/validation/rule.js';
-import { exportFiles, messageText, removeStaleTempFiles, tempFileName } from '../language/src/export/index.js';
+import { VmtopoReferenceDescriptionProvider } from '../language/src/langium/index-manager.js';
+import { RULE_FAMILIES } from '../language/src/rules/index.js';
+import type { RuleCheck } from '../language/src/rules/engine/rule.js';
+import { exportFiles } from '../language/src/features/export/index.js';
+import { messageText } from '../language/src/kernel/diagnostics.js';
+import { removeStaleTempFiles, tempFileName } from '../language/src/kernel/files.js';
 import { buildWorkspace, readRepoFile, type Workspace } from './util.js';
 import { HOST } from './fixtures.js';
 

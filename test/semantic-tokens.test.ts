@@ -1,5 +1,5 @@
 /**
- * Semantic tokens (language/src/lsp/semantic-tokens.ts): references coloured by what they resolve
+ * Semantic tokens (language/src/editor/semantic-tokens.ts): references coloured by what they resolve
  * to, declarations by what they declare, unresolved references left to the grammar's colouring.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Document symbols (outline, breadcrumbs) with real kinds (language/src/lsp/node-kind.ts): host =
+ * Document symbols (outline, breadcrumbs) with real kinds (language/src/editor/node-kind.ts): host =
  * Class, VM = Object, socket = Module, PCIe switch = Namespace, GPU = Field, NIC = Property,
  * NVSwitch = Interface; VMs list the devices they were given as children.
  */

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { templateFleet } from '../bench/harness.js';
-import { exportVm } from '../language/src/export/index.js';
+import { exportVm } from '../language/src/features/export/index.js';
 import { buildWorkspace } from './util.js';
 
 const TEMPLATE = `

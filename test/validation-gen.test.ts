@@ -3,8 +3,8 @@
  * slices (GEN002), and a GPU's slices share one sharing mode (GEN003).
  */
 import { describe, it, expect } from 'vitest';
-import { ruleDocUrl } from '../language/src/validation/rule-links.js';
-import { ruleById } from '../language/src/validation/rules/index.js';
+import { ruleDocUrl } from '../language/src/rules/engine/links.js';
+import { ruleById } from '../language/src/rules/index.js';
 import { build, withCode } from './util.js';
 import { HOST, Severity, at } from './fixtures.js';
 

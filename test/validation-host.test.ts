@@ -14,11 +14,11 @@ import * as path from 'node:path';
 import { URI } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import { describe, it, expect } from 'vitest';
-import { ruleDocUrl } from '../language/src/validation/rule-links.js';
-import { ruleById } from '../language/src/validation/rules/index.js';
+import { ruleDocUrl } from '../language/src/rules/engine/links.js';
+import { ruleById } from '../language/src/rules/index.js';
 import { build, buildWorkspace, withCode } from './util.js';
 import { HOST, Severity, at } from './fixtures.js';
-import { exportFiles } from '../language/src/export/index.js';
+import { exportFiles } from '../language/src/features/export/index.js';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
 
 /** `HOST` with `from` replaced by `to` (which must be there). */

@@ -15,10 +15,10 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildWorkspace, readRepoFile, REPO } from './util.js';
-import { documentDiagnostics, renderDiagram, sourceInfo } from '../language/src/diagram/index.js';
+import { documentDiagnostics, renderDiagram, sourceInfo } from '../language/src/features/diagram/index.js';
 import { topologyHtml } from '../client/topology/html.js';
 import type { FromWebview, ToWebview } from '../client/topology/messages.js';
-import type { TopologyResult } from '../language/src/lsp/protocol.js';
+import type { TopologyResult } from '../language/src/protocol.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = fs.existsSync(CHROMIUM);

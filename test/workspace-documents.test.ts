@@ -15,8 +15,8 @@ import { NodeFileSystem, NodeFileSystemProvider } from 'langium/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageserver';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
-import { VmtopoLangiumDocuments } from '../language/src/workspace/documents.js';
-import { VmtopoWorkspaceManager } from '../language/src/workspace/workspace-manager.js';
+import { VmtopoLangiumDocuments } from '../language/src/langium/documents.js';
+import { VmtopoWorkspaceManager } from '../language/src/langium/workspace-manager.js';
 
 let dir: string;
 beforeEach(() => { dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-docs-'))); });

@@ -17,8 +17,9 @@ import type { Command } from './command-manager.js';
 import { vmAtPosition, vmSymbols, type SymbolLike } from '../vm-locator.js';
 import { isOutsideWorkspaceFolders, resolveOutputFolder } from '../output-folder.js';
 import {
-    EXPORT_COMMAND, refusalLine, type ExportCommandArgs, type ExportCommandResult as ExportResult, type ExportFormat
-} from '../../language/src/lsp/protocol.js';
+    EXPORT_COMMAND, type ExportCommandArgs, type ExportCommandResult as ExportResult, type ExportFormat
+} from '../../language/src/protocol.js';
+import { refusalLine } from '../../language/src/kernel/diagnostics.js';
 
 export type { ExportFormat };
 
@@ -142,7 +143,7 @@ abstract class ExportCommand implements Command {
 
     /** The VM at the cursor, else a pick from the file's VMs; `ALL` for every VM; undefined if none. */
     private async pickVm(document: vscode.TextDocument, editor: vscode.TextEditor | undefined): Promise<string | undefined> {
-        // The language server's outline: VMs are top-level Object symbols (language/src/lsp/node-kind.ts).
+        // The language server's outline: VMs are top-level Object symbols (language/src/editor/node-kind.ts).
         const found = await vscode.commands.executeCommand<Array<vscode.DocumentSymbol | vscode.SymbolInformation> | undefined>(
             'vscode.executeDocumentSymbolProvider', document.uri);
         const symbols = (found ?? []).filter((s): s is vscode.DocumentSymbol => 'range' in s) as SymbolLike[];

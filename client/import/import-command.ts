@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Command } from '../commands/command-manager.js';
-import { IMPORT_HOST_REQUEST, type ImportHostParams, type ImportHostResult } from '../../language/src/lsp/protocol.js';
+import { IMPORT_HOST_REQUEST, type ImportHostParams, type ImportHostResult } from '../../language/src/protocol.js';
 
 export class ImportHostCommand implements Command {
     readonly id = 'vmtopo.importHost';

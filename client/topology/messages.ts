@@ -5,7 +5,7 @@
  * diagram's own types come from the language's protocol module, type-only, so neither bundle pulls
  * in the language.
  */
-import type { TopologyNodeInfo, TopologyResult, TopologySourceRange } from '../../language/src/lsp/protocol.js';
+import type { TopologyNodeInfo, TopologyResult, TopologySourceRange } from '../../language/src/protocol.js';
 
 export type { TopologyNodeInfo, TopologyResult, TopologySourceRange };
 

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Command } from '../commands/command-manager.js';
-import { TOPOLOGY_REQUEST, type TopologyParams, type TopologyResult } from '../../language/src/lsp/protocol.js';
+import { TOPOLOGY_REQUEST, type TopologyParams, type TopologyResult } from '../../language/src/protocol.js';
 import { topologyHtml } from './html.js';
 import { TOPOLOGY_VIEW_TYPE, type FromWebview, type ToWebview, type TopologyViewState } from './messages.js';
 

@@ -8,31 +8,31 @@ import {
     type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices
 } from 'langium/lsp';
 import { VmtopoGeneratedModule, VmtopoGeneratedSharedModule } from './generated/module.js';
-import { VmtopoScopeComputation, VmtopoScopeProvider } from './scope.js';
-import { VmtopoLinker } from './linker.js';
+import { VmtopoScopeComputation, VmtopoScopeProvider } from './langium/scope.js';
+import { VmtopoLinker } from './langium/linker.js';
 import { TopologyProvider } from './model/topology-provider.js';
-import { VmtopoValidator, registerValidationChecks } from './validation/vmtopo-validator.js';
-import { VmtopoCodeActionProvider } from './lsp/code-actions.js';
-import { VmtopoExecuteCommandHandler } from './lsp/execute-command.js';
-import { VmtopoHoverProvider } from './lsp/hover.js';
-import { VmtopoCompletionProvider } from './lsp/completion.js';
-import { VmtopoFormatter } from './lsp/formatter.js';
-import { VmtopoDocumentSymbolProvider, VmtopoNodeKindProvider } from './lsp/node-kind.js';
-import { VmtopoSemanticTokenProvider } from './lsp/semantic-tokens.js';
-import { VmtopoCodeLensProvider } from './lsp/code-lens.js';
-import { VmtopoLangiumDocuments } from './workspace/documents.js';
-import { VmtopoDocumentFactory } from './workspace/document-factory.js';
-import { VmtopoWorkspaceManager } from './workspace/workspace-manager.js';
-import { VmtopoDocumentBuilder } from './workspace/document-builder.js';
-import { VmtopoIndexManager, VmtopoReferenceDescriptionProvider } from './workspace/index-manager.js';
-import { InternalErrors } from './internal-errors.js';
-import { VmtopoLexer, createVmtopoParser } from './parser/parser.js';
-import { VmtopoValueConverter } from './parser/value-converter.js';
-import { VmtopoValidationRegistry } from './validation/validation-registry.js';
-import { TopologyRuleRunner } from './validation/topology-rules.js';
-import { VmtopoDocumentValidator } from './validation/document-validator.js';
-import { RuleControl } from './validation/rule-control.js';
-import { VmtopoConfigurationProvider } from './workspace/configuration-provider.js';
+import { VmtopoValidator, registerValidationChecks } from './rules/engine/validator.js';
+import { VmtopoCodeActionProvider } from './editor/code-actions.js';
+import { VmtopoExecuteCommandHandler } from './features/export/command.js';
+import { VmtopoHoverProvider } from './editor/hover.js';
+import { VmtopoCompletionProvider } from './editor/completion.js';
+import { VmtopoFormatter } from './editor/formatter.js';
+import { VmtopoDocumentSymbolProvider, VmtopoNodeKindProvider } from './editor/node-kind.js';
+import { VmtopoSemanticTokenProvider } from './editor/semantic-tokens.js';
+import { VmtopoCodeLensProvider } from './editor/code-lens.js';
+import { VmtopoLangiumDocuments } from './langium/documents.js';
+import { VmtopoDocumentFactory } from './langium/document-factory.js';
+import { VmtopoWorkspaceManager } from './langium/workspace-manager.js';
+import { VmtopoDocumentBuilder } from './langium/document-builder.js';
+import { VmtopoIndexManager, VmtopoReferenceDescriptionProvider } from './langium/index-manager.js';
+import { InternalErrors } from './kernel/internal-errors.js';
+import { VmtopoLexer, createVmtopoParser } from './langium/parser.js';
+import { VmtopoValueConverter } from './langium/value-converter.js';
+import { VmtopoValidationRegistry } from './langium/validation-registry.js';
+import { TopologyRuleRunner } from './rules/engine/runner.js';
+import { VmtopoDocumentValidator } from './langium/document-validator.js';
+import { RuleControl } from './rules/engine/control.js';
+import { VmtopoConfigurationProvider } from './langium/configuration-provider.js';
 
 export type VmtopoAddedServices = {
     log: {
@@ -85,7 +85,7 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
         // Quick-fixes are verified in a scratch workspace built by fresh services of the same language.
         CodeActionProvider: (services) => new VmtopoCodeActionProvider(services, () => createVmtopoServices().shared),
         HoverProvider: (services) => new VmtopoHoverProvider(services),
-        // Editor features (issue 9): language/src/lsp/{completion,formatter,node-kind,semantic-tokens,code-lens}.ts
+        // Editor features (issue 9): language/src/editor/{completion,formatter,node-kind,semantic-tokens,code-lens}.ts
         CompletionProvider: (services) => new VmtopoCompletionProvider(services),
         Formatter: (services) => new VmtopoFormatter(services),
         DocumentSymbolProvider: (services) => new VmtopoDocumentSymbolProvider(services),
@@ -102,7 +102,7 @@ export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<Langi
     },
     workspace: {
         LangiumDocuments: (shared) => new VmtopoLangiumDocuments(shared),
-        // An edit inside one block re-parses that block only (parser/incremental.ts).
+        // An edit inside one block re-parses that block only (langium/incremental.ts).
         LangiumDocumentFactory: (shared) => new VmtopoDocumentFactory(shared),
         WorkspaceManager: (shared) => new VmtopoWorkspaceManager(shared),
         // Asks for the `vmtopo` settings again when a change notification does not carry them.

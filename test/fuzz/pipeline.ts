@@ -33,7 +33,7 @@ import { URI, TextDocument, type LangiumDocument } from 'langium';
 import { XMLValidator } from 'fast-xml-parser';
 import type { CodeAction, Command, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver-types';
 import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
-import { exportVm, ExportError } from '../../language/src/export/index.js';
+import { exportVm, ExportError } from '../../language/src/features/export/index.js';
 import { splitFiles, stripReproducerHeader } from './mutate.js';
 
 export type FailureKind = 'exception' | 'hang' | 'slow' | 'malformed' | 'nccl-limit' | 'error-adding-fix' | 'parser-state' | 'incremental';

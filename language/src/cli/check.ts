@@ -6,9 +6,9 @@
 import { URI, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { formatDiagnostic, messageText, severityName, type SeverityName } from '../export/index.js';
+import { formatDiagnostic, messageText, severityName, type SeverityName } from '../kernel/diagnostics.js';
 import type { InputFile } from './input.js';
-import { ruleById } from '../validation/rules/index.js';
+import { ruleById } from '../rules/index.js';
 import { sourceUrl } from '../catalog/sources.js';
 
 /** The first source of a rule id's record, or undefined for a code that is not a rule's. */
@@ -16,7 +16,7 @@ function ruleSource(code: string): string | undefined {
     const rule = ruleById(code);
     return rule ? sourceUrl(rule.sources[0]) : undefined;
 }
-import type { RuleControl, SuppressedDiagnostic } from '../validation/rule-control.js';
+import type { RuleControl, SuppressedDiagnostic } from '../rules/engine/control.js';
 
 /** The diagnostics of one input file, sorted by position. */
 export interface FileDiagnostics {

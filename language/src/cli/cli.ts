@@ -16,7 +16,7 @@
  * `.vmtopo`), an output file that cannot be written, or an internal error. Errors of kind 2 are one
  * line on stderr, `vmtopo: …`; set `VMTOPO_DEBUG=1` to also get the stack of an internal error.
  *
- * Every path, name or message the CLI prints is escaped (`../export/escape.ts`): a newline in a file
+ * Every path, name or message the CLI prints is escaped (`kernel/text.ts`): a newline in a file
  * name is printed as the two characters `\n`, an ESC as `\x1b`, so each diagnostic and each problem
  * is one line and no control sequence reaches the terminal. `--format json` is JSON (escaped by
  * JSON itself).
@@ -28,14 +28,15 @@ import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { NodeFileSystem } from 'langium/node';
 import { createVmtopoServices } from '../vmtopo-module.js';
-import { escapePath, escapeText, exportFiles, type ExportFormat } from '../export/index.js';
-import { refusalLine } from '../lsp/protocol.js';
+import { escapePath, escapeText } from '../kernel/text.js';
+import { exportFiles, type ExportFormat } from '../features/export/index.js';
+import { refusalLine } from '../kernel/diagnostics.js';
 import { checkFiles, jsonReport, textReport, countBySeverity } from './check.js';
 import { InputError, readInputFiles } from './input.js';
 import { sarifReport } from './sarif.js';
 import { registerGraphCommand } from './graph.js';
 import { registerImportCommand } from './import.js';
-import { parseRuleOption, RULE_LEVELS, RULES_SETTING, SETTINGS_SECTION, type RuleLevel, type RuleOverrides } from '../validation/rule-control.js';
+import { parseRuleOption, RULE_LEVELS, RULES_SETTING, SETTINGS_SECTION, type RuleLevel, type RuleOverrides } from '../rules/engine/control.js';
 import packageJson from '../../../package.json' with { type: 'json' };
 
 /** Where the CLI writes, and what it reads from its environment. */

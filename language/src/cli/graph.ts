@@ -12,10 +12,11 @@ import type { Command } from 'commander';
 import type { LangiumSharedServices } from 'langium/lsp';
 import { checkFiles } from './check.js';
 import { readInputFiles } from './input.js';
-import { escapePath, escapeText, writeFileAtomic } from '../export/index.js';
-import { documentDiagnostics, renderDiagram, sourceInfo } from '../diagram/index.js';
+import { escapePath, escapeText } from '../kernel/text.js';
+import { writeFileAtomic } from '../kernel/files.js';
+import { documentDiagnostics, renderDiagram, sourceInfo } from '../features/diagram/index.js';
 import type { VmtopoServices } from '../vmtopo-module.js';
-import type { TopologyResult } from '../lsp/protocol.js';
+import type { TopologyResult } from '../protocol.js';
 
 export interface GraphOptions {
     host?: string;

@@ -9,8 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { escapePath, escapeText } from '../export/escape.js';
-import { IMPORT_FORMATS, ImportError, importHost, type ImportFormat } from '../import/index.js';
+import { escapePath, escapeText } from '../kernel/text.js';
+import { IMPORT_FORMATS, ImportError, importHost, type ImportFormat } from '../features/import/index.js';
 import type { CliIo } from './cli.js';
 
 /** Adds the `import` command to the program; `setExitCode` receives its result. */

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { escapePath, escapeText } from '../export/escape.js';
+import { escapePath, escapeText } from '../kernel/text.js';
 
 /** The extension of vmtopo files (the language's only file extension, see langium-config.json). */
 export const VMTOPO_EXTENSION = '.vmtopo';

@@ -20,10 +20,10 @@ import { pathToFileURL } from 'node:url';
 import type * as sarif from 'sarif';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { SOURCES, sourceUrl } from '../catalog/sources.js';
-import { messageText, severityName } from '../export/index.js';
-import type { RuleInfo, Severity } from '../validation/rule.js';
-import { ALL_RULES } from '../validation/rules/index.js';
-import { ruleOf, type RuleLevel, type RuleOverrides } from '../validation/rule-control.js';
+import { messageText, severityName } from '../kernel/diagnostics.js';
+import type { RuleInfo, Severity } from '../rules/engine/rule.js';
+import { ALL_RULES } from '../rules/index.js';
+import { ruleOf, type RuleLevel, type RuleOverrides } from '../rules/engine/control.js';
 import type { FileDiagnostics } from './check.js';
 
 /** The schema the log names (OASIS SARIF 2.1.0, errata 01). */

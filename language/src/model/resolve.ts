@@ -13,7 +13,7 @@ import { findCpu, findGpu, findNic, findNvSwitch, findVgpuType, findMigProfile, 
 import type { PcieLink } from '../catalog/types.js';
 import { parseBdf, parseCpuList, parseNumaList, sizeToMiB, parseLinkWidth, checkLinkSpeed, vfAddress, CpuList, type Bdf } from '../syntax/tokens.js';
 import { checkInteger, MAX_MODULE_ID, MAX_NUMA_ID, MAX_PORT_SPEED_GBPS, MAX_SRIOV_FIELD, MAX_VCPUS } from '../syntax/limits.js';
-import { nodeForProperty } from '../validation/node-utils.js';
+import { nodeForProperty } from '../kernel/cst.js';
 import { registerHostVms } from './vgpu-functions.js';
 import { expandHost } from './template.js';
 import type {
@@ -64,7 +64,7 @@ interface VmPart {
 /**
  * Earlier resolutions of hosts and VMs, by syntax node, for {@link resolveTopology} to reuse. A
  * syntax node never changes (an edit parses its document, or the one block it falls in, again into
- * new nodes: `parser/incremental.ts`), so a host's resolution holds as long as its node lives; a VM's also depends on its host's model and on what
+ * new nodes: `langium/incremental.ts`), so a host's resolution holds as long as its node lives; a VM's also depends on its host's model and on what
  * its references resolve to (its host, GPUs and NICs may be declared in another file), which are
  * compared before it is reused. Held weakly: the entries of replaced documents go with them. After
  * an edit of one file of a fleet, only that file's hosts and VMs are resolved again (the others'

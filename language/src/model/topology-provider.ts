@@ -29,3 +29,6 @@ export class TopologyProvider {
                 .toArray(), this.resolved));
     }
 }
+
+/** The services entry of the resolved model (`services.model.TopologyProvider`). */
+export type ModelServices = { model: { TopologyProvider: TopologyProvider } };

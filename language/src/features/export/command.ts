@@ -1,0 +1,197 @@
+/**
+ * `workspace/executeCommand` handler of the vmtopo language server. The VS Code commands
+ * "vmtopo: Export libvirt XML" and "vmtopo: Export NCCL topology XML" send
+ * `vmtopo.export` here, so the editor exports with exactly the code the CLI uses
+ * (`exportFiles` in `export-files.ts`), as Bicep's build command does (anchors §2.2).
+ *
+ * Any LSP client can send the command with any argument, so the export is confined
+ * (`confine.ts`): it reads only a file inside the workspace folders and writes only
+ * inside them, unless the user chose the output folder in a dialog.
+ */
+import * as path from 'node:path';
+import { URI, type LangiumCoreServices } from 'langium';
+import { AbstractExecuteCommandHandler, type ExecuteCommandAcceptor, type LangiumSharedServices } from 'langium/lsp';
+import { exportFiles, type ExportFormat, type ExportResult } from './export-files.js';
+import { confineExport } from './confine.js';
+import { exportRoots } from '../../kernel/paths.js';
+import { shortText } from '../../kernel/text.js';
+import type { VmtopoCoreServices } from '../../langium/services.js';
+import { EXPORT_COMMAND, type ExportCommandArgs } from '../../protocol.js';
+
+export { EXPORT_COMMAND, type ExportCommandArgs } from '../../protocol.js';
+
+const FORMATS: readonly ExportFormat[] = ['libvirt', 'nccl'];
+
+/** A checked {@link ExportCommandArgs}, with absolute paths. */
+export interface ParsedExportArgs {
+    /** Absolute, normalised path of the `.vmtopo` file. */
+    file: string;
+    format: ExportFormat;
+    /** Only this VM; undefined for every VM of the file. */
+    vm?: string;
+    /** Absolute output folder: `outDir` resolved against the file's folder; default `<file folder>/out`. */
+    outDir: string;
+    /** True only when the argument said `outDirChosenByUser: true`. */
+    outDirChosenByUser: boolean;
+}
+
+/** A URI scheme at the start of a string (two characters at least, so `C:\x` is a path, not a URI). */
+const URI_SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]+):/;
+
+/**
+ * Checks the shape of the command's argument (an {@link ExportCommandArgs}) and resolves its paths.
+ * Pure: no file-system access (confinement is {@link confineExport}'s job).
+ *
+ * - `file` must be an absolute path or a `file:` URI without authority, query or fragment; refused:
+ *   not a string, empty, a relative path, another scheme (`untitled:`, `http:`…), `file://host/…`,
+ *   a NUL character (also percent-encoded).
+ * - `format` must be `libvirt` or `nccl`.
+ * - `vm`, if present and not null, must be a string (empty means every VM).
+ * - `outDir`, if present and not null, must be a string: absolute, a `file:` URI as for `file`, or
+ *   relative to the file's folder; empty or absent means `out` beside the file.
+ * - `outDirChosenByUser`, if present and not null, must be a boolean.
+ *
+ * @returns the parsed argument, or one line saying what is wrong (user values escaped and cut short).
+ */
+export function parseExportArgs(arg: unknown): ParsedExportArgs | string {
+    if (typeof arg !== 'object' || arg === null || Array.isArray(arg)) {
+        return `${EXPORT_COMMAND} expects one argument { file, format, vm?, outDir? }`;
+    }
+    const { file, format, vm, outDir, outDirChosenByUser } = arg as Record<string, unknown>;
+    const filePath = parseLocalPath(file, "'file'");
+    if (typeof filePath !== 'string') return filePath.error;
+    if (!path.isAbsolute(filePath)) {
+        return `${EXPORT_COMMAND}: 'file' must be an absolute path or a file: URI, not the relative path ${shortText(filePath)}`;
+    }
+    const absoluteFile = path.resolve(filePath);
+    if (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format)) {
+        return `${EXPORT_COMMAND}: 'format' must be one of ${FORMATS.join(', ')}, not ${describeValue(format)}`;
+    }
+    if (vm !== undefined && vm !== null && typeof vm !== 'string') {
+        return `${EXPORT_COMMAND}: 'vm' must be a VM name, not ${describeValue(vm)}`;
+    }
+    if (outDirChosenByUser !== undefined && outDirChosenByUser !== null && typeof outDirChosenByUser !== 'boolean') {
+        return `${EXPORT_COMMAND}: 'outDirChosenByUser' must be true or false, not ${describeValue(outDirChosenByUser)}`;
+    }
+    let outDirPath = path.join(path.dirname(absoluteFile), 'out');
+    if (outDir !== undefined && outDir !== null && outDir !== '') {
+        const parsed = parseLocalPath(outDir, "'outDir'");
+        if (typeof parsed !== 'string') return parsed.error;
+        outDirPath = path.resolve(path.dirname(absoluteFile), parsed);
+    }
+    return {
+        file: absoluteFile,
+        format: format as ExportFormat,
+        vm: typeof vm === 'string' && vm.length > 0 ? vm : undefined,
+        outDir: outDirPath,
+        outDirChosenByUser: outDirChosenByUser === true
+    };
+}
+
+/**
+ * A path or `file:` URI string → a file-system path (relative paths stay relative); `{ error }`
+ * for anything that is not a string naming a local file.
+ */
+function parseLocalPath(value: unknown, name: string): string | { error: string } {
+    const fail = (why: string) => ({ error: `${EXPORT_COMMAND}: ${name} ${why}` });
+    if (typeof value !== 'string' || value.length === 0) {
+        return fail(`must be an absolute path or a file: URI, not ${describeValue(value)}`);
+    }
+    if (value.includes('\0')) return fail('contains a NUL character');
+    const scheme = URI_SCHEME.exec(value)?.[1];
+    if (scheme === undefined) return value;
+    if (scheme.toLowerCase() !== 'file') {
+        return fail(`must be a file on this machine (an absolute path or a file: URI), not a ${shortText(scheme, 40)}: URI; save the document to a file first`);
+    }
+    let uri: URI;
+    try {
+        uri = URI.parse(value);
+    } catch {
+        return fail(`is not a valid URI: ${shortText(value)}`);
+    }
+    if (uri.authority !== '') {
+        return fail(`names a file on another host (${shortText(uri.authority, 60)}); only local files (file:///…) can be exported`);
+    }
+    if (uri.query !== '' || uri.fragment !== '') {
+        return fail(`must be a file: URI without query or fragment: ${shortText(value)}`);
+    }
+    const fsPath = uri.fsPath;
+    if (fsPath.includes('\0')) return fail('contains a NUL character');
+    return fsPath;
+}
+
+/** A value as a message shows it: strings quoted and escaped, others by type. */
+function describeValue(value: unknown): string {
+    if (typeof value === 'string') return `'${shortText(value, 60)}'`;
+    if (value === null) return 'null';
+    if (Array.isArray(value)) return 'an array';
+    return typeof value === 'object' ? 'an object' : typeof value === 'undefined' ? 'nothing' : `the ${typeof value} ${shortText(String(value), 40)}`;
+}
+
+/**
+ * The local folders among LSP workspace folders (`initialize` `workspaceFolders`): `file:` URIs
+ * without authority, as absolute paths. Others (remote, virtual) cannot be written to and are left
+ * out. Pure.
+ */
+export function localWorkspaceFolders(folders: readonly { uri: string }[] | null | undefined): string[] {
+    const out: string[] = [];
+    for (const folder of folders ?? []) {
+        if (typeof folder?.uri !== 'string') continue;
+        const parsed = parseLocalPath(folder.uri, 'workspace folder');
+        if (typeof parsed === 'string' && path.isAbsolute(parsed)) out.push(path.resolve(parsed));
+    }
+    return out;
+}
+
+function isVmtopoServices(services: LangiumCoreServices): services is VmtopoCoreServices {
+    return services.LanguageMetaData.languageId === 'vmtopo' && 'model' in services;
+}
+
+/**
+ * Registers `vmtopo.export`: `([{ file, format, vm?, outDir?, outDirChosenByUser? }]) →
+ * { ok, written, problems, writeFailed? }` ({@link ExportCommandArgs}, {@link ExportResult};
+ * `written` holds absolute paths).
+ *
+ * Refusals, all `ok: false` with `written: []` and one line in `problems` — never a protocol error:
+ * - a malformed argument ({@link parseExportArgs});
+ * - the file, or the output folder without `outDirChosenByUser`, outside the roots — the workspace
+ *   folders of `initialize`, or the file's folder when there are none — on real paths
+ *   ({@link confineExport}); the line names the file or folder and the roots;
+ * - a file that cannot be read, a document with errors, an unknown VM, names that cannot be
+ *   written (see `exportFiles`).
+ * A write that fails part-way (EACCES, ENOSPC…) is `ok: false` with the files written so far.
+ */
+export class VmtopoExecuteCommandHandler extends AbstractExecuteCommandHandler {
+    constructor(protected readonly shared: LangiumSharedServices) {
+        super();
+    }
+
+    registerCommands(accept: ExecuteCommandAcceptor): void {
+        accept(EXPORT_COMMAND, args => this.export(Array.isArray(args) ? args[0] : undefined));
+    }
+
+    protected async export(arg: unknown): Promise<ExportResult> {
+        try {
+            const parsed = parseExportArgs(arg);
+            if (typeof parsed === 'string') {
+                return { ok: false, written: [], problems: [parsed] };
+            }
+            const roots = exportRoots(localWorkspaceFolders(this.shared.workspace.WorkspaceManager.workspaceFolders), parsed.file);
+            const refused = confineExport(parsed, roots);
+            if (refused !== undefined) {
+                return { ok: false, written: [], problems: [refused] };
+            }
+            const vmtopo = this.shared.ServiceRegistry.all.find(isVmtopoServices);
+            if (!vmtopo) {
+                return { ok: false, written: [], problems: ['the vmtopo language is not registered in this server'] };
+            }
+            // A (normal) read waits for the build of pending edits, and no rebuild starts while the
+            // export runs: the exported text is the validated text.
+            return await this.shared.workspace.WorkspaceLock.read(() => exportFiles({ shared: this.shared, vmtopo }, {
+                files: [parsed.file], format: parsed.format, vm: parsed.vm, outDir: parsed.outDir
+            }));
+        } catch (err) {
+            return { ok: false, written: [], problems: [shortText(err instanceof Error ? err.message : String(err), 400)] };
+        }
+    }
+}

@@ -1,0 +1,153 @@
+/**
+ * The types and method names shared by the VS Code client and the language server's features: the
+ * `vmtopo.export` command (`workspace/executeCommand`), the `vmtopo/topology` request of the
+ * topology view and the `vmtopo/importHost` request. Types and constants only, no imports: the
+ * client bundle pulls in nothing else from the language.
+ */
+
+/** The export formats (see the export-format registry, `features/export/formats.ts`). */
+export type ExportFormat = 'libvirt' | 'nccl';
+
+/** What an export did: the answer of {@link EXPORT_COMMAND} and of `exportFiles`. */
+export interface ExportResult {
+    ok: boolean;
+    /** Absolute paths of the files written (also when `ok` is false after a write failed part-way). */
+    written: string[];
+    /**
+     * One line each (paths and names escaped, see `kernel/text.ts`): `file:line:col severity code
+     * message`, or a sentence.
+     */
+    problems: string[];
+    /**
+     * True when the export stopped because a file could not be written (a file-system error such as
+     * EACCES, ENOSPC, ENOTDIR); `problems` then holds one line naming the file, the error, the VMs
+     * written and the VMs not written. Absent otherwise. (The CLI exits 2 for it, 1 for a refusal.)
+     */
+    writeFailed?: true;
+}
+
+/** The command id; the extension's commands call it with one {@link ExportCommandArgs}. */
+export const EXPORT_COMMAND = 'vmtopo.export';
+
+/**
+ * The one argument of {@link EXPORT_COMMAND}: `arguments: [ExportCommandArgs]`.
+ *
+ * - `file`: the `.vmtopo` file, an absolute path or a `file:` URI without authority
+ *   (`file:///w/a.vmtopo`, not `file://host/…`); `untitled:` and other schemes are refused (save the
+ *   document first). It must lie inside a workspace folder of the client (`initialize`
+ *   `workspaceFolders`), or, when the client gave none, it is its own root.
+ * - `format`: `libvirt` (one domain XML per VM) or `nccl` (one NCCL topology XML per VM).
+ * - `vm`: only this VM (default: every VM of the file).
+ * - `outDir`: the output folder — absolute, a `file:` URI, or relative to the file's folder;
+ *   default `out` beside the file. It must lie inside a workspace folder (on real paths: a link
+ *   pointing out of the workspace is refused) unless `outDirChosenByUser` is true.
+ * - `outDirChosenByUser`: set by the client only when the user picked or confirmed `outDir` in a
+ *   folder dialog; then `outDir` may lie anywhere.
+ */
+export interface ExportCommandArgs {
+    file: string;
+    format: ExportFormat;
+    vm?: string;
+    outDir?: string;
+    outDirChosenByUser?: boolean;
+}
+
+/**
+ * The answer of {@link EXPORT_COMMAND}: `{ ok, written, problems, writeFailed? }` (see
+ * {@link ExportResult}). Every refusal — malformed argument, file or folder outside the workspace,
+ * errors in the document, a file that could not be written — is `ok: false` with one line per
+ * problem, never a protocol error.
+ */
+export type ExportCommandResult = ExportResult;
+
+// ---- Topology view (`vmtopo/topology`): the diagram the webview and the export command show. ----
+
+/** A 0-based LSP position. */
+export interface TopologyPosition {
+    line: number;
+    character: number;
+}
+
+/** Where a diagram node was written: a document URI and a 0-based range. */
+export interface TopologySourceRange {
+    uri: string;
+    start: TopologyPosition;
+    end: TopologyPosition;
+}
+
+/** The custom request that returns the topology diagram: params {@link TopologyParams}, answer {@link TopologyResult}. */
+export const TOPOLOGY_REQUEST = 'vmtopo/topology';
+
+/**
+ * - `uri`: the document the view belongs to (its workspace's hosts are drawn).
+ * - `host`: the host to draw; default: the host of the VM or device at `position`, else the first
+ *   host of the document, else of the workspace.
+ * - `fleet`: the fleet overview (one card per host) instead of one host.
+ */
+export interface TopologyParams {
+    uri: string;
+    host?: string;
+    fleet?: boolean;
+    position?: TopologyPosition;
+}
+
+/** One node of the diagram, as the view's hover and click need it. */
+export interface TopologyNodeInfo {
+    /** The node's `data-node` attribute in the SVG. */
+    id: string;
+    kind: string;
+    label: string[];
+    /** Hover text, one fact a line. */
+    facts: string[];
+    /** VMs that hold the node. */
+    vms: string[];
+    range?: TopologySourceRange;
+    diagnostics: { severity: number; code?: string; message: string }[];
+}
+
+/**
+ * The answer of {@link TOPOLOGY_REQUEST}. `stale`: the layout did not finish within the server's
+ * time budget (or the document changed while it ran), and this is the previous layout of the same
+ * view; `message` says why there is no diagram (no host) or why it is stale.
+ */
+export interface TopologyResult {
+    svg: string;
+    view: 'host' | 'fleet';
+    host?: string;
+    /** Every host of the workspace, in workspace order (for the host picker). */
+    hosts: string[];
+    /** The VMs of the drawn host, in colour order. */
+    vms: string[];
+    nodes: TopologyNodeInfo[];
+    stale: boolean;
+    /** Layout + render time of this answer, in ms. */
+    layoutMs: number;
+    message?: string;
+}
+
+/**
+ * `vmtopo/importHost` (client → server): the editor's "vmtopo: Import Host…" sends the files the
+ * user picked; the server runs the pure importer (`language/src/features/import/`) and answers the vmtopo text
+ * of the host, which the client opens as a new untitled vmtopo document.
+ */
+export const IMPORT_HOST_REQUEST = 'vmtopo/importHost';
+
+export interface ImportHostParams {
+    /** The picked files: base name (for the doc comment and messages) and UTF-8 text. */
+    files: { file: string; text: string }[];
+    /** Force a format instead of detecting it from the content. */
+    format?: 'hwloc' | 'nccl' | 'nvidia-smi';
+    /** Host name (default: from the source, else the file name). */
+    name?: string;
+}
+
+/** The answer of {@link IMPORT_HOST_REQUEST}: the host's text, or why the files cannot be imported (one line). */
+export interface ImportHostResult {
+    ok: boolean;
+    /** When ok: the host's vmtopo text, the format read and a one-line summary of what was found. */
+    text?: string;
+    format?: string;
+    summary?: string;
+    /** When not ok: why. */
+    message?: string;
+}

@@ -1,0 +1,140 @@
+/**
+ * Quick-fix edits computed by the checks themselves (issue 7: MIG, vGPU, MMIO, LIC quick-fixes).
+ *
+ * A check that knows exactly what text to write puts one or more {@link FixData} into the
+ * diagnostic's `data.fixes`; the code-action provider turns each into one action (after verifying
+ * that it adds no error, as for every quick-fix). Edits are ranges in one document (`uri`); a fix
+ * whose edits would touch another document is not offered.
+ */
+import { AstUtils, GrammarUtils, type AstNode, type CstNode } from 'langium';
+import type { TraceEntry } from '../../model/resolve.js';
+import { nodeForProperty } from '../../kernel/cst.js';
+
+/** A 0-based LSP position. */
+export interface FixPosition { readonly line: number; readonly character: number }
+/** One text edit of a fix. */
+export interface FixEdit { readonly range: { readonly start: FixPosition; readonly end: FixPosition }; readonly newText: string }
+/** One quick-fix: its title, the document it edits and the edits (applied together). */
+export interface FixData { readonly title: string; readonly uri: string; readonly edits: readonly FixEdit[] }
+
+/** URI of the document of an AST node, or undefined for a node outside any document. */
+export function uriOf(node: AstNode): string | undefined {
+    try {
+        return AstUtils.getDocument(node).uri.toString();
+    } catch {
+        return undefined;
+    }
+}
+
+/** Combines fix parts (edits per document) into one fix, or undefined when they span documents or any is missing. */
+export function combine(title: string, parts: ReadonlyArray<{ uri: string; edits: readonly FixEdit[] } | undefined>): FixData | undefined {
+    if (parts.length === 0 || parts.some(p => !p)) return undefined;
+    const uri = parts[0]!.uri;
+    if (parts.some(p => p!.uri !== uri)) return undefined;
+    return { title, uri, edits: parts.flatMap(p => p!.edits) };
+}
+
+function range(cst: CstNode): FixEdit['range'] {
+    return { start: cst.range.start, end: cst.range.end };
+}
+
+/** Replaces the text of `property` of `node` (e.g. a clause's `vgpuType` string, a `start` number). */
+export function replaceProperty(node: AstNode, property: string, newText: string): { uri: string; edits: FixEdit[] } | undefined {
+    const uri = uriOf(node);
+    const cst = node.$cstNode && nodeForProperty(node.$cstNode, property);
+    return uri && cst ? { uri, edits: [{ range: range(cst), newText }] } : undefined;
+}
+
+/** Inserts `text` right after `property` of `node` (e.g. ` start 4` after a MIG profile). */
+export function insertAfterProperty(node: AstNode, property: string, text: string): { uri: string; edits: FixEdit[] } | undefined {
+    const uri = uriOf(node);
+    const cst = node.$cstNode && nodeForProperty(node.$cstNode, property);
+    return uri && cst ? { uri, edits: [{ range: { start: cst.range.end, end: cst.range.end }, newText: text }] } : undefined;
+}
+
+/**
+ * Removes entries of VMs' GPU clauses (`where`: each entry's trace — the clause node, property
+ * `gpus`, the reference index): a clause that loses every GPU goes (with its line, when it is alone
+ * on it); otherwise its reference list is rewritten with the GPUs kept (`gpu0, gpu1` → `gpu1`).
+ * One edit per clause, so removals in one clause never overlap. Undefined when any entry cannot be
+ * located or the entries span documents.
+ */
+export function removeEntries(where: ReadonlyArray<TraceEntry | undefined>): { uri: string; edits: FixEdit[] } | undefined {
+    const byClause = new Map<AstNode, Set<number>>();
+    for (const w of where) {
+        if (!w?.node.$cstNode) return undefined;
+        const set = byClause.get(w.node) ?? new Set<number>();
+        set.add(w.index ?? 0);
+        byClause.set(w.node, set);
+    }
+    let uri: string | undefined;
+    const edits: FixEdit[] = [];
+    for (const [node, indices] of byClause) {
+        const u = uriOf(node);
+        if (!u || (uri !== undefined && u !== uri)) return undefined;
+        uri = u;
+        const clause = node.$cstNode!;
+        const refs = referenceNodes(node, 'gpus');
+        const count = ((node as { gpus?: unknown[] }).gpus ?? []).length;
+        if (indices.size >= count) {
+            edits.push(removeLineOrNode(clause));
+            continue;
+        }
+        if (refs.length !== count) return undefined;
+        const kept = refs.filter((_, i) => !indices.has(i)).map(r => r.text);
+        edits.push({ range: { start: refs[0].range.start, end: refs[refs.length - 1].range.end }, newText: kept.join(', ') });
+    }
+    return uri ? { uri, edits } : undefined;
+}
+
+/** {@link removeEntries} of one entry. */
+export function removeEntry(where: TraceEntry | undefined): { uri: string; edits: FixEdit[] } | undefined {
+    return removeEntries([where]);
+}
+
+/** The CST nodes of the cross-references of `property` written directly in `node`, in order. */
+export function referenceNodes(node: AstNode, property: string): CstNode[] {
+    const cst = node.$cstNode;
+    return cst ? GrammarUtils.findNodesForProperty(cst, property) : [];
+}
+
+/** An edit that deletes `cst`, with its whole line when nothing else is written on that line. */
+export function removeLineOrNode(cst: CstNode): FixEdit {
+    const text = cst.root.fullText;
+    const lineStart = text.lastIndexOf('\n', cst.offset - 1) + 1;
+    let lineEnd = text.indexOf('\n', cst.end);
+    if (lineEnd < 0) lineEnd = text.length;
+    const alone = text.slice(lineStart, cst.offset).trim() === '' && text.slice(cst.end, lineEnd).trim() === '';
+    if (alone && lineEnd < text.length) {
+        return { range: { start: { line: cst.range.start.line, character: 0 }, end: { line: cst.range.end.line + 1, character: 0 } }, newText: '' };
+    }
+    return { range: range(cst), newText: '' };
+}
+
+/**
+ * Inserts a clause as the last line of a VM (before its closing brace), indented like the line
+ * before; on a one-line VM, before the brace.
+ */
+export function insertVmClause(vm: AstNode, clause: string): { uri: string; edits: FixEdit[] } | undefined {
+    const uri = uriOf(vm);
+    const cst = vm.$cstNode;
+    if (!uri || !cst) return undefined;
+    const text = cst.root.fullText;
+    const braceOffset = text.lastIndexOf('}', cst.end - 1);
+    if (braceOffset < cst.offset) return undefined;
+    const lineStart = text.lastIndexOf('\n', braceOffset - 1) + 1;
+    const pos = (offset: number): FixPosition => {
+        const before = text.slice(0, offset);
+        const line = (before.match(/\n/g) ?? []).length;
+        return { line, character: offset - (before.lastIndexOf('\n') + 1) };
+    };
+    if (text.slice(lineStart, braceOffset).trim() !== '') {
+        const p = pos(braceOffset);
+        return { uri, edits: [{ range: { start: p, end: p }, newText: `${clause} ` }] };
+    }
+    const prevStart = text.lastIndexOf('\n', lineStart - 2) + 1;
+    const prevLine = prevStart >= cst.offset ? text.slice(prevStart, lineStart) : '';
+    const indent = prevStart > cst.offset ? /^[ \t]*/.exec(prevLine)![0] : `${text.slice(lineStart, braceOffset)}    `;
+    const p = pos(lineStart);
+    return { uri, edits: [{ range: { start: p, end: p }, newText: `${indent}${clause}\n` }] };
+}

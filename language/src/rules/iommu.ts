@@ -1,0 +1,226 @@
+/**
+ * IOMMU — groups and isolation (rules.md Part B, "IOMMU"). VFIO assigns devices by IOMMU group:
+ * "the group is the minimum granularity that can be assigned to a user", and a group is only
+ * viable when every endpoint in it is bound to vfio-pci for the same user [VFIO].
+ *
+ * Groups as vmtopo infers them on a KVM host (written groups win):
+ * - a device's `iommu-group N` puts it in group N;
+ * - otherwise the functions of one multi-function device (same domain:bus:device) share a group,
+ *   unless one of them declares ACS (`acs enabled` or `acs direct-translated`) or the host uses
+ *   `pcie-acs-override` [VFIO] [ACS-LKML];
+ * - every other endpoint is a group of its own (a switch with ACS disabled is RDMA003's).
+ * SR-IOV VFs are left out of groups (each VF is its own function behind an ACS-capable PF).
+ *
+ * - IOMMU001 (error, KVM): the endpoints of one group go to different VMs, or some to a VM and some stay with the host [VFIO].
+ * - IOMMU002 (error): device assignment (passthrough, VFs) on a host declared `iommu disabled` [VFIO] [VMCFG-SETUP].
+ * - IOMMU003 (warning, KVM): the host uses `pcie-acs-override` while endpoints below one switch
+ *   (without declared ACS), or functions of one device, go to different VMs [ACS-LKML] [NCCL-TS].
+ */
+import { formatBdf, vfAddress } from '../syntax/tokens.js';
+import { vmsOnHost, type DeviceModel, type HostModel, type PcieSwitchModel, type Topology, type VmModel } from '../model/topology.js';
+import type { RelatedReport, RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
+import { isNicAssignment, isNvSwitchAssignment, isPassthroughGpus, isVm } from '../generated/ast.js';
+import { combine, type FixData } from './engine/fixes.js';
+import { addToVm, astOf } from './engine/reference-fixes.js';
+
+export const IOMMU001: RuleInfo = {
+    id: 'IOMMU001', severity: 'error', summary: 'an IOMMU group is split between VMs, or between a VM and the host',
+    why: 'VFIO assigns whole IOMMU groups: while one endpoint of the group stays with a host driver or goes to another VM, the group '
+        + 'is "not viable" and the VM does not start. Functions of one device without ACS share a group.',
+    fix: 'Assign the whole group to the VM (quick-fix: add the group\'s other devices kept by the host), declare the device\'s '
+        + '`acs enabled` if it has ACS, or use a device of its own.', quickFix: true, sources: ['VFIO']
+};
+export const IOMMU002: RuleInfo = {
+    id: 'IOMMU002', severity: 'error', summary: 'device assignment on a host with the IOMMU disabled',
+    why: 'Passthrough and SR-IOV assignment need the IOMMU (`intel_iommu=on` / AMD-Vi, VT-d in the BIOS) to isolate the device\'s DMA.',
+    fix: 'Enable VT-d/AMD-Vi in the BIOS and the IOMMU on the kernel command line, then declare `iommu enabled`.', quickFix: false, sources: ['VFIO', 'VMCFG-SETUP']
+};
+export const IOMMU003: RuleInfo = {
+    id: 'IOMMU003', severity: 'warning', summary: 'pcie_acs_override splits a group whose devices go to different VMs',
+    why: 'The override only pretends isolation: without real ACS, peer-to-peer DMA between devices below one switch (or functions of '
+        + 'one device) bypasses the IOMMU, so the VMs are not isolated from each other.',
+    fix: 'Give devices below one switch to one VM, or use hardware with ACS (and declare it).', quickFix: false, sources: ['ACS-LKML', 'NCCL-TS']
+};
+
+/** Who holds an endpoint: a VM (passthrough) or the host (its own driver: vGPU, MIG, unused, a PF whose VFs are used). */
+export type Owner = VmModel | 'host';
+
+/** The owners of every endpoint of the host's VMs: passthrough GPUs, NIC PFs and NVSwitches. Endpoints not listed stay with the host. */
+export function endpointOwners(topology: Topology, host: HostModel): Map<DeviceModel, VmModel[]> {
+    const owners = new Map<DeviceModel, VmModel[]>();
+    const add = (d: DeviceModel, vm: VmModel) => {
+        const list = owners.get(d);
+        if (!list) owners.set(d, [vm]);
+        else if (!list.includes(vm)) list.push(vm);
+    };
+    for (const vm of topology.vms) {
+        if (vm.host !== host) continue;
+        for (const g of vm.gpus) if (g.mode === 'passthrough') add(g.gpu, vm);
+        for (const n of vm.nics) if (n.mode === 'passthrough') add(n.nic, vm);
+        for (const s of vm.nvswitches) add(s.nvswitch, vm);
+    }
+    return owners;
+}
+
+/** One IOMMU group as vmtopo infers it. */
+export interface IommuGroup {
+    /** `iommu group 42`, or `the IOMMU group of 0000:5e:00 (one device without ACS)`. */
+    readonly label: string;
+    readonly devices: readonly DeviceModel[];
+    /** Whether the group comes from a multi-function device (not a written group). */
+    readonly inferred: boolean;
+}
+
+/** The multi-function groups and written groups of a host with more than one endpoint (see the module comment). */
+export function iommuGroups(host: HostModel): IommuGroup[] {
+    const groups = new Map<string, { label: string; devices: DeviceModel[]; inferred: boolean }>();
+    const slotOf = (d: DeviceModel) => `${d.address.domain}:${d.address.bus}:${d.address.device}`;
+    // Functions at one address (HOST001) or at another PF's VF address (HOST002) are those rules'
+    // mistakes, not groups: they are left out.
+    const taken = new Map<string, number>();
+    const key = (b: { domain: number; bus: number; device: number; function: number }) => `${b.domain}:${b.bus}:${b.device}.${b.function}`;
+    for (const d of host.devices) {
+        taken.set(key(d.address), (taken.get(key(d.address)) ?? 0) + 1);
+        if (d.kind !== 'nic') continue;
+        for (let k = 0; k < d.vfs && k < 4096; k++) {
+            const a = vfAddress(d.address, d.vfOffset, d.vfStride, k);
+            if (a) taken.set(key(a), (taken.get(key(a)) ?? 0) + 1);
+        }
+    }
+    const hasAcs = new Set<string>();
+    for (const d of host.devices) {
+        if ((d.kind === 'gpu' || d.kind === 'nic') && (d.acs === 'enabled' || d.acs === 'direct-translated')) hasAcs.add(slotOf(d));
+    }
+    for (const d of host.devices) {
+        if ((taken.get(key(d.address)) ?? 0) > 1) continue;
+        let groupKey: string;
+        let label: string;
+        let inferred = false;
+        if (d.iommuGroup !== undefined) {
+            groupKey = `g${d.iommuGroup}`;
+            label = `IOMMU group ${d.iommuGroup}`;
+        } else if (!host.acsOverride && !hasAcs.has(slotOf(d))) {
+            groupKey = `s${slotOf(d)}`;
+            const slot = formatBdf(d.address).replace(/\.[0-9a-f]+$/, '');
+            label = `the IOMMU group of ${slot} (functions of one device without ACS)`;
+            inferred = true;
+        } else continue;
+        const g = groups.get(groupKey);
+        if (g) g.devices.push(d); else groups.set(groupKey, { label, devices: [d], inferred });
+    }
+    return [...groups.values()].filter(g => g.devices.length > 1);
+}
+
+const ownerName = (o: Owner) => (o === 'host' ? 'the host' : o.name);
+
+/** IOMMU001: each multi-endpoint group has one owner. */
+function checkGroups(ctx: RuleContext): void {
+    for (const host of ctx.topology.hosts) {
+        if (host.platform !== 'kvm') continue;
+        const owners = endpointOwners(ctx.topology, host);
+        for (const group of iommuGroups(host)) {
+            const by = group.devices.map(d => ({ d, owners: (owners.get(d) ?? ['host']) as Owner[] }));
+            const distinct = [...new Set(by.flatMap(b => b.owners))];
+            if (distinct.length < 2 || !distinct.some(o => o !== 'host')) continue;
+            const names = group.devices.map(d => `${d.name} ${formatBdf(d.address)}`).join(', ');
+            const reported = new Set<VmModel>();
+            for (const { d, owners: os } of by) {
+                for (const vm of os) {
+                    if (vm === 'host' || reported.has(vm)) continue;
+                    reported.add(vm);
+                    const others = by.filter(b => !b.owners.includes(vm));
+                    const hostKept = others.filter(b => b.owners.includes('host')).map(b => b.d);
+                    const entry = entryOf(vm, d);
+                    if (!entry) continue;
+                    const where = others.map(b => `${b.d.name} ${b.owners.includes('host') ? 'stays with the host' : `goes to ${b.owners.map(ownerName).join(', ')}`}`).join(', ');
+                    const related: RelatedReport[] = others.map(b => ({ target: b.d, message: `${b.d.name}: in the same IOMMU group` }));
+                    ctx.report({
+                        rule: IOMMU001, severity: 'error', target: entry,
+                        message: `${group.label[0].toUpperCase()}${group.label.slice(1)} (${names}) must be assigned as a whole to one VM; ${d.name} goes to ${vm.name} but ${where}. The group is VFIO's unit of ownership: ${vm.name} will not start.`,
+                        data: {
+                            vm: vm.name,
+                            // The quick-fix adds the group's host-kept devices, when no other VM holds one.
+                            fixes: hostKept.length === others.length ? assignWhole(ctx, vm, hostKept) : []
+                        },
+                        related
+                    });
+                }
+            }
+        }
+    }
+}
+
+/** IOMMU001's fix: the group's other devices (kept by the host) join the VM's passthrough clauses. */
+function assignWhole(ctx: RuleContext, vm: VmModel, devices: readonly DeviceModel[]): FixData[] {
+    const node = astOf(ctx.resolved, vm);
+    if (!isVm(node)) return [];
+    const names = (kind: DeviceModel['kind']) => devices.filter(d => d.kind === kind).map(d => d.name);
+    const parts = [
+        names('gpu').length > 0 ? addToVm(node, node.gpus.filter(isPassthroughGpus), 'gpus', 'gpu', names('gpu')) : null,
+        names('nic').length > 0 ? addToVm(node, node.nics.filter(a => isNicAssignment(a) && a.passthrough), 'nics', 'nic', names('nic')) : null,
+        names('nvswitch').length > 0 ? addToVm(node, node.nvswitches.filter(isNvSwitchAssignment), 'nvswitches', 'nvswitch', names('nvswitch')) : null
+    ].filter(p => p !== null);
+    const fix = combine(`Assign ${devices.map(d => d.name).join(', ')} to ${vm.name} too (whole IOMMU group)`, parts);
+    return fix ? [fix] : [];
+}
+
+/** The VM's entry that assigns `d` (GPU, NIC PF or NVSwitch). */
+function entryOf(vm: VmModel, d: DeviceModel): object | undefined {
+    return vm.gpus.find(g => g.gpu === d) ?? vm.nics.find(n => n.nic === d && n.mode === 'passthrough') ?? vm.nvswitches.find(s => s.nvswitch === d);
+}
+
+/** IOMMU002: assignment on a host whose IOMMU is declared disabled. */
+function checkIommuOn(ctx: RuleContext): void {
+    for (const host of ctx.topology.hosts) {
+        if (host.iommu !== 'disabled') continue;
+        const assigning = vmsOnHost(ctx.topology, host).filter(vm =>
+            vm.gpus.some(g => g.mode === 'passthrough') || vm.nics.length > 0 || vm.nvswitches.length > 0);
+        if (assigning.length === 0) continue;
+        ctx.report({
+            rule: IOMMU002, severity: 'error', target: host, property: 'iommu',
+            message: `${host.name}: IOMMU is off; device assignment needs it (${assigning.map(v => v.name).join(', ')} ${assigning.length > 1 ? 'assign' : 'assigns'} devices by passthrough or SR-IOV).`,
+            data: { host: host.name, vms: assigning.map(v => v.name) },
+            related: assigning.map(vm => ({ target: vm, message: `${vm.name} assigns devices` }))
+        });
+    }
+}
+
+/** Every endpoint below a switch (its own devices and those of nested switches). */
+export function endpointsBelow(sw: PcieSwitchModel): DeviceModel[] {
+    return [...sw.devices, ...sw.switches.flatMap(endpointsBelow)];
+}
+
+/** The VMs that hold endpoints of `devices` (passthrough, or a VF of a NIC among them), in workspace order. */
+export function vmsUsing(topology: Topology, devices: readonly DeviceModel[]): VmModel[] {
+    const set = new Set(devices);
+    return topology.vms.filter(vm => vm.gpus.some(g => g.mode === 'passthrough' && set.has(g.gpu))
+        || vm.nics.some(n => set.has(n.nic)) || vm.nvswitches.some(s => set.has(s.nvswitch)));
+}
+
+/** IOMMU003: pcie_acs_override while devices below one switch without declared ACS go to different VMs. */
+function checkAcsOverride(ctx: RuleContext): void {
+    for (const host of ctx.topology.hosts) {
+        if (host.platform !== 'kvm' || !host.acsOverride) continue;
+        for (const sw of host.switches) {
+            if (sw.acs === 'enabled' || sw.acs === 'direct-translated') continue;
+            if (sw.parentSwitch && sw.parentSwitch.acs !== 'enabled' && sw.parentSwitch.acs !== 'direct-translated') continue; // the outer switch reports
+            const vms = vmsUsing(ctx.topology, endpointsBelow(sw));
+            if (vms.length < 2) continue;
+            ctx.report({
+                rule: IOMMU003, severity: 'warning', target: sw, property: sw.acs ? 'acs' : 'name',
+                message: `Without real ACS, peer-to-peer DMA below ${sw.name} can bypass the IOMMU; VMs ${vms.map(v => v.name).join(', ')} are not isolated (${host.name} uses pcie_acs_override).`,
+                data: { switch: sw.name, vms: vms.map(v => v.name) },
+                related: vms.map(vm => ({ target: vm, message: `${vm.name} has devices below ${sw.name}` }))
+            });
+        }
+    }
+}
+
+export const IOMMU: RuleFamily = {
+    rules: [IOMMU001, IOMMU002, IOMMU003],
+    checks: [
+        { rules: [IOMMU001], run: checkGroups },
+        { rules: [IOMMU002], run: checkIommuOn },
+        { rules: [IOMMU003], run: checkAcsOverride }
+    ]
+};
