@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * vmtopo fuzzer (`npm run fuzz -- --docs 100000 [--seed N] [--workers 2] [--timeout-ms 10000]`;
- * never part of `npm test`, which runs a bounded, seeded slice: test/fuzz.test.ts).
+ * never part of `npm test`, which runs a bounded, seeded slice: test/fuzz/slice.test.ts).
  *
  * Bundles test/fuzz/runner.ts and test/fuzz/worker.ts with esbuild into a temp folder (as
  * bench/run.mjs does with its harness) and runs the fuzzer: generated documents go through the whole

@@ -8,7 +8,7 @@
  *   node scripts/rule-docs.mjs           write the files that changed, and name them
  *   node scripts/rule-docs.mjs --check   write nothing; exit 1 naming the files that are out of date
  *
- * test/rule-docs.test.ts fails when a generated file is out of date.
+ * test/rules/engine/docs.test.ts fails when a generated file is out of date.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

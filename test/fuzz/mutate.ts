@@ -2,7 +2,7 @@
  * Mutation-document generator for the vmtopo fuzzer (issue #5, "Survive any input").
  *
  * Documents are derived from real vmtopo text — examples/hgx-h200.vmtopo, examples/misconfigured.vmtopo
- * and the HOST fixture of test/fixtures.ts (alone and with the VMs of the quick-fix tests) — by
+ * and the HOST fixture of test/support/fixtures.ts (alone and with the VMs of the quick-fix tests) — by
  * token-level mutations applied 1..N times. Everything is a fast-check arbitrary, so a seed gives the
  * same documents on every machine, and fast-check can shrink a failing document (fewer mutations,
  * smaller parameters).
@@ -23,7 +23,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { ESXI_HOST, HOST } from '../fixtures.js';
+import { ESXI_HOST, HOST } from '../support/fixtures.js';
 
 /** Upper bound for a generated document (the big inputs are a separate, named set). */
 export const MAX_DOCUMENT_BYTES = 200_000;
@@ -43,7 +43,7 @@ export interface FuzzSources {
     readonly keywords: readonly string[];
 }
 
-/** The VMs of test/code-actions.test.ts on {@link HOST}: every quick-fix has something to fix. */
+/** The VMs of test/rules/quickfix-loc-mmio-nic-lic.test.ts on {@link HOST}: every quick-fix has something to fix. */
 const HOST_VMS = `
 vm b on h {
     vcpus 4 pin 0-1,16-17

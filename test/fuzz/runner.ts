@@ -301,7 +301,7 @@ function saveReproducer(dir: string, d: Distinct, text: string, note: string, se
         return file;
     }
     const header = [
-        `//! vmtopo fuzz reproducer (npm run fuzz; replayed by test/fuzz.test.ts): ${d.kind} in ${oneLine(d.failure.stage)}`,
+        `//! vmtopo fuzz reproducer (npm run fuzz; replayed by test/fuzz/slice.test.ts): ${d.kind} in ${oneLine(d.failure.stage)}`,
         `//! signature: ${d.signature}`,
         `//! failure: ${oneLine(d.failure.message.split('\n')[0])}`,
         `//! found: npm run fuzz -- --seed ${seed}, ${oneLine(d.origin)}; ${d.documents} document(s) failed this way; ${note || 'not minimised'}`,

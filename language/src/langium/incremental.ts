@@ -23,7 +23,7 @@
  * block's text, so it falls back to a full parse); the block's rule is an LL decision on tokens of
  * the block only; and Langium puts the hidden tokens before a block into the root node, not into the
  * block, so the block's syntax node holds exactly the tokens of its text. A differential test
- * (`test/incremental-parse.test.ts`) compares both trees, node by node and position by position,
+ * (`test/langium/incremental.test.ts`) compares both trees, node by node and position by position,
  * after thousands of random edits.
  */
 import {

@@ -2,7 +2,7 @@
  * "vmtopo: Import Host…" (`vmtopo.importHost`) in the workbench: given a topology file (here an
  * NCCL topology dump with one H100), it asks the language server to import it and opens the host
  * as a new, unsaved vmtopo document. (That the imported text checks clean is proven for every
- * real file by test/import-reference.test.ts; the language client serves `file:` documents only, so
+ * real file by test/features/import/reference.test.ts; the language client serves `file:` documents only, so
  * the untitled document is checked once saved.)
  */
 /// <reference types="mocha" />

@@ -8,7 +8,7 @@
  * - the JSON schema of the `vmtopo.rules` setting in package.json (`contributes.configuration`):
  *   one property per rule id, with the levels `off|info|warning|error`.
  *
- * `npm run docs` (scripts/rule-docs.mjs) writes all three; test/rule-docs.test.ts fails when one of
+ * `npm run docs` (scripts/rule-docs.mjs) writes all three; test/rules/engine/docs.test.ts fails when one of
  * them is out of date. Adding a rule to a family in `rules/` is all it takes to document it.
  */
 import { SOURCES } from '../../catalog/sources.js';

@@ -1,0 +1,314 @@
+/**
+ * The `vmtopo` command line, run as a real process (`node bin/vmtopo.js …`, the bundled
+ * `out/cli/main.cjs`), the way CI and users run it: exit codes, diagnostics lines, JSON, exports.
+ *
+ * Exit codes: 0 = fine, 1 = the topology has errors / export refused, 2 = usage or unusable input.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, readRepoFile } from '../support/util.js';
+
+const CLI = path.join(REPO, 'bin', 'vmtopo.js');
+const EXAMPLE = 'examples/hgx-h200.vmtopo';
+const EXAMPLE_TEXT = readRepoFile(EXAMPLE);
+/** The VM names of the example, read from its text. */
+const EXAMPLE_VMS = [...EXAMPLE_TEXT.matchAll(/^vm\s+(\S+)\s+on\s/gm)].map(m => m[1]);
+
+interface Run { status: number | null; stdout: string; stderr: string }
+
+/** Runs `vmtopo ARGS` in `cwd` (default: the repository). */
+function vmtopo(args: string[], cwd: string = REPO, env: NodeJS.ProcessEnv = {}): Run {
+    const r = spawnSync(process.execPath, [CLI, ...args], {
+        cwd, encoding: 'utf8', env: { ...process.env, VMTOPO_DEBUG: undefined, ...env }, timeout: 60_000
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Non-empty lines of a text. */
+function lines(text: string): string[] {
+    return text.split('\n').filter(l => l.length > 0);
+}
+
+let tmp: string;
+
+beforeAll(() => {
+    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.cjs'))) {
+        // `npm test` builds first; this covers running the file on its own after a clean checkout.
+        spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
+    }
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-cli-'));
+}, 120_000);
+
+afterAll(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A host whose GPU address lacks its function number (`0000:18:00`): a SYN001 error on line 4. */
+const BAD_BDF = `host h1 {
+    platform kvm
+    socket cpu0 { numa 0 cores 0-7 memory 64 GiB }
+    gpu g0 "H200 SXM5 141GB" at 0000:18:00 on cpu0
+}
+`;
+
+describe('vmtopo check', () => {
+    it('passes the HGX H200 example: exit 0 and a summary without errors', () => {
+        const r = vmtopo(['check', EXAMPLE]);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(lines(r.stdout)).toEqual(['0 errors, 0 warnings, 0 infos in 1 file']);
+    });
+
+    it('prints an error as file:line:col severity code message, with the path as given, and exits 1', () => {
+        const dir = fs.mkdtempSync(path.join(tmp, 'bad-'));
+        fs.writeFileSync(path.join(dir, 'bad.vmtopo'), BAD_BDF);
+        const r = vmtopo(['check', 'bad.vmtopo'], dir);
+        expect(r.status).toBe(1);
+        const column = BAD_BDF.split('\n')[3].indexOf('0000:18:00') + 1;
+        const out = lines(r.stdout);
+        const located = out.find(l => l.startsWith(`bad.vmtopo:4:${column} error SYN001 `));
+        expect(located, r.stdout).toBeDefined();
+        expect(located).toContain('0000:18:00');
+        expect(out.at(-1)).toMatch(/^[1-9]\d* errors?, \d+ warnings?, \d+ infos? in 1 file$/);
+    });
+
+    it('--format json prints a JSON array with file, 1-based positions, severity, code and source link', () => {
+        const dir = fs.mkdtempSync(path.join(tmp, 'json-'));
+        fs.writeFileSync(path.join(dir, 'bad.vmtopo'), BAD_BDF);
+        const r = vmtopo(['check', '--format', 'json', 'bad.vmtopo'], dir);
+        expect(r.status).toBe(1);
+        const diagnostics = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+        const syn = diagnostics.find(d => d.code === 'SYN001');
+        expect(syn).toMatchObject({
+            file: 'bad.vmtopo', line: 4, column: BAD_BDF.split('\n')[3].indexOf('0000:18:00') + 1,
+            endLine: 4, endColumn: BAD_BDF.split('\n')[3].indexOf('0000:18:00') + 1 + '0000:18:00'.length,
+            severity: 'error'
+        });
+        expect(syn!.message).toContain('0000:18:00');
+        expect(syn!.source).toMatch(/^https?:\/\//);
+
+        const good = vmtopo(['check', '--format', 'json', EXAMPLE]);
+        expect(good.status).toBe(0);
+        expect(JSON.parse(good.stdout)).toEqual([]);
+    });
+
+    it('checks several files as one workspace: VMs in one file, their host in another', () => {
+        const dir = fs.mkdtempSync(path.join(tmp, 'two-'));
+        const hostPart = EXAMPLE_TEXT.slice(0, EXAMPLE_TEXT.search(/^\/\*\*\n \* 4-GPU training VM/m));
+        fs.writeFileSync(path.join(dir, 'hosts.vmtopo'), hostPart);
+        fs.writeFileSync(path.join(dir, 'vms.vmtopo'), EXAMPLE_TEXT.slice(hostPart.length));
+        expect(hostPart).toContain('host sprocket');
+        expect(hostPart).not.toMatch(/^vm /m);
+
+        const together = vmtopo(['check', 'hosts.vmtopo', 'vms.vmtopo'], dir);
+        expect(together.stdout.trim()).toBe('0 errors, 0 warnings, 0 infos in 2 files');
+        expect(together.status).toBe(0);
+
+        // Alone, the VM file names a host nobody declared.
+        const alone = vmtopo(['check', 'vms.vmtopo'], dir);
+        expect(alone.status).toBe(1);
+        expect(alone.stdout).toMatch(/^vms\.vmtopo:\d+:\d+ error .*sprocket/m);
+    });
+});
+
+describe('unusable input: one line on stderr, exit 2, no stack trace', () => {
+    function expectOneLine(r: Run, expected: string | RegExp): void {
+        expect(r.status).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(lines(r.stderr)).toHaveLength(1);
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+        if (typeof expected === 'string') expect(r.stderr).toBe(`${expected}\n`);
+        else expect(r.stderr).toMatch(expected);
+    }
+
+    it('a missing file', () => {
+        expectOneLine(vmtopo(['check', 'examples/nope.vmtopo']), 'vmtopo: cannot read examples/nope.vmtopo: no such file');
+    });
+
+    it('a missing file among good ones, for export too', () => {
+        expectOneLine(vmtopo(['export', 'libvirt', EXAMPLE, 'examples/nope.vmtopo', '-o', path.join(tmp, 'never')]),
+            'vmtopo: cannot read examples/nope.vmtopo: no such file');
+        expect(fs.existsSync(path.join(tmp, 'never'))).toBe(false);
+    });
+
+    it('a directory', () => {
+        const dir = path.join(tmp, 'folder.vmtopo');
+        fs.mkdirSync(dir);
+        expectOneLine(vmtopo(['check', dir]), `vmtopo: cannot read ${dir}: is a directory`);
+    });
+
+    it('a file that is not UTF-8', () => {
+        const file = path.join(tmp, 'latin1.vmtopo');
+        // "/* Müller */" in ISO-8859-1 on line 2: 0xFC alone is not UTF-8.
+        fs.writeFileSync(file, Buffer.concat([Buffer.from('host h1 {}\n/* M'), Buffer.from([0xfc]), Buffer.from('ller */\n')]));
+        expectOneLine(vmtopo(['check', file]), `vmtopo: cannot read ${file}: not UTF-8 text (invalid byte sequence on line 2)`);
+    });
+
+    it('a file without the .vmtopo extension', () => {
+        const file = path.join(tmp, 'hgx.txt');
+        fs.writeFileSync(file, EXAMPLE_TEXT);
+        expectOneLine(vmtopo(['check', file]), `vmtopo: cannot read ${file}: not a .vmtopo file`);
+    });
+
+    it.skipIf(process.getuid?.() === 0)('a file without read permission (not testable as root)', () => {
+        const file = path.join(tmp, 'secret.vmtopo');
+        fs.writeFileSync(file, EXAMPLE_TEXT);
+        fs.chmodSync(file, 0o000);
+        expectOneLine(vmtopo(['check', file]), `vmtopo: cannot read ${file}: permission denied`);
+    });
+
+    it('usage errors: unknown command, unknown export format, no files', () => {
+        expectOneLine(vmtopo(['frobnicate']), /^vmtopo: unknown command 'frobnicate'/);
+        expectOneLine(vmtopo(['export', 'yaml', EXAMPLE]), /^vmtopo: .*'yaml'.*libvirt, nccl/);
+        expectOneLine(vmtopo(['check']), /^vmtopo: missing required argument 'file'/);
+        expectOneLine(vmtopo(['check', '--format', 'xml', EXAMPLE]), /^vmtopo: .*'xml'.*text, json/);
+    });
+});
+
+describe('user-controlled paths are printed escaped, one line per diagnostic or problem', () => {
+    /** A file name with a newline, a carriage return, an ANSI colour sequence and a bidi override. */
+    const NASTY = 'bad\nname\r\u001b[31m\u202e.vmtopo';
+    const NASTY_SHOWN = 'bad\\nname\\x0d\\x1b[31m\\u{202e}.vmtopo';
+
+    it('vmtopo check: a path with a newline gives exactly one output line per diagnostic', () => {
+        const dir = fs.mkdtempSync(path.join(tmp, 'nasty-'));
+        fs.writeFileSync(path.join(dir, NASTY), BAD_BDF);
+        const json = vmtopo(['check', '--format', 'json', NASTY], dir);
+        const diagnostics = JSON.parse(json.stdout) as Array<{ file: string }>;
+        expect(diagnostics.length).toBeGreaterThan(0);
+        expect(diagnostics[0].file).toBe(NASTY); // JSON carries the name itself, escaped by JSON
+
+        const r = vmtopo(['check', NASTY], dir);
+        expect(r.status).toBe(1);
+        const out = r.stdout.split('\n');
+        expect(out.pop()).toBe(''); // the output ends with a newline
+        expect(out).toHaveLength(diagnostics.length + 1); // one line per diagnostic, then the summary
+        for (const line of out.slice(0, -1)) expect(line.startsWith(`${NASTY_SHOWN}:`), line).toBe(true);
+        expect(r.stdout).not.toMatch(/[\r\u001b\u202e]/);
+    });
+
+    it('an unreadable input and the written files are printed escaped too', () => {
+        const dir = fs.mkdtempSync(path.join(tmp, 'nasty-'));
+        expectOneLineError(vmtopo(['check', NASTY], dir), `vmtopo: cannot read ${NASTY_SHOWN}: no such file`);
+
+        fs.writeFileSync(path.join(dir, 'hgx.vmtopo'), EXAMPLE_TEXT);
+        const r = vmtopo(['export', 'nccl', 'hgx.vmtopo', '--vm', EXAMPLE_VMS[0], '-o', 'out\nx'], dir);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(r.stdout).toBe(`out\\nx/${EXAMPLE_VMS[0]}.nccl-topo.xml\n`);
+        expect(fs.readdirSync(path.join(dir, 'out\nx'))).toEqual([`${EXAMPLE_VMS[0]}.nccl-topo.xml`]);
+    });
+
+    /** Exit 2, nothing on stdout, and exactly this one line on stderr. */
+    function expectOneLineError(r: Run, line: string): void {
+        expect(r.status).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(`${line}\n`);
+    }
+});
+
+describe('vmtopo --version and --help', () => {
+    it('--version prints the package version', () => {
+        const r = vmtopo(['--version']);
+        expect(r.status).toBe(0);
+        expect(r.stdout.trim()).toBe(JSON.parse(readRepoFile('package.json')).version);
+    });
+
+    it('--help lists the commands', () => {
+        const r = vmtopo(['--help']);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(/^\s+check \[options\] <file\.\.\.>/m);
+        expect(r.stdout).toMatch(/^\s+export \[options\] <format> <file\.\.\.>/m);
+    });
+});
+
+describe('vmtopo export', () => {
+    it('export libvirt writes <vm>.domain.xml for every VM of the example and prints each path', () => {
+        const out = path.join(tmp, 'libvirt');
+        const r = vmtopo(['export', 'libvirt', EXAMPLE, '-o', out]);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(EXAMPLE_VMS.length).toBeGreaterThanOrEqual(3);
+        const expected = EXAMPLE_VMS.map(vm => `${vm}.domain.xml`).sort();
+        expect(fs.readdirSync(out).sort()).toEqual(expected);
+        expect(lines(r.stdout).map(p => path.basename(p)).sort()).toEqual(expected);
+        for (const printed of lines(r.stdout)) {
+            expect(fs.readFileSync(path.resolve(REPO, printed), 'utf8')).toMatch(/<domain[\s>]/);
+        }
+    });
+
+    it('export nccl --vm NAME writes only that VM\'s <vm>.nccl-topo.xml', () => {
+        const out = path.join(tmp, 'nccl');
+        const r = vmtopo(['export', 'nccl', EXAMPLE, '--vm', EXAMPLE_VMS[0], '-o', out]);
+        expect(r.status).toBe(0);
+        expect(fs.readdirSync(out)).toEqual([`${EXAMPLE_VMS[0]}.nccl-topo.xml`]);
+        expect(fs.readFileSync(path.join(out, `${EXAMPLE_VMS[0]}.nccl-topo.xml`), 'utf8')).toMatch(/<system[\s>]/);
+    });
+
+    it('refuses a file with errors, says so, exits 1 and leaves the output folder untouched', () => {
+        const dir = fs.mkdtempSync(path.join(tmp, 'refuse-'));
+        // The example with one malformed GPU address (SYN001).
+        const broken = EXAMPLE_TEXT.replace('at 0000:9b:00.0', 'at 0000:9b:00');
+        expect(broken).not.toBe(EXAMPLE_TEXT);
+        fs.writeFileSync(path.join(dir, 'broken.vmtopo'), broken);
+        const out = path.join(dir, 'out');
+        fs.mkdirSync(out);
+        fs.writeFileSync(path.join(out, 'keep.txt'), 'sentinel\n');
+
+        const r = vmtopo(['export', 'libvirt', 'broken.vmtopo', '-o', 'out'], dir);
+        expect(r.status).toBe(1);
+        expect(r.stdout).toBe('');
+        // The error, then one line that says what happened — once, and counting right.
+        expect(lines(r.stderr)).toEqual([
+            expect.stringMatching(/^broken\.vmtopo:\d+:\d+ error SYN001 0000:9b:00 is not a PCI address/),
+            'vmtopo: export refused: 1 error in broken.vmtopo; nothing was written'
+        ]);
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+        expect(fs.readdirSync(out)).toEqual(['keep.txt']);
+        expect(fs.readFileSync(path.join(out, 'keep.txt'), 'utf8')).toBe('sentinel\n');
+    });
+
+    it('--vm with an unknown name exits 1 and lists the VM names', () => {
+        const out = path.join(tmp, 'unknown-vm');
+        const r = vmtopo(['export', 'libvirt', EXAMPLE, '--vm', 'no-such-vm', '-o', out]);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain('no-such-vm');
+        for (const vm of EXAMPLE_VMS) expect(r.stderr).toContain(vm);
+        expect(fs.existsSync(out) ? fs.readdirSync(out) : []).toEqual([]);
+    });
+
+    it('an output folder that cannot be created (under a file, under /proc) is one line and exit 2, never a hang', () => {
+        const file = path.join(tmp, 'plain-file');
+        fs.writeFileSync(file, 'x');
+        for (const out of [path.join(file, 'sub'), '/proc/vmtopo-no-such-dir']) {
+            const r = vmtopo(['export', 'nccl', EXAMPLE, '-o', out]);
+            expect(r.status).toBe(2);
+            expect(lines(r.stderr)).toHaveLength(1);
+            expect(r.stderr).toMatch(/^vmtopo: /);
+            expect(r.stderr).not.toMatch(/\n\s+at /);
+        }
+    });
+
+    it('before `npm run build`, the launcher says to build in one line instead of a missing-module stack trace', () => {
+        // The launcher as npm installs it, in a checkout whose out/ does not exist yet.
+        const checkout = fs.mkdtempSync(path.join(tmp, 'unbuilt-'));
+        fs.mkdirSync(path.join(checkout, 'bin'));
+        fs.copyFileSync(path.join(REPO, 'bin', 'vmtopo.js'), path.join(checkout, 'bin', 'vmtopo.js'));
+        fs.writeFileSync(path.join(checkout, 'package.json'), '{ "type": "module" }\n');
+        const r = spawnSync(process.execPath, [path.join(checkout, 'bin', 'vmtopo.js'), 'check', EXAMPLE], { encoding: 'utf8' });
+        expect(r.status).toBe(2);
+        expect(r.stderr).toBe('vmtopo: the command line is not built yet; run `npm run build` in the vmtopo folder first\n');
+    });
+
+    it('an over-long output path is one line naming ENAMETOOLONG and the target, never a temporary file', () => {
+        for (const out of [path.join(tmp, 'a'.repeat(300)), path.join(tmp, ...Array.from({ length: 25 }, () => 'b'.repeat(200)))]) {
+            const r = vmtopo(['export', 'nccl', EXAMPLE, '-o', out]);
+            expect(r.status).toBe(2);
+            expect(lines(r.stderr)).toEqual([expect.stringMatching(/^vmtopo: cannot write .*train-a\.nccl-topo\.xml \(ENAMETOOLONG: name too long\); nothing was written; not written: train-a, /)]);
+            expect(r.stderr).not.toContain('vmtopo-tmp');
+        }
+    });
+});

@@ -1,0 +1,206 @@
+/**
+ * The topology webview as a browser runs it: the page of client/topology/html.ts (strict CSP with a
+ * nonce) with the bundled script and stylesheet (out/webview/), loaded in headless Debian Chromium
+ * driven by playwright-core (no browser download: `executablePath` /usr/bin/chromium). Only the host
+ * bridge `acquireVsCodeApi` is stubbed, to capture what the page posts; the extension's messages
+ * arrive as `window.postMessage`, as VS Code delivers them. With the HGX example's diagram (made by
+ * the language's renderDiagram): node count, hover facts, click → `reveal` with the node's range,
+ * VM selection, cursor highlight, hostile text, no CSP violation. A screenshot is saved to
+ * out/test-artifacts/webview-topology.png.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildWorkspace, readRepoFile, REPO } from '../support/util.js';
+import { documentDiagnostics, renderDiagram, sourceInfo } from '../../language/src/features/diagram/index.js';
+import { topologyHtml } from '../../client/topology/html.js';
+import type { FromWebview, ToWebview } from '../../client/topology/messages.js';
+import type { TopologyResult } from '../../language/src/protocol.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAS_CHROMIUM = fs.existsSync(CHROMIUM);
+const ARTIFACTS = path.join(REPO, 'out', 'test-artifacts');
+const SCRIPT = path.join(REPO, 'out', 'webview', 'topology.js');
+
+if (!HAS_CHROMIUM && !process.env.CI) console.warn('webview-topology: /usr/bin/chromium not installed (Debian chromium): skipped');
+
+/** Builds out/webview when missing or older than client/topology. */
+function ensureWebviewBundle(): void {
+    let newest = 0;
+    const walk = (dir: string) => {
+        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+            const full = path.join(dir, e.name);
+            if (e.isDirectory()) walk(full); else newest = Math.max(newest, fs.statSync(full).mtimeMs);
+        }
+    };
+    walk(path.join(REPO, 'client', 'topology'));
+    if (!fs.existsSync(SCRIPT) || fs.statSync(SCRIPT).mtimeMs < newest) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'pipe' });
+}
+
+async function diagramOf(files: Record<string, string>): Promise<TopologyResult> {
+    const ws = await buildWorkspace(files);
+    const resolved = ws.resolved();
+    const docs = ws.services.vmtopo.documentation.DocumentationProvider;
+    return renderDiagram(resolved.topology, sourceInfo(resolved, n => docs.getDocumentation(n)), documentDiagnostics(ws.services.shared.workspace.LangiumDocuments.all));
+}
+
+describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('topology webview in headless Chromium', () => {
+    let dir: string;
+    let context: BrowserContext;
+    let page: Page;
+    let hgx: TopologyResult;
+    const consoleErrors: string[] = [];
+
+    const posted = () => page.evaluate(() => (window as unknown as { __posted: FromWebview[] }).__posted);
+    const send = (message: ToWebview) => page.evaluate(m => window.postMessage(m, '*'), message);
+
+    beforeAll(async () => {
+        ensureWebviewBundle();
+        hgx = await diagramOf({ 'hgx-h200.vmtopo': readRepoFile('examples/hgx-h200.vmtopo') });
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-webview-'));
+        fs.copyFileSync(SCRIPT, path.join(dir, 'topology.js'));
+        fs.copyFileSync(path.join(REPO, 'out', 'webview', 'topology.css'), path.join(dir, 'topology.css'));
+        const nonce = 'dGVzdC1ub25jZS0xMjM0NTY=';
+        fs.writeFileSync(path.join(dir, 'index.html'), topologyHtml({ cspSource: 'file:', nonce, scriptUri: 'topology.js', styleUri: 'topology.css' }));
+        context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+            executablePath: CHROMIUM,
+            headless: true,
+            args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+                '--disable-component-update', '--disable-sync'],
+            viewport: { width: 1400, height: 1000 }
+        });
+        page = context.pages()[0] ?? await context.newPage();
+        page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+        page.on('pageerror', e => consoleErrors.push(e.message));
+        // The host bridge VS Code injects into webviews: record what the page posts and keeps.
+        await page.addInitScript(() => {
+            const w = window as unknown as { __posted: unknown[]; __state: unknown; __csp: string[]; acquireVsCodeApi: () => unknown };
+            w.__posted = [];
+            w.__csp = [];
+            document.addEventListener('securitypolicyviolation', e => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+            w.acquireVsCodeApi = () => ({
+                postMessage: (m: unknown) => { w.__posted.push(m); },
+                getState: () => w.__state,
+                setState: (s: unknown) => { w.__state = s; }
+            });
+        });
+        await page.goto(`file://${path.join(dir, 'index.html')}`);
+        await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some(m => m.type === 'ready'));
+        await send({ type: 'update', result: hgx, state: { uri: 'file:///ws/hgx-h200.vmtopo' } });
+        await page.waitForSelector('#canvas svg [data-node="host:sprocket"]');
+    }, 120_000);
+
+    afterAll(async () => {
+        await context?.close();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('says ready first, then draws every node of the diagram', async () => {
+        expect((await posted())[0]).toEqual({ type: 'ready' });
+        expect(await page.locator('#canvas svg g[data-node]').count()).toBe(hgx.nodes.length);
+        expect(hgx.nodes.length).toBeGreaterThan(40);
+        expect(await page.locator('#host option').allTextContents()).toEqual(['sprocket']);
+        expect(await page.locator('#vm option').allTextContents()).toEqual(['all', ...hgx.vms]);
+        expect(hgx.vms).toEqual(expect.arrayContaining(['train-a', 'infer-b', 'tenant-c', 'tenant-d']));
+        expect(await page.locator('#status').textContent()).toMatch(new RegExp(`^${hgx.nodes.length} nodes · layout \\d+ ms$`));
+    });
+
+    it('shows the node facts on hover', async () => {
+        await page.locator('[data-node="dev:sprocket/gpu0"]').hover();
+        const tooltip = page.locator('#tooltip');
+        await expect.poll(() => tooltip.isVisible()).toBe(true);
+        const text = await tooltip.textContent();
+        expect(text).toContain('gpu0 at 0000:19:00.0, NUMA node 0, behind PCIe switch sw0');
+        expect(text).toContain('H200 SXM5 141GB (GPU)');
+    });
+
+    it('posts reveal with the node\'s source range on click', async () => {
+        await page.locator('[data-node="dev:sprocket/gpu0"]').click();
+        const reveal = (await posted()).filter(m => m.type === 'reveal');
+        const gpu0 = hgx.nodes.find(n => n.id === 'dev:sprocket/gpu0')!;
+        expect(reveal.at(-1)).toEqual({ type: 'reveal', node: 'dev:sprocket/gpu0', range: gpu0.range });
+        expect(gpu0.range!.start.line).toBe(readRepoFile('examples/hgx-h200.vmtopo').split('\n').findIndex(l => l.includes('gpu gpu0 ')));
+    });
+
+    it('highlights a VM\'s slice and dims the rest when the VM is selected', async () => {
+        await page.selectOption('#vm', 'tenant-c');
+        expect((await posted()).at(-1)).toEqual({ type: 'selectVm', vm: 'tenant-c' });
+        // Kept in the webview state, which the panel serializer gets back after a window reload.
+        expect(await page.evaluate(() => (window as unknown as { __state: unknown }).__state)).toEqual({ uri: 'file:///ws/hgx-h200.vmtopo', vm: 'tenant-c' });
+        expect(await page.locator('#canvas svg').getAttribute('class')).toContain('vm-selected');
+        const selected = await page.locator('#canvas svg .node.selected').evaluateAll(els => els.map(e => e.getAttribute('data-node')));
+        expect(selected.sort()).toEqual(['cores:sprocket/cpu1', 'mem:sprocket/cpu1', 'slice:sprocket/gpu6/tenant-c/0', 'vf:sprocket/mlx5_8/0', 'vm:tenant-c']);
+        const edges = await page.locator('#canvas svg .edge.selected').count();
+        expect(edges).toBe(4);
+        const opacity = (id: string) => page.locator(`[data-node="${id}"] > rect.box`).evaluate(e => getComputedStyle(e).opacity);
+        expect(await opacity('dev:sprocket/gpu0')).toBe('0.2');
+        expect(await opacity('vm:tenant-c')).toBe('1');
+        await page.mouse.move(1, 990);
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'webview-topology.png') });
+        expect(fs.statSync(path.join(ARTIFACTS, 'webview-topology.png')).size).toBeGreaterThan(10_000);
+        await page.selectOption('#vm', '');
+        expect(await page.locator('#canvas svg .node.selected').count()).toBe(0);
+    });
+
+    it('follows the VS Code theme through its colour variables', async () => {
+        const fill = () => page.locator('[data-node="dev:sprocket/gpu7"] > text').first().evaluate(e => getComputedStyle(e).fill);
+        const box = () => page.locator('[data-node="dev:sprocket/gpu7"] > rect.box').evaluate(e => getComputedStyle(e).fill);
+        await page.evaluate(() => {
+            document.body.classList.add('vscode-dark');
+            document.documentElement.style.setProperty('--vscode-editor-foreground', 'rgb(204, 204, 204)');
+            document.documentElement.style.setProperty('--vscode-editor-background', 'rgb(30, 30, 30)');
+        });
+        expect(await fill()).toBe('rgb(204, 204, 204)');
+        expect(await box()).toBe('rgb(30, 30, 30)');
+        await page.evaluate(() => {
+            document.body.classList.remove('vscode-dark');
+            document.documentElement.style.removeProperty('--vscode-editor-foreground');
+            document.documentElement.style.removeProperty('--vscode-editor-background');
+        });
+        expect(await box()).toBe('rgb(255, 255, 255)');
+    });
+
+    it('outlines the node at the editor\'s cursor', async () => {
+        await send({ type: 'highlight', nodes: ['dev:sprocket/gpu3'] });
+        await expect.poll(() => page.locator('#canvas .cursor').evaluateAll(els => els.map(e => e.getAttribute('data-node')))).toEqual(['dev:sprocket/gpu3']);
+    });
+
+    it('keeps pan and zoom across a live update of the same view, and its status across an unchanged answer', async () => {
+        await page.mouse.move(700, 500);
+        await page.mouse.wheel(0, -400);
+        const transform = () => page.locator('#canvas').evaluate(e => (e as HTMLElement).style.transform);
+        await expect.poll(transform).not.toBe('');
+        const before = await transform();
+        await send({ type: 'update', result: hgx, state: { uri: 'file:///ws/hgx-h200.vmtopo' } });
+        expect(await transform()).toBe(before);
+        await send({ type: 'busy' });
+        expect(await page.locator('#status').textContent()).toBe('updating…');
+        await send({ type: 'unchanged' });
+        expect(await page.locator('#status').textContent()).toMatch(/ nodes · layout \d+ ms$/);
+    });
+
+    it('asks for another host or the fleet, and shows a stale diagram as stale', async () => {
+        await page.click('#fleet');
+        expect((await posted()).at(-1)).toEqual({ type: 'showFleet' });
+        await send({ type: 'update', result: { ...hgx, stale: true, message: 'layout took longer than 5000 ms; showing the previous diagram' }, state: { uri: 'file:///ws/hgx-h200.vmtopo' } });
+        await expect.poll(() => page.locator('#status').getAttribute('class')).toBe('stale');
+        expect(await page.locator('#status').textContent()).toBe('stale: layout took longer than 5000 ms; showing the previous diagram');
+    });
+
+    it('shows hostile names and doc comments as text, runs no injected script, and breaks no CSP rule', async () => {
+        const hostile = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> & ]]> "q"';
+        const result = await diagramOf({ 'h.vmtopo': `/** ${hostile} */\nhost h1 {\n    socket s0 { cores 0-7 memory 64 GiB }\n    /** ${hostile} */\n    gpu g0 "H100 SXM5 80GB" at 0000:19:00.0\n}\n` });
+        await send({ type: 'update', result, state: { uri: 'file:///ws/h.vmtopo' } });
+        await page.waitForSelector('#canvas svg [data-node="host:h1"]');
+        await page.locator('[data-node="dev:h1/g0"]').hover();
+        await expect.poll(() => page.locator('#tooltip').textContent()).toContain(hostile);
+        expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+        expect(await page.locator('#canvas script, #canvas img').count()).toBe(0);
+        expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+        expect(consoleErrors).toEqual([]);
+    });
+});
