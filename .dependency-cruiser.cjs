@@ -54,7 +54,7 @@ module.exports = {
             name: 'rule-files-independent',
             comment: 'a rule family file (rules/<prefix>.ts) does not import another: shared code lives in rules/engine or model',
             severity: 'error',
-            from: { path: '^language/src/rules/([^/]+)\\.ts$', pathNot: '^language/src/rules/index\\.ts$' },
+            from: { path: '^language/src/rules/([^/]+)\\.ts$', pathNot: '^language/src/rules/(index|docs)\\.ts$' },
             to: { path: '^language/src/rules/[^/]+\\.ts$', pathNot: '^language/src/rules/$1\\.ts$' }
         },
         {

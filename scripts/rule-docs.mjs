@@ -3,12 +3,12 @@
  * `npm run docs`: writes the documentation generated from the rule records (ALL_RULES in
  * language/src/rules/) — docs/rules.md, the README's rule table between the RULES-TABLE
  * markers, and the JSON schema of the `vmtopo.rules` setting in package.json. The texts are made
- * by language/src/rules/engine/docs.ts, bundled here with esbuild (as bench/run.mjs does).
+ * by language/src/rules/docs.ts, bundled here with esbuild (as bench/run.mjs does).
  *
  *   node scripts/rule-docs.mjs           write the files that changed, and name them
  *   node scripts/rule-docs.mjs --check   write nothing; exit 1 naming the files that are out of date
  *
- * test/rules/engine/docs.test.ts fails when a generated file is out of date.
+ * test/rules/docs.test.ts fails when a generated file is out of date.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,7 +25,7 @@ let docs;
 try {
     const outfile = path.join(tmp, 'rule-docs.cjs');
     await esbuild.build({
-        entryPoints: [path.join(REPO, 'language/src/rules/engine/docs.ts')],
+        entryPoints: [path.join(REPO, 'language/src/rules/docs.ts')],
         outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node22', logLevel: 'warning'
     });
     docs = createRequire(outfile)(outfile);

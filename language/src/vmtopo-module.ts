@@ -32,6 +32,8 @@ import { VmtopoValidationRegistry } from './langium/validation-registry.js';
 import { TopologyRuleRunner } from './rules/engine/runner.js';
 import { VmtopoDocumentValidator } from './langium/document-validator.js';
 import { RuleControl } from './rules/engine/control.js';
+import type { RuleRegistry } from './rules/engine/registry.js';
+import { RULES } from './rules/index.js';
 import { VmtopoConfigurationProvider } from './langium/configuration-provider.js';
 
 export type VmtopoAddedServices = {
@@ -43,6 +45,8 @@ export type VmtopoAddedServices = {
         TopologyProvider: TopologyProvider;
     };
     validation: {
+        /** Every rule family and record (rules/index.ts), handed to the rule engine. */
+        RuleRegistry: RuleRegistry;
         VmtopoValidator: VmtopoValidator;
         /** Runs the topology checks once per workspace build; each document takes its share. */
         TopologyRuleRunner: TopologyRuleRunner;
@@ -71,6 +75,7 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
         TopologyProvider: (services) => new TopologyProvider(services)
     },
     validation: {
+        RuleRegistry: () => RULES,
         ValidationRegistry: (services) => new VmtopoValidationRegistry(services, services.log.InternalErrors),
         VmtopoValidator: (services) => new VmtopoValidator(services),
         TopologyRuleRunner: (services) => new TopologyRuleRunner(services),

@@ -36,6 +36,7 @@ import { InputError, readInputFiles } from './input.js';
 import { sarifReport } from './sarif.js';
 import { registerGraphCommand } from './graph.js';
 import { registerImportCommand } from './import.js';
+import { RULES } from '../rules/index.js';
 import { parseRuleOption, RULE_LEVELS, RULES_SETTING, SETTINGS_SECTION, type RuleLevel, type RuleOverrides } from '../rules/engine/control.js';
 import packageJson from '../../../package.json' with { type: 'json' };
 
@@ -153,7 +154,7 @@ type CheckFormat = 'text' | 'json' | 'sarif';
 function ruleOption(): Option {
     return new Option('--rule <RULE=LEVEL>', `override a rule's severity: ${RULE_LEVELS.join('|')} (repeatable), e.g. --rule LOC001=off`)
         .argParser((value: string, previous: Map<string, RuleLevel> | undefined) => {
-            const parsed = parseRuleOption(value);
+            const parsed = parseRuleOption(value, RULES);
             if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
             return new Map(previous ?? []).set(parsed.id, parsed.level);
         });

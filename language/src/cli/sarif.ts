@@ -22,7 +22,7 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { SOURCES, sourceUrl } from '../catalog/sources.js';
 import { messageText, severityName } from '../kernel/diagnostics.js';
 import type { RuleInfo, Severity } from '../rules/engine/rule.js';
-import { ALL_RULES } from '../rules/index.js';
+import { ALL_RULES, RULES } from '../rules/index.js';
 import { ruleOf, type RuleLevel, type RuleOverrides } from '../rules/engine/control.js';
 import type { FileDiagnostics } from './check.js';
 
@@ -54,7 +54,7 @@ export function sarifReport(results: readonly FileDiagnostics[], options: SarifO
         const location = artifactLocation(r.file.absolute, options.cwd);
         for (const d of r.diagnostics) sarifResults.push(result(d, location, index));
         for (const s of r.suppressed) {
-            const rule = ruleOf(s.diagnostic);
+            const rule = ruleOf(s.diagnostic, RULES);
             const level: RuleLevel | undefined = rule ? options.overrides.get(rule.id) : undefined;
             if (level === 'off') continue;
             const d = level ? { ...s.diagnostic, severity: ({ error: 1, warning: 2, info: 3 } as const)[level] } : s.diagnostic;

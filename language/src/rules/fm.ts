@@ -19,12 +19,13 @@
  *   board, or a VM with a subset of the GPUs expects NVLink P2P (`p2p`) [FM-UG] [UBICLOUD-B200].
  * - FM008 (info): a tenant's GPU has no module id, so its partition cannot be checked [WP-12736] [FM-TYPES].
  */
-import { baseboardOf, partitionOf, type FabricBaseboard, type FabricPartition } from '../catalog/fabric-manager.js';
-import { vmsOnHost, type GpuModel, type HostModel, type NvSwitchModel, type Topology, type VmGpu, type VmModel, type VmNvSwitch } from '../model/topology.js';
+import { partitionOf, type FabricPartition } from '../catalog/fabric-manager.js';
+import { closestFreePartition, hostBoard, passthroughGpus } from '../model/fabric.js';
+import { vmsOnHost, type GpuModel, type HostModel, type NvSwitchModel, type VmGpu, type VmModel, type VmNvSwitch } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { combine, replaceProperty, type FixData } from './engine/fixes.js';
-import { addToVm, appendToDocument, astOf, removeReference, replaceReferences } from './engine/reference-fixes.js';
-import { isNvSwitchAssignment, isPassthroughGpus } from '../generated/ast.js';
+import { addToVm, appendToDocument, astOf, gpuListFix, removeReference } from './engine/reference-fixes.js';
+import { isNvSwitchAssignment } from '../generated/ast.js';
 
 export const FM001: RuleInfo = {
     id: 'FM001', severity: 'error', summary: 'GPUs of a VM are not a Fabric Manager partition (shared-NVSwitch mode)',
@@ -76,17 +77,6 @@ export const FM008: RuleInfo = {
     fix: 'Declare `module N` on every GPU of the baseboard (`nvidia-smi -q`, "Module ID").', quickFix: false, sources: ['WP-12736', 'FM-TYPES']
 };
 
-/** The passthrough GPUs of a VM (each once), in the order written. */
-function passthroughGpus(vm: VmModel): GpuModel[] {
-    return [...new Set(vm.gpus.filter(g => g.mode === 'passthrough').map(g => g.gpu))];
-}
-
-/** The board of the host's NVSwitch GPUs (the first SXM GPU's model), when its table is known. */
-export function hostBoard(host: HostModel): FabricBaseboard | undefined {
-    const gpu = host.devices.find((d): d is GpuModel => d.kind === 'gpu' && d.spec.formFactor === 'sxm');
-    return gpu ? baseboardOf(gpu.spec.model) : undefined;
-}
-
 function nvswitchesOf(host: HostModel): NvSwitchModel[] {
     return host.devices.filter((d): d is NvSwitchModel => d.kind === 'nvswitch');
 }
@@ -100,60 +90,6 @@ function isTenant(vm: VmModel): boolean {
 function modulesOf(gpus: readonly GpuModel[]): number[] | undefined {
     const modules = gpus.map(g => g.module);
     return modules.every((m): m is number => m !== undefined) ? modules : undefined;
-}
-
-/**
- * The free partition of `size` GPUs for `vm` closest to its NUMA node: its GPUs are unused by any
- * other VM (in any mode) and all have a module id; ranked by how many of its GPUs sit on the VM's
- * node (the node of most of its pinned vCPUs, else of most of its GPUs), then by partition id.
- */
-export function closestFreePartition(topology: Topology, vm: VmModel, board: FabricBaseboard, size: number):
-    { partition: FabricPartition; gpus: GpuModel[] } | undefined {
-    const host = vm.host;
-    const used = new Set<GpuModel>();
-    for (const other of topology.vms) if (other !== vm && other.host === host) for (const g of other.gpus) used.add(g.gpu);
-    const byModule = new Map<number, GpuModel>();
-    for (const d of host.devices) if (d.kind === 'gpu' && d.module !== undefined && board.gpuModels.test(d.spec.model)) byModule.set(d.module, d);
-    const node = preferredNode(vm);
-    let best: { partition: FabricPartition; gpus: GpuModel[]; score: number } | undefined;
-    for (const partition of board.partitions) {
-        if (partition.modules.length !== size) continue;
-        const gpus = partition.modules.map(m => byModule.get(m));
-        if (gpus.some(g => !g || used.has(g))) continue;
-        const score = (gpus as GpuModel[]).filter(g => g.numa === node).length;
-        if (!best || score > best.score) best = { partition, gpus: gpus as GpuModel[], score };
-    }
-    return best && { partition: best.partition, gpus: best.gpus };
-}
-
-/** The host NUMA node a VM leans to: most of its pinned vCPUs, else most of its GPUs (lowest id on ties). */
-function preferredNode(vm: VmModel): number | undefined {
-    const counts = new Map<number, number>();
-    if (vm.pin) for (const c of vm.pin) { const n = vm.host.numaOfCpu(c)?.id; if (n !== undefined) counts.set(n, (counts.get(n) ?? 0) + 1); }
-    if (counts.size === 0) for (const g of vm.gpus) counts.set(g.gpu.numa, (counts.get(g.gpu.numa) ?? 0) + 1);
-    let best: number | undefined;
-    for (const [n, c] of [...counts].sort((a, b) => a[0] - b[0])) if (best === undefined || c > counts.get(best)!) best = n;
-    return best;
-}
-
-/**
- * For LOC011: the GPUs of a free partition of `size` GPUs all on host node `numa`; null when the
- * host is in shared-NVSwitch mode with a partition table and no such partition is free (the
- * partitions decide), undefined when no partition table applies.
- */
-export function partitionOnNode(topology: Topology, vm: VmModel, size: number, numa: number): GpuModel[] | null | undefined {
-    const board = vm.host.fabricManager === 'shared-nvswitch' ? hostBoard(vm.host) : undefined;
-    if (!board || size < 2) return undefined;
-    const used = new Set<GpuModel>();
-    for (const other of topology.vms) if (other !== vm && other.host === vm.host) for (const g of other.gpus) used.add(g.gpu);
-    const byModule = new Map<number, GpuModel>();
-    for (const d of vm.host.devices) if (d.kind === 'gpu' && d.module !== undefined && board.gpuModels.test(d.spec.model)) byModule.set(d.module, d);
-    for (const p of board.partitions) {
-        if (p.modules.length !== size) continue;
-        const gpus = p.modules.map(m => byModule.get(m));
-        if (gpus.every(g => g && !used.has(g) && g.numa === numa)) return gpus as GpuModel[];
-    }
-    return null;
 }
 
 function firstPassthrough(vm: VmModel): VmGpu | undefined {
@@ -202,7 +138,7 @@ function checkPartitions(ctx: RuleContext): void {
                     + (fix ? ` Partition ${fix.partition.id} (${list(fix.gpus.map(g => g.name))}) is free.` : '')
                     + TABLE_NOTE,
                 data: fix
-                    ? { vm: vm.name, partition: fix.partition.id, gpus: fix.gpus.map(g => g.name), fixes: gpuListFix(ctx, vm, `Use Fabric Manager partition ${fix.partition.id} (${list(fix.gpus.map(g => g.name))})`, fix.gpus) }
+                    ? { vm: vm.name, partition: fix.partition.id, gpus: fix.gpus.map(g => g.name), fixes: gpuListFix(ctx.resolved, vm, `Use Fabric Manager partition ${fix.partition.id} (${list(fix.gpus.map(g => g.name))})`, fix.gpus) }
                     : { vm: vm.name },
                 related: gpus.map(g => ({ target: g, message: `${g.name}: module ${g.module}, NUMA ${g.numa}` }))
             });
@@ -221,18 +157,6 @@ function checkPartitions(ctx: RuleContext): void {
         }
         used.push({ vm, partition, gpus });
     }
-}
-
-/**
- * A fix that rewrites the VM's passthrough GPU list to `gpus`, when all its passthrough GPUs are
- * written in one `gpu … passthrough` clause (else none).
- */
-export function gpuListFix(ctx: RuleContext, vm: VmModel, title: string, gpus: readonly GpuModel[]): FixData[] {
-    const clauses = new Set(vm.gpus.filter(g => g.mode === 'passthrough').map(g => astOf(ctx.resolved, g)));
-    const clause = [...clauses][0];
-    if (clauses.size !== 1 || !isPassthroughGpus(clause)) return [];
-    const fix = combine(title, [replaceReferences(clause, 'gpus', gpus.map(g => g.name))]);
-    return fix ? [fix] : [];
 }
 
 /** The VM's `nvswitch … passthrough` clauses. */

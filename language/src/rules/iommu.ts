@@ -16,8 +16,9 @@
  * - IOMMU003 (warning, KVM): the host uses `pcie-acs-override` while endpoints below one switch
  *   (without declared ACS), or functions of one device, go to different VMs [ACS-LKML] [NCCL-TS].
  */
-import { formatBdf, vfAddress } from '../syntax/tokens.js';
-import { vmsOnHost, type DeviceModel, type HostModel, type PcieSwitchModel, type Topology, type VmModel } from '../model/topology.js';
+import { formatBdf } from '../syntax/tokens.js';
+import { vmsOnHost, type DeviceModel, type VmModel } from '../model/topology.js';
+import { endpointOwners, endpointsBelow, iommuGroups, vmsUsing, type Owner } from '../model/iommu-groups.js';
 import type { RelatedReport, RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { isNicAssignment, isNvSwitchAssignment, isPassthroughGpus, isVm } from '../generated/ast.js';
 import { combine, type FixData } from './engine/fixes.js';
@@ -41,75 +42,6 @@ export const IOMMU003: RuleInfo = {
         + 'one device) bypasses the IOMMU, so the VMs are not isolated from each other.',
     fix: 'Give devices below one switch to one VM, or use hardware with ACS (and declare it).', quickFix: false, sources: ['ACS-LKML', 'NCCL-TS']
 };
-
-/** Who holds an endpoint: a VM (passthrough) or the host (its own driver: vGPU, MIG, unused, a PF whose VFs are used). */
-export type Owner = VmModel | 'host';
-
-/** The owners of every endpoint of the host's VMs: passthrough GPUs, NIC PFs and NVSwitches. Endpoints not listed stay with the host. */
-export function endpointOwners(topology: Topology, host: HostModel): Map<DeviceModel, VmModel[]> {
-    const owners = new Map<DeviceModel, VmModel[]>();
-    const add = (d: DeviceModel, vm: VmModel) => {
-        const list = owners.get(d);
-        if (!list) owners.set(d, [vm]);
-        else if (!list.includes(vm)) list.push(vm);
-    };
-    for (const vm of topology.vms) {
-        if (vm.host !== host) continue;
-        for (const g of vm.gpus) if (g.mode === 'passthrough') add(g.gpu, vm);
-        for (const n of vm.nics) if (n.mode === 'passthrough') add(n.nic, vm);
-        for (const s of vm.nvswitches) add(s.nvswitch, vm);
-    }
-    return owners;
-}
-
-/** One IOMMU group as vmtopo infers it. */
-export interface IommuGroup {
-    /** `iommu group 42`, or `the IOMMU group of 0000:5e:00 (one device without ACS)`. */
-    readonly label: string;
-    readonly devices: readonly DeviceModel[];
-    /** Whether the group comes from a multi-function device (not a written group). */
-    readonly inferred: boolean;
-}
-
-/** The multi-function groups and written groups of a host with more than one endpoint (see the module comment). */
-export function iommuGroups(host: HostModel): IommuGroup[] {
-    const groups = new Map<string, { label: string; devices: DeviceModel[]; inferred: boolean }>();
-    const slotOf = (d: DeviceModel) => `${d.address.domain}:${d.address.bus}:${d.address.device}`;
-    // Functions at one address (HOST001) or at another PF's VF address (HOST002) are those rules'
-    // mistakes, not groups: they are left out.
-    const taken = new Map<string, number>();
-    const key = (b: { domain: number; bus: number; device: number; function: number }) => `${b.domain}:${b.bus}:${b.device}.${b.function}`;
-    for (const d of host.devices) {
-        taken.set(key(d.address), (taken.get(key(d.address)) ?? 0) + 1);
-        if (d.kind !== 'nic') continue;
-        for (let k = 0; k < d.vfs && k < 4096; k++) {
-            const a = vfAddress(d.address, d.vfOffset, d.vfStride, k);
-            if (a) taken.set(key(a), (taken.get(key(a)) ?? 0) + 1);
-        }
-    }
-    const hasAcs = new Set<string>();
-    for (const d of host.devices) {
-        if ((d.kind === 'gpu' || d.kind === 'nic') && (d.acs === 'enabled' || d.acs === 'direct-translated')) hasAcs.add(slotOf(d));
-    }
-    for (const d of host.devices) {
-        if ((taken.get(key(d.address)) ?? 0) > 1) continue;
-        let groupKey: string;
-        let label: string;
-        let inferred = false;
-        if (d.iommuGroup !== undefined) {
-            groupKey = `g${d.iommuGroup}`;
-            label = `IOMMU group ${d.iommuGroup}`;
-        } else if (!host.acsOverride && !hasAcs.has(slotOf(d))) {
-            groupKey = `s${slotOf(d)}`;
-            const slot = formatBdf(d.address).replace(/\.[0-9a-f]+$/, '');
-            label = `the IOMMU group of ${slot} (functions of one device without ACS)`;
-            inferred = true;
-        } else continue;
-        const g = groups.get(groupKey);
-        if (g) g.devices.push(d); else groups.set(groupKey, { label, devices: [d], inferred });
-    }
-    return [...groups.values()].filter(g => g.devices.length > 1);
-}
 
 const ownerName = (o: Owner) => (o === 'host' ? 'the host' : o.name);
 
@@ -183,18 +115,6 @@ function checkIommuOn(ctx: RuleContext): void {
             related: assigning.map(vm => ({ target: vm, message: `${vm.name} assigns devices` }))
         });
     }
-}
-
-/** Every endpoint below a switch (its own devices and those of nested switches). */
-export function endpointsBelow(sw: PcieSwitchModel): DeviceModel[] {
-    return [...sw.devices, ...sw.switches.flatMap(endpointsBelow)];
-}
-
-/** The VMs that hold endpoints of `devices` (passthrough, or a VF of a NIC among them), in workspace order. */
-export function vmsUsing(topology: Topology, devices: readonly DeviceModel[]): VmModel[] {
-    const set = new Set(devices);
-    return topology.vms.filter(vm => vm.gpus.some(g => g.mode === 'passthrough' && set.has(g.gpu))
-        || vm.nics.some(n => set.has(n.nic)) || vm.nvswitches.some(s => set.has(s.nvswitch)));
 }
 
 /** IOMMU003: pcie_acs_override while devices below one switch without declared ACS go to different VMs. */

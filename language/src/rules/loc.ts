@@ -30,7 +30,8 @@ import { checkInteger, MAX_VCPUS } from '../syntax/limits.js';
 import { siblingCpus, vcpuPinOrder } from '../model/pinning.js';
 import { gpuNumaNodes, type GpuModel, type HostModel, type NumaNode, type Topology, type VmModel } from '../model/topology.js';
 import type { RelatedReport, RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
-import { gpuListFix, partitionOnNode } from './fm.js';
+import { partitionOnNode } from '../model/fabric.js';
+import { gpuListFix } from './engine/reference-fixes.js';
 import { combine, insertAfterProperty } from './engine/fixes.js';
 import { astOf } from './engine/reference-fixes.js';
 
@@ -570,7 +571,7 @@ function checkSpread(ctx: RuleContext, vm: VmModel, partitionOn: (vm: VmModel, s
         ctx.report({
             rule: LOC011, severity: 'info', target: vm.gpus[0],
             message: `${vm.name}: GPUs ${mine.map(g => g.name).join(', ')} span NUMA ${formatCpuList(nodes)}; ${alt.map(g => g.name).join(', ')} on NUMA ${numa} ${alt.length > 1 ? 'are' : 'is'} free.`,
-            data: { vm: vm.name, numa, gpus: alt.map(g => g.name), fixes: gpuListFix(ctx, vm, `Use ${alt.map(g => g.name).join(', ')} on NUMA ${numa}`, alt) },
+            data: { vm: vm.name, numa, gpus: alt.map(g => g.name), fixes: gpuListFix(ctx.resolved, vm, `Use ${alt.map(g => g.name).join(', ')} on NUMA ${numa}`, alt) },
             related: alt.filter(g => !mine.includes(g)).map(g => ({ target: g, message: `${g.name} on NUMA ${numa} is free` }))
         });
         return;

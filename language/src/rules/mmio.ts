@@ -10,11 +10,20 @@
  * - MMIO002 (error, ESXi): the same with several such GPUs: `mmio` < next power of two of the sum
  *   [NVAIE-MMIO] [VMW-KB2142307] (sizing rule as commonly applied; derived).
  *
- * `data.need` (GiB) is what the quick-fix writes.
+ * - MMIO003 (error, ESXi): a VM with a large-BAR GPU (MMIO need ≥ 64 GiB) declares `firmware bios`;
+ *   such GPUs need EFI firmware and a 64-bit guest [NVAIE-MMIO]. Quick-fix: `firmware efi`.
+ * - MMIO004 (error, ESXi): a VM with a passthrough (DirectPath I/O) device has less memory reserved
+ *   than its memory [VMW-KB2142307]. Quick-fix: `reserve all`.
+ *
+ * `data.need` (GiB) is what the MMIO001/MMIO002/MMIO005 quick-fix writes.
+ *
+ * Not expressible: MMIO006 (the libvirt export always writes `<maxphysaddr mode='passthrough'/>`,
+ * and the language has no other way to set the guest's physical address width).
  */
 import { requiredMmioGiB } from '../catalog/index.js';
 import type { GpuModel, VmModel } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
+import { combine, insertVmClause, replaceProperty } from './engine/fixes.js';
 
 export const MMIO001: RuleInfo = {
     id: 'MMIO001', severity: 'error', summary: 'ESXi: MMIO window too small for a large-BAR GPU',
@@ -30,6 +39,16 @@ export const MMIO005: RuleInfo = {
     id: 'MMIO005', severity: 'error', summary: 'KVM: 64-bit MMIO window (pcihole64) too small for the passthrough GPUs',
     why: 'OVMF places the GPUs\' 64-bit BARs in the PCI hole; one too small leaves BARs unassigned and the GPU unusable.',
     fix: 'Raise `mmio` to the required size (quick-fix); the libvirt export writes it as `pcihole64`.', quickFix: true, sources: ['LIBVIRT-DOM', 'OVMF-MMIO64']
+};
+export const MMIO003: RuleInfo = {
+    id: 'MMIO003', severity: 'error', summary: 'ESXi: a VM with a large-BAR GPU uses BIOS firmware',
+    why: 'GPUs that need 64 GB of MMIO or more need 64-bit MMIO, which needs EFI firmware and a 64-bit guest installed in EFI mode.',
+    fix: 'Set `firmware efi` (quick-fix) and install the guest in EFI mode.', quickFix: true, sources: ['NVAIE-MMIO']
+};
+export const MMIO004: RuleInfo = {
+    id: 'MMIO004', severity: 'error', summary: 'ESXi: a passthrough (DirectPath I/O) VM without all its memory reserved',
+    why: 'DirectPath I/O devices DMA into guest memory, so ESXi requires the VM\'s whole memory to be reserved; the VM does not power on otherwise.',
+    fix: 'Reserve all guest memory: `reserve all` (quick-fix).', quickFix: true, sources: ['VMW-KB2142307']
 };
 
 /** ESXi applies the MMIO requirement to VMs with 32 GiB of memory or more [NVAIE-MMIO]. */
@@ -102,10 +121,50 @@ function checkEsxi(ctx: RuleContext, vm: VmModel): void {
     });
 }
 
+/** GPUs needing 64 GiB of MMIO or more need EFI firmware [NVAIE-MMIO]. */
+const LARGE_BAR_GIB = 64;
+
+function checkEsxiGuest(ctx: RuleContext): void {
+    for (const vm of ctx.topology.vms) {
+        if (vm.host.platform !== 'esxi') continue;
+        const large = vm.gpus.find(g => g.gpu.spec.mmioGiB >= LARGE_BAR_GIB);
+        const node = ctx.resolved.trace.get(vm)?.node;
+        if (large && vm.firmware === 'bios') {
+            const fix = node && combine(`Set firmware efi on ${vm.name}`, [replaceProperty(node, 'firmware', 'efi')]);
+            ctx.report({
+                rule: MMIO003, target: vm, property: 'firmware',
+                related: [{ target: large.gpu, message: `${large.gpu.name} (${large.gpu.spec.model}): ${large.gpu.spec.mmioGiB} GiB of MMIO` }],
+                message: `${vm.name}: ${large.gpu.name} (${large.gpu.spec.model}, ${large.gpu.spec.mmioGiB} GiB of MMIO) needs EFI firmware and a 64-bit guest; firmware is bios.`,
+                data: { vm: vm.name, fixes: fix ? [fix] : [] }
+            });
+        }
+        const devices = [
+            ...vm.gpus.filter(g => g.mode === 'passthrough').map(g => g.gpu.name),
+            ...vm.nics.map(n => (n.mode === 'vf' ? `VF ${n.vf} of ${n.nic.name}` : n.nic.name))
+        ];
+        const reserved = vm.reservedMiB ?? 0;
+        if (devices.length > 0 && reserved < vm.memoryMiB) {
+            const written = node as { reservation?: unknown; reserveAll?: boolean } | undefined;
+            const part = node && (written?.reservation !== undefined ? replaceProperty(node, 'reservation', 'all') : insertVmClause(node, 'reserve all'));
+            const fix = combine(`Reserve all memory of ${vm.name}`, [part]);
+            ctx.report({
+                rule: MMIO004, target: vm, property: written?.reservation !== undefined ? 'reservation' : 'name',
+                message: `${vm.name}: passthrough (DirectPath I/O) of ${devices.join(', ')} needs all guest memory reserved: ${gib(vm.memoryMiB)} GiB, reserved ${gib(reserved)} GiB.`,
+                data: { vm: vm.name, fixes: fix ? [fix] : [] }
+            });
+        }
+    }
+}
+
+function gib(mib: number): string {
+    return String(Math.round((mib / 1024) * 100) / 100);
+}
+
 export const MMIO: RuleFamily = {
-    rules: [MMIO001, MMIO002, MMIO005],
+    rules: [MMIO001, MMIO002, MMIO003, MMIO004, MMIO005],
     checks: [
         { rules: [MMIO001, MMIO002], run: ctx => ctx.topology.vms.filter(vm => vm.host.platform === 'esxi').forEach(vm => checkEsxi(ctx, vm)) },
-        { rules: [MMIO005], run: ctx => ctx.topology.vms.filter(vm => vm.host.platform !== 'esxi').forEach(vm => checkKvm(ctx, vm)) }
+        { rules: [MMIO005], run: ctx => ctx.topology.vms.filter(vm => vm.host.platform !== 'esxi').forEach(vm => checkKvm(ctx, vm)) },
+        { rules: [MMIO003, MMIO004], run: checkEsxiGuest }
     ]
 };

@@ -22,7 +22,7 @@
 import { formatBdf } from '../syntax/tokens.js';
 import { pathType, switchPath, type GpuModel, type NicModel, type PcieSwitchModel, type VmModel } from '../model/topology.js';
 import type { RelatedReport, RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
-import { endpointOwners, endpointsBelow } from './iommu.js';
+import { endpointOwners, endpointsBelow } from '../model/iommu-groups.js';
 import { combine, replaceProperty, type FixData } from './engine/fixes.js';
 import { astOf, insertAfterNode, insertBeforeBrace } from './engine/reference-fixes.js';
 

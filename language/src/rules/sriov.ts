@@ -19,7 +19,7 @@
 import { formatBdf, formatCpuList } from '../syntax/tokens.js';
 import { PATH_RANK, pathType, type NicModel, type VmModel } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
-import { clashMessage, functionClashes } from './gen.js';
+import { clashMessage, functionClashes } from '../model/pci-functions.js';
 import { combine, referenceNodes, replaceProperty } from './engine/fixes.js';
 
 export const SRIOV001: RuleInfo = {

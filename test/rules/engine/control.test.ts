@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ruleDocUrl } from '../../../language/src/rules/engine/links.js';
-import { ruleById } from '../../../language/src/rules/index.js';
+import { RULES, ruleById } from '../../../language/src/rules/index.js';
 import { URI, type LangiumDocument } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import type { Diagnostic } from 'vscode-languageserver-types';
@@ -83,20 +83,20 @@ vm a on h {
     });
 
     it('reads settings entries strictly: unknown rules and levels are ignored with a line saying so', () => {
-        expect(overridesFromSettings({ LOC001: 'off', LOC999: 'off', LOC003: 'loud' })).toEqual({
+        expect(overridesFromSettings({ LOC001: 'off', LOC999: 'off', LOC003: 'loud' }, RULES)).toEqual({
             overrides: new Map([['LOC001', 'off']]),
             ignored: ['vmtopo.rules: unknown rule LOC999; ignored', 'vmtopo.rules: LOC003: unknown level "loud" (use off, info, warning, error); ignored']
         });
-        expect(overridesFromSettings(undefined).overrides.size).toBe(0);
-        expect(overridesFromSettings(['LOC001']).ignored).toHaveLength(1);
+        expect(overridesFromSettings(undefined, RULES).overrides.size).toBe(0);
+        expect(overridesFromSettings(['LOC001'], RULES).ignored).toHaveLength(1);
     });
 
     it('parses the CLI form RULE=LEVEL, or says in one line what is wrong', () => {
-        expect(parseRuleOption('LOC001=off')).toEqual({ id: 'LOC001', level: 'off' });
-        expect(parseRuleOption('loc001 = Warning')).toEqual({ id: 'LOC001', level: 'warning' });
-        expect(parseRuleOption('LOC999=off')).toEqual({ error: 'unknown rule LOC999 (the rules are listed in docs/rules.md)' });
-        expect(parseRuleOption('LOC001=loud')).toEqual({ error: "unknown level 'loud' for LOC001 (use off, info, warning, error)" });
-        expect(parseRuleOption('LOC001')).toEqual({ error: 'expected RULE=LEVEL, e.g. LOC001=off' });
+        expect(parseRuleOption('LOC001=off', RULES)).toEqual({ id: 'LOC001', level: 'off' });
+        expect(parseRuleOption('loc001 = Warning', RULES)).toEqual({ id: 'LOC001', level: 'warning' });
+        expect(parseRuleOption('LOC999=off', RULES)).toEqual({ error: 'unknown rule LOC999 (the rules are listed in docs/rules.md)' });
+        expect(parseRuleOption('LOC001=loud', RULES)).toEqual({ error: "unknown level 'loud' for LOC001 (use off, info, warning, error)" });
+        expect(parseRuleOption('LOC001', RULES)).toEqual({ error: 'expected RULE=LEVEL, e.g. LOC001=off' });
     });
 
     it('a settings change validates the documents again', async () => {

@@ -17,8 +17,7 @@ import type { LangiumServices } from 'langium/lsp';
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import { ruleDocUrl } from './links.js';
 import type { RuleInfo, Severity } from './rule.js';
-import { ruleById } from '../index.js';
-import { SUP001, SUP002, SUP003 } from '../sup.js';
+import type { RuleRegistry, RuleRegistryServices } from './registry.js';
 
 /** The levels a rule can be set to. */
 export const RULE_LEVELS = ['off', 'info', 'warning', 'error'] as const;
@@ -38,12 +37,12 @@ export function isRuleLevel(value: unknown): value is RuleLevel {
 }
 
 /** One `RULE=LEVEL` of the command line, or an error message (one line) saying what is wrong. */
-export function parseRuleOption(text: string): { id: string; level: RuleLevel } | { error: string } {
+export function parseRuleOption(text: string, rules: RuleRegistry): { id: string; level: RuleLevel } | { error: string } {
     const m = /^\s*([^=\s]+)\s*=\s*([^=\s]*)\s*$/.exec(text);
     if (!m) return { error: `expected RULE=LEVEL, e.g. LOC001=off` };
     const id = m[1].toUpperCase();
     const level = m[2].toLowerCase();
-    if (!ruleById(id)) return { error: `unknown rule ${id} (the rules are listed in docs/rules.md)` };
+    if (!rules.byId(id)) return { error: `unknown rule ${id} (the rules are listed in docs/rules.md)` };
     if (!isRuleLevel(level)) return { error: `unknown level '${m[2]}' for ${id} (use ${RULE_LEVELS.join(', ')})` };
     return { id, level };
 }
@@ -53,7 +52,7 @@ export function parseRuleOption(text: string): { id: string; level: RuleLevel } 
  * line per entry that was ignored (unknown rule id, unknown level). Anything but an object is no
  * overrides.
  */
-export function overridesFromSettings(value: unknown): { overrides: Map<string, RuleLevel>; ignored: string[] } {
+export function overridesFromSettings(value: unknown, rules: RuleRegistry): { overrides: Map<string, RuleLevel>; ignored: string[] } {
     const overrides = new Map<string, RuleLevel>();
     const ignored: string[] = [];
     if (value === null || value === undefined) return { overrides, ignored };
@@ -61,7 +60,7 @@ export function overridesFromSettings(value: unknown): { overrides: Map<string, 
         return { overrides, ignored: ['vmtopo.rules must be an object such as { "LOC001": "off" }; it was ignored'] };
     }
     for (const [id, level] of Object.entries(value as Record<string, unknown>)) {
-        if (!ruleById(id)) ignored.push(`vmtopo.rules: unknown rule ${id}; ignored`);
+        if (!rules.byId(id)) ignored.push(`vmtopo.rules: unknown rule ${id}; ignored`);
         else if (!isRuleLevel(level)) ignored.push(`vmtopo.rules: ${id}: unknown level ${JSON.stringify(level)} (use ${RULE_LEVELS.join(', ')}); ignored`);
         else overrides.set(id, level);
     }
@@ -187,9 +186,9 @@ export interface SuppressedDiagnostic {
 }
 
 /** The rule id of a diagnostic (`code`, else `data.code`) when it names a rule of the registry. */
-export function ruleOf(d: Diagnostic): RuleInfo | undefined {
+export function ruleOf(d: Diagnostic, rules: RuleRegistry): RuleInfo | undefined {
     const code = d.code ?? (d.data as { code?: unknown } | undefined)?.code;
-    return typeof code === 'string' ? ruleById(code) : undefined;
+    return typeof code === 'string' ? rules.byId(code) : undefined;
 }
 
 const SEVERITY: Record<Severity, 1 | 2 | 3> = { error: 1, warning: 2, info: 3 };
@@ -210,7 +209,7 @@ function supDiagnostic(rule: RuleInfo, message: string, range: Range): Diagnosti
  * a level replaces its severity). Diagnostics without a rule code are left as they are.
  */
 export function applyRuleControl(text: string, diagnostics: readonly Diagnostic[], overrides: RuleOverrides,
-    reportSuppressions: boolean): { diagnostics: Diagnostic[]; suppressed: SuppressedDiagnostic[] } {
+    reportSuppressions: boolean, rules: RuleRegistry): { diagnostics: Diagnostic[]; suppressed: SuppressedDiagnostic[] } {
     const comments = findSuppressions(text);
     let kept: Diagnostic[] = [...diagnostics];
     const suppressed: SuppressedDiagnostic[] = [];
@@ -223,7 +222,7 @@ export function applyRuleControl(text: string, diagnostics: readonly Diagnostic[
         }
         const used = new Set<string>(); // `${line}:${start}` of each id word that silenced something
         kept = kept.filter(d => {
-            const rule = ruleOf(d);
+            const rule = ruleOf(d, rules);
             if (!rule || rule.id.startsWith('SUP')) return true;
             for (const c of byTarget.get(d.range.start.line) ?? []) {
                 const id = c.ids.find(w => w.text.toUpperCase() === rule.id);
@@ -235,11 +234,11 @@ export function applyRuleControl(text: string, diagnostics: readonly Diagnostic[
             }
             return true;
         });
-        if (reportSuppressions) kept.push(...suppressionDiagnostics(comments, used));
+        if (reportSuppressions) kept.push(...suppressionDiagnostics(comments, used, rules));
     }
     if (overrides.size > 0) {
         kept = kept.flatMap(d => {
-            const rule = ruleOf(d);
+            const rule = ruleOf(d, rules);
             const level = rule && overrides.get(rule.id);
             if (!level) return [d];
             if (level === 'off') return [];
@@ -250,8 +249,9 @@ export function applyRuleControl(text: string, diagnostics: readonly Diagnostic[
 }
 
 /** SUP001/SUP002/SUP003 for the comments; `used` holds the id words that silenced a diagnostic. */
-function suppressionDiagnostics(comments: readonly SuppressionComment[], used: ReadonlySet<string>): Diagnostic[] {
+function suppressionDiagnostics(comments: readonly SuppressionComment[], used: ReadonlySet<string>, rules: RuleRegistry): Diagnostic[] {
     const out: Diagnostic[] = [];
+    const [SUP001, SUP002, SUP003] = ['SUP001', 'SUP002', 'SUP003'].map(id => rules.required(id));
     const at = (line: number, start: number, end: number): Range => ({ start: { line, character: start }, end: { line, character: end } });
     const example = (ids: string) => `// ${SUPPRESSION_MARKER} ${ids}: reason`;
     for (const c of comments) {
@@ -260,9 +260,9 @@ function suppressionDiagnostics(comments: readonly SuppressionComment[], used: R
             out.push(supDiagnostic(SUP003, `This suppression names no rule: write \`${example('LOC001')}\` (rule ids, a colon, the reason).`, whole));
             continue;
         }
-        const known = c.ids.filter(w => ruleById(w.text.toUpperCase()));
+        const known = c.ids.filter(w => rules.byId(w.text.toUpperCase()));
         for (const w of c.ids) {
-            if (ruleById(w.text.toUpperCase())) continue;
+            if (rules.byId(w.text.toUpperCase())) continue;
             const looksLikeId = /^[A-Za-z]+\d+$/.test(w.text);
             out.push(supDiagnostic(SUP003, looksLikeId
                 ? `${w.text} is not a rule id (the rules are listed in docs/rules.md); it suppresses nothing.`
@@ -298,9 +298,11 @@ export class RuleControl {
     private appliedKey = '';
     private readonly warned = new Set<string>();
     private readonly suppressed = new WeakMap<LangiumDocument, SuppressedDiagnostic[]>();
+    private readonly rules: RuleRegistry;
 
-    constructor(services: LangiumServices) {
+    constructor(services: LangiumServices & RuleRegistryServices) {
         this.services = services;
+        this.rules = services.validation.RuleRegistry;
         services.shared.workspace.ConfigurationProvider.onConfigurationSectionUpdate(update => {
             if (update.section !== SETTINGS_SECTION) return;
             const rules = (update.configuration as Record<string, unknown> | null | undefined)?.[RULES_SETTING];
@@ -323,7 +325,7 @@ export class RuleControl {
      */
     async apply(document: LangiumDocument, diagnostics: Diagnostic[], fullPass: boolean): Promise<Diagnostic[]> {
         const overrides = await this.overrides();
-        const result = applyRuleControl(document.textDocument.getText(), diagnostics, overrides, fullPass);
+        const result = applyRuleControl(document.textDocument.getText(), diagnostics, overrides, fullPass, this.rules);
         this.recordSuppressed(document, result.suppressed, fullPass);
         return result.diagnostics;
     }
@@ -341,7 +343,7 @@ export class RuleControl {
 
     private parse(value: unknown): RuleOverrides {
         if (this.cache && this.cache.value === value) return this.cache.overrides;
-        const { overrides, ignored } = overridesFromSettings(value);
+        const { overrides, ignored } = overridesFromSettings(value, this.rules);
         for (const line of ignored) {
             if (this.warned.has(line)) continue;
             this.warned.add(line);

@@ -6,7 +6,9 @@
  */
 import { GrammarUtils, type AstNode } from 'langium';
 import type { ResolvedTopology } from '../../model/resolve.js';
-import { insertVmClause, referenceNodes, removeLineOrNode, uriOf, type FixEdit, type FixPosition } from './fixes.js';
+import type { GpuModel, VmModel } from '../../model/topology.js';
+import { isPassthroughGpus } from '../../generated/ast.js';
+import { combine, insertVmClause, referenceNodes, removeLineOrNode, uriOf, type FixData, type FixEdit, type FixPosition } from './fixes.js';
 
 export type FixPart = { uri: string; edits: FixEdit[] } | undefined;
 
@@ -82,4 +84,16 @@ export function addToVm(vmNode: AstNode, clauses: readonly AstNode[], property: 
 /** The syntax node a model object was resolved from. */
 export function astOf(resolved: ResolvedTopology, obj: object | undefined): AstNode | undefined {
     return obj ? resolved.trace.get(obj)?.node : undefined;
+}
+
+/**
+ * A fix that rewrites the VM's passthrough GPU list to `gpus`, when all its passthrough GPUs are
+ * written in one `gpu … passthrough` clause (else none).
+ */
+export function gpuListFix(resolved: ResolvedTopology, vm: VmModel, title: string, gpus: readonly GpuModel[]): FixData[] {
+    const clauses = new Set(vm.gpus.filter(g => g.mode === 'passthrough').map(g => astOf(resolved, g)));
+    const clause = [...clauses][0];
+    if (clauses.size !== 1 || !isPassthroughGpus(clause)) return [];
+    const fix = combine(title, [replaceReferences(clause, 'gpus', gpus.map(g => g.name))]);
+    return fix ? [fix] : [];
 }

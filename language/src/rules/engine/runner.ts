@@ -20,7 +20,7 @@ import type { ResolvedTopology } from '../../model/resolve.js';
 import type { HostModel, Topology, VmModel } from '../../model/topology.js';
 import type { TopologyProvider } from '../../model/topology-provider.js';
 import type { Report, RuleCheck, RuleContext, RuleFamily, RuleInfo, Severity } from './rule.js';
-import { RULE_FAMILIES } from '../index.js';
+import type { RuleRegistryServices } from './registry.js';
 
 /** A topology diagnostic placed on the syntax node it concerns. */
 export interface PlacedReport {
@@ -63,8 +63,9 @@ export class TopologyRuleRunner {
     private readonly hostRuns = new WeakMap<HostModel, HostRun>();
     private readonly checks: readonly RuleCheck[];
 
-    constructor(services: LangiumServices & { model: { TopologyProvider: TopologyProvider }; log: { InternalErrors: InternalErrors } },
-        families: readonly RuleFamily[] = RULE_FAMILIES) {
+    /** The checks of `families` (default: every family of the registry), in family order. */
+    constructor(services: LangiumServices & RuleRegistryServices & { model: { TopologyProvider: TopologyProvider }; log: { InternalErrors: InternalErrors } },
+        families: readonly RuleFamily[] = services.validation.RuleRegistry.families) {
         this.topologies = services.model.TopologyProvider;
         this.internalErrors = services.log.InternalErrors;
         this.cache = new WorkspaceCache(services.shared);

@@ -12,7 +12,7 @@ import { nodeForProperty } from '../../kernel/cst.js';
 import { ruleDocUrl } from './links.js';
 import type { PlacedRelated } from './runner.js';
 import type { NodeCheck, NodeReport, RuleFamily, RuleInfo, Severity } from './rule.js';
-import { RULE_FAMILIES } from '../index.js';
+import type { RuleRegistryServices } from './registry.js';
 import type { TopologyRuleRunner } from './runner.js';
 
 export class VmtopoValidator {
@@ -61,8 +61,8 @@ function propertyNode(node: AstNode, property: string, index: number | undefined
  * the Model check that hands out the topology diagnostics, and each node check of each family as a
  * validation check of its own (one that throws is reported to the log; the others still run).
  */
-export function registerValidationChecks(services: LangiumServices & { validation: { VmtopoValidator: VmtopoValidator } },
-    families: readonly RuleFamily[] = RULE_FAMILIES): void {
+export function registerValidationChecks(services: LangiumServices & RuleRegistryServices & { validation: { VmtopoValidator: VmtopoValidator } },
+    families: readonly RuleFamily[] = services.validation.RuleRegistry.families): void {
     const registry = services.validation.ValidationRegistry;
     const v = services.validation.VmtopoValidator;
     registry.register({ Model: v.checkModel }, v);

@@ -1,15 +1,15 @@
 /**
  * The documentation generated from the rule records must be up to date: docs/rules.md, the README's
  * rule table and the `vmtopo.rules` setting schema in package.json are exactly what
- * `npm run docs` (scripts/rule-docs.mjs, from language/src/rules/engine/docs.ts) writes today.
+ * `npm run docs` (scripts/rule-docs.mjs, from language/src/rules/docs.ts) writes today.
  * A rule added to a family shows up in all three after `npm run docs`; until then this test fails.
  */
 import { describe, expect, it } from 'vitest';
-import { ALL_RULES } from '../../../language/src/rules/index.js';
-import { SOURCES } from '../../../language/src/catalog/sources.js';
-import { DOCS_COMMAND, readmeRulesTable, rulesMarkdown, rulesSettingSchema, README_TABLE_END, README_TABLE_START } from '../../../language/src/rules/engine/docs.js';
-import { RULE_LEVELS } from '../../../language/src/rules/engine/control.js';
-import { readRepoFile } from '../../support/util.js';
+import { ALL_RULES } from '../../language/src/rules/index.js';
+import { SOURCES } from '../../language/src/catalog/sources.js';
+import { DOCS_COMMAND, readmeRulesTable, rulesMarkdown, rulesSettingSchema, README_TABLE_END, README_TABLE_START } from '../../language/src/rules/docs.js';
+import { RULE_LEVELS } from '../../language/src/rules/engine/control.js';
+import { readRepoFile } from '../support/util.js';
 
 const stale = (file: string) => `${file} is out of date with the rule records: run \`${DOCS_COMMAND}\` and commit the result`;
 

@@ -8,13 +8,13 @@
  * - the JSON schema of the `vmtopo.rules` setting in package.json (`contributes.configuration`):
  *   one property per rule id, with the levels `off|info|warning|error`.
  *
- * `npm run docs` (scripts/rule-docs.mjs) writes all three; test/rules/engine/docs.test.ts fails when one of
+ * `npm run docs` (scripts/rule-docs.mjs) writes all three; test/rules/docs.test.ts fails when one of
  * them is out of date. Adding a rule to a family in `rules/` is all it takes to document it.
  */
-import { SOURCES } from '../../catalog/sources.js';
-import type { RuleInfo } from './rule.js';
-import { ALL_RULES } from '../index.js';
-import { RULE_LEVELS } from './control.js';
+import { SOURCES } from '../catalog/sources.js';
+import type { RuleInfo } from './engine/rule.js';
+import { ALL_RULES } from './index.js';
+import { RULE_LEVELS } from './engine/control.js';
 
 /** The command that regenerates the generated documentation. */
 export const DOCS_COMMAND = 'npm run docs';
