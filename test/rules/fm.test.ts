@@ -1,5 +1,5 @@
 /**
- * FM001–FM008: Fabric Manager partitions and NVSwitch ownership on an HGX H100 board (rules.md A5:
+ * FM001–FM008: Fabric Manager partitions and NVSwitch ownership on an HGX H100 board ([WP-12736]:
  * partitions by module id), with the NVSwitches passed through (GEN001 covers them too).
  */
 import { describe, it, expect } from 'vitest';
@@ -16,7 +16,7 @@ vm ${name} on h {
 }
 `;
 
-describe('catalog: the HGX H100/H200 partition table (rules.md A5)', () => {
+describe('catalog: the HGX H100/H200 partition table (WP-12736)', () => {
     it('has the 15 partitions of WP-12736 by module id, and finds one by its module set in any order', () => {
         expect(HGX_H100_H200.partitions.map(p => `${p.id}:${p.modules.join(',')}`)).toEqual([
             '0:1,2,3,4,5,6,7,8', '1:1,2,3,4', '2:5,6,7,8', '3:1,3', '4:2,4', '5:5,7', '6:6,8',

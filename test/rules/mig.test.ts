@@ -1,6 +1,6 @@
 /**
  * MIG layout rules (MIG003–MIG006, MIG008, MIG010, VGPU007) on the fixture host `h` (four H200 SXM5
- * 141GB, rules.md A2: 1g.18gb ×7, 1g.18gb+me ×1, 1g.35gb ×4, 2g.35gb ×3, 3g.71gb ×2, 4g.71gb ×1,
+ * 141GB, [MIG-PROF]: 1g.18gb ×7, 1g.18gb+me ×1, 1g.35gb ×4, 2g.35gb ×3, 3g.71gb ×2, 4g.71gb ×1,
  * 7g.141gb ×1; 7 compute / 8 memory slices), and the placement search against brute force.
  */
 import { describe, it, expect } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * MMIO — the guest's 64-bit MMIO window. H200 needs 512 GiB (rules.md A4); several GPUs need the
+ * MMIO — the guest's 64-bit MMIO window. H200 needs 512 GiB [NVAIE-MMIO]; several GPUs need the
  * next power of two of the sum. KVM (`h`): MMIO005 only when `mmio` is declared. ESXi (`e`):
  * MMIO001 / MMIO002 for VMs with 32 GiB of memory or more.
  */

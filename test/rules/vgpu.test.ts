@@ -1,6 +1,6 @@
 /**
  * vGPU rules VGPU002–VGPU005, VGPU009–VGPU012, VGPU014–VGPU017 on the fixture hosts (`h`: KVM,
- * `e`: ESXi; four H200 SXM5 141GB). Maxima from rules.md A3 (H200X-141C ×1, -70C ×2, -35C ×4, …).
+ * `e`: ESXi; four H200 SXM5 141GB). Maxima from NVIDIA's table [VGPU-HOPPER] (H200X-141C ×1, -70C ×2, -35C ×4, …).
  */
 import { describe, it, expect } from 'vitest';
 import { build, withCode } from '../support/util.js';

@@ -1,5 +1,5 @@
 /**
- * NCCL topology export (formats.md §A.2, §A.4, §A.8): every VM's file is in the subset NCCL's
+ * NCCL topology export (NVIDIA/nccl src/graph/xml.cc, topo.cc): every VM's file is in the subset NCCL's
  * tokenizer reads, and names the same guest PCI addresses the libvirt export creates — checked
  * against an independent reading of the domain XML (test/support/libvirt-guest.ts), not the address plan.
  */
@@ -40,7 +40,7 @@ const vm = (name: string) => {
 const NCCL_SPEEDS = ['2.5 GT/s PCIe', '5.0 GT/s PCIe', '8.0 GT/s PCIe', '16.0 GT/s PCIe', '32.0 GT/s PCIe', '64.0 GT/s PCIe'];
 
 /**
- * formats.md §A.2 as a checker: returns the broken rules (empty when the file is fine).
+ * The rules of NCCL's topology-file tokenizer (src/graph/xml.cc) as a checker: returns the broken rules (empty when the file is fine).
  * No declaration/DOCTYPE, no BOM, no tabs, `\n` line ends, one element per line with its start tag
  * and attributes on that line (single spaces, double quotes, no entities), `<system version="1">`,
  * lowercase `dddd:bb:dd.f` bus ids, link_speed from NCCL's table, decimal link_width, ≤ 256 elements.
@@ -105,7 +105,7 @@ function parseNccl(text: string): NcclPci[] {
     return out;
 }
 
-describeWithReference('the checker of formats.md §A.2 on the reference files', () => {
+describeWithReference('the NCCL tokenizer checker on the reference files', () => {
     it('accepts the reference file sample-nccl-topo.xml and rejects typical mistakes', () => {
         const sample = fs.readFileSync(path.join(SHARED, 'reference/sample-nccl-topo.xml'), 'utf8');
         expect(ncclProblems(sample)).toEqual([]);
@@ -115,7 +115,7 @@ describeWithReference('the checker of formats.md §A.2 on the reference files', 
         expect(ncclProblems(sample.replace('  <cpu', '\t<cpu'))).not.toEqual([]);
     });
 
-    it('predicts, from sample-domain.xml alone, the bus ids of sample-nccl-topo.xml (checked by booting QEMU, §C.5)', () => {
+    it('predicts, from sample-domain.xml alone, the bus ids of sample-nccl-topo.xml (checked by booting QEMU)', () => {
         const guest = predictGuestAddresses(fs.readFileSync(path.join(SHARED, 'reference/sample-domain.xml'), 'utf8'));
         const nccl = parseNccl(fs.readFileSync(path.join(SHARED, 'reference/sample-nccl-topo.xml'), 'utf8'));
         const hostdevs = guest.filter(f => f.element === 'hostdev').map(f => f.bdf).sort();
@@ -127,7 +127,7 @@ describeWithReference('the checker of formats.md §A.2 on the reference files', 
 
 describe(`every VM of ${EXAMPLE}`, () => {
     for (const name of NAMES) {
-        it(`${name}: obeys formats.md §A.2, parses with fast-xml-parser and xmllint, matches its golden file`, () => {
+        it(`${name}: obeys NCCL's tokenizer rules, parses with fast-xml-parser and xmllint, matches its golden file`, () => {
             const text = exportVm(vm(name), 'nccl');
             expect(ncclProblems(text)).toEqual([]);
             expect(() => new XMLParser().parse(text, true)).not.toThrow();
@@ -170,7 +170,7 @@ describe('train-a in NCCL terms', () => {
         const cpus = text.split('\n').filter(l => l.trimStart().startsWith('<cpu '));
         expect(cpus).toHaveLength(1);
         expect(cpus[0]).toContain('numaid="0" affinity="ffffffff,ffffffff,ffffffff"');
-        // Xeon Platinum 8592+ (Emerald Rapids): GenuineIntel family 6 model 207 (NCCL's ERP threshold, formats.md §A.4)
+        // Xeon Platinum 8592+ (Emerald Rapids): GenuineIntel family 6 model 207 (NCCL's ERP threshold, src/graph/topo.cc)
         expect(cpus[0]).toContain('arch="x86_64" vendor="GenuineIntel" familyid="6" modelid="207"');
     });
 
