@@ -69,11 +69,9 @@ function checkGroups(ctx: RuleContext): void {
                     ctx.report({
                         rule: IOMMU001, severity: 'error', target: entry,
                         message: `${group.label[0].toUpperCase()}${group.label.slice(1)} (${names}) must be assigned as a whole to one VM; ${d.name} goes to ${vm.name} but ${where}. The group is VFIO's unit of ownership: ${vm.name} will not start.`,
-                        data: {
-                            vm: vm.name,
-                            // The quick-fix adds the group's host-kept devices, when no other VM holds one.
-                            fixes: hostKept.length === others.length ? assignWhole(ctx, vm, hostKept) : []
-                        },
+                        data: { vm: vm.name },
+                        // The quick-fix adds the group's host-kept devices, when no other VM holds one.
+                        fixes: hostKept.length === others.length ? assignWhole(ctx, vm, hostKept) : [],
                         related
                     });
                 }

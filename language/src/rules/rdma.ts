@@ -80,7 +80,8 @@ function checkAts(ctx: RuleContext): void {
             ctx.report({
                 rule: RDMA001, severity: 'error', target: entry,
                 message: `${nic.name}: ${state} for GPUDirect RDMA in ${vm.name}; set 'mlxconfig -d ${formatBdf(nic.address)} set ATS_ENABLED=true' and reboot the host (a VM reboot is not enough), then declare 'ats enabled'.`,
-                data: { vm: vm.name, nic: nic.name, fixes: atsFix(ctx, nic) },
+                data: { vm: vm.name, nic: nic.name },
+                fixes: atsFix(ctx, nic),
                 related: [{ target: nic, property: nic.ats ? 'ats' : 'name', message: `${nic.name} on ${vm.host.name}` }]
             });
         }
@@ -129,7 +130,8 @@ function checkPathAcs(ctx: RuleContext): void {
         ctx.report({
             rule: RDMA002, severity: 'error', target: sw, property: sw.acs ? 'acs' : 'name',
             message: `ACS on ${sw.name} (${sw.acs ?? 'the kernel default'}) blocks translated P2P between ${p.gpu.name} and ${p.nic.name} of ${p.vm.name}${more}; GPUDirect RDMA will go through the root complex. Allow direct translated P2P on this bridge ('acs direct-translated').`,
-            data: { switch: sw.name, host: sw.host.name, fixes: acsFix(ctx, sw) },
+            data: { switch: sw.name, host: sw.host.name },
+            fixes: acsFix(ctx, sw),
             related: pairs.map((x): RelatedReport => ({ target: x.entry, message: `${x.nic.name} ↔ ${x.gpu.name} in ${x.vm.name}` }))
         });
     }
@@ -160,7 +162,8 @@ function checkAcsDisabled(ctx: RuleContext): void {
             ctx.report({
                 rule: RDMA003, severity: 'error', target: sw, property: 'acs',
                 message: `ACS is disabled on ${sw.name}; its devices form one IOMMU group and cannot be split across ${[...names].join(', ')}.`,
-                data: { switch: sw.name, host: host.name, fixes: acsFix(ctx, sw) },
+                data: { switch: sw.name, host: host.name },
+                fixes: acsFix(ctx, sw),
                 related: [...vms].map(vm => ({ target: vm, message: `${vm.name} has devices below ${sw.name}` }))
             });
         }

@@ -180,7 +180,8 @@ function checkVfLocality(ctx: RuleContext): void {
             ctx.report({
                 rule: SRIOV005, severity: 'warning', target: entry,
                 message: `VF ${entry.vf} of ${entry.nic.name} sits where ${entry.nic.name} sits, ${type} from the GPUs of ${vm.name}; VF ${found.vf} of ${found.pf.name} on the PCIe switch of ${found.gpu} is free.`,
-                data: { vm: vm.name, nic: entry.nic.name, vf: entry.vf, best: found.pf.name, bestVf: found.vf, fixes: vfFix(ctx, entry, found.pf.name, found.vf) },
+                data: { vm: vm.name, nic: entry.nic.name, vf: entry.vf, best: found.pf.name, bestVf: found.vf },
+                fixes: vfFix(ctx, entry, found.pf.name, found.vf),
                 related: [{ target: found.pf, message: `${found.pf.name} is PIX to ${found.gpu}` }]
             });
         }
