@@ -1,5 +1,6 @@
 /**
- * FM — Fabric Manager and NVSwitch baseboards (rules.md Part B, "FM"; A5 for the partition table).
+ * FM — Fabric Manager and NVSwitch baseboards; the partition table is the catalog's
+ * (`catalog/fabric-manager.ts`, [WP-12736]).
  *
  * The rules apply to a host that declares its Fabric Manager model (`fabric-manager
  * shared-nvswitch` or `fabric-manager full-passthrough`); partition checks need the board's table
@@ -31,7 +32,7 @@ export const FM001: RuleInfo = {
     id: 'FM001', severity: 'error', summary: 'GPUs of a VM are not a Fabric Manager partition (shared-NVSwitch mode)',
     why: 'In shared-NVSwitch mode Fabric Manager routes NVLink only inside the partitions of its table (by GPU module id); a VM '
         + 'whose GPUs are not one partition gets them without NVLink. The HGX H100/H200 table is read from kubeswift\'s reproduction '
-        + 'of NVIDIA\'s WP-12736 (rules.md Part D), which the messages say.',
+        + 'of NVIDIA\'s WP-12736, unverified against the guide itself, which the messages say.',
     fix: 'Give the VM the GPUs of a free partition of the same size, the one closest to the VM\'s NUMA node first (quick-fix).',
     quickFix: true, sources: ['WP-12736', 'FM-UG', 'KV-GPU-DP']
 };
@@ -99,8 +100,8 @@ function firstPassthrough(vm: VmModel): VmGpu | undefined {
 const list = (xs: readonly (string | number)[]) => xs.join(', ');
 
 /**
- * rules.md Part D 1: the partition table was read from a reproduction of NVIDIA's guide, not from
- * the guide itself; the messages say so and how to check the board's own table.
+ * Unverified: the partition table was read from kubeswift's reproduction of NVIDIA's guide
+ * [WP-12736], not from the guide itself; the messages say so and how to check the board's own table.
  */
 const TABLE_NOTE = ' (Table: NVIDIA WP-12736 as reproduced by kubeswift, unverified against the guide; `fmpm -l` lists your board\'s.)';
 

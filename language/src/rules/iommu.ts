@@ -1,5 +1,5 @@
 /**
- * IOMMU — groups and isolation (rules.md Part B, "IOMMU"). VFIO assigns devices by IOMMU group:
+ * IOMMU — groups and isolation. VFIO assigns devices by IOMMU group:
  * "the group is the minimum granularity that can be assigned to a user", and a group is only
  * viable when every endpoint in it is bound to vfio-pci for the same user [VFIO].
  *

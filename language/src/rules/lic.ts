@@ -1,5 +1,5 @@
 /**
- * LIC — licensing (rules.md Part B, "LIC").
+ * LIC — licensing.
  *
  * - LIC001 (error): a VM with a vGPU or MIG slice (delivered as a MIG-backed vGPU), and no licence
  *   on the VM or its host. All C-series vGPU types need NVIDIA AI Enterprise [NVAIE-LIC] [VGPU-HOPPER].

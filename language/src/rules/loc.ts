@@ -1,5 +1,5 @@
 /**
- * LOC — CPU, memory and NUMA locality (rules.md Part B, "LOC").
+ * LOC — CPU, memory and NUMA locality.
  *
  * - LOC001 (warning): vCPUs pinned outside the NUMA node(s) of the VM's GPUs [VMCFG-CONF] [NCP-PERF] [RHEL6-TUNE].
  * - LOC002 (warning): a VM with GPUs and floating (unpinned) vCPUs [NCP-PERF] [RHEL6-TUNE].
@@ -17,8 +17,8 @@
  * - LOC015 (error, vmtopo addition): `memory … on numa` names a NUMA node the host does not have [LIBVIRT-DOM] [RHEL7-NUMA].
  * - LOC016 (warning, vmtopo addition): two VMs pinned to the two SMT threads of one physical core [NOVA-CPU] [LINUX-CPUTOPO].
  *
- * LOC009 of rules.md Part B (two vCPUs of one VM on one host CPU) cannot happen in vmtopo: a CPU
- * list names each CPU once (SYN002) and `pin` names one CPU per vCPU (LOC014). Its id is not used.
+ * There is no LOC009: two vCPUs of one VM on one host CPU cannot happen in vmtopo, since a CPU
+ * list names each CPU once (SYN002) and `pin` names one CPU per vCPU (LOC014). The id is not used.
  *
  * How vCPUs map to the CPUs of `pin` (written order, SMT siblings kept together) is defined once in
  * `model/pinning.ts` and shared with the exporters. LOC001–LOC003 carry the re-pin plan of

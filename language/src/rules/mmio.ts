@@ -1,5 +1,6 @@
 /**
- * MMIO — 64-bit BAR space of the guest (rules.md Part B, "MMIO"; per-GPU needs in A4).
+ * MMIO — 64-bit BAR space of the guest; per-GPU needs are the catalog's `mmioGiB` (NVIDIA AI
+ * Enterprise's per-GPU table [NVAIE-MMIO]).
  *
  * - MMIO005 (error, KVM): the declared `mmio` window (libvirt `pcihole64`) is smaller than the
  *   passthrough GPUs need: the next power of two ≥ Σ per-GPU MMIO [LIBVIRT-DOM] [OVMF-MMIO64].
@@ -91,7 +92,8 @@ function checkKvm(ctx: RuleContext, vm: VmModel): void {
 /**
  * ESXi passthrough (DirectPath I/O) needs 64-bit MMIO whenever the VM's devices' BARs total more
  * than 16 GB, whatever the VM's memory (VMware KB 2142307 [VMW-KB2142307]); NVIDIA's "VM memory ≥
- * 32 GB" condition applies to vGPU only [NVAIE-MMIO]. A GPU's BARs are taken as its MMIO figure (A4).
+ * 32 GB" condition applies to vGPU only [NVAIE-MMIO]. A GPU's BARs are taken as its MMIO figure
+ * (the catalog's `mmioGiB`, [NVAIE-MMIO]; derived where NVIDIA publishes none).
  */
 const ESXI_PASSTHROUGH_BAR_LIMIT_GIB = 16;
 

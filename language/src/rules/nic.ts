@@ -1,5 +1,6 @@
 /**
- * NIC — GPU↔NIC affinity for GPUDirect RDMA (rules.md Part B, "NIC"; A7 for the connection types).
+ * NIC — GPU↔NIC affinity for GPUDirect RDMA. Connections are typed as `nvidia-smi topo -m` types them
+ * (PIX < PXB < PHB < NODE < SYS, `PATH_RANK` in model/topology.ts); "same PCIe switch" is PIX or PXB.
  *
  * - NIC001 (warning; error when `SYS`): a NIC of a VM with GPUs (the PF, or the PF of a VF — a VF
  *   sits where its PF sits, SRIOV005) shares no PCIe switch with any GPU of the VM, i.e. its best

@@ -1,18 +1,18 @@
 /**
- * RDMA — GPUDirect RDMA inside VMs: ATS and ACS (rules.md Part B, "RDMA").
+ * RDMA — GPUDirect RDMA inside VMs: ATS and ACS.
  *
  * A VM "uses GPUDirect RDMA" when it says so (`gpudirect-rdma`) and has a passthrough GPU and a
  * passthrough NIC PF: ATS and ACS are host settings vmtopo cannot see unless declared, so the rules
  * ask for them only where RDMA is meant. NVIDIA's VM white paper covers PF passthrough on KVM: ATS in the
  * NIC firmware, and on the bridges of the GPU↔NIC path ACS that lets ATS-translated peer requests
  * go direct while untranslated ones stay redirected [VMCFG-APPX] [VMCFG-BU-APPX]. VFs are left out
- * (rules.md Part D 10: not covered by the source), and so is ESXi (the source is KVM).
+ * (unverified: the white paper covers PF passthrough only), and so is ESXi (the source is KVM).
  *
  * - RDMA001 (error, KVM): a NIC PF of such a VM is not declared `ats enabled` [VMCFG-APPX].
  * - RDMA002 (error, KVM): a switch on the path between a GPU and a NIC of such a VM (at or below
  *   their common switch) is not declared `acs direct-translated` [VMCFG-APPX] [VMCFG-BU-APPX].
- *   rules.md Part D 6: the exact ACS control value was not captured; the rule asks for the
- *   setting, not for a register value.
+ *   Unverified: the appendix's exact ACS control value (its `setpci` write) is not quoted here;
+ *   the rule asks for the setting, not for a register value.
  * - RDMA003 (error, KVM): a switch declares `acs disabled` (the bare-metal NCCL advice) while its
  *   endpoints go to different VMs, or to a VM and the host: without ACS they form one IOMMU group
  *   [NCCL-TS] [ACS-LKML] [VFIO]. Not with `pcie-acs-override` (IOMMU003's case).

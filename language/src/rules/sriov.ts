@@ -1,11 +1,11 @@
 /**
- * SRIOV — NIC virtual functions (rules.md Part B, "SRIOV").
+ * SRIOV — NIC virtual functions.
  *
  * - SRIOV001 (error): more VFs on a PF than the NIC model supports (`maxVfsPerPf`; 127 per PF on
  *   ConnectX in legacy SR-IOV) [DOCA-SRIOV] [CX7-FW-RN].
  * - SRIOV002 (error; vmtopo's reading of "fewer VFs than configured"): a VM uses VF index ≥ the
  *   PF's declared `vfs`, i.e. a VF the PF does not enable [DOCA-SRIOV].
- * - SRIOV003 (error; rules.md: "a special case of GEN001"): a VF is assigned to more than one VM,
+ * - SRIOV003 (error; a special case of GEN001): a VF is assigned to more than one VM,
  *   told apart by its computed address, not by PF name and index: VF 0 of one NIC that is VF 2 of
  *   another, or the address of a PF another VM passes through, is one function [VFIO]. The claims
  *   are GEN001's ({@link functionClashes}); the VF claims that clash are reported here.

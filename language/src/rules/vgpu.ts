@@ -75,7 +75,7 @@ export const VGPU003: RuleInfo = {
 };
 export const VGPU004: RuleInfo = {
     id: 'VGPU004', severity: 'error', summary: 'mixed-size mode: a type over its mixed-size maximum, or frame buffers above the GPU\'s memory',
-    why: 'Mixed-size mode has its own per-type maxima (A3) and the vGPUs share the GPU\'s frame buffer.',
+    why: 'Mixed-size mode has its own per-type maxima (NVIDIA\'s vGPU type tables) and the vGPUs share the GPU\'s frame buffer.',
     fix: 'Drop or resize vGPUs (quick-fix: remove the last-declared ones until the layout fits).', quickFix: true, sources: ['VGPU-HOPPER', 'VGPU-HETERO']
 };
 export const VGPU005: RuleInfo = {
