@@ -15,8 +15,6 @@ import { REPO } from '../support/util.js';
 
 const ROOTS = ['language', 'server', 'client', 'bench', 'fuzz', 'scripts', 'esbuild.mjs'];
 
-// TODO(issue 14): remove once the rules restructuring has merged and its files cite primary sources.
-const EXCLUDED = ['language/src/rules/'];
 
 /** Build output and dependencies, never written by hand. */
 const SKIPPED_DIRS = new Set(['node_modules', 'out', 'dist', '.vscode-test']);
@@ -49,7 +47,7 @@ function scannedFiles(): string[] {
             for (const entry of fs.readdirSync(absolute)) {
                 if (!SKIPPED_DIRS.has(entry)) walk(path.posix.join(relative, entry));
             }
-        } else if (TEXT_FILE.test(relative) && !EXCLUDED.some(prefix => relative.startsWith(prefix))) {
+        } else if (TEXT_FILE.test(relative)) {
             files.push(relative);
         }
     };

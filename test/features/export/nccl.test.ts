@@ -13,7 +13,7 @@ import { ExportError, exportFileName, exportVm } from '../../../language/src/fea
 import { nicPciClass } from '../../../language/src/model/guest-plan.js';
 import type { VmModel } from '../../../language/src/model/topology.js';
 import { formatBdf } from '../../../language/src/syntax/tokens.js';
-import { ESXI_HOST, HOST } from '../../support/fixtures.js';
+import { ESXI_HOST, HOST, Severity, vmOnNode } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { ancestors, predictGuestAddresses } from '../../support/libvirt-guest.js';
 import { build, buildWorkspace, describeWithReference, readRepoFile, SHARED } from '../../support/util.js';
@@ -210,5 +210,20 @@ describe('edge cases', () => {
     it('refuses a VM on an ESXi host', async () => {
         const ws = await build(`${ESXI_HOST}\nvm x on e { vcpus 2 pin 0,16 memory 8 GiB on numa 0 gpu gpu0 passthrough mmio 512 GiB }`);
         expect(() => exportVm(ws.resolved().topology.vms[0], 'nccl')).toThrow(ExportError);
+    });
+});
+
+describe('NIC link layer: the PCI class the NCCL export writes', () => {
+    const nccl = async (layer: string) => {
+        const text = HOST.replace('at 0000:13:00.0 vfs 4', `at 0000:13:00.0 vfs 4${layer}`) + vmOnNode('a', '    gpu gpu0 passthrough\n    nic nic0 passthrough');
+        const ws = await build(text);
+        expect(ws.diagnostics().filter(d => d.severity === Severity.error)).toEqual([]);
+        return exportVm(ws.resolved().topology.vms[0], 'nccl');
+    };
+    it('Ethernet (RoCE) is 0x020000, InfiniBand 0x020700, and the catalog\'s class without a declared link layer', async () => {
+        expect(await nccl(' link-layer ethernet')).toMatch(/<pci busid="[0-9a-f:.]+" class="0x020000"/);
+        expect(await nccl(' link-layer ethernet')).not.toContain('0x020700');
+        expect(await nccl(' link-layer infiniband')).toMatch(/<pci busid="[0-9a-f:.]+" class="0x020700"/);
+        expect(await nccl('')).toContain('class="0x020700"');
     });
 });
