@@ -8,7 +8,7 @@
  * A feature's descriptor is small: its handlers import the feature's code when they first run, so a
  * process that never exports or draws (the CLI's `check`) never loads the writers or elkjs.
  */
-import { AbstractExecuteCommandHandler, type ExecuteCommandAcceptor, type LangiumSharedServices } from 'langium/lsp';
+import { AbstractExecuteCommandHandler, type LangiumSharedServices } from 'langium/lsp';
 import type { Connection } from 'vscode-languageserver';
 import type { VmtopoCoreServices } from '../langium/services.js';
 
@@ -46,8 +46,9 @@ export interface Feature {
  * feature must be registered before the server starts.
  */
 export class FeatureCommandHandler extends AbstractExecuteCommandHandler {
-    registerCommands(_accept: ExecuteCommandAcceptor): void {
-        // Called by the base constructor, before any feature exists: the features add theirs (add).
+    /** Called by the base constructor, before any feature exists: the features add theirs ({@link add}). */
+    registerCommands(): void {
+        // nothing of its own
     }
 
     /** Adds a command. Throws when the id is taken (two features would answer it). */
