@@ -1,5 +1,8 @@
-// Bundles the VS Code extension (client), the language server and the CLI into out/ as CommonJS,
-// which is what VS Code's extension host loads. Type-checking is separate (`npm run typecheck`).
+// Bundles the VS Code extension (client) and the language server into out/ as CommonJS, which is
+// what VS Code's extension host loads, and the CLI as ES modules with code splitting. Type-checking
+// is separate (`npm run typecheck`).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -7,8 +10,7 @@ const ctx = await esbuild.context({
     entryPoints: {
         'client/extension': 'client/extension.ts',
         'server/main': 'server/main.ts',
-        'server/diagram-worker': 'server/diagram-worker.ts',
-        'cli/main': 'language/src/cli/main.ts'
+        'server/diagram-worker': 'server/diagram-worker.ts'
     },
     outdir: 'out',
     outExtension: { '.js': '.cjs' },
@@ -18,6 +20,42 @@ const ctx = await esbuild.context({
     target: 'node22',
     external: ['vscode'],
     sourcemap: true,
+    logLevel: 'warning'
+});
+// The CLI (bin/vmtopo.js imports out/cli/main.mjs): ES modules split into chunks, so that each
+// command loads only its own code when it runs — `--help` neither the language nor the writers,
+// `check` neither the writers nor elkjs (language/src/cli/cli.ts imports each command's module when
+// it runs). The chunks of earlier builds are removed after the build (stale: their names hold the
+// hash of their content). The CommonJS packages inside call `require` for Node's built-ins: the
+// banner gives each chunk one.
+const removeStaleChunks = {
+    name: 'remove-stale-chunks',
+    setup(build) {
+        build.onEnd(result => {
+            if (!result.metafile || result.errors.length > 0 || !fs.existsSync('out/cli/chunks')) return;
+            const written = new Set(Object.keys(result.metafile.outputs).map(file => path.resolve(file)));
+            for (const name of fs.readdirSync('out/cli/chunks')) {
+                const file = path.resolve('out/cli/chunks', name);
+                if (!written.has(file)) fs.rmSync(file, { force: true });
+            }
+        });
+    }
+};
+const cli = await esbuild.context({
+    entryPoints: { main: 'language/src/cli/main.ts' },
+    outdir: 'out/cli',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    minify: true,
+    sourcemap: true,
+    banner: { js: 'import { createRequire as __vmtopoRequire } from "node:module"; const require = __vmtopoRequire(import.meta.url);' },
+    metafile: true,
+    plugins: [removeStaleChunks],
     logLevel: 'warning'
 });
 // The topology webview's script: browser code, one IIFE with @panzoom/panzoom (client/topology/webview).
@@ -33,10 +71,11 @@ const webview = await esbuild.context({
 });
 if (watch) {
     await ctx.watch();
+    await cli.watch();
     await webview.watch();
 } else {
-    await ctx.rebuild();
-    await ctx.dispose();
-    await webview.rebuild();
-    await webview.dispose();
+    for (const c of [ctx, cli, webview]) {
+        await c.rebuild();
+        await c.dispose();
+    }
 }

@@ -24,7 +24,9 @@
  *   file) are sent one after another, each timed until the next textDocument/publishDiagnostics
  *   for that document; `--warmup 5` edits before them are not counted. Prints p50 and p95. Also,
  *   without a target, the same for a fleet of `--lsp-fleet 640` hosts in one file each (0: not).
- * - cli: `vmtopo check examples/hgx-h200.vmtopo` as a process (wall time, median of --cli-runs 5).
+ * - cli: a cold start of the CLI as a process: `node -e 0`, `vmtopo --version` and `vmtopo check
+ *   examples/hgx-h200.vmtopo` with the project's Node, in turns (medians of --cli-runs 15); targets:
+ *   --version ≤ 2 × and check ≤ 4 × `node -e 0`.
  * - diagram: the topology diagram's layout + render (what `vmtopo graph` runs) of one host, of the
  *   overview of a 64-host fleet and of one host of it (first run, then median of --diagram-runs 5).
  *
@@ -36,7 +38,7 @@
  *
  * Options: --only PARTS  --sizes 1000,10000,50000  --layouts one-file,split  --runs 9
  *          --fleet 64,640  --fleet-runs 3  --lsp-sizes 1000,10000  --lsp-fleet 640  --edits 40  --warmup 5
- *          --cli-runs 5  --markdown
+ *          --cli-runs 15  --markdown
  * The language is bundled for the benchmark with esbuild from bench/harness.ts into a temp folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -68,7 +70,7 @@ const LSP_SIZES = numbers(option('lsp-sizes', '1000,10000'));
 const LSP_FLEET = Number(option('lsp-fleet', '640'));
 const EDITS = Number(option('edits', '40'));
 const WARMUP = Number(option('warmup', '5'));
-const CLI_RUNS = Number(option('cli-runs', '5'));
+const CLI_RUNS = Number(option('cli-runs', '15'));
 const MARKDOWN = process.argv.includes('--markdown');
 const INCREMENTAL_SIZE = 10000;
 const HOSTS_PER_SPLIT_FILE = 8;
@@ -404,22 +406,40 @@ async function lspPart(tmp) {
 
 // ---- process ---------------------------------------------------------------------------------
 
+/**
+ * The CLI as a process, cold start each time (a new Node), against Node's own start: `node -e 0`,
+ * `vmtopo --version` and `vmtopo check examples/hgx-h200.vmtopo`, each run --cli-runs times in turns
+ * (so that a busy moment hits all three alike) after one run each not counted (it fills Node's
+ * module compile cache, as any earlier run of the CLI does). All with the project's Node
+ * (node_modules/.bin/node, the Node of the npm scripts). Medians of the wall times, in ms.
+ */
 function timeCli() {
-    const bundle = path.join(REPO, 'out', 'cli', 'main.cjs');
-    if (!fs.existsSync(bundle)) throw new Error('out/cli/main.cjs is missing: run `npm run build` first');
-    const times = [];
-    for (let i = 0; i < CLI_RUNS; i++) {
+    const main = path.join(REPO, 'out', 'cli', 'main.mjs');
+    if (!fs.existsSync(main)) throw new Error('out/cli/main.mjs is missing: run `npm run build` first');
+    const projectNode = path.join(REPO, 'node_modules', '.bin', 'node');
+    const node = fs.existsSync(projectNode) ? projectNode : process.execPath;
+    const commands = {
+        node: ['-e', '0'],
+        version: [path.join(REPO, 'bin', 'vmtopo.js'), '--version'],
+        check: [path.join(REPO, 'bin', 'vmtopo.js'), 'check', 'examples/hgx-h200.vmtopo']
+    };
+    const run = (name) => {
         const start = performance.now();
-        const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'vmtopo.js'), 'check', 'examples/hgx-h200.vmtopo'], { cwd: REPO, encoding: 'utf8' });
-        times.push(performance.now() - start);
-        if (r.status !== 0) throw new Error(`vmtopo check failed (${r.status}): ${r.stdout}${r.stderr}`);
-    }
-    return median(times);
+        const r = spawnSync(node, commands[name], { cwd: REPO, encoding: 'utf8' });
+        const ms = performance.now() - start;
+        if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stdout}${r.stderr}`);
+        return ms;
+    };
+    const times = { node: [], version: [], check: [] };
+    for (const name of Object.keys(commands)) run(name);
+    for (let i = 0; i < CLI_RUNS; i++) for (const name of Object.keys(commands)) times[name].push(run(name));
+    const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    return { node: median(times.node), version: median(times.version), check: median(times.check), nodeVersion: version };
 }
 
 // ---- targets ---------------------------------------------------------------------------------
 
-function targets(sizes, fleet, lsp) {
+function targets(sizes, fleet, lsp, cli) {
     const out = [];
     const add = (what, value, limit) => out.push({ what, value, limit, pass: value <= limit });
     // Fleet: the split layout costs at most 1.2 × the one file, for the check and for the export.
@@ -451,6 +471,11 @@ function targets(sizes, fleet, lsp) {
         const limit = r.size <= 1000 ? 50 : r.size <= 10000 ? 100 : undefined;
         if (limit !== undefined) add(`keystroke → diagnostics p95, ${r.lines.toLocaleString('en-US')} lines ${r.layout} (ms)`, r.p95, limit);
     }
+    // CLI start (issue 14): a cold `vmtopo --version` ≤ 2 × `node -e 0`, `vmtopo check` of the example ≤ 4 ×.
+    if (cli) {
+        add('CLI: vmtopo --version ÷ node -e 0', cli.version / cli.node, 2);
+        add('CLI: vmtopo check examples/hgx-h200.vmtopo ÷ node -e 0', cli.check / cli.node, 4);
+    }
     if (out.length === 0) return;
     console.log('\nTargets');
     for (const t of out) {
@@ -480,10 +505,13 @@ async function main() {
             const t = await harness.templateFleet(path.join(tmp, 'template-fleet'), 64);
             console.log(`\nTemplate fleet: ${t.hosts} hosts from one host-template, ${t.vms} VMs, ${t.lines} lines: check ${t.check.ms.toFixed(0)} ms, ${t.check.errors} errors`);
         }
+        let cli;
         if (ONLY.has('cli')) {
-            console.log(`\nvmtopo check examples/hgx-h200.vmtopo (process wall time, median of ${CLI_RUNS}): ${timeCli().toFixed(0)} ms`);
+            cli = timeCli();
+            console.log(`\nCLI start (${cli.nodeVersion}, process wall time, median of ${CLI_RUNS} in turns): node -e 0 ${cli.node.toFixed(0)} ms, `
+                + `vmtopo --version ${cli.version.toFixed(0)} ms, vmtopo check examples/hgx-h200.vmtopo ${cli.check.toFixed(0)} ms`);
         }
-        targets(sizes, fleet, lsp);
+        targets(sizes, fleet, lsp, cli);
         console.log(`\nnode ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`);
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });

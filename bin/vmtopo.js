@@ -1,14 +1,24 @@
 #!/usr/bin/env node
-// vmtopo command-line interface; the code is bundled to out/cli/main.cjs by `npm run build`.
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// vmtopo command-line interface. Its code is bundled to out/cli/ (ES modules, one chunk per command)
+// by `npm run build`; this launcher answers a lone `--version` itself, from package.json, and
+// otherwise loads out/cli/main.mjs with Node's module compile cache on, so that later runs skip
+// compiling the bundle (the cache lives in NODE_COMPILE_CACHE or the system's temporary folder; a
+// cache that cannot be written is skipped, so a read-only install works too).
+import module from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
 
-const bundle = fileURLToPath(new URL('../out/cli/main.cjs', import.meta.url));
-if (!existsSync(bundle)) {
+const args = process.argv.slice(2);
+const version = args.length === 1 && (args[0] === '--version' || args[0] === '-V')
+    ? JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+    : undefined;
+const main = new URL('../out/cli/main.mjs', import.meta.url);
+if (typeof version === 'string') {
+    process.stdout.write(`${version}\n`);
+} else if (!existsSync(main)) {
     // After `npm ci` alone the bundles do not exist yet: one line, not a missing-module stack trace.
     process.stderr.write('vmtopo: the command line is not built yet; run `npm run build` in the vmtopo folder first\n');
     process.exitCode = 2;
 } else {
-    createRequire(import.meta.url)(bundle);
+    module.enableCompileCache?.();
+    await import(main.href);
 }

@@ -1,7 +1,8 @@
 /**
- * Finds the VMs of a vmtopo document and the VM at a position from the language server's document
- * symbols (`vscode.executeDocumentSymbolProvider`): a VM is a top-level symbol of kind Object whose
- * detail is `on HOST` (language/src/editor/node-kind.ts), its range the whole `vm … { … }` block. The
+ * Finds the VMs and hosts of a vmtopo document, and the VM or host at a position, from the language
+ * server's document symbols (`vscode.executeDocumentSymbolProvider`): a VM is a top-level symbol of
+ * kind Object whose detail is `on HOST`, a host one of kind Class (language/src/editor/node-kind.ts);
+ * a symbol's range is its whole `vm … { … }` or `host … { … }` block. The
  * server parses the file, so comments, strings and half-typed blocks are its problem, not this
  * file's. Pure functions over a structural subset of `vscode.DocumentSymbol` (no `vscode` import):
  * unit-tested with the server's own symbols.
@@ -46,4 +47,27 @@ export function vmSymbols(symbols: readonly SymbolLike[], objectKind: number): V
 /** The VM whose block (from `vm` to its closing brace, inclusive) holds `position`, if any. */
 export function vmAtPosition(symbols: readonly SymbolLike[], objectKind: number, position: PositionLike): VmSymbol | undefined {
     return vmSymbols(symbols, objectKind).find(vm => before(vm.range.start, position) && before(position, vm.range.end));
+}
+
+/**
+ * The hosts of the document, in order of appearance, each once: those it declares (top-level
+ * symbols of kind `classKind`) and those its VMs run on (`on HOST`).
+ * @param classKind the Class symbol kind of the symbols' API (`vscode.SymbolKind.Class`).
+ * @param objectKind the Object symbol kind (`vscode.SymbolKind.Object`).
+ */
+export function hostNames(symbols: readonly SymbolLike[], classKind: number, objectKind: number): string[] {
+    const names: string[] = [];
+    for (const s of symbols) {
+        const name = s.kind === classKind ? s.name : s.kind === objectKind ? /^on (.+)$/.exec(s.detail ?? '')?.[1] : undefined;
+        if (name && !names.includes(name)) names.push(name);
+    }
+    return names;
+}
+
+/** The host whose block holds `position`, or the host of the VM whose block holds it; undefined between blocks. */
+export function hostAtPosition(symbols: readonly SymbolLike[], classKind: number, objectKind: number, position: PositionLike): string | undefined {
+    const host = symbols.find(s => s.kind === classKind && before(s.range.start, position) && before(position, s.range.end));
+    if (host) return host.name;
+    const vm = vmAtPosition(symbols, objectKind, position);
+    return vm && vm.host !== '' ? vm.host : undefined;
 }

@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 /**
- * `npm run docs`: writes the documentation generated from the rule records (ALL_RULES in
- * language/src/rules/) — docs/rules.md, the README's rule table between the RULES-TABLE
- * markers, and the JSON schema of the `vmtopo.rules` setting in package.json. The texts are made
- * by language/src/rules/docs.ts, bundled here with esbuild (as bench/run.mjs does).
+ * `npm run docs`: writes what is generated from the project's registries.
+ *
+ * - From the rule records (ALL_RULES in language/src/rules/, texts by language/src/rules/docs.ts):
+ *   docs/rules.md, the README's rule table between the RULES-TABLE markers, and the JSON schema of
+ *   the `vmtopo.rules` setting in package.json.
+ * - From the export-format registry (language/src/features/export/formats.ts, texts by
+ *   language/src/features/export/contributions.ts): the export commands and their menu entries in
+ *   package.json `contributes`, the client's command descriptors (client/commands/export-formats.ts)
+ *   and the README's table of formats between the EXPORT-FORMATS markers.
+ *
+ * Both modules are bundled here with esbuild (as bench/run.mjs does).
  *
  *   node scripts/rule-docs.mjs           write the files that changed, and name them
  *   node scripts/rule-docs.mjs --check   write nothing; exit 1 naming the files that are out of date
  *
- * test/rules/docs.test.ts fails when a generated file is out of date.
+ * test/rules/docs.test.ts, test/client/manifest.test.ts and test/features/export/formats.test.ts
+ * fail when a generated file is out of date.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,13 +30,18 @@ const check = process.argv.includes('--check');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-rule-docs-'));
 let docs;
+let exports;
 try {
-    const outfile = path.join(tmp, 'rule-docs.cjs');
     await esbuild.build({
-        entryPoints: [path.join(REPO, 'language/src/rules/docs.ts')],
-        outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node22', logLevel: 'warning'
+        entryPoints: {
+            'rule-docs': path.join(REPO, 'language/src/rules/docs.ts'),
+            'export-contributions': path.join(REPO, 'language/src/features/export/contributions.ts')
+        },
+        outdir: tmp, outExtension: { '.js': '.cjs' }, bundle: true, format: 'cjs', platform: 'node', target: 'node22', logLevel: 'warning'
     });
-    docs = createRequire(outfile)(outfile);
+    const load = name => createRequire(path.join(tmp, name))(path.join(tmp, name));
+    docs = load('rule-docs.cjs');
+    exports = load('export-contributions.cjs');
 } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
 }
@@ -36,8 +49,9 @@ try {
 const read = relative => fs.readFileSync(path.join(REPO, relative), 'utf8');
 const generated = [
     ['docs/rules.md', () => docs.rulesMarkdown()],
-    ['README.md', () => docs.withReadmeRulesTable(read('README.md'))],
-    ['package.json', () => docs.withRulesSetting(read('package.json'))]
+    ['README.md', () => exports.withReadmeExportTable(docs.withReadmeRulesTable(read('README.md')))],
+    ['package.json', () => exports.withExportContributions(docs.withRulesSetting(read('package.json')))],
+    [exports.CLIENT_DESCRIPTORS_FILE, () => exports.clientDescriptorsSource()]
 ];
 
 const stale = [];
@@ -57,5 +71,5 @@ if (check && stale.length > 0) {
     console.error(`out of date: ${stale.join(', ')}; run \`npm run docs\``);
     process.exitCode = 1;
 } else if (stale.length === 0) {
-    console.log('docs/rules.md, the README rule table and the vmtopo.rules setting schema are up to date');
+    console.log(`${generated.map(([file]) => file).join(', ')} are up to date`);
 }

@@ -1,19 +1,19 @@
 /**
  * The vmtopo language server (Node). VS Code starts it over IPC; tests and other editors can start
  * it with `--stdio`. Transport selection is done by vscode-languageserver from the command line.
+ *
+ * `createVmtopoServices` registers the features' server side (language/src/features/feature.ts):
+ * the `vmtopo.export` command, the `vmtopo/topology` request (its layouts in a worker thread beside
+ * this bundle) and the `vmtopo/importHost` request.
  */
 import { startLanguageServer } from 'langium/lsp';
 import { NodeFileSystem } from 'langium/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { createVmtopoServices } from '../language/src/vmtopo-module.js';
-import { registerTopologyRequest } from '../language/src/features/diagram/server.js';
-import { registerImportRequest } from '../language/src/features/import/server.js';
 import * as path from 'node:path';
 
 const connection = createConnection(ProposedFeatures.all);
-const { shared, vmtopo } = createVmtopoServices({ connection, ...NodeFileSystem });
+const { shared } = createVmtopoServices({ connection, ...NodeFileSystem }, {
+    features: { diagramWorkerFile: path.join(__dirname, 'diagram-worker.cjs') }
+});
 startLanguageServer(shared);
-// The topology view's `vmtopo/topology` request; layout in a worker thread beside this bundle.
-registerTopologyRequest(connection, shared, vmtopo, { workerFile: path.join(__dirname, 'diagram-worker.cjs') });
-// "vmtopo: Import Host…": the `vmtopo/importHost` request (language/src/features/import/server.ts).
-registerImportRequest(connection);

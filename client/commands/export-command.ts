@@ -1,9 +1,14 @@
 /**
- * "vmtopo: Export libvirt XML" and "vmtopo: Export NCCL topology XML". The target is the VM at the
- * cursor of the active vmtopo editor, or one picked from the file's VMs (or all of them); the
- * output folder comes from `vmtopo.export.outputFolder`. The export itself runs in the language
- * server (`workspace/executeCommand` `vmtopo.export`), with the same exporter as the CLI; a file
- * with errors is refused there and the errors are shown here.
+ * The export commands: "vmtopo: Export libvirt XML", "vmtopo: Export NCCL topology XML", "vmtopo:
+ * Export Topology as SVG" — one {@link ExportCommand} per descriptor of `export-formats.ts`, which
+ * `npm run docs` generates from the export-format registry (as it generates the commands and menus
+ * of package.json). The target is, for a per-VM format, the VM at the cursor of the active vmtopo
+ * editor, or one picked from the file's VMs (or all of them); for a per-host format, the host the
+ * topology view shows for this file, else the host (or VM's host) at the cursor, or one picked from
+ * the file's hosts (or all). The output folder comes from `vmtopo.export.outputFolder`. The export
+ * itself runs in the language server (`workspace/executeCommand` `vmtopo.export`), with the same
+ * exporter as the CLI; a file with errors is refused there (unless the format draws them) and the
+ * errors are shown here.
  *
  * The server writes only inside the workspace folders (or the file's folder when none is open).
  * When the configured folder lies outside them, a modal dialog asks the user to choose a folder,
@@ -14,40 +19,42 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
 import type { Command } from './command-manager.js';
-import { vmAtPosition, vmSymbols, type SymbolLike } from '../vm-locator.js';
+import type { ExportCommandDescriptor } from './export-formats.js';
+import { hostAtPosition, hostNames, vmAtPosition, vmSymbols, type SymbolLike } from '../vm-locator.js';
 import { isOutsideWorkspaceFolders, resolveOutputFolder } from '../output-folder.js';
-import {
-    EXPORT_COMMAND, type ExportCommandArgs, type ExportCommandResult as ExportResult, type ExportFormat
-} from '../../language/src/protocol.js';
+import { EXPORT_COMMAND, type ExportCommandArgs, type ExportCommandResult as ExportResult } from '../../language/src/protocol.js';
 import { refusalLine } from '../../language/src/kernel/diagnostics.js';
-
-export type { ExportFormat };
 
 /** The button of the modal dialog shown for an output folder outside the workspace folders. */
 const CHOOSE_FOLDER = 'Choose Folder…';
 
-const FORMAT_LABEL: Record<ExportFormat, string> = {
-    libvirt: 'libvirt domain XML',
-    nccl: 'NCCL topology XML'
-};
+/** Where a per-host export may take its host from besides the editor: the topology view. */
+export interface ExportHints {
+    /** The document and host the topology view shows (undefined: no view, or the fleet). */
+    viewedHost?(): { uri: string; host: string } | undefined;
+}
 
-abstract class ExportCommand implements Command {
-    abstract readonly id: string;
-    protected abstract readonly format: ExportFormat;
+/** One export command, for the format of its descriptor. */
+export class ExportCommand implements Command {
+    readonly id: string;
 
     constructor(
+        private readonly format: ExportCommandDescriptor,
         private readonly client: () => Promise<LanguageClient>,
-        private readonly log: vscode.LogOutputChannel
-    ) {}
+        private readonly log: vscode.LogOutputChannel,
+        private readonly hints: ExportHints = {}
+    ) {
+        this.id = format.command;
+    }
 
     /**
-     * `documentUri`: the file (default: the active editor's). `vm`: a VM name of that file, for
-     * scripts, key bindings and tests (`executeCommand('vmtopo.exportLibvirt', uri, 'train-a')`);
-     * without it the VM at the cursor or the pick list decides. Resolves once the files are
-     * written (or the export is refused), with the server's answer; the notification that follows
-     * is not waited for.
+     * `documentUri`: the file (default: the active editor's). `target`: a VM name of that file (a
+     * host name for a per-host format), for scripts, key bindings and tests
+     * (`executeCommand('vmtopo.exportLibvirt', uri, 'train-a')`); without it the cursor, the
+     * topology view or the pick list decides. Resolves once the files are written (or the export is
+     * refused), with the server's answer; the notification that follows is not waited for.
      */
-    async execute(documentUri: vscode.Uri | undefined, vm?: unknown): Promise<ExportResult | undefined> {
+    async execute(documentUri: vscode.Uri | undefined, target?: unknown): Promise<ExportResult | undefined> {
         const editor = vscode.window.activeTextEditor;
         const uri = documentUri ?? editor?.document.uri;
         if (!uri) {
@@ -66,11 +73,11 @@ abstract class ExportCommand implements Command {
             return undefined;
         }
 
-        const target = typeof vm === 'string' && vm.length > 0
-            ? vm
-            : await this.pickVm(document, editor?.document === document ? editor : undefined);
-        if (target === undefined) {
-            return undefined; // cancelled, or no VM in the file
+        const chosen = typeof target === 'string' && target.length > 0
+            ? target
+            : await this.pickTarget(document, editor?.document === document ? editor : undefined);
+        if (chosen === undefined) {
+            return undefined; // cancelled, or nothing to export in the file
         }
         if (document.isDirty && !(await document.save())) {
             void vscode.window.showErrorMessage(`vmtopo: ${path.basename(uri.fsPath)} could not be saved; nothing was exported.`);
@@ -79,16 +86,20 @@ abstract class ExportCommand implements Command {
 
         const setting = vscode.workspace.getConfiguration('vmtopo', uri).get<string>('export.outputFolder');
         const configured = resolveOutputFolder(setting, uri.fsPath, vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath);
-        const chosen = await this.confirmOutputFolder(configured, uri.fsPath);
-        if (chosen === undefined) {
-            this.log.info(`export ${this.format} ${uri.fsPath}: cancelled (output folder ${configured} is outside the workspace folders)`);
+        const folder = await this.confirmOutputFolder(configured, uri.fsPath);
+        if (folder === undefined) {
+            this.log.info(`export ${this.format.format} ${uri.fsPath}: cancelled (output folder ${configured} is outside the workspace folders)`);
             return undefined;
         }
-        const { outDir, outDirChosenByUser } = chosen;
-        const vmName = target === ALL ? undefined : target;
-        this.log.info(`export ${this.format} ${uri.fsPath}${vmName ? ` --vm ${vmName}` : ''} -o ${outDir}${outDirChosenByUser ? ' (chosen in the folder dialog)' : ''}`);
+        const { outDir, outDirChosenByUser } = folder;
+        const name = chosen === ALL ? undefined : chosen;
+        const option = this.format.scope === 'host' ? 'host' : 'vm';
+        this.log.info(`export ${this.format.format} ${uri.fsPath}${name ? ` --${option} ${name}` : ''} -o ${outDir}${outDirChosenByUser ? ' (chosen in the folder dialog)' : ''}`);
 
-        const args: ExportCommandArgs = { file: uri.fsPath, format: this.format, vm: vmName, outDir };
+        const args: ExportCommandArgs = { file: uri.fsPath, format: this.format.format, outDir };
+        if (name !== undefined) {
+            args[option] = name;
+        }
         if (outDirChosenByUser) {
             args.outDirChosenByUser = true;
         }
@@ -132,7 +143,7 @@ abstract class ExportCommand implements Command {
             canSelectMany: false,
             defaultUri: vscode.Uri.file(configured),
             openLabel: 'Export Here',
-            title: `Export ${FORMAT_LABEL[this.format]} to`
+            title: `Export ${this.format.label} to`
         });
         const folder = picked?.[0];
         if (!folder || folder.scheme !== 'file') {
@@ -141,35 +152,55 @@ abstract class ExportCommand implements Command {
         return { outDir: folder.fsPath, outDirChosenByUser: true };
     }
 
-    /** The VM at the cursor, else a pick from the file's VMs; `ALL` for every VM; undefined if none. */
-    private async pickVm(document: vscode.TextDocument, editor: vscode.TextEditor | undefined): Promise<string | undefined> {
-        // The language server's outline: VMs are top-level Object symbols (language/src/editor/node-kind.ts).
+    /**
+     * What to export: for a per-VM format the VM at the cursor, else a pick from the file's VMs; for
+     * a per-host format the host the topology view shows for this file, else the host at the cursor,
+     * else a pick from the file's hosts. `ALL` for every one; undefined when there is none or the
+     * pick was cancelled.
+     */
+    private async pickTarget(document: vscode.TextDocument, editor: vscode.TextEditor | undefined): Promise<string | undefined> {
+        // The language server's outline: VMs and hosts are top-level symbols (language/src/editor/node-kind.ts).
         const found = await vscode.commands.executeCommand<Array<vscode.DocumentSymbol | vscode.SymbolInformation> | undefined>(
             'vscode.executeDocumentSymbolProvider', document.uri);
         const symbols = (found ?? []).filter((s): s is vscode.DocumentSymbol => 'range' in s) as SymbolLike[];
-        if (editor) {
-            const atCursor = vmAtPosition(symbols, vscode.SymbolKind.Object, editor.selection.active);
+        const { Class, Object: Obj } = vscode.SymbolKind;
+        let items: Array<vscode.QuickPickItem & { target: string }>;
+        let what: string;
+        if (this.format.scope === 'host') {
+            const viewed = this.hints.viewedHost?.();
+            if (viewed && viewed.uri === document.uri.toString()) {
+                return viewed.host;
+            }
+            const atCursor = editor ? hostAtPosition(symbols, Class, Obj, editor.selection.active) : undefined;
+            if (atCursor) {
+                return atCursor;
+            }
+            const hosts = hostNames(symbols, Class, Obj);
+            what = 'host';
+            items = hosts.map(host => ({ label: host, target: host }));
+        } else {
+            const atCursor = editor ? vmAtPosition(symbols, Obj, editor.selection.active) : undefined;
             if (atCursor) {
                 return atCursor.name;
             }
+            what = 'VM';
+            items = vmSymbols(symbols, Obj).map(block => ({ label: block.name, description: `on ${block.host}`, target: block.name }));
         }
-        const vms = vmSymbols(symbols, vscode.SymbolKind.Object);
-        if (vms.length === 0) {
-            void vscode.window.showWarningMessage(`vmtopo: ${path.basename(document.uri.fsPath)} declares no VM to export.`);
+        if (items.length === 0) {
+            void vscode.window.showWarningMessage(`vmtopo: ${path.basename(document.uri.fsPath)} declares no ${what} to export.`);
             return undefined;
         }
-        if (vms.length === 1) {
-            return vms[0].name;
+        if (items.length === 1) {
+            return items[0].target;
         }
-        const items: Array<vscode.QuickPickItem & { vm: string }> = [
-            { label: '$(list-flat) All VMs', description: `${vms.length} VMs`, vm: ALL },
-            ...vms.map(block => ({ label: block.name, description: `on ${block.host}`, vm: block.name }))
-        ];
-        const picked = await vscode.window.showQuickPick(items, {
-            title: `Export ${FORMAT_LABEL[this.format]}`,
-            placeHolder: 'Which VM?'
+        const picked = await vscode.window.showQuickPick([
+            { label: `$(list-flat) All ${what}s`, description: `${items.length} ${what}s`, target: ALL },
+            ...items
+        ], {
+            title: `Export ${this.format.label}`,
+            placeHolder: `Which ${what}?`
         });
-        return picked?.vm;
+        return picked?.target;
     }
 
     private async report(result: ExportResult | undefined | null, outDir: string): Promise<void> {
@@ -194,7 +225,7 @@ abstract class ExportCommand implements Command {
         }
         const where = result.written.length === 1 ? result.written[0] : outDir;
         const choice = await vscode.window.showInformationMessage(
-            `vmtopo: wrote ${result.written.length} ${FORMAT_LABEL[this.format]} file(s) to ${where}`,
+            `vmtopo: wrote ${result.written.length} ${this.format.label} file(s) to ${where}`,
             ...revealChoices());
         const target = vscode.Uri.file(result.written[0] ?? outDir);
         if (choice === OPEN && result.written.length > 0) {
@@ -222,15 +253,5 @@ function revealChoices(): string[] {
     return local ? [OPEN, REVEAL_IN_EXPLORER, REVEAL_IN_OS] : [OPEN, REVEAL_IN_EXPLORER];
 }
 
-/** Marker for "every VM of the file" in the pick list (not a valid identifier, so no VM has it). */
+/** Marker for "every VM (host) of the file" in the pick list (not a valid identifier, so no VM or host has it). */
 const ALL = '*';
-
-export class ExportLibvirtCommand extends ExportCommand {
-    readonly id = 'vmtopo.exportLibvirt';
-    protected readonly format = 'libvirt';
-}
-
-export class ExportNcclCommand extends ExportCommand {
-    readonly id = 'vmtopo.exportNccl';
-    protected readonly format = 'nccl';
-}

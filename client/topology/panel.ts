@@ -1,5 +1,5 @@
 /**
- * "vmtopo: Show Topology" and "vmtopo: Export Topology as SVG": the topology webview panel, its
+ * "vmtopo: Show Topology": the topology webview panel, its
  * message protocol (`messages.ts`, with a `ready` handshake), live updates and the editor ↔ view
  * links. The diagram comes from the language server (`vmtopo/topology`), which lays it out; this
  * side only asks for it and passes messages.
@@ -83,9 +83,16 @@ export class TopologyPanel implements vscode.Disposable {
         TopologyPanel.current = new TopologyPanel(panel, extensionUri, client, log, { ...state, uri });
     }
 
-    /** The current panel's view (document, host, fleet), for the export command. */
+    /** The current panel's view (document, host, fleet). */
     static viewState(): TopologyViewState | undefined {
         return TopologyPanel.current?.state;
+    }
+
+    /** The document and host of the diagram the panel shows (undefined: no panel, nothing drawn yet, or the fleet). */
+    static shownHost(): { uri: string; host: string } | undefined {
+        const panel = TopologyPanel.current;
+        const last = panel?.last;
+        return panel && last?.view === 'host' && last.host !== undefined ? { uri: panel.state.uri, host: last.host } : undefined;
     }
 
     private html(): string {
@@ -210,40 +217,6 @@ export class ShowTopologyCommand implements Command {
             return;
         }
         TopologyPanel.show(this.extensionUri, this.client, this.log, uri);
-    }
-}
-
-/** "vmtopo: Export Topology as SVG": the SVG the view shows (its host or fleet), saved where the user picks. */
-export class ExportTopologySvgCommand implements Command {
-    readonly id = 'vmtopo.exportTopologySvg';
-    constructor(private readonly client: ClientProvider, private readonly log: vscode.LogOutputChannel) {}
-
-    async execute(documentUri: vscode.Uri | undefined): Promise<vscode.Uri | undefined> {
-        const uri = activeVmtopoUri(documentUri);
-        if (!uri) {
-            void vscode.window.showWarningMessage('vmtopo: open a .vmtopo file to export its topology.');
-            return undefined;
-        }
-        const view = TopologyPanel.viewState();
-        const same = view?.uri === uri.toString();
-        const editor = vscode.window.activeTextEditor?.document.uri.toString() === uri.toString() ? vscode.window.activeTextEditor : undefined;
-        const client = await this.client();
-        const result = await client.sendRequest<TopologyResult>(TOPOLOGY_REQUEST, {
-            uri: uri.toString(), host: same ? view?.host : undefined, fleet: same ? view?.fleet : undefined,
-            position: editor ? { line: editor.selection.active.line, character: editor.selection.active.character } : undefined
-        } satisfies TopologyParams);
-        if (!result.svg) {
-            void vscode.window.showWarningMessage(`vmtopo: nothing to export (${result.message ?? 'no diagram'}).`);
-            return undefined;
-        }
-        const base = uri.path.replace(/\.vmtopo$/, '');
-        const suggested = uri.with({ path: `${base}.${result.view === 'fleet' ? 'fleet' : result.host}.svg` });
-        const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { SVG: ['svg'] }, title: 'Export Topology as SVG' });
-        if (!target) return undefined;
-        await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(result.svg));
-        this.log.info(`topology SVG written to ${target.fsPath}`);
-        void vscode.window.showInformationMessage(`vmtopo: topology written to ${vscode.workspace.asRelativePath(target)}`);
-        return target;
     }
 }
 

@@ -5,8 +5,12 @@
  * client bundle pulls in nothing else from the language.
  */
 
-/** The export formats (see the export-format registry, `features/export/formats.ts`). */
-export type ExportFormat = 'libvirt' | 'nccl';
+/**
+ * The id of an export format: a record of the export-format registry
+ * (`language/src/features/export/formats.ts`), e.g. `libvirt`, `nccl`, `svg`. The server answers an
+ * id it does not know with `ok: false`.
+ */
+export type ExportFormat = string;
 
 /** What an export did: the answer of {@link EXPORT_COMMAND} and of `exportFiles`. */
 export interface ExportResult {
@@ -36,8 +40,11 @@ export const EXPORT_COMMAND = 'vmtopo.export';
  *   (`file:///w/a.vmtopo`, not `file://host/…`); `untitled:` and other schemes are refused (save the
  *   document first). It must lie inside a workspace folder of the client (`initialize`
  *   `workspaceFolders`), or, when the client gave none, it is its own root.
- * - `format`: `libvirt` (one domain XML per VM) or `nccl` (one NCCL topology XML per VM).
- * - `vm`: only this VM (default: every VM of the file).
+ * - `format`: the id of a format of the registry: `libvirt` (one domain XML per VM), `nccl` (one
+ *   NCCL topology XML per VM), `svg` (one topology diagram per host).
+ * - `vm`: only this VM (default: every VM of the file); for a per-host format, only its host.
+ * - `host`: only this host (default: every host of the file, and those of its VMs); for a per-VM
+ *   format, only the VMs on it.
  * - `outDir`: the output folder — absolute, a `file:` URI, or relative to the file's folder;
  *   default `out` beside the file. It must lie inside a workspace folder (on real paths: a link
  *   pointing out of the workspace is refused) unless `outDirChosenByUser` is true.
@@ -48,6 +55,7 @@ export interface ExportCommandArgs {
     file: string;
     format: ExportFormat;
     vm?: string;
+    host?: string;
     outDir?: string;
     outDirChosenByUser?: boolean;
 }

@@ -13,7 +13,10 @@ import { VmtopoLinker } from './langium/linker.js';
 import { TopologyProvider } from './model/topology-provider.js';
 import { VmtopoValidator, registerValidationChecks } from './rules/engine/validator.js';
 import { VmtopoCodeActionProvider } from './editor/code-actions.js';
-import { VmtopoExecuteCommandHandler } from './features/export/command.js';
+import { FeatureCommandHandler, registerFeatures, type FeatureOptions } from './features/feature.js';
+import { FEATURES } from './features/index.js';
+import { exportNameLimit } from './features/export/formats.js';
+import type { NodeCheckContext } from './rules/engine/rule.js';
 import { VmtopoHoverProvider } from './editor/hover.js';
 import { VmtopoCompletionProvider } from './editor/completion.js';
 import { VmtopoFormatter } from './editor/formatter.js';
@@ -52,6 +55,8 @@ export type VmtopoAddedServices = {
         TopologyRuleRunner: TopologyRuleRunner;
         /** Severity overrides (`vmtopo.rules`, `--rule`) and suppression comments, applied by the DocumentValidator. */
         RuleControl: RuleControl;
+        /** What the node checks read besides their node: the longest name, set by the export formats' file names (SYN008). */
+        NodeCheckContext: NodeCheckContext;
     };
 };
 
@@ -80,7 +85,8 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
         VmtopoValidator: (services) => new VmtopoValidator(services),
         TopologyRuleRunner: (services) => new TopologyRuleRunner(services),
         DocumentValidator: (services) => new VmtopoDocumentValidator(services),
-        RuleControl: (services) => new RuleControl(services)
+        RuleControl: (services) => new RuleControl(services),
+        NodeCheckContext: () => ({ names: exportNameLimit() })
     },
     workspace: {
         // Reference descriptions made when find-references needs them, not on every build (index-manager.ts).
@@ -99,10 +105,13 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
     }
 };
 
-/** Shared (language-independent) services: the `workspace/executeCommand` handler (`vmtopo.export`). */
+/**
+ * Shared (language-independent) services: the `workspace/executeCommand` handler, which holds the
+ * features' commands (`vmtopo.export`; registered by {@link createVmtopoServices}).
+ */
 export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<LangiumSharedServices>> = {
     lsp: {
-        ExecuteCommandHandler: (shared) => new VmtopoExecuteCommandHandler(shared),
+        ExecuteCommandHandler: () => new FeatureCommandHandler(),
         NodeKindProvider: () => new VmtopoNodeKindProvider()
     },
     workspace: {
@@ -122,11 +131,15 @@ export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<Langi
 export interface VmtopoOptions {
     /** Receives one line per distinct internal failure (default: `console.error`, the server's log). */
     log?: (line: string) => void;
+    /** Settings of the features (the language server's diagram worker). */
+    features?: FeatureOptions;
 }
 
 /**
  * Creates the shared and the vmtopo services. Pass `{ connection, ...NodeFileSystem }` in the
  * language server, `NodeFileSystem` in the CLI, and nothing (or `EmptyFileSystem`) in tests.
+ * Registers the features (features/index.ts): their commands always, their requests when there is
+ * a connection.
  */
 export function createVmtopoServices(context: DefaultSharedModuleContext = EmptyFileSystem, options: VmtopoOptions = {}): {
     shared: LangiumSharedServices;
@@ -139,6 +152,7 @@ export function createVmtopoServices(context: DefaultSharedModuleContext = Empty
     const vmtopo = inject(createDefaultModule({ shared }), VmtopoGeneratedModule, VmtopoModule, logModule);
     shared.ServiceRegistry.register(vmtopo);
     registerValidationChecks(vmtopo);
+    registerFeatures(FEATURES, { shared, vmtopo, options: options.features ?? {} }, context.connection);
     if (!context.connection) {
         // Not running inside a language server: nothing will send the configuration.
         shared.workspace.ConfigurationProvider.initialized({});

@@ -1,15 +1,18 @@
 /**
  * The `vmtopo` command line, run as a real process (`node bin/vmtopo.js …`, the bundled
- * `out/cli/main.cjs`), the way CI and users run it: exit codes, diagnostics lines, JSON, exports.
+ * `out/cli/main.mjs` and its chunks), the way CI and users run it: exit codes, diagnostics lines,
+ * JSON, exports in every format of the export-format registry, help, and a reader that stops early.
  *
  * Exit codes: 0 = fine, 1 = the topology has errors / export refused, 2 = usage or unusable input.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, readRepoFile } from '../support/util.js';
+import { EXPORT_FORMATS } from '../../language/src/features/export/formats.js';
+import { RULE_LEVELS } from '../../language/src/rules/engine/control.js';
 
 const CLI = path.join(REPO, 'bin', 'vmtopo.js');
 const EXAMPLE = 'examples/hgx-h200.vmtopo';
@@ -35,7 +38,7 @@ function lines(text: string): string[] {
 let tmp: string;
 
 beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.cjs'))) {
+    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.mjs'))) {
         // `npm test` builds first; this covers running the file on its own after a clean checkout.
         spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
     }
@@ -160,9 +163,11 @@ describe('unusable input: one line on stderr, exit 2, no stack trace', () => {
         expectOneLine(vmtopo(['check', file]), `vmtopo: cannot read ${file}: permission denied`);
     });
 
-    it('usage errors: unknown command, unknown export format, no files', () => {
+    it('usage errors: unknown command, unknown export format (the message lists the registry\'s), no files', () => {
         expectOneLine(vmtopo(['frobnicate']), /^vmtopo: unknown command 'frobnicate'/);
-        expectOneLine(vmtopo(['export', 'yaml', EXAMPLE]), /^vmtopo: .*'yaml'.*libvirt, nccl/);
+        const unknown = vmtopo(['export', 'yaml', EXAMPLE]);
+        expectOneLine(unknown, /^vmtopo: .*'yaml'/);
+        expect(unknown.stderr).toContain(EXPORT_FORMATS.map(f => f.id).join(', '));
         expectOneLine(vmtopo(['check']), /^vmtopo: missing required argument 'file'/);
         expectOneLine(vmtopo(['check', '--format', 'xml', EXAMPLE]), /^vmtopo: .*'xml'.*text, json/);
     });
@@ -222,6 +227,22 @@ describe('vmtopo --version and --help', () => {
         expect(r.status).toBe(0);
         expect(r.stdout).toMatch(/^\s+check \[options\] <file\.\.\.>/m);
         expect(r.stdout).toMatch(/^\s+export \[options\] <format> <file\.\.\.>/m);
+    });
+
+    it('export --help offers every format of the registry, with its file name and what it is', () => {
+        const r = vmtopo(['export', '--help']);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain(`choices: ${EXPORT_FORMATS.map(f => `"${f.id}"`).join(', ')}`);
+        const table = r.stdout.slice(r.stdout.indexOf('Formats:'));
+        for (const format of EXPORT_FORMATS) {
+            expect(table).toMatch(new RegExp(`^  ${format.id} +<${format.scope}>${format.suffix.replace(/\./g, '\\.')} +${format.label}`, 'm'));
+        }
+    });
+
+    it('check --help names the rule levels of --rule', () => {
+        const r = vmtopo(['check', '--help']);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain(RULE_LEVELS.join('|'));
     });
 });
 
@@ -311,4 +332,91 @@ describe('vmtopo export', () => {
             expect(r.stderr).not.toContain('vmtopo-tmp');
         }
     });
+});
+
+describe('vmtopo export, every format of the registry', () => {
+    /** The files a format writes for the HGX example: one per VM, or one for its host. */
+    const expectedFiles = (format: typeof EXPORT_FORMATS[number]) =>
+        (format.scope === 'vm' ? EXAMPLE_VMS : ['sprocket']).map(name => `${name}${format.suffix}`).sort();
+
+    for (const format of EXPORT_FORMATS) {
+        it(`export ${format.id} writes ${format.scope === 'vm' ? 'one file per VM' : 'one file per host'} (<${format.scope}>${format.suffix}) and prints each path`, () => {
+            expect(EXAMPLE_TEXT).toMatch(/^host sprocket /m);
+            const out = path.join(tmp, `every-${format.id}`);
+            const r = vmtopo(['export', format.id, EXAMPLE, '-o', out]);
+            expect(r.stderr).toBe('');
+            expect(r.status).toBe(0);
+            expect(fs.readdirSync(out).sort()).toEqual(expectedFiles(format));
+            expect(lines(r.stdout).map(p => path.basename(p)).sort()).toEqual(expectedFiles(format));
+            for (const printed of lines(r.stdout)) expect(fs.readFileSync(path.resolve(REPO, printed), 'utf8')).toMatch(/^</);
+        });
+    }
+
+    it('a per-host format: --vm exports the VM\'s host, --host names one, an unknown --host lists the hosts', () => {
+        const host = EXPORT_FORMATS.find(f => f.scope === 'host')!;
+        const out = path.join(tmp, 'per-host');
+        const byVm = vmtopo(['export', host.id, EXAMPLE, '--vm', EXAMPLE_VMS[0], '-o', out]);
+        expect(byVm.status).toBe(0);
+        expect(fs.readdirSync(out)).toEqual([`sprocket${host.suffix}`]);
+        const unknown = vmtopo(['export', host.id, EXAMPLE, '--host', 'nope', '-o', out]);
+        expect(unknown.status).toBe(1);
+        expect(unknown.stderr).toContain("no host named 'nope'");
+        expect(unknown.stderr).toContain('hosts: sprocket');
+    });
+
+    it('a format that draws the errors writes a file with errors; the others refuse it', () => {
+        for (const format of EXPORT_FORMATS) {
+            const out = path.join(tmp, `errors-${format.id}`);
+            const r = vmtopo(['export', format.id, 'examples/misconfigured.vmtopo', '-o', out]);
+            expect(r.status, `${format.id}: ${r.stderr}`).toBe(format.writesWithErrors ? 0 : 1);
+            expect(fs.existsSync(out) ? fs.readdirSync(out).length > 0 : false).toBe(format.writesWithErrors);
+        }
+    });
+});
+
+describe('vmtopo --version without the bundle', () => {
+    it('is answered by the launcher from package.json, before (and without) out/cli', () => {
+        const checkout = fs.mkdtempSync(path.join(tmp, 'version-'));
+        fs.mkdirSync(path.join(checkout, 'bin'));
+        fs.copyFileSync(path.join(REPO, 'bin', 'vmtopo.js'), path.join(checkout, 'bin', 'vmtopo.js'));
+        fs.writeFileSync(path.join(checkout, 'package.json'), '{ "type": "module", "version": "9.8.7" }\n');
+        for (const flag of ['--version', '-V']) {
+            const r = spawnSync(process.execPath, [path.join(checkout, 'bin', 'vmtopo.js'), flag], { encoding: 'utf8' });
+            expect(r.stderr).toBe('');
+            expect(r.status).toBe(0);
+            expect(r.stdout).toBe('9.8.7\n');
+        }
+    });
+});
+
+describe('a reader that stops early (vmtopo check big.vmtopo | head -1)', () => {
+    /** A workspace whose check prints about 400 kB: the example's host and 2,000 VMs with one error each (SYN008). */
+    let big: string;
+    beforeAll(() => {
+        const host = EXAMPLE_TEXT.slice(0, EXAMPLE_TEXT.search(/^\/\*\*\n \* 4-GPU training VM/m));
+        big = path.join(tmp, 'big.vmtopo');
+        fs.writeFileSync(big, host + Array.from({ length: 2000 }, (_, i) => `vm x${i} on sprocket { vcpus 0 memory 8 GiB on numa 0 }\n`).join(''));
+    });
+
+    it('through a shell pipe into head -1: the first line, nothing on stderr, vmtopo\'s own exit code', () => {
+        // pipefail: the pipeline's status is vmtopo's (1: the file has errors), not head's.
+        const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" check "$2" | head -1', process.execPath, CLI, big], { encoding: 'utf8', timeout: 60_000 });
+        expect(r.stderr).toBe('');
+        expect(lines(r.stdout)).toEqual([expect.stringMatching(/^.*big\.vmtopo:\d+:\d+ error SYN008 vcpus 0 is out of range/)]);
+        expect(r.status).toBe(1);
+    });
+
+    for (const format of ['text', 'json', 'sarif']) {
+        it(`--format ${format}: the reader closes the pipe after its first chunk; vmtopo exits quietly`, async () => {
+            const child = spawn(process.execPath, [CLI, 'check', '--format', format, big], { stdio: ['ignore', 'pipe', 'pipe'] });
+            let stderr = '';
+            let received = 0;
+            child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+            child.stdout.once('data', (chunk: Buffer) => { received = chunk.length; child.stdout.destroy(); });
+            const status = await new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
+            expect(received).toBeGreaterThan(0);
+            expect(stderr).toBe('');
+            expect(status).toBe(1);
+        });
+    }
 });

@@ -1,5 +1,5 @@
 /**
- * `vmtopo graph` (the bundled CLI, bin/vmtopo.js → out/cli/main.cjs): the SVG of one host, of
+ * `vmtopo graph` (the bundled CLI, bin/vmtopo.js → out/cli/main.mjs): the SVG of one host, of
  * `--host`, of `--fleet`, to stdout or `-o FILE`; the same bytes the in-process diagram (the
  * language server's view) gives; rendered by rsvg-convert (librsvg), the README screenshot's tool.
  */

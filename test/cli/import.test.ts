@@ -14,7 +14,7 @@ const CLI = path.join(REPO, 'bin', 'vmtopo.js');
 let tmp: string;
 
 beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.cjs'))) spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
+    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.mjs'))) spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-import-'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

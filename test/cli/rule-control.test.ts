@@ -38,7 +38,7 @@ const SUP002 = 'clash.vmtopo:6:22 warning SUP002 Unused suppression: LOC001 repo
 
 let dir: string;
 beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.cjs'))) {
+    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.mjs'))) {
         spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-rule-cli-'));

@@ -52,7 +52,7 @@ function expectValid(log: unknown): void {
 
 let tmp: string;
 beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.cjs'))) {
+    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.mjs'))) {
         spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
     }
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-sarif-'));

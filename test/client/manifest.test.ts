@@ -1,10 +1,12 @@
 /**
  * The VS Code extension as packaged: the manifest (package.json) points at the bundled client,
- * activates on vmtopo files, declares the two export commands where users look for them (editor
- * context menu and title for vmtopo files, the palette only in vmtopo editors), ships a grammar and
- * a language configuration that exist and parse, and targets a VS Code whose extension host runs
- * Node 22. The client bundles (esbuild, `vscode` left external) and exports activate/deactivate.
- * The client's pure helpers (VM at the cursor, output folder) are tested at the end.
+ * activates on vmtopo files, declares one export command per format of the export-format registry
+ * where users look for them (editor context menu and title for vmtopo files, the palette only in
+ * vmtopo editors) — generated from the registry by `npm run docs`, as is the client's list of
+ * export-command descriptors — ships a grammar and a language configuration that exist and parse,
+ * and targets a VS Code whose extension host runs Node 22. The client bundles (esbuild, `vscode`
+ * left external) and exports activate/deactivate. The client's pure helpers (output folder) are
+ * tested at the end.
  */
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
@@ -12,6 +14,9 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 import { resolveOutputFolder } from '../../client/output-folder.js';
+import { EXPORT_COMMANDS } from '../../client/commands/export-formats.js';
+import { EXPORT_FORMATS } from '../../language/src/features/export/formats.js';
+import { CLIENT_DESCRIPTORS_FILE, GENERATE_COMMAND, clientDescriptorsSource, withExportContributions } from '../../language/src/features/export/contributions.js';
 
 const REPO = path.resolve(__dirname, '../..');
 const read = (relative: string): string => fs.readFileSync(path.join(REPO, relative), 'utf8');
@@ -33,13 +38,13 @@ interface Manifest {
 }
 
 const manifest = JSON.parse(read('package.json')) as Manifest;
-const EXPORT_COMMANDS = {
-    'vmtopo.exportLibvirt': 'vmtopo: Export libvirt XML',
-    'vmtopo.exportNccl': 'vmtopo: Export NCCL topology XML',
+/** The commands on vmtopo files: one export command per format of the registry, and the topology view. */
+const FILE_COMMANDS: Record<string, string> = {
+    ...Object.fromEntries(EXPORT_FORMATS.map(f => [f.command.id, `vmtopo: ${f.command.title}`])),
     // The topology view (client/topology/panel.ts).
-    'vmtopo.showTopology': 'vmtopo: Show Topology',
-    'vmtopo.exportTopologySvg': 'vmtopo: Export Topology as SVG'
+    'vmtopo.showTopology': 'vmtopo: Show Topology'
 };
+const stale = (file: string) => `${file} is out of date with the export-format registry: run \`${GENERATE_COMMAND}\` and commit the result`;
 
 /** `^1.101.0` / `~10.1.2` / `10.1.2` → [major, minor, patch]. */
 function version(range: string): [number, number, number] {
@@ -64,21 +69,52 @@ describe('extension manifest (package.json)', () => {
         expect(read('esbuild.mjs')).toMatch(/'server\/main':\s*'server\/main\.ts'/);
     });
 
-    it('declares both export commands with their titles, and the client registers exactly those', () => {
+    it('declares one export command per format of the registry and the other commands, and the client registers exactly those', () => {
         const declared = Object.fromEntries(manifest.contributes.commands.map(c =>
             [c.command, c.category ? `${c.category}: ${c.title}` : c.title]));
         // Besides the commands on vmtopo files: "Import Host…" (client/import/), in the palette everywhere.
-        const all = { ...EXPORT_COMMANDS, 'vmtopo.importHost': 'vmtopo: Import Host…' };
+        const all = { ...FILE_COMMANDS, 'vmtopo.importHost': 'vmtopo: Import Host…' };
         expect(declared).toEqual(all);
+        // Hand-written command classes name their id; the export commands are one ExportCommand per generated descriptor.
         const clientSources = ['client/commands/export-command.ts', 'client/extension.ts', 'client/topology/panel.ts', 'client/import/import-command.ts'].map(read).join('\n');
-        const registered = [...clientSources.matchAll(/readonly id = '([^']+)'/g)].map(m => m[1]).sort();
-        expect(registered).toEqual(Object.keys(all).sort());
+        const handWritten = [...clientSources.matchAll(/readonly id = '([^']+)'/g)].map(m => m[1]);
+        expect(read('client/extension.ts')).toMatch(/EXPORT_COMMANDS\.map\(format => new ExportCommand\(format,/);
+        expect([...handWritten, ...EXPORT_COMMANDS.map(d => d.command)].sort()).toEqual(Object.keys(all).sort());
+    });
+
+    it('keeps the export command ids users bind keys to', () => {
+        expect(EXPORT_FORMATS.map(f => f.command.id)).toEqual(expect.arrayContaining(['vmtopo.exportLibvirt', 'vmtopo.exportNccl', 'vmtopo.exportTopologySvg']));
+    });
+
+    it('the export commands and menus of package.json, and the client\'s descriptors, are what `npm run docs` writes from the registry', () => {
+        const text = read('package.json');
+        expect(withExportContributions(text) === text, stale('package.json (contributes.commands and menus)')).toBe(true);
+        expect(read(CLIENT_DESCRIPTORS_FILE) === clientDescriptorsSource(), stale(CLIENT_DESCRIPTORS_FILE)).toBe(true);
+        expect(EXPORT_COMMANDS.map(d => [d.command, d.format, d.label, d.scope, d.suffix]))
+            .toEqual(EXPORT_FORMATS.map(f => [f.command.id, f.id, f.label, f.scope, f.suffix]));
+    });
+
+    it('the generator puts a new format\'s command in every menu, and drops the command of a format that left the registry', () => {
+        const extra = { ...EXPORT_FORMATS[0], id: 'kubevirt', label: 'KubeVirt VirtualMachine YAML', suffix: '.kubevirt.yaml',
+            command: { id: 'vmtopo.exportKubevirt', title: 'Export KubeVirt YAML', icon: '$(export)' } };
+        const grown = JSON.parse(withExportContributions(read('package.json'), [...EXPORT_FORMATS, extra])) as Manifest;
+        expect(grown.contributes.commands.map(c => c.command)).toContain('vmtopo.exportKubevirt');
+        for (const menu of ['editor/context', 'editor/title', 'commandPalette']) {
+            expect(grown.contributes.menus[menu].map(i => i.command), menu).toContain('vmtopo.exportKubevirt');
+        }
+        const shrunk = JSON.parse(withExportContributions(JSON.stringify(grown), EXPORT_FORMATS.slice(1))) as Manifest;
+        const left = EXPORT_FORMATS[0].command.id;
+        expect(shrunk.contributes.commands.map(c => c.command)).not.toContain(left);
+        expect(shrunk.contributes.commands.map(c => c.command)).not.toContain('vmtopo.exportKubevirt');
+        for (const menu of Object.values(shrunk.contributes.menus)) expect(menu.map(i => i.command)).not.toContain(left);
+        // The hand-written entries stay.
+        expect(shrunk.contributes.commands.map(c => c.command)).toEqual(expect.arrayContaining(['vmtopo.showTopology', 'vmtopo.importHost']));
     });
 
     it('shows the commands in the editor context menu and title of vmtopo files, and in the palette only there', () => {
         for (const menu of ['editor/context', 'editor/title', 'commandPalette']) {
             const items = manifest.contributes.menus[menu];
-            expect(items.map(i => i.command).sort(), menu).toEqual(Object.keys(EXPORT_COMMANDS).sort());
+            expect(items.map(i => i.command).sort(), menu).toEqual(Object.keys(FILE_COMMANDS).sort());
             for (const item of items) {
                 expect(item.when, `${menu} ${item.command}`).toMatch(/(^|&&\s*)editorLangId == vmtopo(\s*&&|$)/);
             }
@@ -162,7 +198,7 @@ describe('extension client bundle', () => {
     });
 });
 
-// Which VM: from the server's document symbols, tested in test/editor/symbols.test.ts (client/vm-locator.ts).
+// Which VM or host: from the server's document symbols, tested in test/editor/symbols.test.ts and test/client/export-targets.test.ts (client/vm-locator.ts).
 describe('export command: which folder (client helpers)', () => {
     it('writes to out/ beside the file by default; relative settings are relative to the file', () => {
         expect(resolveOutputFolder(undefined, '/w/topo/hgx.vmtopo')).toBe(path.resolve('/w/topo/out'));

@@ -2,19 +2,29 @@
  * The `vmtopo` command line (commander):
  *
  *   vmtopo check FILE... [--format text|json|sarif] [--rule RULE=LEVEL]...
- *   vmtopo export libvirt|nccl FILE... [--vm NAME] [-o DIR] [--rule RULE=LEVEL]...
+ *   vmtopo export FORMAT FILE... [--vm NAME] [--host NAME] [-o DIR] [--rule RULE=LEVEL]...
  *   vmtopo graph FILE... [--host NAME] [--fleet] [-o out.svg]
  *   vmtopo import FILE... [--format hwloc|nccl|nvidia-smi] [--name HOST] [-o OUT.vmtopo] [--force]
+ *
+ * FORMAT is a format of the export-format registry (features/export/formats.ts): its ids are the
+ * choices, its records the help.
+ *
+ * This module only defines the commands: each command's code (and the language, the writers,
+ * elkjs…) is imported when the command runs, so `--help`, usage errors and `import` never load the
+ * language, and `check` never loads the writers or the diagram. (`bin/vmtopo.js` answers a lone
+ * `--version` without loading even this module.)
  *
  * `--rule LOC001=off` (levels off, info, warning, error; repeatable) overrides a rule's severity
  * for the run, exactly as the editor's `vmtopo.rules` setting does: it is handed to the same
  * configuration provider, so `export` refuses exactly the errors `check` reports with the same
- * options. An unknown rule or level is a usage error.
+ * options. An unknown rule or level is a usage error (checked when the command runs, against the
+ * rule records).
  *
  * Exit codes: 0 success (warnings and infos allowed); 1 the files have errors (check) or the export
  * was refused; 2 usage error, unusable input file (missing, directory, unreadable, not UTF-8, not
  * `.vmtopo`), an output file that cannot be written, or an internal error. Errors of kind 2 are one
  * line on stderr, `vmtopo: …`; set `VMTOPO_DEBUG=1` to also get the stack of an internal error.
+ * A reader that stops early (`vmtopo check … | head -1`) ends the output quietly (io.ts).
  *
  * Every path, name or message the CLI prints is escaped (`kernel/text.ts`): a newline in a file
  * name is printed as the two characters `\n`, an ESC as `\x1b`, so each diagnostic and each problem
@@ -24,49 +34,15 @@
  * `runCli` never calls `process.exit`: it returns the exit code (the entry point sets
  * `process.exitCode`), so it can also run in-process.
  */
-import * as path from 'node:path';
-import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { NodeFileSystem } from 'langium/node';
-import { createVmtopoServices } from '../vmtopo-module.js';
-import { escapePath, escapeText } from '../kernel/text.js';
-import { exportFiles, type ExportFormat } from '../features/export/index.js';
-import { refusalLine } from '../kernel/diagnostics.js';
-import { checkFiles, jsonReport, textReport, countBySeverity } from './check.js';
-import { InputError, readInputFiles } from './input.js';
-import { sarifReport } from './sarif.js';
-import { registerGraphCommand } from './graph.js';
-import { registerImportCommand } from './import.js';
-import { RULES } from '../rules/index.js';
-import { parseRuleOption, RULE_LEVELS, RULES_SETTING, SETTINGS_SECTION, type RuleLevel, type RuleOverrides } from '../rules/engine/control.js';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { escapeText } from '../kernel/text.js';
+import { EXPORT_FORMATS, formatIds } from '../features/export/formats.js';
+import { IMPORT_FORMATS, type ImportFormat } from '../features/import/formats.js';
+import { EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io.js';
+import { InputError } from './input.js';
 import packageJson from '../../../package.json' with { type: 'json' };
 
-/** Where the CLI writes, and what it reads from its environment. */
-export interface CliIo {
-    /** Writes text to stdout (no newline added). */
-    stdout(text: string): void;
-    /** Writes text to stderr (no newline added). */
-    stderr(text: string): void;
-    /** Folder that relative paths are resolved against. */
-    cwd: string;
-    /** Environment (`VMTOPO_DEBUG`). */
-    env: Record<string, string | undefined>;
-}
-
-export const EXIT_OK = 0;
-export const EXIT_PROBLEMS = 1;
-export const EXIT_USAGE = 2;
-
-const FORMATS: readonly ExportFormat[] = ['libvirt', 'nccl'];
-
-/** The real process's stdout, stderr, working folder and environment. */
-export function processIo(): CliIo {
-    return {
-        stdout: text => { process.stdout.write(text); },
-        stderr: text => { process.stderr.write(text); },
-        cwd: process.cwd(),
-        env: process.env
-    };
-}
+export { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, processIo, type CliIo } from './io.js';
 
 /**
  * Runs the CLI on `argv` (as `process.argv`: node, script, then the arguments) and returns the exit
@@ -103,10 +79,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     }
 }
 
+type CheckFormat = 'text' | 'json' | 'sarif';
+
+/** The flags of the `--rule` option, as commander names it in messages. */
+const RULE_FLAGS = '--rule <RULE=LEVEL>';
+
 /** Builds the commander program; `setExitCode` receives each command's result. */
 function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     const program = new Command('vmtopo')
-        .description('Check vmtopo GPU-server topologies and export libvirt domain XML and NCCL topology XML.')
+        .description(`Check vmtopo GPU-server topologies and export them: ${EXPORT_FORMATS.map(f => f.label).join(', ')}.`)
         .version(packageJson.version, '-V, --version', 'print the vmtopo version')
         .helpOption('-h, --help', 'show help')
         .showSuggestionAfterError(true)
@@ -124,117 +105,81 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         .argument('<file...>', '.vmtopo files, checked together as one workspace (a VM file can name a host of another file)')
         .addOption(new Option('--format <format>', 'output format (sarif: SARIF 2.1.0 for CI code scanning)').choices(['text', 'json', 'sarif']).default('text'))
         .addOption(ruleOption())
-        .action(async (files: string[], options: { format: CheckFormat; rule?: RuleOverrides }) => {
-            setExitCode(await check(files, options.format, options.rule ?? new Map(), io));
+        .action(async (files: string[], options: { format: CheckFormat; rule?: string[] }, command: Command) => {
+            const rules = await checkedRules(options.rule, command);
+            const { runCheck } = await import('./check-command.js');
+            setExitCode(await runCheck(files, options.format, rules, packageJson.version, io));
         });
 
     program.command('export')
-        .description('write one file per VM: <vm>.domain.xml (libvirt) or <vm>.nccl-topo.xml (NCCL); refused if the files have errors')
-        .addArgument(new Argument('<format>', 'what to write').choices([...FORMATS]))
+        .description(`write one file per VM (or per host) in FORMAT: ${EXPORT_FORMATS.map(f => `<${f.scope}>${f.suffix} (${f.id})`).join(', ')}; `
+            + 'refused if the files have errors (except for a diagram, which draws them)')
+        .addArgument(new Argument('<format>', 'what to write').choices(formatIds()))
         .argument('<file...>', '.vmtopo files, loaded together as one workspace')
-        .option('--vm <name>', 'export only this VM (default: every VM of the files)')
+        .option('--vm <name>', 'export only this VM (for a per-host format: its host); default: every VM and host of the files')
+        .option('--host <name>', 'export only this host (for a per-VM format: the VMs on it)')
         .option('-o, --out-dir <dir>', 'output folder (default: out/ beside each VM\'s file); only the exported files are written')
         .addOption(ruleOption())
-        .action(async (format: ExportFormat, files: string[], options: { vm?: string; outDir?: string; rule?: RuleOverrides }) => {
-            setExitCode(await exportCommand(format, files, options, io));
+        .addHelpText('after', `\nFormats:\n${formatTable()}`)
+        .action(async (format: string, files: string[], options: { vm?: string; host?: string; outDir?: string; rule?: string[] }, command: Command) => {
+            const rules = await checkedRules(options.rule, command);
+            const { runExport } = await import('./export-command.js');
+            setExitCode(await runExport(format, files, { vm: options.vm, host: options.host, outDir: options.outDir, rules }, io));
         });
 
-    registerGraphCommand(program, io, () => cliServices(io), setExitCode);
-    registerImportCommand(program, io, setExitCode);
+    program.command('graph')
+        .description('draw the topology as SVG (hosts, sockets, PCIe switches, GPUs, NICs, VM slices, diagnostics): one host, or --fleet for all hosts as cards')
+        .argument('<file...>', '.vmtopo files, loaded together as one workspace')
+        .option('--host <name>', 'the host to draw (default: the first host of the files)')
+        .option('--fleet', 'draw the fleet overview: one card per host with its GPU use')
+        .option('-o, --output <file>', 'write the SVG to this file (default: stdout)')
+        .action(async (files: string[], options: { host?: string; fleet?: boolean; output?: string }) => {
+            const { runGraph } = await import('./graph.js');
+            setExitCode(await runGraph(files, options, io));
+        });
+
+    program.command('import')
+        .description('turn a real host\'s hwloc XML (lstopo --of xml), NCCL topology dump or nvidia-smi topo -m output into a vmtopo host')
+        .argument('<file...>', 'the topology file; for nvidia-smi also `nvidia-smi --query-gpu=index,pci.bus_id,name --format=csv` and `ls -l /sys/class/infiniband/` outputs')
+        .addOption(new Option('--format <format>', 'format of the topology file (default: detected from its content)').choices([...IMPORT_FORMATS]))
+        .option('--name <host>', 'name of the host (default: from the source, else the file name)')
+        .option('-o, --output <file>', 'write the host to this .vmtopo file instead of stdout')
+        .option('--force', 'replace the output file if it exists')
+        .action(async (files: string[], options: { format?: ImportFormat; name?: string; output?: string; force?: boolean }) => {
+            const { runImport } = await import('./import.js');
+            setExitCode(runImport(files, options, io));
+        });
 
     return program;
 }
 
-type CheckFormat = 'text' | 'json' | 'sarif';
+/** The formats of `vmtopo export --help`: id, file name, what it is. */
+function formatTable(): string {
+    const rows = EXPORT_FORMATS.map(f => [f.id, `<${f.scope}>${f.suffix}`, f.writesWithErrors ? `${f.label} (written with the files' errors drawn)` : f.label]);
+    const widths = [0, 1].map(i => Math.max(...rows.map(r => r[i].length)));
+    return rows.map(r => `  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`).join('\n');
+}
 
 /**
- * `--rule RULE=LEVEL`, repeatable (a later one for the same rule wins). The value collects into a
- * map; an unknown rule or level is commander's invalid-argument error: one line, exit 2.
+ * `--rule RULE=LEVEL`, repeatable (a later one for the same rule wins). The values are collected
+ * here and checked against the rule records when the command runs ({@link checkedRules}).
  */
 function ruleOption(): Option {
-    return new Option('--rule <RULE=LEVEL>', `override a rule's severity: ${RULE_LEVELS.join('|')} (repeatable), e.g. --rule LOC001=off`)
-        .argParser((value: string, previous: Map<string, RuleLevel> | undefined) => {
-            const parsed = parseRuleOption(value, RULES);
-            if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
-            return new Map(previous ?? []).set(parsed.id, parsed.level);
-        });
+    return new Option(RULE_FLAGS, 'override a rule\'s severity: off|info|warning|error (repeatable), e.g. --rule LOC001=off')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 }
 
 /**
- * Services whose internal-error log writes to stderr: a rule or check that throws is reported there
- * (once per distinct failure), the other checks still run, and the command then exits 2. The
- * `--rule` overrides are handed to the configuration provider as the `vmtopo.rules` setting, the
- * way the language server receives the editor's setting.
+ * The `--rule` values as overrides. An unknown rule or level is commander's invalid-argument error,
+ * as if the option's parser had refused it: one line, exit 2.
  */
-function cliServices(io: CliIo, rules: RuleOverrides = new Map()): ReturnType<typeof createVmtopoServices> {
-    const services = createVmtopoServices(NodeFileSystem, { log: line => io.stderr(`${escapeText(line.split('\n')[0])}\n`) });
-    if (rules.size > 0) {
-        services.shared.workspace.ConfigurationProvider.updateConfiguration({
-            settings: { [SETTINGS_SECTION]: { [RULES_SETTING]: Object.fromEntries(rules) } }
-        });
+async function checkedRules(values: readonly string[] | undefined, command: Command) {
+    const { ruleOverrides } = await import('./services.js');
+    const rules = ruleOverrides(values ?? []);
+    if ('error' in rules) {
+        command.error(`error: option '${RULE_FLAGS}' argument '${rules.value}' is invalid. ${rules.error}`, { exitCode: EXIT_USAGE, code: 'commander.invalidArgument' });
     }
-    return services;
-}
-
-async function check(files: string[], format: CheckFormat, rules: RuleOverrides, io: CliIo): Promise<number> {
-    const inputs = readInputFiles(files, io.cwd);
-    const { shared, vmtopo } = cliServices(io, rules);
-    const results = await checkFiles(shared, inputs);
-    if (format === 'json') {
-        io.stdout(`${JSON.stringify(jsonReport(results), null, 2)}\n`);
-    } else if (format === 'sarif') {
-        const log = sarifReport(results, {
-            cwd: io.cwd, version: packageJson.version, cliOverrides: rules,
-            overrides: await vmtopo.validation.RuleControl.overrides(),
-            executionSuccessful: vmtopo.log.InternalErrors.count === 0
-        });
-        io.stdout(`${JSON.stringify(log, null, 2)}\n`);
-    } else {
-        io.stdout(textReport(results).map(line => `${line}\n`).join(''));
-    }
-    if (vmtopo.log.InternalErrors.count > 0) {
-        io.stderr('vmtopo: internal error: a check failed (see above); the diagnostics are incomplete\n');
-        return EXIT_USAGE;
-    }
-    return countBySeverity(results).errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
-}
-
-async function exportCommand(format: ExportFormat, files: string[], options: { vm?: string; outDir?: string; rule?: RuleOverrides }, io: CliIo): Promise<number> {
-    const inputs = readInputFiles(files, io.cwd);
-    const services = cliServices(io, options.rule);
-    const result = await exportFiles(services, {
-        files: inputs.map(i => i.absolute),
-        format,
-        vm: options.vm,
-        outDir: options.outDir === undefined ? undefined : path.resolve(io.cwd, options.outDir)
-    });
-    // The exporter names files by absolute path (escaped); show them as the user gave them (escaped
-    // too). Longest first, so that /w/a.vmtopo does not replace the start of /w/a.vmtopo.vmtopo.
-    const names = inputs.map(i => ({ absolute: escapePath(i.absolute), given: escapePath(i.given) }))
-        .sort((a, b) => b.absolute.length - a.absolute.length);
-    const asGiven = (line: string) => names.reduce((text, { absolute, given }) =>
-        [':', ',', ';', ' '].reduce((t, end) => t.split(`${absolute}${end}`).join(`${given}${end}`), text), line);
-    if (result.writeFailed) {
-        // A file-system error while writing: the files written so far, then one line, exit 2.
-        for (const file of result.written) io.stdout(`${escapePath(displayPath(file, io.cwd))}\n`);
-        for (const problem of result.problems) io.stderr(`vmtopo: ${asGiven(problem)}\n`);
-        return EXIT_USAGE;
-    }
-    if (!result.ok) {
-        // The details (one error per line), then the one line saying what happened.
-        for (const problem of result.problems.slice(1)) io.stderr(`${asGiven(problem)}\n`);
-        io.stderr(`vmtopo: ${asGiven(refusalLine(result))}\n`);
-        return EXIT_PROBLEMS;
-    }
-    for (const problem of result.problems) io.stderr(`${asGiven(problem)}\n`);
-    for (const file of result.written) io.stdout(`${escapePath(displayPath(file, io.cwd))}\n`);
-    return EXIT_OK;
-}
-
-/** A path relative to `cwd` when it lies under it, else the absolute path. */
-function displayPath(file: string, cwd: string): string {
-    const relative = path.relative(cwd, file);
-    return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+    return rules as Exclude<typeof rules, { error: string }>;
 }
 
 function firstLine(text: string): string {

@@ -4,30 +4,23 @@
  * the `--query-gpu` CSV and `ls -l /sys/class/infiniband/` listing that give its PCI addresses) →
  * one vmtopo host, printed on stdout or written to `-o`. An existing output file is never replaced
  * without `--force`. Exit codes as the rest of the CLI: 0 written, 2 unusable input or output
- * (one line on stderr, `vmtopo: …`).
+ * (one line on stderr, `vmtopo: …`). Loaded when the command runs (cli.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Option, type Command } from 'commander';
 import { escapePath, escapeText } from '../kernel/text.js';
-import { IMPORT_FORMATS, ImportError, importHost, type ImportFormat } from '../features/import/index.js';
-import type { CliIo } from './cli.js';
+import { ImportError, importHost, type ImportFormat } from '../features/import/index.js';
+import type { CliIo } from './io.js';
 
-/** Adds the `import` command to the program; `setExitCode` receives its result. */
-export function registerImportCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
-    program.command('import')
-        .description('turn a real host\'s hwloc XML (lstopo --of xml), NCCL topology dump or nvidia-smi topo -m output into a vmtopo host')
-        .argument('<file...>', 'the topology file; for nvidia-smi also `nvidia-smi --query-gpu=index,pci.bus_id,name --format=csv` and `ls -l /sys/class/infiniband/` outputs')
-        .addOption(new Option('--format <format>', 'format of the topology file (default: detected from its content)').choices([...IMPORT_FORMATS]))
-        .option('--name <host>', 'name of the host (default: from the source, else the file name)')
-        .option('-o, --output <file>', 'write the host to this .vmtopo file instead of stdout')
-        .option('--force', 'replace the output file if it exists')
-        .action((files: string[], options: { format?: ImportFormat; name?: string; output?: string; force?: boolean }) => {
-            setExitCode(importCommand(files, options, io));
-        });
+export interface ImportOptions {
+    format?: ImportFormat;
+    name?: string;
+    output?: string;
+    force?: boolean;
 }
 
-function importCommand(files: string[], options: { format?: ImportFormat; name?: string; output?: string; force?: boolean }, io: CliIo): number {
+/** Runs `vmtopo import`; returns the exit code (0 written, 2 with one line on stderr). */
+export function runImport(files: readonly string[], options: ImportOptions, io: CliIo): number {
     const inputs = [];
     for (const file of files) {
         const absolute = path.resolve(io.cwd, file);

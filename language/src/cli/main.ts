@@ -1,6 +1,6 @@
 /**
- * Entry of the `vmtopo` CLI, bundled to `out/cli/main.cjs` and started by `bin/vmtopo.js`.
- * See `cli.ts` for the commands and exit codes.
+ * Entry of the `vmtopo` CLI, bundled (esbuild.mjs) to `out/cli/main.mjs` with one chunk per command
+ * and imported by `bin/vmtopo.js`. See `cli.ts` for the commands and exit codes.
  */
 import { runCli } from './cli.js';
 

@@ -24,7 +24,7 @@ import type { Declaration } from '../model/topology.js';
 import { parseSwitchPciId } from '../model/resolve.js';
 import { parseBdf, parseCpuList, parseNumaList, sizeToMiB, parseLinkWidth, checkLinkSpeed, vfAddress, formatBdf } from '../syntax/tokens.js';
 import {
-    checkInteger, MAX_MODULE_ID, MAX_NAME_LENGTH, MAX_NUMA_ID, MAX_PORT_SPEED_GBPS, MAX_SRIOV_FIELD, MAX_VCPUS
+    checkInteger, MAX_MODULE_ID, MAX_NUMA_ID, MAX_PORT_SPEED_GBPS, MAX_SRIOV_FIELD, MAX_VCPUS, NAME_MAX_BYTES
 } from '../syntax/limits.js';
 import { directKeywords, written } from '../kernel/cst.js';
 import { allDevices, allSwitches } from '../model/host-syntax.js';
@@ -137,12 +137,12 @@ function checkTwice(report: Report, node: AstNode & { name?: string }, keywords:
 }
 
 /** SYN008: a name longer than a file name may hold (names become export file names); SYN010: a name outside ASCII. */
-const checkName: NodeCheck<AstNode & { name?: string }> = (node, report) => {
+const checkName: NodeCheck<AstNode & { name?: string }> = (node, report, { names }) => {
     if (typeof node.name !== 'string') return;
-    if (node.name.length > MAX_NAME_LENGTH) {
+    if (node.name.length > names.maxLength) {
         report({
             rule: SYN008, node, property: 'name',
-            message: `This name has ${node.name.length} characters; names are at most ${MAX_NAME_LENGTH}, so that '<name>.nccl-topo.xml' fits a file name (255 bytes).`
+            message: `This name has ${node.name.length} characters; names are at most ${names.maxLength}, so that '<name>${names.longestSuffix}' fits a file name (${NAME_MAX_BYTES} bytes).`
         });
     }
     const message = nonAsciiProblem(node.name);

@@ -4,6 +4,7 @@
  * any real server, so that the cost of checking a file never depends on the numbers written in it
  * and hostile text gets a located error instead of a crash, a hang or an exhausted heap.
  */
+import { NAME_MAX_BYTES } from '../kernel/files.js';
 
 /**
  * Highest CPU id: Linux on x86-64 supports at most 8192 CPUs (`NR_CPUS`, range end 8192 with
@@ -57,11 +58,37 @@ export const MAX_SWITCH_DEPTH = 32;
 export const MAX_BLOCK_DEPTH = MAX_SWITCH_DEPTH + 1;
 
 /**
- * Names (hosts, VMs, sockets, switches, devices) have at most 241 characters: a VM's longest export
- * file name, `<name>.nccl-topo.xml`, must fit a Linux file name (`NAME_MAX`, 255 bytes), and names
- * are ASCII (one byte per character).
+ * Bytes in one file name: Linux `NAME_MAX` (include/uapi/linux/limits.h,
+ * https://github.com/torvalds/linux/blob/master/include/uapi/linux/limits.h).
  */
-export const MAX_NAME_LENGTH = 255 - '.nccl-topo.xml'.length;
+export { NAME_MAX_BYTES };
+
+/**
+ * The longest name the language accepts, and why: names (hosts, VMs, sockets, switches, devices)
+ * become export file names `<name><suffix>`, so a name has at most {@link NAME_MAX_BYTES} less the
+ * longest suffix of the export formats (names are ASCII: one byte per character). The suffixes come
+ * from the export-format registry (features/export/formats.ts), wired in by vmtopo-module.ts.
+ */
+export interface NameLimit {
+    /** The most characters a name may have. */
+    readonly maxLength: number;
+    /** The longest export file-name suffix, which sets {@link maxLength} (e.g. `.nccl-topo.xml`). */
+    readonly longestSuffix: string;
+}
+
+/**
+ * The {@link NameLimit} for export files named `<name><suffix>` with these suffixes: 255 bytes less
+ * the longest suffix's bytes (the first of equally long ones). Throws when `suffixes` is empty or a
+ * suffix leaves no room for a name.
+ */
+export function nameLimitFor(suffixes: readonly string[]): NameLimit {
+    if (suffixes.length === 0) throw new Error('nameLimitFor: no file-name suffix');
+    const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+    const longestSuffix = suffixes.reduce((a, b) => (bytes(b) > bytes(a) ? b : a));
+    const maxLength = NAME_MAX_BYTES - bytes(longestSuffix);
+    if (maxLength < 1) throw new Error(`nameLimitFor: the suffix '${longestSuffix}' leaves no room for a name`);
+    return { maxLength, longestSuffix };
+}
 
 /** Largest file vmtopo reads: 8 MiB (a 64-host fleet is about 0.3 MiB). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;

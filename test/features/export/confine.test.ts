@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { confineExport, exportRoots, isInsideFolder, realPathOf } from '../../../language/src/features/export/confine.js';
 import { localWorkspaceFolders, parseExportArgs, type ParsedExportArgs } from '../../../language/src/features/export/command.js';
 import { EXPORT_COMMAND } from '../../../language/src/protocol.js';
+import { EXPORT_FORMATS } from '../../../language/src/features/export/formats.js';
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
 import type { ExportResult } from '../../../language/src/features/export/index.js';
 import { readRepoFile } from '../../support/util.js';
@@ -62,6 +63,17 @@ describe('parseExportArgs: the shape of the argument', () => {
         expect(parsed({ file: `${ws}/topo/../topo/./hgx.vmtopo`, format: 'libvirt' }).file).toBe(file);
     });
 
+    it('accepts every format of the registry and refuses any other, naming them', () => {
+        for (const format of EXPORT_FORMATS) expect(parsed({ file, format: format.id }).format).toBe(format.id);
+        expect(parseExportArgs({ file, format: 'pdf' }))
+            .toBe(`${EXPORT_COMMAND}: 'format' must be one of ${EXPORT_FORMATS.map(f => f.id).join(', ')}, not 'pdf'`);
+    });
+
+    it('reads vm and host as names (empty: all), and refuses any other type', () => {
+        expect(parsed({ file, format: 'svg', host: 'sprocket', vm: '' })).toMatchObject({ host: 'sprocket', vm: undefined });
+        expect(parseExportArgs({ file, format: 'svg', host: 3 })).toBe(`${EXPORT_COMMAND}: 'host' must be a host name, not the number 3`);
+    });
+
     it('reads outDirChosenByUser only as a boolean', () => {
         expect(parsed({ file, format: 'libvirt', outDirChosenByUser: true }).outDirChosenByUser).toBe(true);
         expect(parsed({ file, format: 'libvirt', outDirChosenByUser: false }).outDirChosenByUser).toBe(false);
@@ -89,7 +101,7 @@ describe('parseExportArgs: the shape of the argument', () => {
     it.each([
         ['nothing', undefined], ['null', null], ['an array', [{ file: '/w/a.vmtopo', format: 'nccl' }]], ['a number', 7], ['a string', '/w/a.vmtopo']
     ])('refuses %s as the whole argument', (_what, value) => {
-        expect(parseExportArgs(value)).toBe(`${EXPORT_COMMAND} expects one argument { file, format, vm?, outDir? }`);
+        expect(parseExportArgs(value)).toBe(`${EXPORT_COMMAND} expects one argument { file, format, vm?, host?, outDir? }`);
     });
 
     it('escapes a control character of a refused value, so the problem stays one line', () => {

@@ -1,6 +1,6 @@
 /**
- * The language server's side of the topology view: the `vmtopo/topology` request
- * ({@link TOPOLOGY_REQUEST}). Layout runs here (or in a worker thread of the server, see
+ * The language server's side of the topology view: the answers of the `vmtopo/topology` request
+ * (registered by the diagram feature, `feature.ts`). Layout runs here (or in a worker thread of the server, see
  * {@link WorkerLayoutEngine}), never in the webview.
  *
  * - One layout in flight per document: a request that arrives while one runs waits; when several
@@ -16,9 +16,8 @@ import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { DocumentState, URI } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
-import type { Connection } from 'vscode-languageserver';
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
-import { TOPOLOGY_REQUEST, type TopologyParams, type TopologyResult } from '../../protocol.js';
+import type { TopologyParams, TopologyResult } from '../../protocol.js';
 import type { VmtopoCoreServices } from '../../langium/services.js';
 import { documentDiagnostics, hostAt, renderDiagram, sourceInfo } from './index.js';
 import { CachedLayoutEngine, inProcessEngine, type LayoutEngine } from './layout.js';
@@ -193,11 +192,4 @@ export class TopologyService {
             };
         }
     }
-}
-
-/** Registers the `vmtopo/topology` request on the server's connection. */
-export function registerTopologyRequest(connection: Connection, shared: LangiumSharedServices, vmtopo: VmtopoCoreServices, options: TopologyServiceOptions = {}): TopologyService {
-    const service = new TopologyService(shared, vmtopo, { waitForWorkspace: true, ...options });
-    connection.onRequest(TOPOLOGY_REQUEST, (params: TopologyParams) => service.request(params));
-    return service;
 }

@@ -1,20 +1,21 @@
 /**
- * `workspace/executeCommand` handler of the vmtopo language server. The VS Code commands
- * "vmtopo: Export libvirt XML" and "vmtopo: Export NCCL topology XML" send
- * `vmtopo.export` here, so the editor exports with exactly the code the CLI uses
+ * The language server's `vmtopo.export` command (`workspace/executeCommand`, registered by the
+ * export feature, `feature.ts`). The VS Code export commands — one per format of the registry
+ * (`formats.ts`) — send it here, so the editor exports with exactly the code the CLI uses
  * (`exportFiles` in `export-files.ts`), as Bicep's build command sends `workspace/executeCommand`
  * `build` to its language server (Azure/bicep, src/vscode-bicep/src/features/build,
  * https://github.com/Azure/bicep).
  *
  * Any LSP client can send the command with any argument, so the export is confined
- * (`confine.ts`): it reads only a file inside the workspace folders and writes only
- * inside them, unless the user chose the output folder in a dialog.
+ * (`confine.ts`): it reads only a file inside the workspace folders and writes only inside them,
+ * unless the user chose the output folder in a dialog.
  */
 import * as path from 'node:path';
-import { URI, type LangiumCoreServices } from 'langium';
-import { AbstractExecuteCommandHandler, type ExecuteCommandAcceptor, type LangiumSharedServices } from 'langium/lsp';
+import { URI } from 'langium';
+import type { LangiumSharedServices } from 'langium/lsp';
 import { exportFiles, type ExportFormat, type ExportResult } from './export-files.js';
 import { confineExport } from './confine.js';
+import { formatById, formatIds } from './formats.js';
 import { exportRoots } from '../../kernel/paths.js';
 import { shortText } from '../../kernel/text.js';
 import type { VmtopoCoreServices } from '../../langium/services.js';
@@ -22,15 +23,16 @@ import { EXPORT_COMMAND, type ExportCommandArgs } from '../../protocol.js';
 
 export { EXPORT_COMMAND, type ExportCommandArgs } from '../../protocol.js';
 
-const FORMATS: readonly ExportFormat[] = ['libvirt', 'nccl'];
-
 /** A checked {@link ExportCommandArgs}, with absolute paths. */
 export interface ParsedExportArgs {
     /** Absolute, normalised path of the `.vmtopo` file. */
     file: string;
+    /** The id of a format of the registry. */
     format: ExportFormat;
-    /** Only this VM; undefined for every VM of the file. */
+    /** Only this VM (or, for a per-host format, its host); undefined for every VM of the file. */
     vm?: string;
+    /** Only this host (or, for a per-VM format, the VMs on it); undefined for every host of the file. */
+    host?: string;
     /** Absolute output folder: `outDir` resolved against the file's folder; default `<file folder>/out`. */
     outDir: string;
     /** True only when the argument said `outDirChosenByUser: true`. */
@@ -47,8 +49,8 @@ const URI_SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]+):/;
  * - `file` must be an absolute path or a `file:` URI without authority, query or fragment; refused:
  *   not a string, empty, a relative path, another scheme (`untitled:`, `http:`…), `file://host/…`,
  *   a NUL character (also percent-encoded).
- * - `format` must be `libvirt` or `nccl`.
- * - `vm`, if present and not null, must be a string (empty means every VM).
+ * - `format` must be the id of a format of the registry (`formats.ts`).
+ * - `vm` and `host`, if present and not null, must be strings (empty means every VM, every host).
  * - `outDir`, if present and not null, must be a string: absolute, a `file:` URI as for `file`, or
  *   relative to the file's folder; empty or absent means `out` beside the file.
  * - `outDirChosenByUser`, if present and not null, must be a boolean.
@@ -57,20 +59,23 @@ const URI_SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]+):/;
  */
 export function parseExportArgs(arg: unknown): ParsedExportArgs | string {
     if (typeof arg !== 'object' || arg === null || Array.isArray(arg)) {
-        return `${EXPORT_COMMAND} expects one argument { file, format, vm?, outDir? }`;
+        return `${EXPORT_COMMAND} expects one argument { file, format, vm?, host?, outDir? }`;
     }
-    const { file, format, vm, outDir, outDirChosenByUser } = arg as Record<string, unknown>;
+    const { file, format, vm, host, outDir, outDirChosenByUser } = arg as Record<string, unknown>;
     const filePath = parseLocalPath(file, "'file'");
     if (typeof filePath !== 'string') return filePath.error;
     if (!path.isAbsolute(filePath)) {
         return `${EXPORT_COMMAND}: 'file' must be an absolute path or a file: URI, not the relative path ${shortText(filePath)}`;
     }
     const absoluteFile = path.resolve(filePath);
-    if (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format)) {
-        return `${EXPORT_COMMAND}: 'format' must be one of ${FORMATS.join(', ')}, not ${describeValue(format)}`;
+    if (typeof format !== 'string' || !formatById(format)) {
+        return `${EXPORT_COMMAND}: 'format' must be one of ${formatIds().join(', ')}, not ${describeValue(format)}`;
     }
     if (vm !== undefined && vm !== null && typeof vm !== 'string') {
         return `${EXPORT_COMMAND}: 'vm' must be a VM name, not ${describeValue(vm)}`;
+    }
+    if (host !== undefined && host !== null && typeof host !== 'string') {
+        return `${EXPORT_COMMAND}: 'host' must be a host name, not ${describeValue(host)}`;
     }
     if (outDirChosenByUser !== undefined && outDirChosenByUser !== null && typeof outDirChosenByUser !== 'boolean') {
         return `${EXPORT_COMMAND}: 'outDirChosenByUser' must be true or false, not ${describeValue(outDirChosenByUser)}`;
@@ -83,8 +88,9 @@ export function parseExportArgs(arg: unknown): ParsedExportArgs | string {
     }
     return {
         file: absoluteFile,
-        format: format as ExportFormat,
+        format,
         vm: typeof vm === 'string' && vm.length > 0 ? vm : undefined,
+        host: typeof host === 'string' && host.length > 0 ? host : undefined,
         outDir: outDirPath,
         outDirChosenByUser: outDirChosenByUser === true
     };
@@ -145,55 +151,38 @@ export function localWorkspaceFolders(folders: readonly { uri: string }[] | null
     return out;
 }
 
-function isVmtopoServices(services: LangiumCoreServices): services is VmtopoCoreServices {
-    return services.LanguageMetaData.languageId === 'vmtopo' && 'model' in services;
-}
-
 /**
- * Registers `vmtopo.export`: `([{ file, format, vm?, outDir?, outDirChosenByUser? }]) →
- * { ok, written, problems, writeFailed? }` ({@link ExportCommandArgs}, {@link ExportResult};
- * `written` holds absolute paths).
+ * Runs `vmtopo.export` with its one argument: `{ file, format, vm?, host?, outDir?,
+ * outDirChosenByUser? }` → `{ ok, written, problems, writeFailed? }` ({@link ExportCommandArgs},
+ * {@link ExportResult}; `written` holds absolute paths).
  *
  * Refusals, all `ok: false` with `written: []` and one line in `problems` — never a protocol error:
  * - a malformed argument ({@link parseExportArgs});
  * - the file, or the output folder without `outDirChosenByUser`, outside the roots — the workspace
  *   folders of `initialize`, or the file's folder when there are none — on real paths
  *   ({@link confineExport}); the line names the file or folder and the roots;
- * - a file that cannot be read, a document with errors, an unknown VM, names that cannot be
+ * - a file that cannot be read, a document with errors, an unknown VM or host, names that cannot be
  *   written (see `exportFiles`).
  * A write that fails part-way (EACCES, ENOSPC…) is `ok: false` with the files written so far.
  */
-export class VmtopoExecuteCommandHandler extends AbstractExecuteCommandHandler {
-    constructor(protected readonly shared: LangiumSharedServices) {
-        super();
-    }
-
-    registerCommands(accept: ExecuteCommandAcceptor): void {
-        accept(EXPORT_COMMAND, args => this.export(Array.isArray(args) ? args[0] : undefined));
-    }
-
-    protected async export(arg: unknown): Promise<ExportResult> {
-        try {
-            const parsed = parseExportArgs(arg);
-            if (typeof parsed === 'string') {
-                return { ok: false, written: [], problems: [parsed] };
-            }
-            const roots = exportRoots(localWorkspaceFolders(this.shared.workspace.WorkspaceManager.workspaceFolders), parsed.file);
-            const refused = confineExport(parsed, roots);
-            if (refused !== undefined) {
-                return { ok: false, written: [], problems: [refused] };
-            }
-            const vmtopo = this.shared.ServiceRegistry.all.find(isVmtopoServices);
-            if (!vmtopo) {
-                return { ok: false, written: [], problems: ['the vmtopo language is not registered in this server'] };
-            }
-            // A (normal) read waits for the build of pending edits, and no rebuild starts while the
-            // export runs: the exported text is the validated text.
-            return await this.shared.workspace.WorkspaceLock.read(() => exportFiles({ shared: this.shared, vmtopo }, {
-                files: [parsed.file], format: parsed.format, vm: parsed.vm, outDir: parsed.outDir
-            }));
-        } catch (err) {
-            return { ok: false, written: [], problems: [shortText(err instanceof Error ? err.message : String(err), 400)] };
+export async function runExportCommand(services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices }, arg: unknown): Promise<ExportResult> {
+    try {
+        const parsed = parseExportArgs(arg);
+        if (typeof parsed === 'string') {
+            return { ok: false, written: [], problems: [parsed] };
         }
+        const { shared } = services;
+        const roots = exportRoots(localWorkspaceFolders(shared.workspace.WorkspaceManager.workspaceFolders), parsed.file);
+        const refused = confineExport(parsed, roots);
+        if (refused !== undefined) {
+            return { ok: false, written: [], problems: [refused] };
+        }
+        // A (normal) read waits for the build of pending edits, and no rebuild starts while the
+        // export runs: the exported text is the validated text.
+        return await shared.workspace.WorkspaceLock.read(() => exportFiles(services, {
+            files: [parsed.file], format: parsed.format, vm: parsed.vm, host: parsed.host, outDir: parsed.outDir
+        }));
+    } catch (err) {
+        return { ok: false, written: [], problems: [shortText(err instanceof Error ? err.message : String(err), 400)] };
     }
 }

@@ -1,69 +1,69 @@
 /**
  * Export API shared by the CLI (`vmtopo export`) and the language server's `vmtopo.export` command:
- * per VM, a libvirt domain XML (`<vm>.domain.xml`) or an NCCL topology XML (`<vm>.nccl-topo.xml`),
- * both from one {@link GuestPlan} so their guest PCI addresses agree.
+ * the files of one format of the export-format registry (`formats.ts`) — per VM (a libvirt domain
+ * XML `<vm>.domain.xml`, an NCCL topology XML `<vm>.nccl-topo.xml`, both from one
+ * {@link GuestPlan} so their guest PCI addresses agree) or per host (the topology diagram
+ * `<host>.topology.svg`).
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { AstUtils, DocumentState, URI, type AstNode, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
-import type { VmModel } from '../../model/topology.js';
+import type { HostModel, VmModel } from '../../model/topology.js';
 import type { VmtopoCoreServices } from '../../langium/services.js';
-import { planGuestAddresses } from '../../model/guest-plan.js';
+import { planGuestAddresses, type GuestPlan } from '../../model/guest-plan.js';
 import { ExportError } from '../../model/export-error.js';
 import { escapePath, escapeText, shortText } from '../../kernel/text.js';
 import { formatDiagnostic, severityName } from '../../kernel/diagnostics.js';
 import { describeError, isFsError, removeStaleTempFiles, writeFileAtomic } from '../../kernel/files.js';
 import type { ExportFormat, ExportResult } from '../../protocol.js';
-import { exportLibvirtDomain } from './libvirt.js';
-import { exportNcclTopology } from './nccl.js';
+import { EXPORT_FORMATS, exportFileName, formatById, type ExportFormatRecord } from './formats.js';
 
 export type { ExportFormat, ExportResult } from '../../protocol.js';
-
-
-/** File name for a VM's export: `<vm>.domain.xml` (libvirt) or `<vm>.nccl-topo.xml` (NCCL). */
-export function exportFileName(vm: string, format: ExportFormat): string {
-    return format === 'libvirt' ? `${vm}.domain.xml` : `${vm}.nccl-topo.xml`;
-}
-
-/** Pure: the text of one VM's export (plan computed once inside). Throws {@link ExportError}. */
-export function exportVm(vm: VmModel, format: ExportFormat): string {
-    const plan = planGuestAddresses(vm);
-    return format === 'libvirt' ? exportLibvirtDomain(vm, plan) : exportNcclTopology(vm, plan);
-}
+export { exportFileName } from './formats.js';
 
 export interface ExportRequest {
     /** Absolute paths of `.vmtopo` files (relative ones are resolved against the working directory). */
     files: string[];
+    /** The id of a format of the registry (`libvirt`, `nccl`, `svg`). */
     format: ExportFormat;
-    /** Only this VM (default: every VM declared in `files`). */
+    /** Only this VM (per-VM formats), or only its host (per-host formats). Default: all of `files`. */
     vm?: string;
-    /** Output folder; default: `out/` beside each VM's file. */
+    /** Only this host (per-host formats), or only the VMs on it (per-VM formats). Default: all of `files`. */
+    host?: string;
+    /** Output folder; default: `out/` beside each VM's (or host's) file. */
     outDir?: string;
 }
 
-
 /**
- * Loads only the given files into the services' workspace, builds them with validation and exports
- * the VMs declared in them (all, or the one named `vm`).
+ * Loads only the given files into the services' workspace, builds them with validation and writes
+ * one file of `request.format` per target: for a per-VM format each VM declared in the files (all,
+ * the one named `vm`, or those on `host`); for a per-host format each host declared in the files or
+ * holding a VM declared in them (all, the one named `host`, or the host of `vm`).
  *
- * Refuses — `ok: false`, nothing written, one line per problem (paths and names escaped) — when a
- * file cannot be read, a given document has errors, a check threw while validating them (an
- * internal error, reported to `InternalErrors`: the files are not known to be valid), the VM name is unknown (the problem lists the
- * VM names), an exporter throws {@link ExportError}, or two selected VMs would write the same file (e.g. one VM name
- * declared in two files of one folder): no export overwrites a file it wrote itself.
+ * Refuses — `ok: false`, nothing written, one line per problem (paths and names escaped) — when the
+ * format is not one of the registry's, a file cannot be read, a given document has errors (unless
+ * the format `writesWithErrors`), a check threw while validating them (an internal error, reported
+ * to `InternalErrors`: the files are not known to be valid), the VM or host name is unknown (the
+ * problem lists the names), a writer throws {@link ExportError}, or two targets would write the same
+ * file (e.g. one VM name declared in two files of one folder): no export overwrites a file it wrote
+ * itself. For a per-VM format, errors in the file that declares a VM's host refuse it too.
  *
  * Every file is written with {@link writeFileAtomic}; nothing else in the output folder is touched
  * (except leftover temporary files of the same targets from killed exports). A file-system error
  * while writing (EACCES, ENOSPC, ENOTDIR…) stops the export: `ok: false`, `writeFailed: true`,
  * `written` = the files written before it, and one problem line naming the file, the error, the VMs
- * written and those not written. Never throws for file-system errors.
+ * (or hosts) written and those not written. Never throws for file-system errors.
  */
 export async function exportFiles(
     services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices },
     request: ExportRequest
 ): Promise<ExportResult> {
     const refuse = (problems: string[]): ExportResult => ({ ok: false, written: [], problems });
+    const format = formatById(request.format);
+    if (!format) {
+        return refuse([`unknown export format '${shortText(request.format)}'; formats: ${EXPORT_FORMATS.map(f => f.id).join(', ')}`]);
+    }
     const files = request.files.map(f => path.resolve(f));
     const shownFiles = files.map(escapePath).join(', ');
     const unreadable = files.flatMap(f => {
@@ -106,65 +106,65 @@ export async function exportFiles(
         return refuse([`an internal error stopped a check of ${shownFiles} (see the log), so the files are not known to be valid`]);
     }
 
-    const errors = documents.flatMap((doc, i) =>
-        (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(files[i], d)));
-    if (errors.length > 0) {
-        return refuse([`${errors.length} error${errors.length === 1 ? '' : 's'} in ${shownFiles}`, ...errors]);
+    if (!format.writesWithErrors) {
+        const errors = documents.flatMap((doc, i) =>
+            (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(files[i], d)));
+        if (errors.length > 0) {
+            return refuse([`${errors.length} error${errors.length === 1 ? '' : 's'} in ${shownFiles}`, ...errors]);
+        }
     }
 
     const resolved = services.vmtopo.model.TopologyProvider.get();
     const fileOf = new Map(documents.map((doc, i) => [doc.uri.toString(), files[i]]));
+    const declaredIn = (obj: object): string | undefined => {
+        const node = resolved.trace.get(obj)?.node;
+        return node && fileOf.get(AstUtils.getDocument(node).uri.toString());
+    };
     const declared: { vm: VmModel; file: string }[] = [];
     for (const vm of resolved.topology.vms) {
-        const node = resolved.trace.get(vm)?.node;
-        const file = node && fileOf.get(AstUtils.getDocument(node).uri.toString());
+        const file = declaredIn(vm);
         if (file) declared.push({ vm, file });
     }
-    let selected = declared;
-    if (request.vm !== undefined) {
-        selected = declared.filter(d => d.vm.name === request.vm);
-        if (selected.length === 0) {
-            const names = declared.map(d => d.vm.name);
-            return refuse([`no VM named '${shortText(request.vm)}' in ${shownFiles}; ${names.length > 0 ? `VMs: ${names.map(n => escapeText(n)).join(', ')}` : 'it declares no VM'}`]);
-        }
-    } else if (selected.length === 0) {
-        return refuse([`${shownFiles} declares no VM`]);
-    }
+    const selected = selectTargets(format, request, resolved.topology.hosts, declared, declaredIn, shownFiles);
+    if (typeof selected === 'string') return refuse([selected]);
 
-    // A VM is only as valid as its host: errors in the file that declares the host of an exported VM
-    // (in the editor, another file of the workspace) refuse the export too.
-    const hostDocuments = [...new Set(selected.map(({ vm }) => resolved.trace.get(vm.host)?.node)
+    // A target is only as valid as its host: errors in the file that declares the host of an
+    // exported VM (in the editor, another file of the workspace) refuse the export too. Those files
+    // are validated in any case: a diagram draws their diagnostics.
+    const hostDocuments = [...new Set(selected.map(t => resolved.trace.get(t.host)?.node)
         .filter((node): node is AstNode => node !== undefined)
         .map(node => AstUtils.getDocument(node)))].filter(doc => !documents.includes(doc));
     if (hostDocuments.some(doc => doc.state < DocumentState.Validated)) {
         await workspace.DocumentBuilder.build(hostDocuments.filter(doc => doc.state < DocumentState.Validated), { validation: true });
     }
-    const hostErrors = hostDocuments.flatMap(doc =>
-        (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(doc.uri.fsPath, d)));
-    if (hostErrors.length > 0) {
-        const hostFiles = hostDocuments.map(doc => escapePath(doc.uri.fsPath)).join(', ');
-        return refuse([`${hostErrors.length} error${hostErrors.length === 1 ? '' : 's'} in ${hostFiles}, which declares the host of the VMs`, ...hostErrors]);
+    if (!format.writesWithErrors) {
+        const hostErrors = hostDocuments.flatMap(doc =>
+            (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(doc.uri.fsPath, d)));
+        if (hostErrors.length > 0) {
+            const hostFiles = hostDocuments.map(doc => escapePath(doc.uri.fsPath)).join(', ');
+            return refuse([`${hostErrors.length} error${hostErrors.length === 1 ? '' : 's'} in ${hostFiles}, which declares the host of the VMs`, ...hostErrors]);
+        }
     }
 
-    const outputs: { vm: string; file: string; content: string }[] = [];
+    const write = await writerOf(format, services, resolved);
+    const outputs: { name: string; file: string; content: string }[] = [];
     const problems: string[] = [];
-    const byTarget = new Map<string, { vm: string; file: string }>();
-    for (const { vm, file } of selected) {
-        const dir = request.outDir !== undefined ? path.resolve(request.outDir) : path.join(path.dirname(file), 'out');
-        const name = exportFileName(vm.name, request.format);
-        const target = path.join(dir, name);
-        const key = sameFileKey(target);
+    const byTarget = new Map<string, { target: Target; file: string }>();
+    for (const target of selected) {
+        const dir = request.outDir !== undefined ? path.resolve(request.outDir) : path.join(path.dirname(target.file), 'out');
+        const out = path.join(dir, exportFileName(target.name, format.id));
+        const key = sameFileKey(out);
         const other = byTarget.get(key);
         if (other) {
-            problems.push(`VM ${escapeText(other.vm)} of ${escapePath(other.file)} and VM ${escapeText(vm.name)} of ${escapePath(file)} would both be written to ${escapePath(target)}`);
+            problems.push(`${other.target.kind} ${escapeText(other.target.name)} of ${escapePath(other.file)} and ${target.kind} ${escapeText(target.name)} of ${escapePath(target.file)} would both be written to ${escapePath(out)}`);
             continue;
         }
-        byTarget.set(key, { vm: vm.name, file });
+        byTarget.set(key, { target, file: target.file });
         try {
-            outputs.push({ vm: vm.name, file: target, content: exportVm(vm, request.format) });
+            outputs.push({ name: target.name, file: out, content: await write(target) });
         } catch (err) {
             if (!(err instanceof ExportError)) throw err;
-            problems.push(`${escapePath(file)}: ${escapeText(err.message)}`);
+            problems.push(`${escapePath(target.file)}: ${escapeText(err.message)}`);
         }
     }
     if (problems.length > 0) return refuse(problems);
@@ -183,8 +183,8 @@ export async function exportFiles(
             writeFileAtomic(o.file, o.content, { staleTempFilesRemoved: true });
         } catch (err) {
             if (!isFsError(err)) throw err;
-            const done = outputs.slice(0, i).map(w => escapeText(w.vm));
-            const notDone = outputs.slice(i).map(w => escapeText(w.vm));
+            const done = outputs.slice(0, i).map(w => escapeText(w.name));
+            const notDone = outputs.slice(i).map(w => escapeText(w.name));
             return {
                 ok: false,
                 written,
@@ -196,6 +196,83 @@ export async function exportFiles(
         written.push(o.file);
     }
     return { ok: true, written, problems: [] };
+}
+
+/** One file to write: a VM (per-VM formats) or a host (per-host formats), and the file that declares it. */
+type Target =
+    | { kind: 'VM'; name: string; file: string; vm: VmModel; host: HostModel }
+    | { kind: 'host'; name: string; file: string; host: HostModel };
+
+/**
+ * The targets of `request` among the VMs declared in the files (`declared`) and the hosts, or the
+ * one line saying why there is none. `declaredIn` names the given file that declares a host or VM.
+ */
+function selectTargets(format: ExportFormatRecord, request: ExportRequest, hosts: readonly HostModel[],
+    declared: readonly { vm: VmModel; file: string }[], declaredIn: (obj: object) => string | undefined, shownFiles: string): Target[] | string {
+    const names = (items: readonly string[], what: string) => items.length > 0 ? `${what}: ${items.map(n => escapeText(n)).join(', ')}` : '';
+    let vms = declared;
+    if (request.vm !== undefined) {
+        vms = declared.filter(d => d.vm.name === request.vm);
+        if (vms.length === 0) {
+            const known = declared.map(d => d.vm.name);
+            return `no VM named '${shortText(request.vm)}' in ${shownFiles}; ${known.length > 0 ? names(known, 'VMs') : 'it declares no VM'}`;
+        }
+    }
+    if (format.scope === 'vm') {
+        if (request.host !== undefined) {
+            const onHost = vms.filter(d => d.vm.host.name === request.host);
+            if (onHost.length === 0) {
+                const known = [...new Set(vms.map(d => d.vm.host.name))];
+                return `no VM of ${shownFiles} runs on a host named '${shortText(request.host)}'; ${known.length > 0 ? names(known, 'their hosts') : 'it declares no VM'}`;
+            }
+            vms = onHost;
+        }
+        if (vms.length === 0) return `${shownFiles} declares no VM`;
+        return vms.map(({ vm, file }) => ({ kind: 'VM', name: vm.name, file, vm, host: vm.host }));
+    }
+    // Per host: the hosts declared in the files and those of the VMs declared in them (workspace order).
+    const fileOfHost = new Map<HostModel, string>();
+    for (const host of hosts) {
+        const file = declaredIn(host);
+        if (file && request.vm === undefined) fileOf(fileOfHost, host, file);
+    }
+    for (const { vm, file } of vms) fileOf(fileOfHost, vm.host, file);
+    let targets = hosts.filter(h => fileOfHost.has(h));
+    if (request.host !== undefined) {
+        const named = targets.filter(h => h.name === request.host);
+        if (named.length === 0) {
+            return `no host named '${shortText(request.host)}' in ${shownFiles}; ${targets.length > 0 ? names(targets.map(h => h.name), 'hosts') : 'it declares no host'}`;
+        }
+        targets = named;
+    }
+    if (targets.length === 0) return `${shownFiles} declares no host and no VM`;
+    return targets.map(host => ({ kind: 'host', name: host.name, file: fileOfHost.get(host)!, host }));
+}
+
+/** Remembers the first file seen for a host. */
+function fileOf(map: Map<HostModel, string>, host: HostModel, file: string): void {
+    if (!map.has(host)) map.set(host, file);
+}
+
+/** The format's writer (loaded now), as one function of a target. */
+async function writerOf(format: ExportFormatRecord, services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices },
+    resolved: ReturnType<VmtopoCoreServices['model']['TopologyProvider']['get']>): Promise<(target: Target) => Promise<string>> {
+    if (format.scope === 'vm') {
+        const write = await format.writer();
+        return async target => {
+            if (target.kind !== 'VM') throw new Error(`${format.id} writes one file per VM`);
+            const plan: GuestPlan = planGuestAddresses(target.vm);
+            return write(target.vm, plan);
+        };
+    }
+    const write = await format.writer();
+    const docs = services.vmtopo.documentation.DocumentationProvider;
+    const context = {
+        resolved,
+        documents: services.shared.workspace.LangiumDocuments.all,
+        documentation: (node: AstNode) => docs.getDocumentation(node)
+    };
+    return target => write(target.host, context);
 }
 
 /**

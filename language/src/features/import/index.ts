@@ -10,6 +10,7 @@
  *   `nvidia-smi.ts`.
  */
 import { ImportError } from './errors.js';
+import type { ImportFormat } from './formats.js';
 import { writeHost, walkItems, type ImportedHost } from './host-text.js';
 import { importHwloc, isHwlocXml } from './hwloc.js';
 import { importNccl, isNcclXml } from './nccl.js';
@@ -19,8 +20,7 @@ export { ImportError } from './errors.js';
 export type { ImportedDevice, ImportedHost, ImportedSocket, ImportedSwitch } from './host-text.js';
 export { importHwloc, importNccl, importNvidiaSmi, writeHost, walkItems };
 
-export type ImportFormat = 'hwloc' | 'nccl' | 'nvidia-smi';
-export const IMPORT_FORMATS: readonly ImportFormat[] = ['hwloc', 'nccl', 'nvidia-smi'];
+export { IMPORT_FORMATS, type ImportFormat } from './formats.js';
 
 /** One input file: its name as given (for messages and the doc comment) and its text. */
 export interface ImportInput {

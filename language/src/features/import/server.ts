@@ -1,10 +1,9 @@
 /**
- * The language server's side of "vmtopo: Import Host…": answers {@link IMPORT_HOST_REQUEST} with the
- * pure importer's result. An input the importer cannot use is an answer (`ok: false` with its one-line
- * reason), never a failed request.
+ * The language server's side of "vmtopo: Import Host…": answers the `vmtopo/importHost` request
+ * (registered by the import feature, `feature.ts`) with the pure importer's result. An input the
+ * importer cannot use is an answer (`ok: false` with its one-line reason), never a failed request.
  */
-import type { Connection } from 'vscode-languageserver';
-import { IMPORT_HOST_REQUEST, type ImportHostParams, type ImportHostResult } from '../../protocol.js';
+import type { ImportHostParams, ImportHostResult } from '../../protocol.js';
 import { ImportError, importHost } from './index.js';
 
 /** Runs one import request (pure: files in, text out). */
@@ -20,9 +19,4 @@ export function answerImportHost(params: ImportHostParams): ImportHostResult {
         if (err instanceof ImportError) return { ok: false, message: err.message };
         throw err;
     }
-}
-
-/** Registers the `vmtopo/importHost` request on the server's connection. */
-export function registerImportRequest(connection: Connection): void {
-    connection.onRequest(IMPORT_HOST_REQUEST, (params: ImportHostParams): ImportHostResult => answerImportHost(params));
 }

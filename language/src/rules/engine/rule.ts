@@ -23,6 +23,7 @@ import type { VmtopoAstType } from '../../generated/ast.js';
 import type { ResolvedTopology } from '../../model/resolve.js';
 import type { Topology } from '../../model/topology.js';
 import type { FixData } from './fixes.js';
+import type { NameLimit } from '../../syntax/limits.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -122,8 +123,17 @@ export type ReportData = Readonly<Record<string, unknown>> & { readonly fixes?: 
  */
 export type ReportFixes = readonly (FixData | undefined)[];
 
+/**
+ * What a node check may read besides its node: facts owned by layers above the rules, handed in by
+ * vmtopo-module.ts (the rules never import those layers).
+ */
+export interface NodeCheckContext {
+    /** The longest name the language accepts (SYN008), set by the export formats' file-name suffixes. */
+    readonly names: NameLimit;
+}
+
 /** A check of one syntax node; it reports through `report` and must not throw on half-typed nodes. */
-export type NodeCheck<N extends AstNode = AstNode> = (node: N, report: (report: NodeReport) => void) => void;
+export type NodeCheck<N extends AstNode = AstNode> = (node: N, report: (report: NodeReport) => void, context: NodeCheckContext) => void;
 
 /** Node checks by AST type name (`Gpu`, `Vm`, …). */
 export type NodeChecks = { readonly [K in keyof VmtopoAstType]?: ReadonlyArray<NodeCheck<VmtopoAstType[K]>> };

@@ -12,7 +12,7 @@ import type * as ast from '../../generated/ast.js';
 import { nodeForProperty } from '../../kernel/cst.js';
 import { ruleDocUrl } from './links.js';
 import type { PlacedRelated } from './runner.js';
-import type { NodeCheck, NodeReport, RuleFamily, RuleInfo, Severity } from './rule.js';
+import type { NodeCheck, NodeCheckContext, NodeReport, RuleFamily, RuleInfo, Severity } from './rule.js';
 import type { RuleRegistryServices } from './registry.js';
 import type { TopologyRuleRunner } from './runner.js';
 
@@ -63,17 +63,19 @@ function propertyNode(node: AstNode, property: string, index: number | undefined
 /**
  * Registers the checks with Langium's validation registry (fast category: they run as you type):
  * the Model check that hands out the topology diagnostics, and each node check of each family as a
- * validation check of its own (one that throws is reported to the log; the others still run).
+ * validation check of its own (one that throws is reported to the log; the others still run). Each
+ * node check receives the services' `NodeCheckContext`.
  */
-export function registerValidationChecks(services: LangiumServices & RuleRegistryServices & { validation: { VmtopoValidator: VmtopoValidator } },
+export function registerValidationChecks(services: LangiumServices & RuleRegistryServices & { validation: { VmtopoValidator: VmtopoValidator; NodeCheckContext: NodeCheckContext } },
     families: readonly RuleFamily[] = services.validation.RuleRegistry.families): void {
     const registry = services.validation.ValidationRegistry;
     const v = services.validation.VmtopoValidator;
+    const context = services.validation.NodeCheckContext;
     registry.register({ Model: v.checkModel }, v);
     for (const family of families) {
         for (const [type, checks] of Object.entries(family.nodeChecks ?? {})) {
             for (const check of checks as ReadonlyArray<NodeCheck<AstNode>>) {
-                const run: ValidationCheck = (node: AstNode, accept: ValidationAcceptor) => check(node, r => acceptReport(accept, r));
+                const run: ValidationCheck = (node: AstNode, accept: ValidationAcceptor) => check(node, r => acceptReport(accept, r), context);
                 registry.register({ [type]: run });
             }
         }

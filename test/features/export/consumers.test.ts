@@ -1,0 +1,71 @@
+/**
+ * Every format of the export-format registry is checked by the programs that consume its files (the
+ * record's `consumers`): the HGX example is exported in each format with `exportFiles` (what the CLI
+ * and the language server run) and every consumer accepts every file — and rejects the same file cut
+ * short, so the check has teeth. A consumer that is not installed skips its checks with a warning
+ * (in CI, where `.ci/run` installs them, it fails instead).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NodeFileSystem } from 'langium/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPORT_FORMATS, type ExportConsumer } from '../../../language/src/features/export/formats.js';
+import { exportFiles } from '../../../language/src/features/export/export-files.js';
+import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
+import { REPO } from '../../support/util.js';
+
+const EXAMPLE = path.join(REPO, 'examples', 'hgx-h200.vmtopo');
+
+/** Whether `tool` can be run (found on PATH). */
+function installed(tool: string): boolean {
+    return !spawnSync(tool, ['--version'], { encoding: 'utf8' }).error;
+}
+
+/** Runs a consumer on `file`: its exit status and output. */
+function consume(consumer: ExportConsumer, file: string): { status: number | null; output: string } {
+    const r = spawnSync(consumer.tool, consumer.args.map(a => a.replace('{file}', file)), { encoding: 'utf8', timeout: 60_000 });
+    return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+let tmp: string;
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-consumers-')); });
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+for (const format of EXPORT_FORMATS) {
+    describe(`${format.id}: ${format.label}`, () => {
+        let written: string[] = [];
+        beforeAll(async () => {
+            const result = await exportFiles(createVmtopoServices(NodeFileSystem), { files: [EXAMPLE], format: format.id, outDir: path.join(tmp, format.id) });
+            expect(result.problems).toEqual([]);
+            written = result.written;
+        }, 120_000);
+
+        it(`writes one file per ${format.scope} of the example, named <${format.scope}>${format.suffix}`, () => {
+            const text = fs.readFileSync(EXAMPLE, 'utf8');
+            const names = format.scope === 'vm'
+                ? [...text.matchAll(/^vm\s+(\S+)\s+on\s/gm)].map(m => m[1])
+                : [...text.matchAll(/^host\s+(\S+)/gm)].map(m => m[1]);
+            expect(written.map(f => path.basename(f)).sort()).toEqual(names.map(n => `${n}${format.suffix}`).sort());
+        });
+
+        for (const consumer of format.consumers) {
+            const available = installed(consumer.tool);
+            if (!available && !process.env.CI) console.warn(`skipped: ${consumer.tool} (Debian ${consumer.debianPackage}) is not installed`);
+            it.skipIf(!available && !process.env.CI)(`${consumer.tool} accepts every file (${consumer.proves}) and rejects one cut short`, () => {
+                expect(available, `${consumer.tool} (Debian ${consumer.debianPackage}) is missing`).toBe(true);
+                for (const file of written) {
+                    const name = path.basename(file).slice(0, -format.suffix.length);
+                    const accepted = consume(consumer, file);
+                    expect(accepted.status, `${consumer.tool} ${file}: ${accepted.output}`).toBe(0);
+                    if (consumer.expect) expect(accepted.output).toContain(consumer.expect.replace(/\{name\}/g, name));
+                }
+                const text = fs.readFileSync(written[0], 'utf8');
+                const cut = path.join(tmp, `cut-${path.basename(written[0])}`);
+                fs.writeFileSync(cut, text.slice(0, Math.floor(text.length / 2)));
+                expect(consume(consumer, cut).status, `${consumer.tool} accepted a file cut in half`).not.toBe(0);
+            }, 120_000);
+        }
+    });
+}
