@@ -79,14 +79,19 @@ const RULE_OF: Record<MigFinding['violation'], RuleInfo> = { count: MIG003, plac
 
 /**
  * MIG003–MIG006 on every GPU's layout, for the findings that involve a `mig` slice (VGPU007 reports
- * the others). Each carries the fix that keeps the largest layout that fits, after its own.
+ * the others). Each carries its own fixes; the first also the fix that keeps the largest layout
+ * that fits (its edits grow with the layout: carried by every finding, N findings would carry N²).
  */
 function checkLayouts(ctx: RuleContext): void {
     for (const layout of migLayouts(ctx.topology.vms)) {
-        const remove = combine(keepLargestTitle(layout), [removeEntries(layout.removeToFit.map(i => ctx.resolved.trace.get(i.entry)))]);
-        const keep = layout.removeToFit.length > 0 && remove ? [remove] : [];
+        let keep: FixData[] | undefined;
         for (const f of layout.findings) {
             if (byVgpuTypes(f)) continue;
+            if (keep) keep = [];
+            else {
+                const remove = combine(keepLargestTitle(layout), [removeEntries(layout.removeToFit.map(i => ctx.resolved.trace.get(i.entry)))]);
+                keep = layout.removeToFit.length > 0 && remove ? [remove] : [];
+            }
             const own: FixData[] = [];
             const node = ctx.resolved.trace.get(f.instance.entry)?.node;
             if (f.plainProfile && node) {

@@ -36,6 +36,7 @@
  * are meant to talk over NVLink cannot be said), the Fixed Share scheduler part of VGPU005.
  */
 import { findGpu, findVgpuType } from '../catalog/index.js';
+import { MAX_NAMED, nameList } from '../kernel/bounds.js';
 import { shortText } from '../kernel/text.js';
 import type { VgpuType } from '../catalog/types.js';
 import { byVgpuTypes, findingRelated, keepLargestTitle, migLayouts } from '../model/mig-layout.js';
@@ -171,23 +172,40 @@ function removalFix(ctx: RuleContext, title: string, removed: readonly Slice[]):
     return combine(title, [removeEntries(removed.map(s => ctx.resolved.trace.get(s.entry)))]);
 }
 
-/** VGPU003, other direction: MIG slices (bare or MIG-backed types) on a GPU declared in equal-size or mixed-size mode. */
+/**
+ * VGPU003, other direction: MIG slices (bare or MIG-backed types) on a GPU declared in equal-size or
+ * mixed-size mode; once per GPU, at its first such slice, naming the slices' types and VMs.
+ */
 function checkMigOnTimeSlicedMode(ctx: RuleContext): void {
-    const seen = new Set<GpuModel>();
+    const byGpu = new Map<GpuModel, Array<{ vm: VmModel; entry: VmGpu }>>();
     for (const vm of ctx.topology.vms) {
         for (const entry of vm.gpus) {
             const mode = entry.gpu.vgpuMode;
             const mig = entry.mode === 'mig' || (entry.mode === 'vgpu' && entry.type.mode === 'mig-backed');
-            if (!mig || (mode !== 'equal-size' && mode !== 'mixed-size') || seen.has(entry.gpu)) continue;
-            seen.add(entry.gpu);
-            const fix = modeFix(ctx, entry.gpu, 'mig');
-            ctx.report({
-                rule: VGPU003, target: entry,
-                message: `${entry.gpu.name} is declared in ${mode} mode (vgpu-mode ${mode}) but carries MIG-backed ${sliceName(entry)} (${vm.name}); a GPU is in exactly one vGPU mode.`,
-                data: { vm: vm.name, gpu: entry.gpu.name, fixes: fix ? [fix] : [] }
-            });
+            if (!mig || (mode !== 'equal-size' && mode !== 'mixed-size')) continue;
+            const list = byGpu.get(entry.gpu);
+            if (list) list.push({ vm, entry }); else byGpu.set(entry.gpu, [{ vm, entry }]);
         }
     }
+    for (const [gpu, list] of byGpu) {
+        const { vm, entry } = list[0];
+        const fix = modeFix(ctx, gpu, 'mig');
+        ctx.report({
+            rule: VGPU003, target: entry,
+            message: `${gpu.name} is declared in ${gpu.vgpuMode} mode (vgpu-mode ${gpu.vgpuMode}) but carries MIG-backed ${sliceNames(list)}; a GPU is in exactly one vGPU mode.`,
+            data: { vm: vm.name, gpu: gpu.name, fixes: fix ? [fix] : [] }
+        });
+    }
+}
+
+/**
+ * The slices of a group for a message: `H200X-35C (a)`, or with several types or VMs, `H200X-35C,
+ * H200X-70C (VMs a, b, c)` (a few of each named, the rest counted).
+ */
+function sliceNames(list: ReadonlyArray<{ vm: VmModel; entry: VmGpu }>): string {
+    const types = [...new Set(list.map(s => sliceName(s.entry) ?? ''))];
+    const vms = [...new Set(list.map(s => s.vm.name))];
+    return `${nameList(types)} (${vms.length > 1 ? `VMs ${nameList(vms)}` : vms[0]})`;
 }
 
 function checkCapacity(ctx: RuleContext): void {
@@ -198,12 +216,13 @@ function checkCapacity(ctx: RuleContext): void {
             rule, target: s.entry, property, message, data: { vm: s.vm.name, gpu: gpu.name, fixes: fixes.filter(f => f) },
             related: [
                 { target: gpu, message: `${gpu.name} (${gpu.spec.model}, ${gpu.spec.memoryGB} GB, ${gpu.vgpuMode ?? 'equal-size'} mode)` },
-                ...slices.filter(o => o !== s).slice(0, 8).map(o => ({ target: o.entry, message: `${o.entry.type.name} (${o.vm.name})` }))
+                // the runner keeps the first eight others
+                ...slices.filter(o => o !== s).map(o => ({ target: o.entry, message: `${o.entry.type.name} (${o.vm.name})` }))
             ]
         });
         if (gpu.vgpuMode === 'mig') {
-            const s = slices[0];
-            report(VGPU003, s, `${gpu.name} is declared in MIG mode (vgpu-mode mig) but carries time-sliced vGPU ${s.entry.type.name} (${s.vm.name}); a GPU is in exactly one vGPU mode.`, []);
+            const types = new Set(slices.map(s => s.entry.type));
+            report(VGPU003, slices[0], `${gpu.name} is declared in MIG mode (vgpu-mode mig) but carries time-sliced vGPU${types.size > 1 ? 's' : ''} ${sliceNames(slices)}; a GPU is in exactly one vGPU mode.`, []);
             continue;
         }
         if (mixed && slices.some(s => s.entry.type.maxPerGpuMixed === undefined)) {
@@ -217,17 +236,16 @@ function checkCapacity(ctx: RuleContext): void {
                 const odd = slices.find(s => s.entry.type.framebufferGB !== first)!;
                 const toMixed = fits(gpu, slices, true) ? modeFix(ctx, gpu, 'mixed-size') : undefined;
                 report(VGPU003, odd,
-                    `All vGPUs on ${gpu.name} must have the same frame buffer in equal-size mode (found ${[...new Set(slices.map(s => `${s.entry.type.name} ${s.entry.type.framebufferGB} GB`))].join(', ')}).`,
+                    `All vGPUs on ${gpu.name} must have the same frame buffer in equal-size mode (found ${nameList([...new Set(slices.map(s => `${s.entry.type.name} ${s.entry.type.framebufferGB} GB`))])}${vms(slices)}).`,
                     [toMixed], 'vgpuType');
                 continue;
             }
             const type = slices[0].entry.type;
             if (slices.length > type.maxPerGpu) {
+                // Once per GPU, at the first vGPU beyond the maximum; the fix removes all of them.
                 const extra = slices.slice(type.maxPerGpu);
                 const fix = removalFix(ctx, `Remove ${extra.length} × ${type.name} beyond the maximum of ${type.maxPerGpu} on ${gpu.name}`, extra);
-                for (const s of extra) {
-                    report(VGPU002, s, `${slices.length}× ${type.name} on ${gpu.name} (${gpu.spec.model}): at most ${type.maxPerGpu} in equal-size mode${vms(slices)}.`, [fix], 'vgpuType');
-                }
+                report(VGPU002, extra[0], `${slices.length}× ${type.name} on ${gpu.name} (${gpu.spec.model}): at most ${type.maxPerGpu} in equal-size mode${vms(slices)}.`, [fix], 'vgpuType');
             }
             continue;
         }
@@ -236,7 +254,7 @@ function checkCapacity(ctx: RuleContext): void {
         const removed: Slice[] = [];
         const kept = [...slices];
         while (kept.length > 0 && !fits(gpu, kept, true)) removed.unshift(kept.pop()!);
-        const fix = removalFix(ctx, `Remove ${removed.map(s => `${s.entry.type.name} (${s.vm.name})`).join(', ')} from ${gpu.name}`, removed);
+        const fix = removalFix(ctx, `Remove ${nameList(removed.slice(0, MAX_NAMED).map(s => `${s.entry.type.name} (${s.vm.name})`), { total: removed.length })} from ${gpu.name}`, removed);
         const counts = new Map<VgpuType, number>();
         for (const s of slices) counts.set(s.entry.type, (counts.get(s.entry.type) ?? 0) + 1);
         const over = [...counts].find(([t, n]) => n > (t.maxPerGpuMixed ?? 0));
@@ -259,9 +277,10 @@ function modeFix(ctx: RuleContext, gpu: GpuModel, mode: string): FixData | undef
     return combine(`Set ${gpu.name} to vgpu-mode ${mode}`, [part]);
 }
 
+/** `; VMs a, b` when the slices come from more than one VM (a few named, the rest counted), else ''. */
 function vms(slices: readonly Slice[]): string {
-    const names = [...new Set(slices.map(s => s.vm.name))];
-    return names.length > 1 ? `; VMs ${names.join(', ')}` : '';
+    const names = new Set(slices.map(s => s.vm.name));
+    return names.size > 1 ? `; VMs ${nameList([...names])}` : '';
 }
 
 function sliceName(entry: VmGpu): string | undefined {
@@ -278,7 +297,7 @@ function checkVms(ctx: RuleContext): void {
             ctx.report({
                 rule: VGPU009, target: odd,
                 related: [{ target: slices[0], message: `${sliceName(slices[0])} on ${slices[0].gpu.name} (${slices[0].gpu.spec.model})` }],
-                message: `All vGPUs of ${vm.name} must be of the same board type and series; found ${slices.map(s => `${sliceName(s)} (${s.gpu.spec.model})`).join(', ')}.`,
+                message: `All vGPUs of ${vm.name} must be of the same board type and series; found ${nameList(slices.slice(0, MAX_NAMED).map(s => `${sliceName(s)} (${s.gpu.spec.model})`), { total: slices.length })}.`,
                 data: { vm: vm.name }
             });
         }
@@ -415,13 +434,20 @@ function passthroughToVgpu(ctx: RuleContext, vm: VmModel, g: VmGpu): FixData[] {
     return fix ? [fix] : [];
 }
 
-/** VGPU007: the MIG layout findings of each GPU whose instances are all MIG-backed vGPU types. */
+/**
+ * VGPU007: the MIG layout findings of each GPU whose instances are all MIG-backed vGPU types; the
+ * first carries the fix that keeps the largest layout that fits (as MIG003–MIG006 do).
+ */
 function checkMigBackedLayouts(ctx: RuleContext): void {
     for (const layout of migLayouts(ctx.topology.vms)) {
-        const remove = combine(keepLargestTitle(layout), [removeEntries(layout.removeToFit.map(i => ctx.resolved.trace.get(i.entry)))]);
-        const fixes = layout.removeToFit.length > 0 && remove ? [remove] : [];
+        let fixes: FixData[] | undefined;
         for (const f of layout.findings) {
             if (!byVgpuTypes(f)) continue;
+            if (fixes) fixes = [];
+            else {
+                const remove = combine(keepLargestTitle(layout), [removeEntries(layout.removeToFit.map(i => ctx.resolved.trace.get(i.entry)))]);
+                fixes = layout.removeToFit.length > 0 && remove ? [remove] : [];
+            }
             ctx.report({
                 rule: VGPU007, target: f.instance.entry, message: f.message,
                 data: { gpu: layout.gpu.name, vm: f.instance.vm.name, fixes },
