@@ -5,7 +5,8 @@
  * - MIG001 (error): a MIG slice on a GPU model without MIG [MIG-GPUS].
  * - MIG002 (error): a MIG profile the GPU model does not have; the message lists the valid ones [MIG-PROF].
  * - MIG003 (error): more instances of one profile than its maximum per GPU (H100/H200: 7/1/4/3/2/1/1
- *   for 1g/1g+me/1g.2x/2g/3g/4g/7g) [MIG-PROF].
+ *   for 1g/1g+me/1g.2x/2g/3g/4g/7g) [MIG-PROF]; one diagnostic per profile, at the first instance
+ *   beyond the maximum (MIG006 likewise).
  * - MIG004 (error): the instances have no non-overlapping assignment of valid start slots, or need
  *   more compute slices than the GPU has (backtracking, `placeMig`) [MIG-PROF].
  * - MIG005 (error): a written start slot (`start N`) is not valid for the profile, or overlaps another

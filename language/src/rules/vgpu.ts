@@ -8,7 +8,8 @@
  *
  * - VGPU001 (error): a vGPU type not defined for the GPU's board (e.g. `H100XM-40C` on an H200)
  *   [VGPU-HOPPER] [VGPU-AMPERE].
- * - VGPU002 (error): equal-size mode, more vGPUs of a time-sliced type than its maximum.
+ * - VGPU002 (error): equal-size mode, more vGPUs of a time-sliced type than its maximum; one
+ *   diagnostic per GPU, at the first vGPU beyond it.
  * - VGPU003 (error): equal-size mode with time-sliced vGPUs of different frame buffers; or a GPU
  *   declared in one mode carrying slices of another (`vgpu-mode mig` with time-sliced vGPUs).
  * - VGPU004 (error): mixed-size mode, more vGPUs of a type than its mixed-size maximum, or Σ frame
