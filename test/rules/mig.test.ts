@@ -176,6 +176,12 @@ vm a on h {
     it('does not fire without MIG mode', async () => {
         expect(withCode(await diagnostics(a100('')), 'MIG010')).toEqual([]);
     });
+    it('follows the catalog\'s migModeNeedsReset: fires on an A30, not on an H200 (Hopper changes MIG mode without a reset)', async () => {
+        const a30 = a100(' vgpu-mode mig').replace('"A100 SXM4 80GB"', '"A30 24GB"');
+        expect(withCode(await diagnostics(a30), 'MIG010').map(d => d.message)).toEqual(['Enabling MIG on A30 24GB (gpu0) inside a may need a VM reboot (GPU reset).']);
+        const h200 = a100(' vgpu-mode mig').replace('"A100 SXM4 80GB"', '"H200 SXM5 141GB"');
+        expect(withCode(await diagnostics(h200), 'MIG010')).toEqual([]);
+    });
 });
 
 describe('placeMig agrees with brute-force enumeration of start slots', () => {

@@ -202,6 +202,14 @@ describe('VGPU017: unified memory', () => {
     it('does not fire for a full-size vGPU', async () => {
         expect(withCode(await diagnostics(vm(HOST, 'vgpu gpu0 "H200X-141C"', '    unified-memory\n')), 'VGPU017')).toEqual([]);
     });
+    it('is info for unified memory with NVLink P2P on a model where it disables P2P (the catalog\'s unifiedMemoryDisablesP2p: A100), not on H200', async () => {
+        const a100 = HOST.replaceAll('"H200 SXM5 141GB"', '"A100 SXM4 80GB"');
+        const text = vm(a100, 'vgpu gpu0 "A100DX-80C"\nvgpu gpu1 "A100DX-80C"', '    p2p\n    unified-memory\n');
+        const found = withCode(await diagnostics(text), 'VGPU017');
+        expect(found.map(d => [d.severity, d.message])).toEqual([[Severity.info, 'A100 SXM4 80GB vGPU NVLink P2P is disabled when unified memory is enabled (a).']]);
+        expect(found[0].range.start).toEqual(at(text, 'a on h'));
+        expect(withCode(await diagnostics(vm(HOST, 'vgpu gpu0 "H200X-141C"\nvgpu gpu1 "H200X-141C"', '    p2p\n    unified-memory\n')), 'VGPU017')).toEqual([]);
+    });
 });
 
 describe('platform version syntax', () => {

@@ -150,13 +150,13 @@ function analyse(gpu: GpuModel, list: readonly MigInstance[]): MigLayout | undef
         const l = byProfile.get(i.profile);
         if (l) l.push(i); else byProfile.set(i.profile, [i]);
     }
-    const meCount = list.filter(i => i.profile.name.endsWith('+me'));
+    const meCount = list.filter(i => i.profile.mediaExtensions);
     for (const [profile, insts] of byProfile) {
         if (insts.length <= profile.maxPerGpu) continue;
         // One finding per profile, at the first instance beyond the maximum.
         const inst = insts[profile.maxPerGpu];
-        if (profile.name.endsWith('+me')) {
-            const plain = gpu.spec.migProfiles.find(p => p.computeSlices === profile.computeSlices && p.memorySlices === profile.memorySlices && !p.name.endsWith('+me'));
+        if (profile.mediaExtensions) {
+            const plain = gpu.spec.migProfiles.find(p => p.computeSlices === profile.computeSlices && p.memorySlices === profile.memorySlices && !p.mediaExtensions);
             let plainProfile: MigProfile | undefined;
             if (plain && !inst.viaVgpu) {
                 const after = list.map(i => (i === inst ? { ...i, profile: plain } : i));

@@ -14,8 +14,9 @@
  * - MIG006 (error): more than one media-extension (`+me`) instance on one GPU [MIG-PROF].
  * - MIG008 (error): a VM that expects P2P (`p2p`) has a MIG instance: MIG devices have no P2P
  *   (`nvidia-smi mig -lgip` prints `P2P: No`) [MIG-PROF] [MIGPARTED-139].
- * - MIG010 (info): a GPU declared in MIG mode (`vgpu-mode mig`) on an A100/A30 given by passthrough:
- *   enabling MIG inside the VM may need a VM reboot (GPU reset) [MIG-START].
+ * - MIG010 (info): a GPU declared in MIG mode (`vgpu-mode mig`) given by passthrough, of a model whose
+ *   MIG mode change needs a GPU reset (the catalog's `migModeNeedsReset`: A100, A30): enabling MIG
+ *   inside the VM may need a VM reboot [MIG-START].
  *
  * The layout of a GPU (`model/mig-layout.ts`) counts `mig` slices and MIG-backed vGPU types alike;
  * a finding whose instances are all vGPU types is VGPU007's (`vgpu.ts`), the others are reported here.
@@ -30,7 +31,6 @@
 import { findGpu, findMigProfile } from '../catalog/index.js';
 import { shortText } from '../kernel/text.js';
 import { byVgpuTypes, findingRelated, keepLargestTitle, migLayouts, type MigFinding } from '../model/mig-layout.js';
-import type { GpuModel } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { combine, removeEntries, replaceProperty, type FixData } from './engine/fixes.js';
 
@@ -127,15 +127,11 @@ function checkP2p(ctx: RuleContext): void {
     }
 }
 
-/** A100 and A30 need a GPU reset to change MIG mode [MIG-START]. */
-function resetsForMig(gpu: GpuModel): boolean {
-    return /^A(100|30)\b/.test(gpu.spec.model);
-}
-
 function checkPassthroughMig(ctx: RuleContext): void {
     for (const vm of ctx.topology.vms) {
         for (const entry of vm.gpus) {
-            if (entry.mode !== 'passthrough' || entry.gpu.vgpuMode !== 'mig' || !resetsForMig(entry.gpu)) continue;
+            // The catalog says which models reset the GPU to change MIG mode (A100, A30) [MIG-START].
+            if (entry.mode !== 'passthrough' || entry.gpu.vgpuMode !== 'mig' || !entry.gpu.spec.migModeNeedsReset) continue;
             ctx.report({
                 rule: MIG010, target: entry,
                 message: `Enabling MIG on ${entry.gpu.spec.model} (${entry.gpu.name}) inside ${vm.name} may need a VM reboot (GPU reset).`,

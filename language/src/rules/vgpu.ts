@@ -29,14 +29,15 @@
  * - VGPU015 (error): ESXi before 8.0 Update 2 with vGPU on a Hopper NVSwitch system [VGPU-NVSWITCH].
  * - VGPU016 (error): ESXi before 8.0 Update 3 with a `…CME` type or a 1g profile with two memory
  *   slices (`-1-35C`, …) [VGPU-HOPPER] [VGPU-AMPERE] (footnotes).
- * - VGPU017 (info): unified memory with a vGPU that is not full-size; or with NVLink P2P on A100.
+ * - VGPU017 (info): unified memory with a vGPU that is not full-size; or with NVLink P2P on a model
+ *   where unified memory disables it (the catalog's `unifiedMemoryDisablesP2p`: A100).
  *
  * The version gates apply only when the host writes its version (`platform esxi 8.0u3`).
  * Not expressible: VGPU006 (a MIG-backed type exists only on a MIG board, so VGPU001 reports it),
  * VGPU008 (the language has no time-sliced MIG-backed mode), VGPU013 (which vGPUs of different VMs
  * are meant to talk over NVLink cannot be said), the Fixed Share scheduler part of VGPU005.
  */
-import { findGpu, findVgpuType } from '../catalog/index.js';
+import { findGpu, findVgpuType, vgpuTypesLike } from '../catalog/index.js';
 import { MAX_NAMED, nameList } from '../kernel/bounds.js';
 import { shortText } from '../kernel/text.js';
 import type { VgpuType } from '../catalog/types.js';
@@ -50,20 +51,6 @@ export const VGPU001: RuleInfo = {
     why: 'The vGPU manager offers only its own board\'s types (`mdev_supported_types`); another board\'s type cannot be created.',
     fix: 'Use a type of the board (the message lists them; quick-fix: one action per type, same frame buffer first), e.g. `H200X-1-18C` on an H200.', quickFix: true, sources: ['VGPU-HOPPER', 'VGPU-AMPERE']
 };
-
-/**
- * The board's types to offer instead of an invalid `written` type, at most `limit` (each offered action is
- * verified by validating the edited workspace, so the list is kept short): the same frame
- * buffer (the number before `C` in NVIDIA's names, `H100XM-40C` → 40, `H100XM-1-10C` → 10) and
- * sharing mode first, then the same frame buffer, then the nearest frame buffers.
- */
-export function replacementTypes(types: readonly VgpuType[], written: string, limit = 4): VgpuType[] {
-    const m = /(?:-(\d+))?-(\d+)C(?:ME)?$/i.exec(written.trim());
-    const fb = m ? Number(m[2]) : undefined;
-    const mode = m?.[1] !== undefined ? 'mig-backed' : 'time-sliced';
-    const score = (t: VgpuType) => (fb === undefined ? 0 : Math.abs(t.framebufferGB - fb) * 4) + (t.mode === mode ? 0 : 2);
-    return [...types].sort((x, y) => score(x) - score(y)).slice(0, limit);
-}
 
 export const VGPU002: RuleInfo = {
     id: 'VGPU002', severity: 'error', summary: 'equal-size mode: more vGPUs of a type on one GPU than it allows',
@@ -352,12 +339,16 @@ function checkVms(ctx: RuleContext): void {
                     message: `Unified memory is supported only on full-size vGPUs; ${sliceName(partial)} on ${partial.gpu.name} (${vm.name}) is not (full size: ${fullSizeType(partial.gpu)?.name ?? 'none'}).`,
                     data: { vm: vm.name }
                 });
-            } else if (vm.p2p && slices.some(s => /^A100/.test(s.gpu.spec.model))) {
-                ctx.report({
-                    rule: VGPU017, target: vm, property: 'name',
-                    message: `A100 vGPU NVLink P2P is disabled when unified memory is enabled (${vm.name}).`,
-                    data: { vm: vm.name }
-                });
+            } else if (vm.p2p) {
+                // The catalog says on which models unified memory disables vGPU NVLink P2P (A100) [VGPU-P2P].
+                const blocked = slices.find(s => s.gpu.spec.unifiedMemoryDisablesP2p);
+                if (blocked) {
+                    ctx.report({
+                        rule: VGPU017, target: vm, property: 'name',
+                        message: `${blocked.gpu.spec.model} vGPU NVLink P2P is disabled when unified memory is enabled (${vm.name}).`,
+                        data: { vm: vm.name }
+                    });
+                }
             }
         }
     }
@@ -401,7 +392,7 @@ function checkEsxiGates(ctx: RuleContext): void {
             // VGPU016
             const type = g.mode === 'vgpu' ? g.type : g.type;
             const profile = g.mode === 'mig' ? g.profile : g.gpu.spec.migProfiles.find(p => p.name === type?.migProfile);
-            const late = (type && /CME$/.test(type.name)) || (profile && profile.computeSlices === 1 && profile.memorySlices === 2);
+            const late = (type && type.mediaExtensions) || (profile && profile.computeSlices === 1 && profile.memorySlices === 2);
             if (late && !versionAtLeast(version, 8, 0, 3)) {
                 ctx.report({
                     rule: VGPU016, target: g,
@@ -474,7 +465,7 @@ export const VGPU: RuleFamily = {
                 const spec = gpu && findGpu(gpu.model);
                 if (!gpu || !spec || findVgpuType(spec, a.vgpuType)) return;
                 const types = spec.vgpuTypes.map(t => t.name);
-                const fixes = replacementTypes(spec.vgpuTypes, a.vgpuType)
+                const fixes = vgpuTypesLike(spec.vgpuTypes, a.vgpuType)
                     .map(t => combine(`Use ${t.name} (${t.framebufferGB} GB, ${t.mode})`, [replaceProperty(a, 'vgpuType', `"${t.name}"`)]))
                     .filter(f => f);
                 report({
