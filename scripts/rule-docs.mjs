@@ -2,13 +2,15 @@
 /**
  * `npm run docs`: writes the documentation generated from the rule records (ALL_RULES in
  * language/src/rules/) — docs/rules.md, the README's rule table between the RULES-TABLE
- * markers, and the JSON schema of the `vmtopo.rules` setting in package.json. The texts are made
- * by language/src/rules/docs.ts, bundled here with esbuild (as bench/run.mjs does).
+ * markers, and the JSON schema of the `vmtopo.rules` setting in package.json — and the README's
+ * model list between the CATALOG-MODELS markers, from the hardware catalog. The texts are made
+ * by language/src/rules/docs.ts and language/src/catalog/docs.ts, bundled here with esbuild (as
+ * bench/run.mjs does).
  *
  *   node scripts/rule-docs.mjs           write the files that changed, and name them
  *   node scripts/rule-docs.mjs --check   write nothing; exit 1 naming the files that are out of date
  *
- * test/rules/docs.test.ts fails when a generated file is out of date.
+ * test/rules/docs.test.ts and test/catalog/docs.test.ts fail when a generated file is out of date.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,7 +23,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-rule-docs-'));
-let docs;
+let docs, catalogDocs;
 try {
     const outfile = path.join(tmp, 'rule-docs.cjs');
     await esbuild.build({
@@ -29,6 +31,13 @@ try {
         outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node22', logLevel: 'warning'
     });
     docs = createRequire(outfile)(outfile);
+    // The README's model list, from the hardware catalog (language/src/catalog/docs.ts).
+    const catalogFile = path.join(tmp, 'catalog-docs.cjs');
+    await esbuild.build({
+        entryPoints: [path.join(REPO, 'language/src/catalog/docs.ts')],
+        outfile: catalogFile, bundle: true, format: 'cjs', platform: 'node', target: 'node22', logLevel: 'warning'
+    });
+    catalogDocs = createRequire(catalogFile)(catalogFile);
 } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
 }
@@ -37,7 +46,8 @@ const read = relative => fs.readFileSync(path.join(REPO, relative), 'utf8');
 const generated = [
     ['docs/rules.md', () => docs.rulesMarkdown()],
     ['README.md', () => docs.withReadmeRulesTable(read('README.md'))],
-    ['package.json', () => docs.withRulesSetting(read('package.json'))]
+    ['package.json', () => docs.withRulesSetting(read('package.json'))],
+    ['README.md', () => catalogDocs.withReadmeModelList(read('README.md'))]
 ];
 
 const stale = [];
@@ -57,5 +67,5 @@ if (check && stale.length > 0) {
     console.error(`out of date: ${stale.join(', ')}; run \`npm run docs\``);
     process.exitCode = 1;
 } else if (stale.length === 0) {
-    console.log('docs/rules.md, the README rule table and the vmtopo.rules setting schema are up to date');
+    console.log('docs/rules.md, the README rule table and model list and the vmtopo.rules setting schema are up to date');
 }
