@@ -1,5 +1,6 @@
 /**
- * Command registration, after Bicep's `CommandManager` (anchors §2.2): one class per command, ids
+ * Command registration, after Bicep's `CommandManager` (Azure/bicep, src/vscode-bicep/src/
+ * infrastructure/commands/command-manager.ts, https://github.com/Azure/bicep): one class per command, ids
  * start with `vmtopo.`, a `Uri` first argument (editor context menu / editor title) is passed as
  * `documentUri`, and failures are logged and shown instead of being lost in the extension host.
  */

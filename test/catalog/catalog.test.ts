@@ -1,6 +1,6 @@
 /**
- * The hardware catalog checked against the research fact base (shared/reference/rules.md Part A)
- * and for internal consistency.
+ * The hardware catalog checked against NVIDIA's tables as transcribed in ../shared/reference/rules.md
+ * Part A (third-party data read in place; skipped when absent), and for internal consistency.
  */
 import { describe, it, expect } from 'vitest';
 import * as fs from 'node:fs';
@@ -147,7 +147,7 @@ describeWithReference('catalog vs rules.md A3 (vGPU C-series types)', () => {
         expect(H200.vgpuTypes[0].name).toBe('H200X-141C');
     });
 
-    it('H100XM time-sliced types (6 × 16C as in NVIDIA\'s table, rules.md Part D item 3)', () => {
+    it('H100XM time-sliced types (6 × 16C as in NVIDIA\'s table [VGPU-HOPPER], although 6 × 16 GB > 80 GB)', () => {
         const expected = a3TimeSliced('H100 SXM5 80GB');
         expect(expected).toHaveLength(8);
         expect(catalogTimeSliced(H100)).toEqual(expected);

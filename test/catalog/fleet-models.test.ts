@@ -1,7 +1,8 @@
 /**
  * The fleet models added for issue 7 (H100 PCIe, H100 NVL, H200 NVL, H20 96GB, B200, A100 40GB, A30,
- * L4, L40, V100, ConnectX-6 Dx, BlueField-3) checked against rules.md Part A (A1 ids, A2 MIG names
- * and A30 placements, A3 type tables, A4 MMIO), read from ../shared/reference/rules.md.
+ * L4, L40, V100, ConnectX-6 Dx, BlueField-3) checked against NVIDIA's tables as transcribed in
+ * ../shared/reference/rules.md Part A (A1 ids, A2 MIG names and A30 placements, A3 type tables, A4 MMIO),
+ * read in place as data.
  */
 import { it, expect } from 'vitest';
 import { findGpu, findNic, sourceUrl, type GpuSpec } from '../../language/src/catalog/index.js';

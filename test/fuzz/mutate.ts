@@ -43,7 +43,7 @@ export interface FuzzSources {
     readonly keywords: readonly string[];
 }
 
-/** The VMs of test/rules/quickfix-loc-mmio-nic-lic.test.ts on {@link HOST}: every quick-fix has something to fix. */
+/** The VMs of the LOC, MMIO, NIC and LIC quick-fix tests (test/rules/<prefix>.test.ts) on {@link HOST}: every quick-fix has something to fix. */
 const HOST_VMS = `
 vm b on h {
     vcpus 4 pin 0-1,16-17

@@ -1,6 +1,6 @@
 /**
  * The guest address plan: guest NUMA cells and pinning, the emulated PCIe tree that mirrors the
- * host's switches, and the guest PCI addresses both exporters use (formats.md §C.3–C.5).
+ * host's switches, and the guest PCI addresses both exporters use (https://libvirt.org/pci-addresses.html).
  */
 import { describe, it, expect } from 'vitest';
 import { planGuestAddresses, type GuestPlan } from '../../language/src/model/guest-plan.js';
@@ -25,7 +25,7 @@ function guestBdfs(p: GuestPlan): Record<string, string> {
     return Object.fromEntries(p.devices.map(d => [d.name, formatBdf(d.guestBdf)]));
 }
 
-/** The host and slice of formats.md §C.4 (reference/sample-domain.xml). */
+/** The host and slice of ../shared/reference/sample-domain.xml, a domain booted in QEMU 7.2 + OVMF to observe its guest BDFs. */
 const SAMPLE = `
 host hgx01 {
     platform kvm
@@ -50,8 +50,8 @@ vm slice on hgx01 {
 }
 `;
 
-describe('the sample slice of formats.md §C.4', () => {
-    it('gets the guest BDFs observed by booting that PCIe tree in QEMU + OVMF (§C.5)', async () => {
+describe('the slice of the booted sample domain', () => {
+    it('gets the guest BDFs observed by booting that PCIe tree in QEMU + OVMF', async () => {
         const p = await plan(SAMPLE, 'slice');
         // sample-domain.xml header: GPU0 43:00.0, NIC0 44:00.0, GPU1 47:00.0, NIC1 48:00.0
         expect(guestBdfs(p)).toEqual({
@@ -189,7 +189,7 @@ describe('a VM across both NUMA nodes', () => {
 
     it('raises pcihole64 to what the passthrough GPUs need when mmio is not declared (MMIO005)', async () => {
         const p = await plan(text, 'wide');
-        // 2 × H200 at 512 GiB each → 1024 GiB (power of two of the sum, rules.md A4 / MMIO005)
+        // 2 × H200 at 512 GiB each → 1024 GiB (power of two of the sum, [NVAIE-MMIO] / MMIO005)
         expect(p.pcihole64GiB).toBe(1024);
     });
 });

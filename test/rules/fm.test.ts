@@ -1,5 +1,5 @@
 /**
- * FM001–FM008: Fabric Manager partitions and NVSwitch ownership on an HGX H100 board (rules.md A5:
+ * FM001–FM008: Fabric Manager partitions and NVSwitch ownership on an HGX H100 board ([WP-12736]:
  * partitions by module id), with the NVSwitches passed through (GEN001 covers them too).
  */
 import { describe, it, expect } from 'vitest';
@@ -7,6 +7,8 @@ import { HGX_H100_H200, partitionOf } from '../../language/src/catalog/fabric-ma
 import { at, Severity } from '../support/fixtures.js';
 import { HGX, SERVICE } from '../support/fm-fixtures.js';
 import { build, withCode } from '../support/util.js';
+
+import { expectFix } from '../support/quick-fixes.js';
 
 const tenant = (name: string, gpus: string, extra = '', pin = '0-1,16-17', numa = 0) => `
 vm ${name} on h {
@@ -16,7 +18,7 @@ vm ${name} on h {
 }
 `;
 
-describe('catalog: the HGX H100/H200 partition table (rules.md A5)', () => {
+describe('catalog: the HGX H100/H200 partition table ([WP-12736])', () => {
     it('has the 15 partitions of WP-12736 by module id, and finds one by its module set in any order', () => {
         expect(HGX_H100_H200.partitions.map(p => `${p.id}:${p.modules.join(',')}`)).toEqual([
             '0:1,2,3,4,5,6,7,8', '1:1,2,3,4', '2:5,6,7,8', '3:1,3', '4:2,4', '5:5,7', '6:6,8',
@@ -191,5 +193,42 @@ describe('FM008: a tenant GPU without a module id', () => {
 
     it('does not fire when every GPU has its module id', async () => {
         expect(withCode((await build(HGX + SERVICE + tenant('a', 'g1, g3'))).diagnostics(), 'FM008')).toEqual([]);
+    });
+});
+
+describe('FM quick-fixes', () => {
+    it('FM001: takes the GPUs of the free partition closest to the VM', async () => {
+        const before = HGX + SERVICE + tenant('a', 'g1, g2');
+        await expectFix(before, 'FM001', 'Use Fabric Manager partition 3 (g1, g3)', before.replace('gpu g1, g2 passthrough', 'gpu g1, g3 passthrough'));
+    });
+
+    it('FM003: moves the NVSwitch from the tenant to the service VM (its line goes)', async () => {
+        const before = HGX + SERVICE.replace('s0, s1, s2, s3', 's1, s2, s3') + tenant('a', 'g1, g3', '\n    nvswitch s0 passthrough');
+        const after = before.replace('nvswitch s1, s2, s3 passthrough', 'nvswitch s1, s2, s3, s0 passthrough').replace('\n    nvswitch s0 passthrough', '');
+        await expectFix(before, 'FM003', 'Move s0 to svc', after);
+    });
+
+    it('FM004: creates the service VM with every NVSwitch at the end of the file', async () => {
+        const before = HGX + tenant('a', 'g1, g3');
+        const after = `${before}
+/** Fabric Manager service VM of h: owns the NVSwitches, activates the tenants' partitions. */
+vm h-fm on h {
+    vcpus 2
+    memory 8 GiB
+    fabric-manager service
+    nvswitch s0, s1, s2, s3 passthrough
+}
+`;
+        await expectFix(before, 'FM004', 'Create Fabric Manager service VM h-fm with s0, s1, s2, s3', after);
+    });
+
+    it('FM004: gives the missing NVSwitch to the service VM', async () => {
+        const before = HGX + SERVICE.replace('s0, s1, s2, s3', 's0, s1, s2') + tenant('a', 'g1, g3');
+        await expectFix(before, 'FM004', 'Give s3 to svc', before.replace('s0, s1, s2 passthrough', 's0, s1, s2, s3 passthrough'));
+    });
+
+    it('FM006: writes the Fabric Manager version as the guest driver', async () => {
+        const before = HGX + SERVICE + tenant('a', 'g1, g3', '\n    guest-driver "535.104.05"');
+        await expectFix(before, 'FM006', 'Use driver 550.54.15 in a', before.replace('"535.104.05"', '"550.54.15"'));
     });
 });

@@ -1,25 +1,20 @@
 /**
  * HOST — host integrity (issue #6, item 1): one function per PCI address (HOST001), VF addresses
  * that are free (HOST002), one socket per NUMA node id and per CPU (HOST003, HOST004), a device on
- * its switch's socket (HOST005) and on a bus behind its switch (HOST006); and device ownership by
- * PCI address rather than by name (GEN001, SRIOV003), which the exporters refuse.
+ * its switch's socket (HOST005) and on a bus behind its switch (HOST006). Device ownership by PCI
+ * address (two names for one address) is GEN001's and SRIOV003's: test/rules/gen.test.ts, sriov.test.ts.
  *
  * Host `h` (test/support/fixtures.ts): sw0 at 0000:10:00.0 on cpu0 (NUMA 0) with gpu0 11:00.0, gpu1 12:00.0,
  * nic0 13:00.0 (4 VFs: 13:00.1-13:00.4); sw1 at 0000:90:00.0 on cpu1 with gpu2, gpu3, nic1 93:00.0
  * (4 VFs); nic2 at 0000:20:00.0 on cpu0.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { URI } from 'langium';
-import { NodeFileSystem } from 'langium/node';
 import { describe, it, expect } from 'vitest';
 import { ruleDocUrl } from '../../language/src/rules/engine/links.js';
 import { ruleById } from '../../language/src/rules/index.js';
-import { build, buildWorkspace, withCode } from '../support/util.js';
-import { HOST, Severity, at } from '../support/fixtures.js';
-import { exportFiles } from '../../language/src/features/export/index.js';
-import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
+import { build, withCode } from '../support/util.js';
+import { HOST, Severity, at, pinnedVm } from '../support/fixtures.js';
+
+const vm = pinnedVm;
 
 /** `HOST` with `from` replaced by `to` (which must be there). */
 function hostWith(from: string, to: string): string {
@@ -275,88 +270,13 @@ describe('HOST rules stay bounded on hostile hosts', () => {
     });
 });
 
-/** Two names for one GPU (gpuA, gpuB) and nic3 at VF 1 of nic0 (0000:13:00.2). */
-const ALIASES = HOST
-    .replace(GPU1, 'gpu gpu1 "H200 SXM5 141GB" at 0000:11:00.0')
-    .replace('nic nic2 "ConnectX-7" at 0000:20:00.0 on cpu0', 'nic nic2 "ConnectX-7" at 0000:20:00.0 on cpu0\n    nic nic3 "ConnectX-7" at 0000:13:00.2 on cpu0');
-
-const vm = (name: string, cpu: number, lines: string) => `vm ${name} on h {\n    vcpus 1 pin ${cpu}\n    memory 8 GiB on numa 0\n${lines}}\n`;
-
-describe('GEN001 and SRIOV003: ownership by PCI address, not by name', () => {
-    it('GEN001: two names for one GPU never reach two VMs', async () => {
-        const vms = vm('a', 0, '    gpu gpu0 passthrough\n') + vm('b', 1, '    gpu gpu1 passthrough\n');
-        const ws = await buildWorkspace({ 'hosts.vmtopo': ALIASES, 'vms.vmtopo': vms });
-        const found = withCode(ws.diagnostics('vms.vmtopo'), 'GEN001');
-        expect(found.map(d => d.message)).toEqual([
-            'gpu1 is assigned to b, but its address 0000:11:00.0 is also gpu0, assigned to a; a VFIO device belongs to one VM at a time.'
-        ]);
-        expect(found[0].range.start).toEqual(at(vms, 'gpu1'));
-        expect(withCode(ws.diagnostics('hosts.vmtopo'), 'HOST001')).toHaveLength(2);
-    });
-
-    it('GEN001: both names in one VM are one device taken twice; GEN002 sees a slice on the other name', async () => {
-        const twice = vm('a', 0, '    gpu gpu0, gpu1 passthrough\n');
-        expect(withCode((await buildWorkspace({ 'hosts.vmtopo': ALIASES, 'vms.vmtopo': twice })).diagnostics('vms.vmtopo'), 'GEN001').map(d => d.message))
-            .toEqual(['gpu1 is gpu0: both are PCI function 0000:11:00.0, assigned to a twice; a VFIO device belongs to one VM at a time.']);
-        const slice = vm('a', 0, '    gpu gpu0 passthrough\n') + vm('b', 1, '    vgpu gpu1 "H200X-1-18C"\n    license nvaie\n');
-        expect(withCode((await buildWorkspace({ 'hosts.vmtopo': ALIASES, 'vms.vmtopo': slice })).diagnostics('vms.vmtopo'), 'GEN002').map(d => d.message))
-            .toEqual(['gpu1 (which is gpu0, 0000:11:00.0) is passed through to a (owned by vfio-pci); it cannot also host vGPU/MIG slices (vGPU H200X-1-18C of b).']);
-    });
-
-    it('SRIOV003: a VF that is another NIC\'s PF address, in either order (the PF first: SRIOV003; the VF first: GEN001)', async () => {
-        const pfFirst = vm('a', 0, '    nic nic3 passthrough\n') + vm('b', 1, '    nic nic0 vf 1\n');
-        const ws = await buildWorkspace({ 'hosts.vmtopo': ALIASES, 'vms.vmtopo': pfFirst });
-        const found = withCode(ws.diagnostics('vms.vmtopo'), 'SRIOV003');
-        expect(found.map(d => d.message)).toEqual([
-            'VF 1 of nic0 is assigned to b, but its address 0000:13:00.2 is also nic3, assigned to a; a VFIO device belongs to one VM at a time.'
-        ]);
-        expect(found[0].severity).toBe(Severity.error);
-        expect(found[0].range.start).toEqual(at(pfFirst, 'nic0 vf 1'));
-        expect(found[0].codeDescription?.href).toBe(ruleDocUrl(ruleById(String(found[0].code))!));
-
-        const vfFirst = vm('a', 0, '    nic nic0 vf 1\n') + vm('b', 1, '    nic nic3 passthrough\n');
-        const ws2 = await buildWorkspace({ 'hosts.vmtopo': ALIASES, 'vms.vmtopo': vfFirst });
-        expect(withCode(ws2.diagnostics('vms.vmtopo'), 'GEN001').map(d => d.message)).toEqual([
-            'nic3 is assigned to b, but its address 0000:13:00.2 is also VF 1 of nic0, assigned to a; a VFIO device belongs to one VM at a time.'
-        ]);
-    });
-
-    it('SRIOV003: a VF of one NIC that is a VF of another NIC, given to two VMs', async () => {
-        const host = HOST.replace('nic nic2 "ConnectX-7" at 0000:20:00.0 on cpu0',
-            'nic nic2 "ConnectX-7" at 0000:20:00.0 on cpu0 vfs 4 vf-offset 3\n    nic nic3 "ConnectX-7" at 0000:20:00.1 on cpu0 vfs 4');
-        const vms = vm('a', 0, '    nic nic2 vf 0\n') + vm('b', 1, '    nic nic3 vf 1\n');
-        const ws = await buildWorkspace({ 'hosts.vmtopo': host, 'vms.vmtopo': vms });
-        expect(withCode(ws.diagnostics('vms.vmtopo'), 'SRIOV003').map(d => d.message)).toEqual([
-            'VF 1 of nic3 is assigned to b, but its address 0000:20:00.3 is also VF 0 of nic2, assigned to a; a VFIO device belongs to one VM at a time.'
-        ]);
-    });
-
-    it('does not fire for two VFs of one PF, or a PF and a VF at different addresses', async () => {
-        const vms = vm('a', 0, '    nic nic0 vf 0\n') + vm('b', 1, '    nic nic0 vf 2\n') + vm('c', 2, '    nic nic3 passthrough\n');
-        const ws = await buildWorkspace({ 'hosts.vmtopo': ALIASES.replace('at 0000:13:00.2 on cpu0', 'at 0000:13:00.6 on cpu0'), 'vms.vmtopo': vms });
-        expect(ws.diagnostics('vms.vmtopo').filter(d => d.code === 'GEN001' || d.code === 'SRIOV003')).toEqual([]);
-    });
-});
-
-describe('the exporters refuse what the host file causes in a VM file', () => {
-    it('GEN001 by address in the VM file (the aliases are in the host file) blocks exportFiles of the VM file', async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-host-'));
-        try {
-            const hosts = path.join(dir, 'hosts.vmtopo');
-            const vms = path.join(dir, 'vms.vmtopo');
-            fs.writeFileSync(hosts, ALIASES);
-            fs.writeFileSync(vms, vm('a', 0, '    gpu gpu0 passthrough\n') + vm('b', 1, '    gpu gpu1 passthrough\n'));
-            // As in the editor: the whole folder is loaded, and one file is exported.
-            const services = createVmtopoServices(NodeFileSystem);
-            const documents = await Promise.all([hosts, vms].map(f => services.shared.workspace.LangiumDocuments.getOrCreateDocument(URI.file(f))));
-            await services.shared.workspace.DocumentBuilder.build(documents, { validation: true });
-            const result = await exportFiles(services, { files: [vms], format: 'libvirt' });
-            expect(result.ok).toBe(false);
-            expect(result.written).toEqual([]);
-            expect(result.problems.join('\n')).toContain('error GEN001 gpu1 is assigned to b, but its address 0000:11:00.0 is also gpu0');
-            expect(fs.readdirSync(dir).sort()).toEqual(['hosts.vmtopo', 'vms.vmtopo']);
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+describe('HOST001: relatedInformation', () => {
+    it('HOST001 points at the other device', async () => {
+        const text = HOST.replace('at 0000:12:00.0', 'at 0000:11:00.0') + vm('a', '    gpu gpu2 passthrough\n    nic nic1 passthrough', '8-9,24-25', '300 GiB on numa 1')
+            + vm('b', '    vgpu gpu2 "H200X-141C"\n    nic nic1 vf 0\n    license nvaie', '10-11,26-27', '8 GiB on numa 1');
+        const ds = (await build(text)).diagnostics();
+        const host1 = withCode(ds, 'HOST001');
+        expect(host1.map(d => d.relatedInformation?.[0].message)).toEqual(['gpu1 at 0000:11:00.0', 'gpu0 at 0000:11:00.0']);
+        expect(host1[0].relatedInformation?.[0].location.range.start).toEqual(at(text, '0000:11:00.0', 1));
     });
 });

@@ -1,10 +1,32 @@
 /**
- * LOC — CPU, memory and NUMA locality. Host `h` (test/support/fixtures.ts): NUMA 0 = CPUs 0-7 + SMT
- * siblings 16-23 with gpu0/gpu1; NUMA 1 = CPUs 8-15 + 24-31 with gpu2/gpu3; 256 GiB per node.
+ * LOC — CPU, memory and NUMA locality: the checks and their quick-fixes. Host `h`
+ * (test/support/fixtures.ts): NUMA 0 = CPUs 0-7 + SMT siblings 16-23 with gpu0/gpu1; NUMA 1 = CPUs
+ * 8-15 + 24-31 with gpu2/gpu3; 256 GiB per node. Quick-fixes through Langium's `testCodeAction` (one
+ * diagnostic with the code, one action, the text after it, the diagnostic gone when it is validated)
+ * and through the language server's verified code actions (`expectFix`, test/support/quick-fixes.ts).
  */
-import { describe, it, expect } from 'vitest';
+import { afterEach, describe, it, expect } from 'vitest';
+import { testCodeAction } from 'langium/test';
+import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
+import { planGuestAddresses } from '../../language/src/model/guest-plan.js';
 import { build, withCode } from '../support/util.js';
-import { HOST, Severity, at } from '../support/fixtures.js';
+import { HOST, Severity, at, pinnedVm } from '../support/fixtures.js';
+import { actionsOf, expectFix } from '../support/quick-fixes.js';
+
+/** HOST with 1 GiB hugepage pools: 40 pages on NUMA 0, 100 on NUMA 1. */
+const POOLS = HOST
+    .replace('memory 256 GiB }\n    socket cpu1', 'memory 256 GiB  hugepages 1 GiB count 40 }\n    socket cpu1')
+    .replace('cores 8-15,24-31  memory 256 GiB }', 'cores 8-15,24-31  memory 256 GiB  hugepages 1 GiB count 100  hugepages 2 MiB count 512 }');
+
+const vm = pinnedVm;
+
+const services = createVmtopoServices().vmtopo;
+const fix = testCodeAction(services);
+let dispose: (() => Promise<void>) | undefined;
+afterEach(async () => {
+    await dispose?.();
+    dispose = undefined;
+});
 
 describe('LOC008: two VMs never pin vCPUs to the same host CPU', () => {
     it('fires on the later VM, naming the CPUs and both VMs', async () => {
@@ -410,5 +432,222 @@ vm a on h {
 }
 `;
         expect((await build(text)).diagnostics()).toEqual([]);
+    });
+});
+
+describe('LOC005: passthrough GPUs on hugepages the host reserves', () => {
+    it('is an info on the memory clause, with the node and the host\'s pool', async () => {
+        const text = POOLS + vm('a', '    gpu gpu0 passthrough');
+        const found = withCode((await build(text)).diagnostics(), 'LOC005');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.info);
+        expect(found[0].range.start).toEqual(at(text, '32 GiB on numa 0'));
+        expect(found[0].message).toBe('a: back its 32 GiB of guest memory with 1 GiB hugepages on NUMA 0 (it has passthrough GPUs; h reserves 40 × 1 GiB there).');
+    });
+
+    it('does not fire with hugepages, for vGPUs only, or on a host that declares no pools', async () => {
+        for (const text of [
+            POOLS + vm('a', '    gpu gpu0 passthrough', '0-1,16-17', '32 GiB on numa 0 hugepages 1 GiB'),
+            POOLS + vm('a', '    vgpu gpu0 "H200X-141C"\n    license nvaie'),
+            HOST + vm('a', '    gpu gpu0 passthrough')
+        ]) expect(withCode((await build(text)).diagnostics(), 'LOC005')).toEqual([]);
+    });
+});
+
+describe('LOC006: hugepages bound to a node fit its pool', () => {
+    it('fires on the VM that overflows the pool, counting the VMs before it', async () => {
+        const text = POOLS + vm('a', '', '0-1,16-17', '32 GiB on numa 0 hugepages 1 GiB') + vm('b', '', '2-3,18-19', '16 GiB on numa 0 hugepages 1 GiB');
+        const found = withCode((await build(text)).diagnostics(), 'LOC006');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.error);
+        expect(found[0].range.start).toEqual(at(text, '1 GiB', 3)); // b's hugepages (after the host's two pools and a's)
+        expect(found[0].message).toBe('NUMA 0 of h has 40 × 1 GiB hugepages; b needs 16, and the VMs before it already use 32 (48 in all).');
+        expect(found[0].relatedInformation?.[0].message).toBe('socket cpu0: 40 × 1 GiB hugepages');
+    });
+
+    it('splits a VM bound to two nodes, and counts 2 MiB pages against the 2 MiB pool', async () => {
+        const text = POOLS + vm('a', '', '0-1,16-17', '96 GiB on numa 0-1 hugepages 1 GiB') + vm('b', '', '8-9,24-25', '2 GiB on numa 1 hugepages 2 MiB');
+        const found = withCode((await build(text)).diagnostics(), 'LOC006');
+        expect(found.map(d => d.message)).toEqual(['NUMA 0 of h has 40 × 1 GiB hugepages; a needs 48, and the VMs before it already use 0 (48 in all).', 'NUMA 1 of h has 512 × 2 MiB hugepages; b needs 1024, and the VMs before it already use 0 (1024 in all).']);
+    });
+
+    it('does not fire within the pools, or on a host that declares none', async () => {
+        for (const text of [
+            POOLS + vm('a', '', '0-1,16-17', '40 GiB on numa 0 hugepages 1 GiB') + vm('b', '', '8-9,24-25', '100 GiB on numa 1 hugepages 1 GiB'),
+            HOST + vm('a', '', '0-1,16-17', '200 GiB on numa 0 hugepages 1 GiB')
+        ]) expect(withCode((await build(text)).diagnostics(), 'LOC006')).toEqual([]);
+    });
+});
+
+describe('LOC010: a guest NUMA cell for every node of the GPUs', () => {
+    it('warns when GPUs span both nodes and the vCPUs sit on one', async () => {
+        const text = HOST + vm('a', '    gpu gpu0, gpu2 passthrough', '0-1,16-17', '32 GiB on numa 0-1');
+        const found = withCode((await build(text)).diagnostics(), 'LOC010');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.warning);
+        expect(found[0].range.start).toEqual(at(text, '0-1,16-17'));
+        expect(found[0].message).toBe('a has GPUs on NUMA 0-1; define 2 guest NUMA cells with matching vCPUs and memory: it has 1 (vCPUs pinned on NUMA 0). Pin vCPUs on NUMA 1 too.');
+        expect(found[0].relatedInformation?.map(r => r.message)).toEqual(['gpu2 is on NUMA 1']);
+    });
+
+    it('does not fire with vCPUs on both nodes, or GPUs on one node', async () => {
+        for (const text of [
+            HOST + vm('a', '    gpu gpu0, gpu2 passthrough', '0,16,8,24', '32 GiB on numa 0-1'),
+            HOST + vm('a', '    gpu gpu0, gpu1 passthrough')
+        ]) expect(withCode((await build(text)).diagnostics(), 'LOC010')).toEqual([]);
+    });
+});
+
+describe('LOC011: GPUs from one node when one node has enough free', () => {
+    it('is an info naming the free same-node GPUs (its own GPU there first)', async () => {
+        const text = HOST + vm('a', '    gpu gpu0, gpu2 passthrough', '0,16,8,24', '32 GiB on numa 0-1');
+        const found = withCode((await build(text)).diagnostics(), 'LOC011');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.info);
+        expect(found[0].range.start).toEqual(at(text, 'gpu0, gpu2'));
+        expect(found[0].message).toBe('a: GPUs gpu0, gpu2 span NUMA 0-1; gpu0, gpu1 on NUMA 0 are free.');
+    });
+
+    it('does not fire when no node has enough free GPUs, or for GPUs on one node', async () => {
+        for (const text of [
+            HOST + vm('a', '    gpu gpu0, gpu2 passthrough', '0,16,8,24', '32 GiB on numa 0-1') + vm('b', '    gpu gpu1, gpu3 passthrough', '1,17,9,25', '32 GiB on numa 0-1'),
+            HOST + vm('a', '    gpu gpu0, gpu1 passthrough')
+        ]) expect(withCode((await build(text)).diagnostics(), 'LOC011')).toEqual([]);
+    });
+});
+
+describe('LOC012: no more vCPUs than the CPUs of the GPUs\' nodes', () => {
+    it('warns on vcpus with the counts', async () => {
+        const text = HOST + '\nvm a on h {\n    vcpus 20\n    memory 32 GiB on numa 0\n    gpu gpu0 passthrough\n}\n';
+        const found = withCode((await build(text)).diagnostics(), 'LOC012');
+        expect(found).toHaveLength(1);
+        expect(found[0].range.start).toEqual(at(text, '20\n'));
+        expect(found[0].message).toBe('a has 20 vCPUs; NUMA 0 (where its GPUs are) has 16 CPUs.');
+    });
+
+    it('does not fire at the node\'s size, or for a VM without GPUs', async () => {
+        for (const text of [
+            HOST + '\nvm a on h {\n    vcpus 16\n    memory 32 GiB on numa 0\n    gpu gpu0 passthrough\n}\n',
+            HOST + '\nvm a on h {\n    vcpus 20\n    memory 32 GiB on numa 0\n}\n'
+        ]) expect(withCode((await build(text)).diagnostics(), 'LOC012')).toEqual([]);
+    });
+});
+
+describe('relatedInformation on the older locality rules', () => {
+    it('LOC001 points at the GPU, LOC008 at the other VM\'s pin list', async () => {
+        const text = HOST + vm('a', '    gpu gpu0 passthrough', '8-9,24-25') + vm('b', '', '8-9,24-25', '8 GiB on numa 1');
+        const ds = (await build(text)).diagnostics();
+        const loc1 = withCode(ds, 'LOC001');
+        expect(loc1[0].relatedInformation?.map(r => r.message)).toEqual(['gpu0 is on NUMA 0']);
+        expect(loc1[0].relatedInformation?.[0].location.range.start).toEqual(at(text, 'gpu0 passthrough'));
+        const loc8 = withCode(ds, 'LOC008');
+        expect(loc8[0].relatedInformation?.[0].message).toBe('a pins CPUs 8-9,24-25');
+        expect(loc8[0].relatedInformation?.[0].location.range.start).toEqual(at(text, '8-9,24-25'));
+    });
+
+    it('LOC004 points at the socket', async () => {
+        const text = HOST.replace('at 0000:12:00.0', 'at 0000:11:00.0') + vm('a', '    gpu gpu2 passthrough\n    nic nic1 passthrough', '8-9,24-25', '300 GiB on numa 1')
+            + vm('b', '    vgpu gpu2 "H200X-141C"\n    nic nic1 vf 0\n    license nvaie', '10-11,26-27', '8 GiB on numa 1');
+        const ds = (await build(text)).diagnostics();
+        expect(withCode(ds, 'LOC004')[0].relatedInformation?.map(r => r.message)).toEqual(['socket cpu1: NUMA 1, 256 GiB']);
+    });
+});
+
+describe('LOC001/LOC002/LOC003: re-pin to the NUMA node of the GPUs', () => {
+    it("LOC001: moves a's vCPUs to free SMT pairs of NUMA 0 (not b's CPUs, not a's emulator CPU) and its memory to NUMA 0", async () => {
+        const before = HOST + `
+vm b on h {
+    vcpus 4 pin 0-1,16-17
+    memory 64 GiB on numa 0
+    gpu gpu1 passthrough
+}
+vm a on h {
+    vcpus 4 pin 8-9,24-25
+    emulator pin 2
+    memory 64 GiB on numa 1
+    gpu gpu0 passthrough
+}
+`;
+        const after = before.replace('vcpus 4 pin 8-9,24-25', 'vcpus 4 pin 3-4,19-20').replace('64 GiB on numa 1', '64 GiB on numa 0');
+        const result = await fix(before, 'LOC001', after);
+        dispose = result.dispose;
+        expect(result.action).toMatchObject({ title: 'Re-pin a to NUMA 0', kind: 'quickfix', isPreferred: true });
+    });
+
+    it('LOC001: writes whole cores first, then a single thread whose sibling runs no other VM, in the order vCPUs take them', async () => {
+        // b leaves NUMA 0's cores 0/16 and 5/21 whole and CPU 2 free (its sibling 18 is b's)
+        const before = HOST + `
+vm b on h {
+    vcpus 11 pin 1,3-4,6-7,17-20,22-23
+    memory 16 GiB on numa 0
+}
+vm a on h {
+    vcpus 3 pin 8-9,24
+    memory 16 GiB on numa 0
+    gpu gpu0 passthrough
+}
+`;
+        // read back by the pinning rule: vCPU 0 → 0, 1 → 16 (its sibling), 2 → 5 (not 2: that would split a core with b)
+        const after = before.replace('vcpus 3 pin 8-9,24', 'vcpus 3 pin 0,16,5');
+        const result = await fix(before, 'LOC001', after);
+        dispose = result.dispose;
+        expect(result.action?.title).toBe('Re-pin a to NUMA 0');
+        const fixed = (await build(after)).resolved().topology.vms.find(v => v.name === 'a')!;
+        expect(planGuestAddresses(fixed).vcpuPins).toEqual([0, 16, 5]);
+    });
+
+    it('LOC002: adds a pin list after the vCPU count and binds the memory', async () => {
+        const before = HOST + `
+vm a on h {
+    vcpus 4
+    memory 64 GiB
+    gpu gpu2 passthrough
+}
+`;
+        const after = before.replace('vcpus 4\n', 'vcpus 4 pin 8-9,24-25\n').replace('memory 64 GiB\n', 'memory 64 GiB on numa 1\n');
+        const result = await fix(before, 'LOC002', after);
+        dispose = result.dispose;
+        expect(result.action?.title).toBe('Re-pin a to NUMA 1');
+    });
+
+    it('LOC003: with good pins, only the memory binding changes', async () => {
+        const before = HOST + `
+vm a on h {
+    vcpus 2 pin 8,24
+    memory 64 GiB on numa 0
+    gpu gpu2 passthrough
+}
+`;
+        const after = before.replace('on numa 0', 'on numa 1');
+        const result = await fix(before, 'LOC003', after);
+        dispose = result.dispose;
+        expect(result.action?.title).toBe('Bind memory of a to NUMA 1');
+    });
+});
+
+describe('LOC quick-fixes', () => {
+    const POOLS = HOST.replace('memory 256 GiB }\n    socket cpu1', 'memory 256 GiB  hugepages 1 GiB count 40 }\n    socket cpu1');
+    const vm = (body: string, pin = '0-1,16-17', memory = '32 GiB on numa 0') => `
+vm a on h {
+    vcpus 4 pin ${pin}
+    memory ${memory}
+${body}
+}
+`;
+    it('LOC005: backs the memory with 1 GiB hugepages', async () => {
+        const before = POOLS + vm('    gpu gpu0 passthrough');
+        await expectFix(before, 'LOC005', "Back a's memory with 1 GiB hugepages", before.replace('32 GiB on numa 0', '32 GiB on numa 0 hugepages 1 GiB'));
+    });
+
+    it('LOC011: swaps to the free GPUs of one node', async () => {
+        const before = HOST + vm('    gpu gpu0, gpu2 passthrough', '0,16,8,24', '32 GiB on numa 0-1');
+        await expectFix(before, 'LOC011', 'Use gpu0, gpu1 on NUMA 0', before.replace('gpu gpu0, gpu2 passthrough', 'gpu gpu0, gpu1 passthrough'));
+    });
+
+    it('offers no fix whose result has a new error: LOC005 when the pool is too small for the VM', async () => {
+        const ws = await build(POOLS.replace('count 40', 'count 16') + vm('    gpu gpu0 passthrough'));
+        const d = withCode(ws.diagnostics(), 'LOC005');
+        expect(d).toHaveLength(1);
+        expect(await actionsOf(ws, d)).toEqual([]);
     });
 });

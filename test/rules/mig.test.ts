@@ -1,14 +1,18 @@
 /**
- * MIG layout rules (MIG003–MIG006, MIG008, MIG010, VGPU007) on the fixture host `h` (four H200 SXM5
- * 141GB, rules.md A2: 1g.18gb ×7, 1g.18gb+me ×1, 1g.35gb ×4, 2g.35gb ×3, 3g.71gb ×2, 4g.71gb ×1,
- * 7g.141gb ×1; 7 compute / 8 memory slices), and the placement search against brute force.
+ * MIG — MIG slices and layouts: MIG001/MIG002 (the GPU model and its profiles), MIG003–MIG006 (counts,
+ * placement, start slots, media extensions), MIG008, MIG010, with their quick-fixes, on the fixture
+ * host `h` (four H200 SXM5 141GB, [MIG-PROF]: 1g.18gb ×7, 1g.18gb+me ×1, 1g.35gb ×4, 2g.35gb ×3,
+ * 3g.71gb ×2, 4g.71gb ×1, 7g.141gb ×1; 7 compute / 8 memory slices), and the placement search
+ * against brute force. The MIG layout of MIG-backed vGPU types (VGPU007) is tested in vgpu.test.ts.
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { findGpu } from '../../language/src/catalog/index.js';
 import { fitsByEnumeration, largestFittingLayout, migCapacity, placeMig, withinMaxima, type GiRequest } from '../../language/src/model/mig-placement.js';
 import { build, withCode } from '../support/util.js';
 import { HOST, Severity, at } from '../support/fixtures.js';
+import { fixes } from '../support/quick-fixes.js';
 
 /** A VM `a` on NUMA 0 with the given GPU clauses (licensed, pinned, bound: no other rule fires). */
 function vm(clauses: string, extra = ''): string {
@@ -129,19 +133,11 @@ describe('MIG005: written start slots', () => {
     });
 });
 
-describe('MIG006 / VGPU007: one +me instance per GPU', () => {
+describe('MIG006: one +me instance per GPU', () => {
     it('fires MIG006 for two 1g.18gb+me', async () => {
         const found = withCode(await diagnostics(vm('mig gpu0 "1g.18gb+me"\nmig gpu0 "1g.18gb+me"')), 'MIG006');
         expect(found).toHaveLength(1);
         expect(found[0].message).toBe('Only one media-extension instance (1g.18gb+me, media engines) per GPU: gpu0 has 2 (1g.18gb+me + 1g.18gb+me).');
-    });
-    it('fires VGPU007 for seven H200X-1-18C + two H200X-1-18CME, naming the vGPU types', async () => {
-        const text = vm('vgpu gpu0, gpu0, gpu0, gpu0, gpu0, gpu0, gpu0 "H200X-1-18C"\nvgpu gpu0, gpu0 "H200X-1-18CME"');
-        const found = withCode(await diagnostics(text), 'VGPU007');
-        expect(found).toHaveLength(1);
-        expect(found[0].severity).toBe(Severity.error);
-        expect(found[0].message).toBe('Only one media-extension instance (1g.18gb+me, media engines) per GPU: gpu0 has 2 (H200X-1-18CME + H200X-1-18CME).');
-        expect(withCode(await diagnostics(text), 'MIG006')).toEqual([]);
     });
     it('does not fire for six 1g.18gb + one 1g.18gb+me', async () => {
         expect(await diagnostics(vm('mig gpu0, gpu0, gpu0, gpu0, gpu0, gpu0 "1g.18gb"\nmig gpu0 "1g.18gb+me"'))).toEqual([]);
@@ -219,5 +215,84 @@ describe('placeMig agrees with brute-force enumeration of start slots', () => {
             const kept = requests.filter((_, i) => !removed.includes(i));
             expect(withinMaxima(kept) && placeMig(kept, capacity) !== undefined).toBe(true);
         }), { numRuns: 1000 });
+    });
+});
+
+describe('MIG001 / MIG002: the GPU model and its MIG profiles', () => {
+    it('MIG001: a MIG slice on a GPU model without MIG, on the profile', async () => {
+        const text = vm('mig gpu0 "1g.12gb"').replace('gpu gpu0 "H200 SXM5 141GB"', 'gpu gpu0 "L40S"');
+        const found = withCode(await diagnostics(text), 'MIG001');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.error);
+        expect(found[0].range.start).toEqual(at(text, '"1g.12gb"'));
+        expect(found[0].message).toBe('L40S does not support MIG (gpu0).');
+    });
+    it('MIG002: a profile the model does not have, listing the valid ones', async () => {
+        const text = vm('mig gpu0 "1g.10gb"');
+        const found = withCode(await diagnostics(text), 'MIG002');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.error);
+        expect(found[0].range.start).toEqual(at(text, '"1g.10gb"'));
+        expect(found[0].message).toBe("MIG profile '1g.10gb' does not exist on H200 SXM5 141GB. Valid: 1g.18gb, 1g.18gb+me, 1g.35gb, 2g.35gb, 3g.71gb, 4g.71gb, 7g.141gb.");
+    });
+    it('neither fires for a profile of the GPU model', async () => {
+        const ds = await diagnostics(vm('mig gpu0 "1g.18gb"'));
+        expect([...withCode(ds, 'MIG001'), ...withCode(ds, 'MIG002')]).toEqual([]);
+    });
+});
+
+describe('issue 7, second paragraph: each case is an error with a fix', () => {
+    it('two 4g.71gb on one H200 (MIG003): keeps one', async () => {
+        const before = vm('mig gpu0 "4g.71gb"\nmig gpu0 "4g.71gb"');
+        const { after, titles } = await fixes(before, 'MIG003');
+        expect(titles).toEqual(['Keep the largest MIG layout that fits on gpu0: remove 4g.71gb (a)']);
+        expect(after).toBe(before.replace('    mig gpu0 "4g.71gb"\n', ''));
+    });
+
+    it('7g.141gb + 1g.18gb (MIG004): removes the 1g', async () => {
+        const before = vm('mig gpu0 "7g.141gb"\nmig gpu0 "1g.18gb"');
+        const { after } = await fixes(before, 'MIG004');
+        expect(after).toBe(before.replace('    mig gpu0 "1g.18gb"\n', ''));
+    });
+});
+
+describe('MIG quick-fixes', () => {
+    it('MIG005: moves 3g.71gb from slot 2 to the nearest free valid slot', async () => {
+        const before = vm('mig gpu0 "3g.71gb" start 2\nmig gpu0 "3g.71gb" start 4');
+        const { after, titles } = await fixes(before, 'MIG005', 'Move 3g.71gb to start slot 0');
+        expect(titles[0]).toBe('Move 3g.71gb to start slot 0');
+        expect(after).toBe(before.replace('start 2', 'start 0'));
+    });
+    it('MIG006: changes the extra +me instance to the plain profile', async () => {
+        const before = vm('mig gpu0 "1g.18gb+me"\nmig gpu0 "1g.18gb+me"');
+        const { after } = await fixes(before, 'MIG006', 'Use 1g.18gb (without media engines)');
+        expect(after).toBe(before.replace('mig gpu0 "1g.18gb+me"\n    }', '').replace(/(mig gpu0 "1g.18gb\+me"\n    mig gpu0 )"1g.18gb\+me"/, '$1"1g.18gb"'));
+    });
+    it('one clause with several GPUs loses only the removed reference', async () => {
+        const before = vm('mig gpu1, gpu0 "4g.71gb"\nmig gpu0 "4g.71gb"');
+        const { after } = await fixes(before, 'MIG003');
+        expect(after).toBe(before.replace('    mig gpu0 "4g.71gb"\n', ''));
+    });
+});
+
+describe('property: "keep the largest MIG layout that fits" always leaves a valid layout', () => {
+    const PROFILES = ['1g.18gb', '1g.18gb+me', '1g.35gb', '2g.35gb', '3g.71gb', '4g.71gb', '7g.141gb'];
+    const MIG_RULES = new Set(['MIG003', 'MIG004', 'MIG005', 'MIG006', 'VGPU007']);
+    it('for generated MIG sets on one H200 (with and without start slots), applied as the check computed it', async () => {
+        const clause = fc.record({ p: fc.integer({ min: 0, max: PROFILES.length - 1 }), start: fc.option(fc.integer({ min: 0, max: 7 }), { nil: undefined, freq: 4 }) });
+        await fc.assert(fc.asyncProperty(fc.array(clause, { minLength: 1, maxLength: 9 }), async clauses => {
+            const before = vm(clauses.map(c => `mig gpu0 "${PROFILES[c.p]}"${c.start !== undefined ? ` start ${c.start}` : ''}`).join('\n'));
+            const diagnostics = (await build(before)).diagnostics();
+            const mig = diagnostics.filter(d => MIG_RULES.has(String(d.code)));
+            if (mig.length === 0) return;
+            const fixes = (mig[0].data as { fixes?: Array<{ title: string; edits: Array<{ range: any; newText: string }> }> }).fixes ?? [];
+            const keep = fixes.find(f => f.title.startsWith('Keep the largest MIG layout'));
+            expect(keep, JSON.stringify(mig.map(d => d.message))).toBeDefined();
+            const after = TextDocument.applyEdits(TextDocument.create('file:///ws/main.vmtopo', 'vmtopo', 1, before), keep!.edits);
+            const left = (await build(after)).diagnostics();
+            expect(left.filter(d => MIG_RULES.has(String(d.code))).map(d => d.message)).toEqual([]);
+            const beforeErrors = new Set(diagnostics.filter(d => d.severity === 1).map(d => `${d.code}|${d.message}`));
+            expect(left.filter(d => d.severity === 1 && !beforeErrors.has(`${d.code}|${d.message}`))).toEqual([]);
+        }), { numRuns: 40, seed: 7 });
     });
 });

@@ -1,12 +1,17 @@
 /**
- * vGPU rules VGPU002–VGPU005, VGPU009–VGPU012, VGPU014–VGPU017 on the fixture hosts (`h`: KVM,
- * `e`: ESXi; four H200 SXM5 141GB). Maxima from rules.md A3 (H200X-141C ×1, -70C ×2, -35C ×4, …).
+ * vGPU — time-sliced and MIG-backed vGPU types: VGPU001–VGPU005, VGPU007 (the MIG layout of
+ * MIG-backed types), VGPU009–VGPU012, VGPU014–VGPU017, with their quick-fixes, on the fixture hosts
+ * (`h`: KVM, `e`: ESXi; four H200 SXM5 141GB). Maxima from the vGPU type tables ([VGPU-HOPPER]:
+ * H200X-141C ×1, -70C ×2, -35C ×4, …).
  */
 import { describe, it, expect } from 'vitest';
 import { build, withCode } from '../support/util.js';
 import { ESXI_HOST, HOST, Severity, at, vmWith } from '../support/fixtures.js';
+import { actionsFor, fixes } from '../support/quick-fixes.js';
 
 const vm = vmWith;
+/** A VM `a` with 64 GiB on `host` (the quick-fix cases): {@link vmWith}. */
+const vmOn = (host: string, clauses: string, extra = '') => vmWith(host, clauses, extra, 64);
 const diagnostics = async (text: string) => (await build(text)).diagnostics();
 /** The ESXi host with a version and (optionally) the four NVSwitches of an HGX board. */
 function esxi(version: string, nvswitch = true): string {
@@ -233,5 +238,79 @@ describe('VGPU003: MIG slices on a GPU declared in a time-sliced mode', () => {
     it('does not fire in vgpu-mode mig, or without a declared mode', async () => {
         expect(await diagnostics(vm(HOST.replace('at 0000:11:00.0', 'at 0000:11:00.0 vgpu-mode mig'), 'mig gpu0 "1g.18gb"'))).toEqual([]);
         expect(await diagnostics(vm(HOST, 'mig gpu0 "1g.18gb"'))).toEqual([]);
+    });
+});
+
+describe('VGPU007: one +me instance per GPU (MIG-backed vGPU types)', () => {
+    it('fires VGPU007 for seven H200X-1-18C + two H200X-1-18CME, naming the vGPU types', async () => {
+        const text = vmOn(HOST, 'vgpu gpu0, gpu0, gpu0, gpu0, gpu0, gpu0, gpu0 "H200X-1-18C"\nvgpu gpu0, gpu0 "H200X-1-18CME"');
+        const found = withCode(await diagnostics(text), 'VGPU007');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.error);
+        expect(found[0].message).toBe('Only one media-extension instance (1g.18gb+me, media engines) per GPU: gpu0 has 2 (H200X-1-18CME + H200X-1-18CME).');
+        expect(withCode(await diagnostics(text), 'MIG006')).toEqual([]);
+    });
+});
+
+describe('issue 7, second paragraph: each case is an error with a fix', () => {
+    it('two H200X-141C (VGPU002): removes the second', async () => {
+        const before = vmOn(HOST, 'vgpu gpu0 "H200X-141C"\nvgpu gpu0 "H200X-141C"');
+        const { after, titles } = await fixes(before, 'VGPU002');
+        expect(titles).toEqual(['Remove 1 × H200X-141C beyond the maximum of 1 on gpu0']);
+        expect(after).toBe(before.replace('    vgpu gpu0 "H200X-141C"\n    vgpu', '    vgpu'));
+    });
+
+    it('three H200X-70C in one clause (VGPU002): the clause keeps two', async () => {
+        const before = vmOn(HOST, 'vgpu gpu0, gpu0, gpu0 "H200X-70C"');
+        const { after } = await fixes(before, 'VGPU002');
+        expect(after).toBe(before.replace('gpu0, gpu0, gpu0', 'gpu0, gpu0'));
+    });
+
+    it('H200X-28C beside H200X-35C in equal-size mode (VGPU003): sets gpu0 to mixed-size', async () => {
+        const before = vmOn(HOST, 'vgpu gpu0 "H200X-28C"\nvgpu gpu0 "H200X-35C"');
+        const { after, titles } = await fixes(before, 'VGPU003');
+        expect(titles).toEqual(['Set gpu0 to vgpu-mode mixed-size']);
+        expect(after).toBe(before.replace('at 0000:11:00.0', 'at 0000:11:00.0 vgpu-mode mixed-size'));
+    });
+
+    it('seven H200X-1-18C + two H200X-1-18CME (VGPU007): drops both CME (the largest layout that fits)', async () => {
+        const before = vmOn(HOST, 'vgpu gpu0, gpu0, gpu0, gpu0, gpu0, gpu0, gpu0 "H200X-1-18C"\nvgpu gpu0, gpu0 "H200X-1-18CME"');
+        const { after } = await fixes(before, 'VGPU007');
+        expect(after).toBe(before.replace('    vgpu gpu0, gpu0 "H200X-1-18CME"\n', ''));
+    });
+});
+
+describe('vGPU quick-fixes', () => {
+    it('VGPU001: one action per valid type, same frame buffer first', async () => {
+        const before = vmOn(HOST, 'vgpu gpu0 "H100XM-70C"');
+        const { actions } = await actionsFor(before, 'VGPU001');
+        expect(actions[0].title).toBe('Use H200X-70C (70 GB, time-sliced)');
+        expect(actions.length).toBeGreaterThan(1);
+        const { after } = await fixes(before, 'VGPU001', 'Use H200X-70C (70 GB, time-sliced)');
+        expect(after).toBe(before.replace('"H100XM-70C"', '"H200X-70C"'));
+    });
+    it('VGPU004: removes the last vGPU that overflows the mixed-size layout', async () => {
+        const before = vmOn(HOST.replace('at 0000:11:00.0', 'at 0000:11:00.0 vgpu-mode mixed-size'), 'vgpu gpu0, gpu0 "H200X-70C"\nvgpu gpu0 "H200X-35C"');
+        const { after } = await fixes(before, 'VGPU004');
+        expect(after).toBe(before.replace('    vgpu gpu0 "H200X-35C"\n', ''));
+    });
+    it('VGPU011: changes a P2P VM\'s vGPU to the full-size type', async () => {
+        const before = vmOn(HOST, 'vgpu gpu0 "H200X-141C"\nvgpu gpu1 "H200X-70C"', '    p2p\n');
+        const { after } = await fixes(before, 'VGPU011');
+        expect(after).toBe(before.replace('"H200X-70C"', '"H200X-141C"'));
+    });
+    it('VGPU014: converts ESXi passthrough of an HGX GPU into the full-size vGPU', async () => {
+        const host = ESXI_HOST.replace('platform esxi', 'platform esxi 8.0u3').replace('    nic nic2', '    nvswitch nvs0 at 0000:05:00.0 on cpu0\n    nic nic2');
+        const before = host + `
+vm p on e {
+    vcpus 2 pin 1,17
+    memory 16 GiB on numa 0
+    gpu gpu2 passthrough
+    mmio 512 GiB
+    reserve all
+}
+`;
+        const { after } = await fixes(before, 'VGPU014');
+        expect(after).toBe(before.replace('gpu gpu2 passthrough', 'vgpu gpu2 "H200X-141C"').replace('    reserve all\n', '    reserve all\n    license nvaie\n'));
     });
 });

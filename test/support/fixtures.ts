@@ -61,3 +61,35 @@ ${clauses.split('\n').map(l => `    ${l.trim()}`).join('\n')}
 ${extra}}
 `;
 }
+
+/**
+ * A VM `name` on {@link HOST} with 4 vCPUs pinned to `pin`, `memory` (with its NUMA binding), then
+ * the clauses `body` (indented lines). The rules' tests of locality, NICs, SR-IOV and ownership.
+ */
+export const pinnedVm = (name: string, body: string, pin = '0-1,16-17', memory = '32 GiB on numa 0') => `
+vm ${name} on h {
+    vcpus 4 pin ${pin}
+    memory ${memory}
+${body}
+}
+`;
+
+/** A VM `name` on {@link HOST} with 4 vCPUs pinned to `pin`, 32 GiB bound to NUMA `numa`, then `body`. */
+export const vmOnNode = (name: string, body: string, pin = '0-1,16-17', numa = 0) => `
+vm ${name} on h {
+    vcpus 4 pin ${pin}
+    memory 32 GiB on numa ${numa}
+${body}
+}
+`;
+
+/**
+ * {@link HOST} with two names for one GPU (gpu1 at gpu0's address 0000:11:00.0) and nic3 at the
+ * address of VF 1 of nic0 (0000:13:00.2): ownership by PCI address (GEN001, SRIOV003).
+ */
+export const ALIASES = HOST
+    .replace('gpu gpu1 "H200 SXM5 141GB" at 0000:12:00.0', 'gpu gpu1 "H200 SXM5 141GB" at 0000:11:00.0')
+    .replace('nic nic2 "ConnectX-7" at 0000:20:00.0 on cpu0', 'nic nic2 "ConnectX-7" at 0000:20:00.0 on cpu0\n    nic nic3 "ConnectX-7" at 0000:13:00.2 on cpu0');
+
+/** A one-vCPU VM `name` on {@link HOST} pinned to CPU `cpu`, 8 GiB on NUMA 0, then `lines` (each ending in a newline). */
+export const vmOnCpu = (name: string, cpu: number, lines: string) => `vm ${name} on h {\n    vcpus 1 pin ${cpu}\n    memory 8 GiB on numa 0\n${lines}}\n`;

@@ -1,4 +1,4 @@
-/** Topology text for the Fabric Manager suites (rules-fm, quickfix-fm-nic, quickfix-property). */
+/** Topology text for the Fabric Manager suites (test/rules/fm.test.ts: the FM checks and their quick-fixes). */
 
 /**
  * `h`: shared-NVSwitch HGX H100. NUMA 0 (CPUs 0-7/16-23): sw0 = modules 1, 3; sw1 = modules 2, 4.

@@ -1,7 +1,7 @@
 /**
  * Test helper, independent of vmtopo's address plan: reads a libvirt domain XML and predicts the
  * guest PCI address of every controller and hostdev the way the firmware numbers buses
- * (formats.md §C.3 step 5): `<address bus=>` names a controller *index*; pcie.0 is bus 0 and each
+ * (https://libvirt.org/pci-addresses.html; checked by booting QEMU 7.2 + OVMF): `<address bus=>` names a controller *index*; pcie.0 is bus 0 and each
  * pcie-expander-bus is bus `busNr`; below a root bus, buses are numbered depth-first in slot order,
  * one new bus per bridge (root port, switch upstream port, switch downstream port).
  */

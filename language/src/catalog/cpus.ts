@@ -1,11 +1,12 @@
 /**
  * Host CPU models of the vmtopo catalog: what NCCL's `<cpu>` element needs.
  *
- * `familyId` / `modelId` use NCCL's own CPUID formula [NCCL-TOPO] (shared/reference/formats.md A.4):
- * familyid = family + (extFamily << 4), modelid = model + (extModel << 4), where family/model are
- * CPUID.1:EAX bits 11-8 / 7-4 and extFamily/extModel bits 27-20 / 19-16. For Intel (family 6,
- * extFamily 0) this equals the usual display family/model; for AMD (base family 0xF) it does NOT
- * equal the display family (0x17 → 0xF + (0x8 << 4) = 143; 0x19 → 0xF + (0xA << 4) = 175).
+ * `familyId` / `modelId` use NCCL's own CPUID formula [NCCL-TOPO] (NVIDIA/nccl 2.30.7
+ * src/graph/xml.cc 532-559, topo.cc 744-757): familyid = family + (extFamily << 4),
+ * modelid = model + (extModel << 4), where family/model are CPUID.1:EAX bits 11-8 / 7-4 and
+ * extFamily/extModel bits 27-20 / 19-16. For Intel (family 6, extFamily 0) this equals the usual
+ * display family/model; for AMD (base family 0xF) it does NOT equal the display family
+ * (0x17 → 0xF + (0x8 << 4) = 143; 0x19 → 0xF + (0xA << 4) = 175).
  * Intel thresholds NCCL applies: modelid ≥ 0xCF (207) Emerald Rapids, ≥ 0x8F (143) Sapphire Rapids.
  */
 import type { CpuSpec } from './types.js';
@@ -34,7 +35,7 @@ function amdEpyc(model: string, aliases: readonly string[], displayFamily: numbe
 /** All CPU models of the catalog. */
 export const CPUS: readonly CpuSpec[] = [
     // Sapphire Rapids: family 6, model 0x8F = 143 [LINUX-INTEL-FAM]; familyid 6 / modelid 143 in real
-    // NCCL files of H100 hosts [AZ-NDV5] [OCI-H100-TOPO]. 8480C is the DGX H100 part (rules.md A6).
+    // NCCL files of H100 hosts [AZ-NDV5] [OCI-H100-TOPO]. 8480C is the DGX H100 part [BASEPOD].
     intelXeon('Xeon Platinum 8480+', ['Intel Xeon Platinum 8480+', 'Xeon 8480+', 'Xeon Platinum 8480C', 'Intel Xeon Platinum 8480C'], 0x8f, ['LINUX-INTEL-FAM', 'NCCL-TOPO', 'AZ-NDV5', 'OCI-H100-TOPO']),
     intelXeon('Xeon Platinum 8468', ['Intel Xeon Platinum 8468', 'Xeon 8468'], 0x8f, ['LINUX-INTEL-FAM', 'NCCL-TOPO']),
     // Emerald Rapids: family 6, model 0xCF = 207 [LINUX-INTEL-FAM]; modelid 207 in [OCI-B300-TOPO]

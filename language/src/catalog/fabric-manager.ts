@@ -1,14 +1,15 @@
 /**
  * Fabric Manager data of NVSwitch baseboards: the default shared-NVSwitch partition table and the
- * number of GPUs and NVSwitches per board (rules.md A5). GPUs are named by **module id** (Fabric
+ * number of GPUs and NVSwitches per board. GPUs are named by **module id** (Fabric
  * Manager's `physicalId`, `nvidia-smi -q` "Module ID"), never by `nvidia-smi` index or PCI order.
  *
  * Sources: the partition table is NVIDIA's *HGX Shared NVSwitch GPU Passthrough Virtualization
  * Integration Guide* (WP-12736-002) as reproduced in kubeswift-io/kubeswift [WP-12736]; the
  * virtualization models (full passthrough, shared NVSwitch with a service VM) are the Fabric
  * Manager User Guide's [FM-UG]; `FM_MAX_FABRIC_PARTITIONS`, `FM_ST_IN_USE` are from `nv_fm_types.h`
- * [FM-TYPES]. No table was found for HGX A100, H20 or B200 boards (rules.md Part D 1): those boards
- * have no entry here and the partition rules do not judge them.
+ * [FM-TYPES]. No partition table was found for HGX A100, H20 or B200 boards (WP-12736 covers HGX
+ * H100/H200 only; the Fabric Manager User Guide's own table was not read): those boards have no
+ * entry here and the partition rules do not judge them.
  */
 
 import type { GpuSpec } from './types.js';

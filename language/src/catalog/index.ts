@@ -1,8 +1,8 @@
 /**
  * The vmtopo hardware catalog: GPU, NIC, NVSwitch and CPU models with sourced facts, and lookups.
  *
- * Facts: shared/reference/rules.md Part A plus the extra sources in `sources.ts`; every spec lists
- * its source keys in `sources`.
+ * Facts: NVIDIA's published tables and the other sources of `sources.ts`; every spec lists its
+ * source keys in `sources`, and a fact that was derived rather than read says so in `derived`.
  */
 import { CPUS } from './cpus.js';
 import { GPUS } from './gpus.js';
@@ -71,7 +71,7 @@ function findByName<T extends { readonly model: string; readonly aliases: readon
  * GPU model by catalog key or alias, e.g. `findGpu('h200  sxm5 141gb')` → the `H200 SXM5 141GB` spec.
  * Matching is exact after trimming, collapsing whitespace and ignoring case; no prefix/fuzzy match.
  * `undefined` or an empty name (not written yet) finds nothing.
- * @returns the spec (facts: rules.md A1–A4, sources in `spec.sources`), or `undefined` if unknown.
+ * @returns the spec (identity, MIG, vGPU and MMIO facts; sources in `spec.sources`), or `undefined` if unknown.
  */
 export function findGpu(model: string | undefined): GpuSpec | undefined {
     return findByName(GPUS, model);
@@ -105,7 +105,7 @@ export function knownModels(kind: CatalogKind): string[] {
 /**
  * vGPU for Compute type of a GPU by name, case-insensitive (`'h200x-1-18c'` → `H200X-1-18C`).
  * Only the board's own types match: `H100XM-40C` is not found on an H200 (rule VGPU001).
- * Sources: [VGPU-HOPPER] [VGPU-AMPERE] [VGPU-ADA] (rules.md A3).
+ * Sources: NVIDIA's C-series type tables [VGPU-HOPPER] [VGPU-AMPERE] [VGPU-ADA].
  */
 export function findVgpuType(gpu: GpuSpec, name: string | undefined): VgpuType | undefined {
     const wanted = normalize(name);
@@ -130,7 +130,7 @@ export function vgpuTypesLike(types: readonly VgpuType[], written: string, limit
 /**
  * MIG GPU-instance profile of a GPU by name, case-insensitive (`'1G.18GB'` → `1g.18gb`); a leading
  * `MIG ` (as NVIDIA's vGPU tables print it, "MIG 1g.18gb") is accepted. `undefined` when the GPU has
- * no MIG or no such profile. Source: [MIG-PROF] (rules.md A2).
+ * no MIG or no such profile. Source: NVIDIA's GI profile tables [MIG-PROF].
  */
 export function findMigProfile(gpu: GpuSpec, name: string | undefined): MigProfile | undefined {
     const wanted = normalize(name).replace(/^mig /, '');
@@ -140,7 +140,8 @@ export function findMigProfile(gpu: GpuSpec, name: string | undefined): MigProfi
 /**
  * The MIG-backed vGPU type that a GI profile of this GPU is delivered as, e.g. on H200 SXM5
  * `'1g.18gb'` → `H200X-1-18C`, `'1g.18gb+me'` → `H200X-1-18CME`. Case-insensitive.
- * `undefined` if the profile is unknown or no MIG-backed type uses it. Source: [VGPU-HOPPER] [VGPU-AMPERE] (A3).
+ * `undefined` if the profile is unknown or no MIG-backed type uses it.
+ * Source: NVIDIA's MIG-backed type tables [VGPU-HOPPER] [VGPU-AMPERE].
  */
 export function migBackedTypeFor(gpu: GpuSpec, profile: string | undefined): VgpuType | undefined {
     const p = findMigProfile(gpu, profile);
@@ -154,8 +155,9 @@ export function migBackedTypeFor(gpu: GpuSpec, profile: string | undefined): Vgp
  *
  * Used for ESXi `pciPassthru.64bitMMIOSizeGB` (rule MMIO002) and the KVM guest aperture
  * `<pcihole64 unit='G'>` / OVMF `X-PciMmio64Mb` = value × 1024 (rule MMIO005).
- * Sources: per-GPU values [NVAIE-MMIO] (rules.md A4); power-of-two sizing over the sum is the
- * commonly applied rule [VMW-KB2142307] (derived, rules.md Part D item 2); [LIBVIRT-DOM] [OVMF-MMIO64].
+ * Sources: per-GPU values [NVAIE-MMIO]; power-of-two sizing over the sum is the commonly applied
+ * rule [VMW-KB2142307] (derived: it agrees with NVIDIA's per-GPU figures, but the KB's text, which
+ * NVIDIA cites, was not read); [LIBVIRT-DOM] [OVMF-MMIO64].
  */
 export function requiredMmioGiB(gpus: readonly GpuSpec[]): number {
     const sum = gpus.reduce((total, g) => total + g.mmioGiB, 0);

@@ -1,9 +1,9 @@
 /**
  * Source keys of the vmtopo catalog and validation rules.
  *
- * Keys of shared/reference/rules.md Part C are copied with their exact spelling; keys added by the
- * catalog (NCCL-TOPO, VGPU-ADA, …) say what was read and where. Rules and catalog facts cite these
- * keys; `sourceUrl` turns a key into the address shown in diagnostics and hovers.
+ * The keys are the catalog's own short names for the documents its facts and rules were read from;
+ * each title says what was read and where. Rules and catalog facts cite these keys; `sourceUrl`
+ * turns a key into the address shown in diagnostics, hovers and docs/rules.md.
  */
 
 /** One source: a short title and the address (URL, or repository + path where no URL exists). */
@@ -18,7 +18,7 @@ const NVAIE6_CSERIES = 'https://docs.nvidia.com/ai-enterprise/release-6/latest/a
 const MIG_UG = 'https://docs.nvidia.com/datacenter/tesla/mig-user-guide';
 
 export const SOURCES: Record<string, Source> = {
-    // ---- rules.md Part C -------------------------------------------------------------------
+    // ---- vendor, hypervisor and kernel documentation cited by the rules ------------------
     'MIG-PROF': { title: 'NVIDIA MIG User Guide, "Supported MIG Profiles"', url: `${MIG_UG}/supported-mig-profiles.html` },
     'MIG-GPUS': { title: 'NVIDIA MIG User Guide, "Supported GPUs"', url: `${MIG_UG}/supported-gpus.html` },
     'MIG-START': { title: 'NVIDIA MIG User Guide, "Getting Started with MIG"', url: `${MIG_UG}/getting-started-with-mig.html` },
@@ -149,7 +149,7 @@ export const SOURCES: Record<string, Source> = {
 
     // ---- added by the catalog --------------------------------------------------------------
     'NCCL-TOPO': {
-        title: 'NVIDIA/nccl src/graph/topo.h, topo.cc, xml.cc (commit 5067397c, NCCL 2.30.7): <cpu familyid/modelid> formula and Intel thresholds, PCI class prefixes (0x068000 NVSwitch, 0x03 GPU, 0x02 NIC), <gpu sm>; summarised in shared/reference/formats.md A.4',
+        title: 'NVIDIA/nccl src/graph/topo.h, topo.cc, xml.cc (commit 5067397c, NCCL 2.30.7): <cpu familyid/modelid> formula and Intel thresholds, PCI class prefixes (0x068000 NVSwitch, 0x03 GPU, 0x02 NIC), <gpu sm>',
         url: 'https://github.com/NVIDIA/nccl/blob/5067397c2676d5aed50042fc39e5c8ee96eb0027/src/graph/topo.cc'
     },
     'VGPU-ADA': {
@@ -169,15 +169,15 @@ export const SOURCES: Record<string, Source> = {
         url: 'https://developer.nvidia.com/cuda-gpus'
     },
     'OCI-H100-TOPO': {
-        title: 'oracle-quickstart/oci-hpc samples/gpu/H100-topology.xml (BM.GPU.H100.8 NCCL dump: GPU 10de:2330 class 0x030200, CX-7 15b3:1021, both 32.0 GT/s x16; NVLinks to NVSwitch class 0x068000; Intel familyid 6 modelid 143); copy in shared/reference/nccl-topo/',
+        title: 'oracle-quickstart/oci-hpc samples/gpu/H100-topology.xml (BM.GPU.H100.8 NCCL dump: GPU 10de:2330 class 0x030200, CX-7 15b3:1021, both 32.0 GT/s x16; NVLinks to NVSwitch class 0x068000; Intel familyid 6 modelid 143)',
         url: 'https://github.com/oracle-quickstart/oci-hpc/blob/master/samples/gpu/H100-topology.xml'
     },
     'OCI-A100-TOPO': {
-        title: 'oracle-quickstart/oci-hpc samples/gpu/topo-flattened.xml (BM.GPU4.8, 8x A100: GPUs class 0x030200 at 16 GT/s x16; AMD Rome familyid 143 modelid 49); copy in shared/reference/nccl-topo/',
+        title: 'oracle-quickstart/oci-hpc samples/gpu/topo-flattened.xml (BM.GPU4.8, 8x A100: GPUs class 0x030200 at 16 GT/s x16; AMD Rome familyid 143 modelid 49)',
         url: 'https://github.com/oracle-quickstart/oci-hpc/blob/master/samples/gpu/topo-flattened.xml'
     },
     'OCI-B300-TOPO': {
-        title: 'oracle-quickstart/oci-hpc playbooks/roles/healthchecks/files/B300MP.xml (Intel Emerald Rapids host: familyid 6 modelid 207); copy in shared/reference/nccl-topo/',
+        title: 'oracle-quickstart/oci-hpc playbooks/roles/healthchecks/files/B300MP.xml (Intel Emerald Rapids host: familyid 6 modelid 207)',
         url: 'https://github.com/oracle-quickstart/oci-hpc/blob/master/playbooks/roles/healthchecks/files/B300MP.xml'
     },
     'LINUX-INTEL-FAM': {
@@ -215,7 +215,7 @@ export const SOURCES: Record<string, Source> = {
         url: 'https://docs.kernel.org/admin-guide/cputopology.html'
     },
     'PCIE-LINK': {
-        title: 'PCIe link rates per generation (2.5, 5, 8, 16, 32, 64 GT/s) and widths x1…x16, as Linux and NCCL print them (shared/reference/formats.md, <pci link_speed>)',
+        title: 'PCIe link rates per generation (2.5, 5, 8, 16, 32, 64 GT/s) and widths x1…x16, as Linux and NCCL print them (NCCL <pci link_speed>, src/graph/topo.cc)',
         url: 'https://pcisig.com/specifications'
     },
     'VMTOPO-LIMITS': {

@@ -1,6 +1,6 @@
 /**
  * Types of the vmtopo hardware catalog. The catalog is data: every fact carries the key of its
- * source (see `SOURCES` in `sources.ts`, keys as in shared/reference/rules.md Part C).
+ * source (a key of `SOURCES` in `sources.ts`).
  */
 
 /** A PCI vendor:device id pair, lowercase hex without `0x`, e.g. `{ vendor: '10de', device: '2335' }`. */
@@ -80,7 +80,7 @@ export interface GpuSpec {
     readonly memoryGB: number;
     /** Host link: PCIe generation as GT/s and width. */
     readonly link: PcieLink;
-    /** 64-bit MMIO the GPU needs, in GiB (NVIDIA AI Enterprise table, rules.md A4; NVIDIA writes "GB"). */
+    /** 64-bit MMIO the GPU needs, in GiB (NVIDIA AI Enterprise table [NVAIE-MMIO]; NVIDIA writes "GB"). */
     readonly mmioGiB: number;
     /** Form factor: `sxm` (HGX baseboard, NVLink via NVSwitch) or `pcie`. */
     readonly formFactor: 'sxm' | 'pcie';
@@ -92,7 +92,7 @@ export interface GpuSpec {
     readonly migProfiles: readonly MigProfile[];
     /** vGPU for Compute types of the board (time-sliced and MIG-backed). */
     readonly vgpuTypes: readonly VgpuType[];
-    /** Source keys for the facts above (rules.md Part C). */
+    /** Source keys for the facts above (keys of `SOURCES`). */
     readonly sources: readonly string[];
     /**
      * SR-IOV of the GPU (Ampere and later datacenter GPUs): vGPUs are created on virtual functions,

@@ -1,20 +1,10 @@
 /**
- * Quick-fixes, keyed by the diagnostic's `data.code` (the rule id), as in Langium's arithmetics example.
- * The validator computes what to write (CPU lists, sizes) and puts it into `diagnostic.data`; this
- * provider only turns that data into text edits on the VM's clauses, found through the CST.
+ * Quick-fixes: the code-action provider turns the quick-fixes of a diagnostic into verified code
+ * actions. Every rule computes its own fixes in its family file (`rules/<prefix>.ts`, with the
+ * edit helpers of `rules/engine/fixes.ts`), and the rule engine puts them into the diagnostic's
+ * `data.fixes` (title, document, edits): one action per fix, in the order given, the first
+ * preferred. This provider writes no text of its own.
  *
- * - LOC001 / LOC002 / LOC003 → "Re-pin {vm} to NUMA {n}": `pin {cpus}` (replaced, or inserted after
- *   `vcpus N`) and `on numa {n}` on the memory clause (`data`: {@link RepinData}); when only the
- *   memory binding is wrong (LOC003 with good pins), "Bind memory of {vm} to NUMA {n}".
- * - MMIO001 / MMIO002 / MMIO005 → "Raise MMIO window to {n} GiB" (`data.need`, GiB).
- * - NIC001 → "Use {best} (on the PCIe switch of {gpu})": replaces the NIC reference (`data.nic`,
- *   `data.best`, `data.gpu`).
- * - LIC001 → "Add license nvaie to {vm}".
- * - Any diagnostic whose `data.fixes` lists fixes the check computed itself (title, document, edits;
- *   `validation/rules/fix-edits.ts`) → one action per fix: MIG003–MIG006, VGPU001–VGPU004, VGPU007,
- *   VGPU011, VGPU014, MMIO003, MMIO004, LIC002 (and other families that use it).
- * - Checks that compute their own edits put them in `data.fixes` (validation/rules/fix-edits.ts,
- *   fabric-fixes.ts): one action each (MIG, vGPU, FM, IOMMU, RDMA, LOC005/LOC011, NIC002/NIC003, SRIOV005…).
  * - Several at once (fix-all.ts): "Fix all {RULE} problems in this file" next to a fix whose rule
  *   occurs more than once, and `source.fixAll.vmtopo` for every fixable diagnostic of the document;
  *   each diagnostic's preferred fix, merged (an identical edit once, a clashing fix left out).
@@ -22,18 +12,18 @@
  * Every action is verified before it is offered: its edit is applied to a copy of the workspace
  * (every vmtopo document, the edited one replaced), which is validated from scratch; an action whose
  * result has an error the workspace did not have before, or which leaves its own diagnostic in
- * place, is not offered. Verdicts are cached until the next document change. Numbers in edits are
- * checked to be the whole numbers a user can type; a quick-fix that throws is reported to the
- * internal-error log and left out, and the others are still offered.
+ * place, is not offered. Verdicts are cached until the next document change. Edits must lie in the
+ * diagnostic's document and their positions be whole numbers (the checks test the numbers they
+ * write, `isTypable`); a quick-fix that throws is reported to the internal-error log and left out,
+ * and the others are still offered.
  */
-import { GrammarUtils, URI, WorkspaceCache, type CstNode, type LangiumDocument } from 'langium';
+import { URI, WorkspaceCache, type LangiumDocument } from 'langium';
 import type { CodeActionProvider, LangiumServices, LangiumSharedServices } from 'langium/lsp';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Diagnostic, type Position, type TextEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Model, Vm } from '../generated/ast.js';
 import type { InternalErrors } from '../kernel/internal-errors.js';
+import { isTypable } from '../rules/engine/fixes.js';
 import { FIX_ALL_KIND, mergeEdits } from './fix-all.js';
-import type { RepinData } from '../rules/loc.js';
 
 /** Creates the services verifications build their scratch workspace with (one instance, reused). */
 export type ScratchServices = () => LangiumSharedServices;
@@ -73,8 +63,6 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
         for (const diagnostic of params.context.diagnostics ?? []) {
             const code = (diagnostic?.data as { code?: unknown } | undefined)?.code;
             const label = `quick-fix ${typeof code === 'string' ? code.slice(0, 20) : '?'}`;
-            const action = log.guard(label, () => this.actionFor(document, diagnostic), undefined);
-            if (action && await this.verify(document, action, diagnostic)) actions.push(action);
             for (const fix of log.guard(label, () => computedFixes(document, diagnostic), [])) {
                 if (await this.verify(document, fix, diagnostic)) actions.push(fix);
             }
@@ -90,11 +78,10 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
         return actions.length > 0 ? actions : undefined;
     }
 
-    /** The preferred fix of one diagnostic (the rule's own action, else the first computed one), not yet verified. */
+    /** The preferred fix of one diagnostic (the first of its `data.fixes`), not yet verified. */
     protected preferredFix(document: LangiumDocument, diagnostic: Diagnostic): CodeAction | undefined {
-        const log = this.services.log.InternalErrors;
         const label = `quick-fix ${String(codeOf(diagnostic) ?? '?').slice(0, 20)}`;
-        return log.guard(label, () => this.actionFor(document, diagnostic), undefined) ?? log.guard(label, () => computedFixes(document, diagnostic), [])[0];
+        return this.services.log.InternalErrors.guard(label, () => computedFixes(document, diagnostic), [])[0];
     }
 
     /**
@@ -117,54 +104,6 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
         if (fixed.length < 2) return undefined;
         const action: CodeAction = { title, kind, diagnostics: fixed, isPreferred: false, edit: { changes: { [uri]: edits } } };
         return await this.verify(document, action, fixed[0]) ? action : undefined;
-    }
-
-    protected actionFor(document: LangiumDocument, diagnostic: Diagnostic): CodeAction | undefined {
-        const data = diagnostic?.data as ({ code?: string; vm?: string } & Record<string, unknown>) | undefined;
-        if (typeof data?.code !== 'string' || !diagnostic.range?.start) return undefined;
-        if (Array.isArray(data.fixes)) return undefined; // several actions: see actionsFor
-        if (typeof data.vm !== 'string') return undefined;
-        const vm = findVm(document, data.vm, diagnostic.range.start);
-        if (!vm) return undefined;
-        switch (data.code) {
-            case 'LOC001':
-            case 'LOC002':
-            case 'LOC003':
-                return this.repin(document, diagnostic, vm, data as unknown as RepinData);
-            case 'MMIO001':
-            case 'MMIO002':
-            case 'MMIO005':
-                return isTypable(data.need) && data.need > 0 ? this.raiseMmio(document, diagnostic, vm, data.need) : undefined;
-            case 'NIC001':
-                return this.replaceNic(document, diagnostic, data);
-            case 'LIC001':
-                return quickFix(document, diagnostic, `Add license nvaie to ${vm.name}`, [insertClause(document, vm, 'license nvaie')]);
-            default:
-                return undefined;
-        }
-    }
-
-    protected repin(document: LangiumDocument, diagnostic: Diagnostic, vm: Vm, data: RepinData): CodeAction | undefined {
-        const cst = vm.$cstNode;
-        if (!cst || !isTypable(data.numa)) return undefined;
-        if (data.cpus !== undefined && (typeof data.cpus !== 'string' || !CPU_LIST_TEXT.test(data.cpus))) return undefined;
-        const edits: TextEdit[] = [];
-        if (data.cpus) {
-            const pin = GrammarUtils.findNodeForProperty(cst, 'pin');
-            const vcpus = GrammarUtils.findNodeForProperty(cst, 'vcpus');
-            if (pin) edits.push({ range: pin.range, newText: data.cpus });
-            else if (vcpus) edits.push({ range: { start: vcpus.range.end, end: vcpus.range.end }, newText: ` pin ${data.cpus}` });
-            else return undefined;
-        }
-        if (data.bindMemory) {
-            const numa = GrammarUtils.findNodeForProperty(cst, 'memoryNuma');
-            const size = vm.memory?.$cstNode;
-            if (numa) edits.push({ range: numa.range, newText: String(data.numa) });
-            else if (size) edits.push({ range: { start: size.range.end, end: size.range.end }, newText: ` on numa ${data.numa}` });
-        }
-        if (edits.length === 0) return undefined;
-        const title = data.cpus ? `Re-pin ${vm.name} to NUMA ${data.numa}` : `Bind memory of ${vm.name} to NUMA ${data.numa}`;
-        return quickFix(document, diagnostic, title, edits);
     }
 
     /**
@@ -246,29 +185,12 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
             .map(d => ({ uri: d.uri.toString(), text: d.textDocument.getText() }))
             .toArray();
     }
-
-    protected replaceNic(document: LangiumDocument, diagnostic: Diagnostic, data: Record<string, unknown>): CodeAction | undefined {
-        const { nic, best, gpu } = data;
-        if (typeof best !== 'string' || typeof nic !== 'string') return undefined;
-        // The diagnostic underlines the NIC reference itself; make sure it still reads as the NIC.
-        if (document.textDocument.getText(diagnostic.range) !== nic) return undefined;
-        return quickFix(document, diagnostic, `Use ${best} (on the PCIe switch of ${String(gpu)})`, [{ range: diagnostic.range, newText: best }]);
-    }
-
-    protected raiseMmio(document: LangiumDocument, diagnostic: Diagnostic, vm: Vm, need: number): CodeAction | undefined {
-        const size = vm.mmio?.$cstNode;
-        const edit = size
-            ? { range: size.range, newText: `${need} GiB` }
-            : insertClause(document, vm, `mmio ${need} GiB`);
-        return quickFix(document, diagnostic, `Raise MMIO window to ${need} GiB`, [edit]);
-    }
 }
 
 /**
- * The actions a check computed itself (`data.fixes`: title, document, edits; see
- * `validation/rules/fix-edits.ts`), one per fix, in the order given, only those for this document
- * and with well-formed edits. The first is marked preferred. (MIG003–MIG006, VGPU001–VGPU004,
- * VGPU007, VGPU011, VGPU014, MMIO003, MMIO004, LIC002.)
+ * The actions of a diagnostic's quick-fixes (`data.fixes`: title, document, edits; see
+ * `rules/engine/fixes.ts`), one per fix, in the order given, only those for this document and with
+ * well-formed edits. The first is marked preferred.
  */
 function computedFixes(document: LangiumDocument, diagnostic: Diagnostic): CodeAction[] {
     const fixes = (diagnostic?.data as { fixes?: unknown } | undefined)?.fixes;
@@ -300,14 +222,6 @@ function codeOf(d: Diagnostic): string | undefined {
     return typeof code === 'string' ? code : undefined;
 }
 
-/** Text of a CPU list as the validator's plans write it: `3-4,19-20`. */
-const CPU_LIST_TEXT = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
-
-/** A number a user can type back: a non-negative safe integer (never `1.5`, `1e+21` or `Infinity`). */
-function isTypable(value: unknown): value is number {
-    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 /**
  * The key of a diagnostic in {@link errorKeys}' warning-or-error form. The lexer's messages name
  * the character offset, which an edit before them shifts: that number is left out.
@@ -325,40 +239,4 @@ function quickFix(document: LangiumDocument, diagnostic: Diagnostic, title: stri
         isPreferred: true,
         edit: { changes: { [document.textDocument.uri]: edits } }
     };
-}
-
-/** The VM named `name` in the document; the one containing `at` when the name is declared twice. */
-function findVm(document: LangiumDocument, name: string, at: Position): Vm | undefined {
-    const vms = (document.parseResult.value as Model).vms.filter(v => v.name === name);
-    return vms.find(v => v.$cstNode && contains(v.$cstNode, at)) ?? vms[0];
-}
-
-function contains(cst: CstNode, p: Position): boolean {
-    const { start, end } = cst.range;
-    const after = p.line > start.line || (p.line === start.line && p.character >= start.character);
-    const before = p.line < end.line || (p.line === end.line && p.character <= end.character);
-    return after && before;
-}
-
-/**
- * An edit that adds a clause as the VM's last line, indented like the line before the closing
- * brace; on a one-line VM (`vm a on h { … }`) it goes before the brace on the same line.
- */
-function insertClause(document: LangiumDocument, vm: Vm, clause: string): TextEdit {
-    const brace = GrammarUtils.findNodeForKeyword(vm.$cstNode, '}');
-    const text = document.textDocument;
-    if (!brace) {
-        const end = vm.$cstNode!.range.end;
-        return { range: { start: end, end }, newText: ` ${clause}` };
-    }
-    const line = brace.range.start.line;
-    const lineText = (n: number) => text.getText({ start: { line: n, character: 0 }, end: { line: n + 1, character: 0 } }).replace(/\r?\n$/, '');
-    const beforeBrace = lineText(line).slice(0, brace.range.start.character);
-    if (beforeBrace.trim() !== '') {
-        return { range: { start: brace.range.start, end: brace.range.start }, newText: `${clause} ` };
-    }
-    const previous = line > vm.$cstNode!.range.start.line ? lineText(line - 1) : '';
-    const indent = line - 1 > vm.$cstNode!.range.start.line ? /^\s*/.exec(previous)![0] : `${beforeBrace}    `;
-    const at = { line, character: 0 };
-    return { range: { start: at, end: at }, newText: `${indent}${clause}\n` };
 }

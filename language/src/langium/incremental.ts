@@ -25,6 +25,8 @@
  * block, so the block's syntax node holds exactly the tokens of its text. A differential test
  * (`test/langium/incremental.test.ts`) compares both trees, node by node and position by position,
  * after thousands of random edits.
+ *
+ * Writes private fields of Langium's syntax nodes: listed in UPGRADE.md (this folder), re-check on upgrade.
  */
 import {
     CompositeCstNodeImpl, GrammarAST, isCompositeCstNode, isLeafCstNode, isRootCstNode,

@@ -17,6 +17,8 @@
  *   failure to {@link InternalErrors} and returns an empty model with a located parse error: the
  *   next document parses normally (without the reset every later parse failed with "Parser stack is
  *   not empty after parsing").
+ *
+ * Reaches into private fields of Langium's parser: listed in UPGRADE.md (this folder), re-check on upgrade.
  */
 import {
     CstNodeBuilder, DefaultLexer, LangiumParser, createParser,

@@ -3,18 +3,21 @@
  * (pcie-expander-bus per host NUMA node, root ports, switch up/downstream ports mirroring the host's
  * PCIe switches), the guest PCI address of every device and the 64-bit MMIO window. Computed once
  * per VM and read by both exporters, so the NCCL file names exactly the devices libvirt creates
- * (DESIGN.md §2).
+ * (the README's "Exports" section; tested in test/features/export/nccl.test.ts against an
+ * independent reading of the domain XML).
  *
- * Facts used (shared/reference/formats.md):
- * - controller indexes: no gaps, each controller plugs into one with a lower index (§C.3 step 4)
+ * Facts used:
+ * - controller indexes: no gaps, each controller plugs into one with a lower index (libvirt:
+ *   "Leaving gaps in the PCI controller indexes might lead to an invalid configuration")
  *   [LIBVIRT-DOM];
  * - guest bus numbers are given by the firmware depth-first in slot order from each expander's
  *   `busNr`: root bus `B`, root port in slot s at `B:s.0`, its secondary bus is the next free number,
- *   and so on down each hierarchy before the next slot (§C.3 step 5, checked by booting QEMU 7.2 +
- *   OVMF in §C.5) [LIBVIRT-PCIADDR];
- * - `busNr` 1–254 and every bus number ≤ 0xff (§C.2, pcie-expander-bus row);
- * - pcihole64 ≥ the MMIO the passthrough GPUs need (rule MMIO005, rules.md Part B; per-GPU needs in
- *   rules.md A4) [LIBVIRT-DOM] [OVMF-MMIO64].
+ *   and so on down each hierarchy before the next slot (libvirt uses `<address bus=>` only to pick
+ *   the controller with that index, https://libvirt.org/pci-addresses.html; the numbering is
+ *   no document's: it was checked by booting such a PCIe tree in QEMU 7.2 + OVMF, Linux 6.1 guest);
+ * - `busNr` 1–254 and every bus number ≤ 0xff (libvirt's pcie-expander-bus `busNr`) [LIBVIRT-DOM];
+ * - pcihole64 ≥ the MMIO the passthrough GPUs need (rule MMIO005 in docs/rules.md; per-GPU needs
+ *   [NVAIE-MMIO]) [LIBVIRT-DOM] [OVMF-MMIO64].
  */
 import { createHash } from 'node:crypto';
 import { requiredMmioGiB } from '../catalog/index.js';
@@ -26,9 +29,9 @@ import { vgpuFunction } from './vgpu-functions.js';
 import { formatCpuList, type Bdf } from '../syntax/tokens.js';
 import { ExportError } from './export-error.js';
 
-/** Guest bus number of the first pcie-expander-bus (as in formats.md's sample: `busNr='64'`). */
+/** Guest bus number of the first pcie-expander-bus (`busNr='64'`; buses 1–63 stay free for devices on pcie.0). */
 export const FIRST_EXPANDER_BUS = 0x40;
-/** Slot on pcie.0 of the first expander (the sample's `00:05.0`); the next ones take the next slots. */
+/** Slot on pcie.0 of the first expander (`00:05.0`); the next ones take the next slots. */
 export const FIRST_EXPANDER_SLOT = 0x05;
 /** Later expanders start at the next multiple of this above the previous hierarchy (readable bus ids). */
 const EXPANDER_BUS_ALIGN = 0x10;

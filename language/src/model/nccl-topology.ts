@@ -26,7 +26,7 @@ export const NCCL_MAX_CHILDREN = 640;
 const SWITCH_CLASS = '0x060400';
 
 /**
- * `link_speed` strings of NCCL's table (topo.cc 545-556, formats.md §A.4), keyed by GT/s per lane.
+ * `link_speed` strings of NCCL's table (NVIDIA/nccl 2.30.7 src/graph/topo.cc 545-556), keyed by GT/s per lane.
  * Only these strings are read as their generation; anything else (even `16.0 GT/s`) counts as Gen3.
  */
 export const NCCL_LINK_SPEEDS: ReadonlyMap<number, string> = new Map([
@@ -50,7 +50,8 @@ export interface NcclElement {
  *   (host-passthrough shows the guest the host's CPUID), left out when the host's CPU is not known.
  * - switch `<pci>`: the host switch's declared uplink; when it declares none, the fastest link of
  *   the devices below it (the uplink of a switch is at least as fast as what it carries in practice,
- *   and QEMU's emulated upstream port would report 2.5 GT/s x1, formats.md §C.5).
+ *   and QEMU's emulated upstream port reports 2.5 GT/s x1, seen in a QEMU 7.2 guest and in
+ *   https://github.com/NVIDIA/nccl/issues/749).
  * - device `<pci>`: the catalog's PCI class and the device's link (a VF's is its PF's, a vGPU's its GPU's).
  *
  * Throws {@link ExportError} for a VM on an `esxi` host (its guest bus ids are not vmtopo's to
@@ -145,7 +146,8 @@ function pciElement(node: GuestNode): NcclElement {
  * The host switch's PCI identity on its mirrored `<pci>`, when the host declares one (`pci-id`):
  * `vendor`, `device`, `subsystem_vendor`, `subsystem_device` as `0x` hex. NCCL reads them from the
  * file instead of from the guest's emulated port (they are filled from sysfs only when absent,
- * formats.md §A.4) and combines them into the 64-bit id by which it flattens Broadcom PEX switches:
+ * `ncclTopoGetXmlFromSys` in src/graph/xml.cc) and combines them into the 64-bit id by which it
+ * flattens Broadcom PEX switches:
  * Gen4 `0x1000c0101000a…`, Gen5 `0x1000c0301000 0…` for the top level and `…1…` for the level below
  * (`getBcmGen` / `ncclTopoFlattenBcmSwitches`, NVIDIA/nccl `src/graph/topo.cc`,
  * https://github.com/NVIDIA/nccl/blob/master/src/graph/topo.cc). With the identity, NCCL merges the

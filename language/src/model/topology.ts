@@ -281,7 +281,7 @@ export function switchPath(device: { readonly parentSwitch?: PcieSwitchModel }):
 }
 
 /**
- * Connection type between two devices of one host, as `nvidia-smi topo -m` names it (rules.md A7):
+ * Connection type between two devices of one host, as the legend of `nvidia-smi topo -m` names it:
  * `PIX` = same innermost switch, `PXB` = a common switch higher up, `NODE` = same NUMA node
  * without a common switch, `SYS` = across NUMA nodes.
  */
@@ -295,7 +295,7 @@ export function pathType(a: Located, b: Located): PathType {
     return a.numa === b.numa ? 'NODE' : 'SYS';
 }
 
-/** Rank of a path type, lower is closer (rules.md A7). */
+/** Rank of a path type, lower is closer (the order of the `nvidia-smi topo -m` legend: PIX, PXB, PHB, NODE, SYS). */
 export const PATH_RANK: Record<PathType, number> = { PIX: 1, PXB: 2, NODE: 4, SYS: 5 };
 
 /** Distinct host NUMA nodes of the VM's GPUs, ascending. */

@@ -1,5 +1,6 @@
 /**
- * FM — Fabric Manager and NVSwitch baseboards (rules.md Part B, "FM"; A5 for the partition table).
+ * FM — Fabric Manager and NVSwitch baseboards; the partition table is the catalog's
+ * (`catalog/fabric-manager.ts`, [WP-12736]).
  *
  * The rules apply to a host that declares its Fabric Manager model (`fabric-manager
  * shared-nvswitch` or `fabric-manager full-passthrough`); partition checks need the board's table
@@ -32,7 +33,7 @@ export const FM001: RuleInfo = {
     id: 'FM001', severity: 'error', summary: 'GPUs of a VM are not a Fabric Manager partition (shared-NVSwitch mode)',
     why: 'In shared-NVSwitch mode Fabric Manager routes NVLink only inside the partitions of its table (by GPU module id); a VM '
         + 'whose GPUs are not one partition gets them without NVLink. The HGX H100/H200 table is read from kubeswift\'s reproduction '
-        + 'of NVIDIA\'s WP-12736 (rules.md Part D), which the messages say.',
+        + 'of NVIDIA\'s WP-12736, unverified against the guide itself, which the messages say.',
     fix: 'Give the VM the GPUs of a free partition of the same size, the one closest to the VM\'s NUMA node first (quick-fix).',
     quickFix: true, sources: ['WP-12736', 'FM-UG', 'KV-GPU-DP']
 };
@@ -101,8 +102,8 @@ function firstPassthrough(vm: VmModel): VmGpu | undefined {
 const list = (xs: readonly (string | number)[]) => nameList(xs.slice(0, MAX_NAMED_DEVICES).map(String), { max: MAX_NAMED_DEVICES, total: xs.length });
 
 /**
- * rules.md Part D 1: the partition table was read from a reproduction of NVIDIA's guide, not from
- * the guide itself; the messages say so and how to check the board's own table.
+ * Unverified: the partition table was read from kubeswift's reproduction of NVIDIA's guide
+ * [WP-12736], not from the guide itself; the messages say so and how to check the board's own table.
  */
 const TABLE_NOTE = ' (Table: NVIDIA WP-12736 as reproduced by kubeswift, unverified against the guide; `fmpm -l` lists your board\'s.)';
 
@@ -139,9 +140,8 @@ function checkPartitions(ctx: RuleContext): void {
                 message: `GPUs ${list(named)} of ${vm.name} (modules {${[...modules].sort((a, b) => a - b).join(',')}}) are not a Fabric Manager partition of ${board.name}; NVLink will be unavailable. Partitions of size ${gpus.length}: ${listed}.`
                     + (fix ? ` Partition ${fix.partition.id} (${list(fix.gpus.map(g => g.name))}) is free.` : '')
                     + TABLE_NOTE,
-                data: fix
-                    ? { vm: vm.name, partition: fix.partition.id, gpus: fix.gpus.map(g => g.name), fixes: gpuListFix(ctx.resolved, vm, `Use Fabric Manager partition ${fix.partition.id} (${list(fix.gpus.map(g => g.name))})`, fix.gpus) }
-                    : { vm: vm.name },
+                data: fix ? { vm: vm.name, partition: fix.partition.id, gpus: fix.gpus.map(g => g.name) } : { vm: vm.name },
+                fixes: fix && gpuListFix(ctx.resolved, vm, `Use Fabric Manager partition ${fix.partition.id} (${list(fix.gpus.map(g => g.name))})`, fix.gpus),
                 related: gpus.map(g => ({ target: g, message: `${g.name}: module ${g.module}, NUMA ${g.numa}` }))
             });
             continue;
@@ -201,7 +201,8 @@ function checkServiceVm(ctx: RuleContext): void {
                 ctx.report({
                     rule: FM003, severity: 'error', target: entry,
                     message: `${entry.nvswitch.name} is passed to ${vm.name}; in shared NVSwitch mode NVSwitches go only to the Fabric Manager service VM${service ? ` (${service.name})` : ''}.`,
-                    data: { vm: vm.name, nvswitch: entry.nvswitch.name, service: service?.name, fixes: moveToService(ctx, entry, service) },
+                    data: { vm: vm.name, nvswitch: entry.nvswitch.name, service: service?.name },
+                    fixes: moveToService(ctx, entry, service),
                     related: service ? [{ target: service, message: `${service.name} is the Fabric Manager service VM of ${host.name}` }] : []
                 });
             }
@@ -213,7 +214,8 @@ function checkServiceVm(ctx: RuleContext): void {
                 ctx.report({
                     rule: FM004, severity: 'error', target: firstPassthrough(vm)!,
                     message: `${host.name} is in shared NVSwitch mode but has no Fabric Manager service VM; ${vm.name}'s ${passthroughGpus(vm).length} GPUs get no NVLink until a service VM owns all ${all.length} NVSwitches (${list(all.map(s => s.name)) || 'none declared'}).`,
-                    data: { vm: vm.name, host: host.name, nvswitches: all.map(s => s.name), fixes: createService(ctx, vm, host, all) },
+                    data: { vm: vm.name, host: host.name, nvswitches: all.map(s => s.name) },
+                    fixes: createService(ctx, vm, host, all),
                     related: all.map(s => ({ target: s, message: `NVSwitch ${s.name}` }))
                 });
             }
@@ -225,12 +227,10 @@ function checkServiceVm(ctx: RuleContext): void {
                 ctx.report({
                     rule: FM004, severity: 'error', target: service, property: 'name',
                     message: `Service VM ${service.name} must own all ${all.length} NVSwitches of ${host.name}${board ? ` (${board.name}: ${board.nvswitches})` : ''}; missing ${list(missing.map(s => s.name))}.`,
-                    data: {
-                        vm: service.name, host: host.name, nvswitches: missing.map(s => s.name),
-                        // Not when another VM holds one of them (FM003 moves it; adding it here would be GEN001).
-                        fixes: [vms.some(v => v !== service && v.nvswitches.some(e => missing.includes(e.nvswitch))) ? undefined : combine(`Give ${list(missing.map(s => s.name))} to ${service.name}`,
-                            [addToVm(astOf(ctx.resolved, service)!, nvswitchClauses(ctx, service), 'nvswitches', 'nvswitch', missing.map(s => s.name))])].filter(f => f !== undefined)
-                    },
+                    data: { vm: service.name, host: host.name, nvswitches: missing.map(s => s.name) },
+                    // Not when another VM holds one of them (FM003 moves it; adding it here would be GEN001).
+                    fixes: [vms.some(v => v !== service && v.nvswitches.some(e => missing.includes(e.nvswitch))) ? undefined : combine(`Give ${list(missing.map(s => s.name))} to ${service.name}`,
+                        [addToVm(astOf(ctx.resolved, service)!, nvswitchClauses(ctx, service), 'nvswitches', 'nvswitch', missing.map(s => s.name))])],
                     related: missing.map(s => ({ target: s, message: `NVSwitch ${s.name}` }))
                 });
             }
@@ -256,11 +256,9 @@ function checkServiceVm(ctx: RuleContext): void {
                     ctx.report({
                         rule: FM006, severity: 'error', target: vm, property: 'guestDriver',
                         message: `Fabric Manager ${service.fabricManagerVersion} (${service.name}) does not match guest driver ${vm.guestDriver} of ${vm.name}; in shared NVSwitch mode they must be the same version (secondary sources).`,
-                        data: {
-                            vm: vm.name, version: service.fabricManagerVersion,
-                            fixes: [combine(`Use driver ${service.fabricManagerVersion} in ${vm.name}`,
-                                [replaceProperty(astOf(ctx.resolved, vm)!, 'guestDriver', `"${service.fabricManagerVersion}"`)])].filter(f => f !== undefined)
-                        },
+                        data: { vm: vm.name, version: service.fabricManagerVersion },
+                        fixes: [combine(`Use driver ${service.fabricManagerVersion} in ${vm.name}`,
+                            [replaceProperty(astOf(ctx.resolved, vm)!, 'guestDriver', `"${service.fabricManagerVersion}"`)])],
                         related: [{ target: service, property: 'fmVersion', message: `Fabric Manager version of ${service.name}` }]
                     });
                 }

@@ -1,5 +1,5 @@
 /**
- * GEN — device ownership (rules.md Part B, "GEN").
+ * GEN — device ownership.
  *
  * - GEN001: a PCI function (GPU, NIC PF) goes by passthrough to more than one VM [VFIO]. Functions
  *   are told apart by host and PCI address, not by name: two names for one address (HOST001), or a

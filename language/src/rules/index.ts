@@ -1,7 +1,9 @@
 /**
- * The rule registry: every rule family, one file per id prefix — rule `LOC001` is in `loc.ts`, its
- * tests in test/rules/loc.test.ts. {@link ALL_RULES} lists every record, {@link ruleById} finds one.
- * A new family: its file (records, checks, quick-fixes), one line here, `npm run docs`.
+ * The rule registry: every rule family, one file per id prefix — rule `LOC001` is in `loc.ts` (its
+ * record, its check and its quick-fix), its tests in test/rules/loc.test.ts. {@link ALL_RULES} lists
+ * every record, {@link ruleById} finds one. A new family: its file (records, checks, quick-fixes
+ * given to the reports as `fixes`), one line here, its test file, `npm run docs`;
+ * test/rules/engine/registry.test.ts fails until the files and the registry agree.
  */
 import type { RuleFamily, RuleInfo } from './engine/rule.js';
 import { RuleRegistry } from './engine/registry.js';

@@ -1,5 +1,5 @@
 /**
- * IOMMU — groups and isolation (rules.md Part B, "IOMMU"). VFIO assigns devices by IOMMU group:
+ * IOMMU — groups and isolation. VFIO assigns devices by IOMMU group:
  * "the group is the minimum granularity that can be assigned to a user", and a group is only
  * viable when every endpoint in it is bound to vfio-pci for the same user [VFIO].
  *
@@ -70,11 +70,9 @@ function checkGroups(ctx: RuleContext): void {
                     ctx.report({
                         rule: IOMMU001, severity: 'error', target: entry,
                         message: `${group.label[0].toUpperCase()}${group.label.slice(1)} (${names}) must be assigned as a whole to one VM; ${d.name} goes to ${vm.name} but ${where}. The group is VFIO's unit of ownership: ${vm.name} will not start.`,
-                        data: {
-                            vm: vm.name,
-                            // The quick-fix adds the group's host-kept devices, when no other VM holds one.
-                            fixes: hostKept.length === others.length ? assignWhole(ctx, vm, hostKept) : []
-                        },
+                        data: { vm: vm.name },
+                        // The quick-fix adds the group's host-kept devices, when no other VM holds one.
+                        fixes: hostKept.length === others.length ? assignWhole(ctx, vm, hostKept) : [],
                         related
                     });
                 }

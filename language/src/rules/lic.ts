@@ -1,8 +1,9 @@
 /**
- * LIC — licensing (rules.md Part B, "LIC").
+ * LIC — licensing.
  *
  * - LIC001 (error): a VM with a vGPU or MIG slice (delivered as a MIG-backed vGPU), and no licence
  *   on the VM or its host. All C-series vGPU types need NVIDIA AI Enterprise [NVAIE-LIC] [VGPU-HOPPER].
+ *   Quick-fix: `license nvaie` as the VM's last clause.
  * - LIC002 (error): the declared edition (vWS, vPC, vApps) does not cover C-series vGPU, which needs
  *   NVIDIA AI Enterprise (vCS in older releases) [VGPU-HOPPER] [VGPU-AMPERE] [GRID-LIC12].
  *   Quick-fix: `license nvaie`.
@@ -10,7 +11,7 @@
  *   licence [GRID-LIC12] [NVAIE-LIC].
  */
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
-import { combine, replaceProperty } from './engine/fixes.js';
+import { appendVmClause, combine, replaceProperty } from './engine/fixes.js';
 
 export const LIC001: RuleInfo = {
     id: 'LIC001', severity: 'error', summary: 'vGPU or MIG-backed vGPU without an NVIDIA AI Enterprise licence',
@@ -42,12 +43,15 @@ function checkLicence(ctx: RuleContext): void {
         if (vm.license) continue;
         const slice = vm.gpus.find(g => g.mode !== 'passthrough');
         if (!slice) continue;
+        const node = ctx.resolved.trace.get(vm)?.node;
         const type = slice.mode === 'vgpu' ? slice.type.name
             : slice.mode === 'mig' ? (slice.type?.name ?? `MIG ${slice.profile.name}`) : '';
         ctx.report({
             rule: LIC001, severity: 'error', target: vm, property: 'name',
             message: `${vm.name} uses vGPU ${type} on ${slice.gpu.name} but no NVIDIA AI Enterprise license is configured (on the VM or on ${vm.host.name}); unlicensed vGPUs are restricted after the grace period (20 min).`,
-            data: { vm: vm.name, type, license: 'nvaie' }
+            data: { vm: vm.name, type, license: 'nvaie' },
+            // "Add license nvaie to {vm}": the clause as the VM's last line.
+            fixes: [node && combine(`Add license nvaie to ${vm.name}`, [appendVmClause(node, 'license nvaie')])]
         });
     }
 }
@@ -68,7 +72,8 @@ function checkLicences(ctx: RuleContext): void {
                 rule: LIC002, target: vm, property: vm.licenseOnVm ? 'license' : 'name',
                 related: vm.licenseOnVm ? [] : [{ target: vm.host, property: 'license', message: `license ${vm.license} on ${vm.host.name}` }],
                 message: `${type} (C-series, ${vm.name}) needs NVIDIA AI Enterprise; ${EDITION_NAMES[vm.license]} (license ${vm.license}${vm.licenseOnVm ? '' : ` on ${vm.host.name}`}) does not cover it.`,
-                data: { vm: vm.name, fixes: fix ? [fix] : [] }
+                data: { vm: vm.name },
+                fixes: [fix]
             });
         }
         if (!slice && vm.licenseOnVm && vm.gpus.length > 0) {

@@ -1,5 +1,5 @@
 /**
- * LOC — CPU, memory and NUMA locality (rules.md Part B, "LOC").
+ * LOC — CPU, memory and NUMA locality.
  *
  * - LOC001 (warning): vCPUs pinned outside the NUMA node(s) of the VM's GPUs [VMCFG-CONF] [NCP-PERF] [RHEL6-TUNE].
  * - LOC002 (warning): a VM with GPUs and floating (unpinned) vCPUs [NCP-PERF] [RHEL6-TUNE].
@@ -17,12 +17,15 @@
  * - LOC015 (error, vmtopo addition): `memory … on numa` names a NUMA node the host does not have [LIBVIRT-DOM] [RHEL7-NUMA].
  * - LOC016 (warning, vmtopo addition): two VMs pinned to the two SMT threads of one physical core [NOVA-CPU] [LINUX-CPUTOPO].
  *
- * LOC009 of rules.md Part B (two vCPUs of one VM on one host CPU) cannot happen in vmtopo: a CPU
- * list names each CPU once (SYN002) and `pin` names one CPU per vCPU (LOC014). Its id is not used.
+ * There is no LOC009: two vCPUs of one VM on one host CPU cannot happen in vmtopo, since a CPU
+ * list names each CPU once (SYN002) and `pin` names one CPU per vCPU (LOC014). The id is not used.
  *
  * How vCPUs map to the CPUs of `pin` (written order, SMT siblings kept together) is defined once in
  * `model/pinning.ts` and shared with the exporters. LOC001–LOC003 carry the re-pin plan of
- * {@link repinPlan} in `data` for the quick-fix; its pin lists follow the same rule.
+ * {@link repinPlan} in `data`, and its quick-fix ({@link repinFix}): "Re-pin {vm} to NUMA {n}"
+ * writes `pin {cpus}` (replaced, or inserted after `vcpus N`) and `on numa {n}` on the memory clause;
+ * when only the memory binding is wrong (LOC003 with good pins), "Bind memory of {vm} to NUMA {n}".
+ * Its pin lists follow the same rule.
  */
 import { isVm } from '../generated/ast.js';
 import { CpuList, formatCpuList } from '../syntax/tokens.js';
@@ -31,9 +34,9 @@ import { siblingCpus, vcpuPinOrder } from '../model/pinning.js';
 import { gpuNumaNodes, type GpuModel, type HostModel, type NumaNode, type Topology, type VmModel } from '../model/topology.js';
 import type { RelatedReport, RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { partitionOnNode } from '../model/fabric.js';
-import { gpuListFix } from './engine/reference-fixes.js';
-import { combine, insertAfterProperty } from './engine/fixes.js';
-import { astOf } from './engine/reference-fixes.js';
+import { astOf, gpuListFix } from './engine/reference-fixes.js';
+import { combine, insertAfterProperty, isTypable, uriOf, type FixData, type FixEdit } from './engine/fixes.js';
+import { nodeForProperty } from '../kernel/cst.js';
 
 export const LOC001: RuleInfo = {
     id: 'LOC001', severity: 'warning', summary: 'vCPUs pinned outside the NUMA node of the VM\'s GPUs',
@@ -126,8 +129,8 @@ export const LOC012: RuleInfo = {
     fix: 'Reduce the vCPUs to the CPUs of the GPUs\' nodes, or give the VM GPUs on more nodes.', quickFix: false, sources: ['RHEL6-TUNE']
 };
 
-/** Quick-fix data of LOC001–LOC003 (`diagnostic.data`, next to `code`). */
-export interface RepinData {
+/** The re-pin plan of LOC001–LOC003 (`diagnostic.data`, next to `code`), which {@link repinFix} writes. */
+interface RepinData {
     readonly vm: string;
     /** Host NUMA node to move the VM to. */
     readonly numa: number;
@@ -244,6 +247,40 @@ export function repinPlan(topology: Topology, vm: VmModel, repin: boolean): Repi
     };
 }
 
+/** Text of a CPU list as {@link pinListText} writes it: `3-4,19-20`. */
+const CPU_LIST_TEXT = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+
+/**
+ * The LOC001–LOC003 quick-fix of a re-pin plan: "Re-pin {vm} to NUMA {n}" replaces the VM's `pin`
+ * list with `plan.cpus` (or inserts ` pin {cpus}` after `vcpus N`) and, with `plan.bindMemory`,
+ * writes `on numa {n}` on its memory clause (replacing the node list, or after the size); without
+ * new CPUs, "Bind memory of {vm} to NUMA {n}". None when there is no plan, its node id or CPU list
+ * is not text a user could type, or the VM's syntax to edit is missing.
+ */
+function repinFix(ctx: RuleContext, vm: VmModel, plan: RepinData | undefined): FixData[] {
+    const node = astOf(ctx.resolved, vm);
+    const cst = node?.$cstNode;
+    const uri = node && uriOf(node);
+    if (!plan || !isVm(node) || !cst || !uri || !isTypable(plan.numa)) return [];
+    if (plan.cpus !== undefined && !CPU_LIST_TEXT.test(plan.cpus)) return [];
+    const edits: FixEdit[] = [];
+    if (plan.cpus) {
+        const pin = nodeForProperty(cst, 'pin');
+        const vcpus = nodeForProperty(cst, 'vcpus');
+        if (pin) edits.push({ range: pin.range, newText: plan.cpus });
+        else if (vcpus) edits.push({ range: { start: vcpus.range.end, end: vcpus.range.end }, newText: ` pin ${plan.cpus}` });
+        else return [];
+    }
+    if (plan.bindMemory) {
+        const numa = nodeForProperty(cst, 'memoryNuma');
+        const size = node.memory?.$cstNode;
+        if (numa) edits.push({ range: numa.range, newText: String(plan.numa) });
+        else if (size) edits.push({ range: { start: size.range.end, end: size.range.end }, newText: ` on numa ${plan.numa}` });
+    }
+    if (edits.length === 0) return [];
+    return [{ title: plan.cpus ? `Re-pin ${vm.name} to NUMA ${plan.numa}` : `Bind memory of ${vm.name} to NUMA ${plan.numa}`, uri, edits }];
+}
+
 /** LOC013, LOC014, LOC007: the VM's own pin lists. */
 function checkOwnPins(ctx: RuleContext, vm: VmModel): void {
     const host = vm.host;
@@ -343,10 +380,12 @@ function checkGpuLocality(ctx: RuleContext, vm: VmModel): void {
     if (nodes.length === 0) return;
     const home = homeNode(vm);
     if (!vm.pin) {
+        const plan = repinPlan(ctx.topology, vm, true);
         ctx.report({
             rule: LOC002, severity: 'warning', target: vm, property: 'vcpus',
             message: `${vm.name} has GPUs but floating vCPUs; pin its ${vm.vcpus} vCPUs to NUMA ${home?.id ?? nodes[0]}.`,
-            data: { ...repinPlan(ctx.topology, vm, true) }
+            data: { ...plan },
+            fixes: repinFix(ctx, vm, plan)
         });
     } else {
         const offCpus = cpusOffNodes(vm, nodes);
@@ -361,20 +400,24 @@ function checkGpuLocality(ctx: RuleContext, vm: VmModel): void {
             const gpu = vm.gpus.find(g => g.gpu.numa === (home?.id ?? nodes[0]))?.gpu ?? vm.gpus[0].gpu;
             const more = off.size > 1 ? `; ${off.size} of ${vm.pin.size} pinned vCPUs are off NUMA ${formatCpuList(nodes)}` : '';
             const who = firstVcpu >= 0 ? `vCPU ${firstVcpu} of ${vm.name} is pinned to CPU ${cpu}` : `${vm.name} pins CPU ${cpu}`;
+            const plan = repinPlan(ctx.topology, vm, true);
             ctx.report({
                 rule: LOC001, severity: 'warning', target: vm, property: 'pin',
                 message: `${who} (NUMA ${numa}) but ${gpu.name} is on NUMA ${gpu.numa}${more}.`,
-                data: { ...repinPlan(ctx.topology, vm, true), off: off.size },
+                data: { ...plan, off: off.size },
+                fixes: repinFix(ctx, vm, plan),
                 related: relatedGpu(vm, gpu)
             });
         }
     }
     if (vm.memoryMiB > 0 && !memoryWithin(vm, nodes) && missingNodes(vm).length === 0) {
         const how = vm.memoryNuma === undefined ? "no 'on numa' binding" : `bound to NUMA ${formatCpuList(vm.memoryNuma)}`;
+        const plan = repinPlan(ctx.topology, vm, false);
         ctx.report({
             rule: LOC003, severity: 'warning', target: vm, property: vm.memoryNuma !== undefined ? 'memoryNuma' : 'memory',
             message: `Memory of ${vm.name} is not bound to NUMA ${formatCpuList(nodes)}, where its GPUs are (${how}).`,
-            data: { ...repinPlan(ctx.topology, vm, false) },
+            data: { ...plan },
+            fixes: repinFix(ctx, vm, plan),
             related: vm.gpus.map(g => ({ target: g, message: `${g.gpu.name} is on NUMA ${g.gpu.numa}` }))
         });
     }
@@ -464,14 +507,11 @@ function checkHugepagesUsed(ctx: RuleContext, vm: VmModel): void {
     ctx.report({
         rule: LOC005, severity: 'info', target: vm, property: 'memory',
         message: `${vm.name}: back its ${gib(vm.memoryMiB)} GiB of guest memory with 1 GiB hugepages on NUMA ${node} (it has passthrough GPUs; ${vm.host.name} reserves ${reserved} × 1 GiB there).`,
-        // The quick-fix writes `hugepages 1 GiB` only when the memory is a whole number of GiB.
-        data: {
-            vm: vm.name,
-            // Only where the pool has room for the VM next to the VMs bound there (else LOC006).
-            fixes: [vm.memoryMiB % 1024 === 0 && vm.memoryNuma?.length === 1 && vm.memoryMiB / 1024 <= reserved - pagesBound(ctx.topology, vm, node!, 1024) ? combine(`Back ${vm.name}'s memory with 1 GiB hugepages`,
-                [insertAfterProperty(astOf(ctx.resolved, vm)!, vm.memoryNuma !== undefined ? 'memoryNuma' : 'memory', ' hugepages 1 GiB')]) : undefined]
-                .filter(f => f !== undefined)
-        }
+        data: { vm: vm.name },
+        // The quick-fix writes `hugepages 1 GiB` only when the memory is a whole number of GiB, and
+        // only where the pool has room for the VM next to the VMs bound there (else LOC006).
+        fixes: [vm.memoryMiB % 1024 === 0 && vm.memoryNuma?.length === 1 && vm.memoryMiB / 1024 <= reserved - pagesBound(ctx.topology, vm, node!, 1024) ? combine(`Back ${vm.name}'s memory with 1 GiB hugepages`,
+            [insertAfterProperty(astOf(ctx.resolved, vm)!, vm.memoryNuma !== undefined ? 'memoryNuma' : 'memory', ' hugepages 1 GiB')]) : undefined]
     });
 }
 
@@ -571,7 +611,8 @@ function checkSpread(ctx: RuleContext, vm: VmModel, partitionOn: (vm: VmModel, s
         ctx.report({
             rule: LOC011, severity: 'info', target: vm.gpus[0],
             message: `${vm.name}: GPUs ${mine.map(g => g.name).join(', ')} span NUMA ${formatCpuList(nodes)}; ${alt.map(g => g.name).join(', ')} on NUMA ${numa} ${alt.length > 1 ? 'are' : 'is'} free.`,
-            data: { vm: vm.name, numa, gpus: alt.map(g => g.name), fixes: gpuListFix(ctx.resolved, vm, `Use ${alt.map(g => g.name).join(', ')} on NUMA ${numa}`, alt) },
+            data: { vm: vm.name, numa, gpus: alt.map(g => g.name) },
+            fixes: gpuListFix(ctx.resolved, vm, `Use ${alt.map(g => g.name).join(', ')} on NUMA ${numa}`, alt),
             related: alt.filter(g => !mine.includes(g)).map(g => ({ target: g, message: `${g.name} on NUMA ${numa} is free` }))
         });
         return;

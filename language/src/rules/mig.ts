@@ -105,7 +105,7 @@ function checkLayouts(ctx: RuleContext): void {
             }
             ctx.report({
                 rule: RULE_OF[f.violation], target: f.instance.entry, property: f.violation === 'start' ? 'start' : undefined, message: f.message,
-                data: { gpu: layout.gpu.name, vm: f.instance.vm.name, fixes: [...own, ...keep] },
+                data: { gpu: layout.gpu.name, vm: f.instance.vm.name }, fixes: [...own, ...keep],
                 related: findingRelated(layout, f)
             });
         }

@@ -1,5 +1,6 @@
 /**
- * MMIO — 64-bit BAR space of the guest (rules.md Part B, "MMIO"; per-GPU needs in A4).
+ * MMIO — 64-bit BAR space of the guest; per-GPU needs are the catalog's `mmioGiB` (NVIDIA AI
+ * Enterprise's per-GPU table [NVAIE-MMIO]).
  *
  * - MMIO005 (error, KVM): the declared `mmio` window (libvirt `pcihole64`) is smaller than the
  *   passthrough GPUs need: the next power of two ≥ Σ per-GPU MMIO [LIBVIRT-DOM] [OVMF-MMIO64].
@@ -15,7 +16,8 @@
  * - MMIO004 (error, ESXi): a VM with a passthrough (DirectPath I/O) device has less memory reserved
  *   than its memory [VMW-KB2142307]. Quick-fix: `reserve all`.
  *
- * `data.need` (GiB) is what the MMIO001/MMIO002/MMIO005 quick-fix writes.
+ * `data.need` (GiB) is what the MMIO001/MMIO002/MMIO005 quick-fix ({@link raiseMmioFix}) writes:
+ * "Raise MMIO window to {need} GiB".
  *
  * Not expressible: MMIO006 (the libvirt export always writes `<maxphysaddr mode='passthrough'/>`,
  * and the language has no other way to set the guest's physical address width).
@@ -23,7 +25,8 @@
 import { requiredMmioGiB } from '../catalog/index.js';
 import type { GpuModel, VmModel } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
-import { combine, insertVmClause, replaceProperty } from './engine/fixes.js';
+import { isVm } from '../generated/ast.js';
+import { appendVmClause, combine, insertVmClause, isTypable, replaceNode, replaceProperty, type FixData } from './engine/fixes.js';
 
 export const MMIO001: RuleInfo = {
     id: 'MMIO001', severity: 'error', summary: 'ESXi: MMIO window too small for a large-BAR GPU',
@@ -81,14 +84,16 @@ function checkKvm(ctx: RuleContext, vm: VmModel): void {
     ctx.report({
         rule: MMIO005, severity: 'error', target: vm, property: 'mmio',
         message: `${vm.name}: 64-bit MMIO window ${vm.mmioGiB} GiB < ${need} GiB needed by ${describe(gpus)}${derivedNote(gpus)}.`,
-        data: { vm: vm.name, need, declared: vm.mmioGiB }
+        data: { vm: vm.name, need, declared: vm.mmioGiB },
+        fixes: raiseMmioFix(ctx, vm, need)
     });
 }
 
 /**
  * ESXi passthrough (DirectPath I/O) needs 64-bit MMIO whenever the VM's devices' BARs total more
  * than 16 GB, whatever the VM's memory (VMware KB 2142307 [VMW-KB2142307]); NVIDIA's "VM memory ≥
- * 32 GB" condition applies to vGPU only [NVAIE-MMIO]. A GPU's BARs are taken as its MMIO figure (A4).
+ * 32 GB" condition applies to vGPU only [NVAIE-MMIO]. A GPU's BARs are taken as its MMIO figure
+ * (the catalog's `mmioGiB`, [NVAIE-MMIO]; derived where NVIDIA publishes none).
  */
 const ESXI_PASSTHROUGH_BAR_LIMIT_GIB = 16;
 
@@ -107,7 +112,8 @@ function checkEsxi(ctx: RuleContext, vm: VmModel): void {
         ctx.report({
             rule: MMIO001, severity: 'error', target: vm, property,
             message: `${vm.name}: ${gpus[0].name} (${gpus[0].spec.model}) needs ${need} GiB of 64-bit MMIO${derivedNote(gpus)} but ${declared}; set mmio ${need} GiB (pciPassthru.use64bitMMIO=TRUE, pciPassthru.64bitMMIOSizeGB ≥ ${need}).`,
-            data: { vm: vm.name, need, declared: vm.mmioGiB }
+            data: { vm: vm.name, need, declared: vm.mmioGiB },
+            fixes: raiseMmioFix(ctx, vm, need)
         });
         return;
     }
@@ -117,8 +123,22 @@ function checkEsxi(ctx: RuleContext, vm: VmModel): void {
     ctx.report({
         rule: MMIO002, severity: 'error', target: vm, property,
         message: `${vm.name}: ${gpus.length} GPUs need ${sum} GiB of 64-bit MMIO (${describe(gpus)})${derivedNote(gpus)} but ${declared}; set mmio ${need} GiB (pciPassthru.64bitMMIOSizeGB = ${need}).`,
-        data: { vm: vm.name, need, sum, declared: vm.mmioGiB }
+        data: { vm: vm.name, need, sum, declared: vm.mmioGiB },
+        fixes: raiseMmioFix(ctx, vm, need)
     });
+}
+
+/**
+ * The MMIO001/MMIO002/MMIO005 quick-fix: "Raise MMIO window to {need} GiB" rewrites the VM's `mmio`
+ * size, or adds `mmio {need} GiB` as its last clause. None when `need` (GiB) is not a positive whole
+ * number a user could type, or the VM's syntax is missing.
+ */
+function raiseMmioFix(ctx: RuleContext, vm: VmModel, need: number): FixData[] {
+    const node = ctx.resolved.trace.get(vm)?.node;
+    if (!isVm(node) || !isTypable(need) || need <= 0) return [];
+    const size = node.mmio;
+    const fix = combine(`Raise MMIO window to ${need} GiB`, [size?.$cstNode ? replaceNode(size, `${need} GiB`) : appendVmClause(node, `mmio ${need} GiB`)]);
+    return fix ? [fix] : [];
 }
 
 /** GPUs needing 64 GiB of MMIO or more need EFI firmware [NVAIE-MMIO]. */
@@ -135,7 +155,8 @@ function checkEsxiGuest(ctx: RuleContext): void {
                 rule: MMIO003, target: vm, property: 'firmware',
                 related: [{ target: large.gpu, message: `${large.gpu.name} (${large.gpu.spec.model}): ${large.gpu.spec.mmioGiB} GiB of MMIO` }],
                 message: `${vm.name}: ${large.gpu.name} (${large.gpu.spec.model}, ${large.gpu.spec.mmioGiB} GiB of MMIO) needs EFI firmware and a 64-bit guest; firmware is bios.`,
-                data: { vm: vm.name, fixes: fix ? [fix] : [] }
+                data: { vm: vm.name },
+                fixes: [fix]
             });
         }
         const devices = [
@@ -150,7 +171,8 @@ function checkEsxiGuest(ctx: RuleContext): void {
             ctx.report({
                 rule: MMIO004, target: vm, property: written?.reservation !== undefined ? 'reservation' : 'name',
                 message: `${vm.name}: passthrough (DirectPath I/O) of ${devices.join(', ')} needs all guest memory reserved: ${gib(vm.memoryMiB)} GiB, reserved ${gib(reserved)} GiB.`,
-                data: { vm: vm.name, fixes: fix ? [fix] : [] }
+                data: { vm: vm.name },
+                fixes: [fix]
             });
         }
     }

@@ -1,11 +1,13 @@
 /**
- * NIC — GPU↔NIC affinity for GPUDirect RDMA (rules.md Part B, "NIC"; A7 for the connection types).
+ * NIC — GPU↔NIC affinity for GPUDirect RDMA. Connections are typed as `nvidia-smi topo -m` types them
+ * (PIX < PXB < PHB < NODE < SYS, `PATH_RANK` in model/topology.ts); "same PCIe switch" is PIX or PXB.
  *
  * - NIC001 (warning; error when `SYS`): a NIC of a VM with GPUs (the PF, or the PF of a VF — a VF
  *   sits where its PF sits, SRIOV005) shares no PCIe switch with any GPU of the VM, i.e. its best
  *   connection to them is worse than `PXB`. NCCL uses GPUDirect RDMA by default only up to `PXB`
  *   [NCCL-ENV]; NVIDIA's reference systems give each GPU the NIC on its own switch [VMCFG-SETUP]
- *   [MLPERF-DGXH100]. `data.best` names the free `PIX` NIC the quick-fix puts in its place.
+ *   [MLPERF-DGXH100]. `data.best` names the free `PIX` NIC the quick-fix puts in its place
+ *   ({@link swapNicFix}: "Use {best} (on the PCIe switch of {gpu})").
  * - NIC002 (warning): a VM with GPUs and NICs has fewer NICs (PFs or VFs) than GPUs: NVIDIA's
  *   reference systems give each GPU its own NIC [VMCFG-INTRO] [MLPERF-DGXH100] [DGXH100-UG].
  * - NIC003 (warning): two GPUs of the VM are closest to one NIC while the second GPU's own `PIX`
@@ -15,10 +17,10 @@
  *
  * A NIC's VFs sit where the PF sits (SRIOV005): NIC001–NIC003 measure a VF at its PF.
  */
-import { PATH_RANK, pathType, type GpuModel, type NicModel, type PathType, type Topology, type VmModel } from '../model/topology.js';
+import { PATH_RANK, pathType, type GpuModel, type NicModel, type PathType, type Topology, type VmModel, type VmNic } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { isNicAssignment, isVm } from '../generated/ast.js';
-import { combine, type FixData } from './engine/fixes.js';
+import { combine, referenceNodes, uriOf, type FixData } from './engine/fixes.js';
 import { addToVm, astOf } from './engine/reference-fixes.js';
 
 /** A fix that gives the VM more NICs by passthrough (appended to its first `nic … passthrough` clause). */
@@ -97,6 +99,21 @@ function takenNics(topology: Topology): Set<NicModel> {
     return used;
 }
 
+/**
+ * The NIC001 quick-fix: "Use {best} (on the PCIe switch of {gpu})" writes `best` in place of the
+ * VM's reference to the NIC of `entry` (where the diagnostic is), when that reference reads as the
+ * NIC's name; none without a free `PIX` NIC.
+ */
+function swapNicFix(ctx: RuleContext, entry: VmNic, best: NicModel | undefined, gpu: GpuModel): FixData[] {
+    const where = ctx.resolved.trace.get(entry);
+    const uri = where && uriOf(where.node);
+    if (!best || !where?.property || !uri) return [];
+    const refs = referenceNodes(where.node, where.property);
+    const ref = refs[Math.max(0, Math.min(where.index ?? 0, refs.length - 1))];
+    if (!ref || ref.text !== entry.nic.name) return [];
+    return [{ title: `Use ${best.name} (on the PCIe switch of ${gpu.name})`, uri, edits: [{ range: { start: ref.range.start, end: ref.range.end }, newText: best.name }] }];
+}
+
 /** A free NIC `PIX` to `gpu` (not used by any VM, not the host's management NIC), or undefined. */
 function freePixNic(vm: VmModel, gpu: GpuModel, taken: ReadonlySet<NicModel>): NicModel | undefined {
     return vm.host.devices.find((d): d is NicModel => d.kind === 'nic' && !taken.has(d) && !d.management && pathType(d, gpu) === 'PIX');
@@ -132,7 +149,8 @@ function checkNicCount(ctx: RuleContext): void {
                 rule: NIC002, severity: 'warning', target: vm.nics[0],
                 message: `${vm.name}: ${gpus.length} GPUs but ${m} RDMA NIC${m > 1 ? 's' : ''}; NVIDIA's reference is one NIC per GPU.`
                     + (additions.length > 0 ? ` Free NICs on the GPUs' switches: ${additions.map(n => n.name).join(', ')}.` : ''),
-                data: { vm: vm.name, gpus: gpus.length, nics: m, fixes: addNicsFix(ctx, vm, additions.map(n => n.name)) },
+                data: { vm: vm.name, gpus: gpus.length, nics: m },
+                fixes: addNicsFix(ctx, vm, additions.map(n => n.name)),
                 related: gpus.map(g => ({ target: vm.gpus.find(e => e.gpu === g)!, message: `${g.name}` }))
             });
             continue;
@@ -155,7 +173,8 @@ function checkNicCount(ctx: RuleContext): void {
                 ctx.report({
                     rule: NIC003, severity: 'warning', target: entry,
                     message: `${owner.name} and ${gpu.name} of ${vm.name} share ${nic.name}; ${gpu.name} has its own NIC ${free.name} (PIX), which is free.`,
-                    data: { vm: vm.name, gpu: gpu.name, nic: nic.name, fixes: addNicsFix(ctx, vm, [free.name]) },
+                    data: { vm: vm.name, gpu: gpu.name, nic: nic.name },
+                    fixes: addNicsFix(ctx, vm, [free.name]),
                     related: [
                         { target: vm.gpus.find(e => e.gpu === gpu)!, message: `${gpu.name} is ${pathType(nic, gpu)} from ${nic.name}` },
                         { target: free, message: `${free.name} is on the PCIe switch of ${gpu.name}` }
@@ -198,6 +217,7 @@ function checkNicAffinity(ctx: RuleContext): void {
                 rule: NIC001, severity: near.type === 'SYS' ? 'error' : 'warning', target: entry,
                 message: `${what} is ${near.type} from ${near.gpu.name}, the nearest GPU of ${vm.name}; for GPUDirect RDMA ${advice}.`,
                 data: { vm: vm.name, nic: entry.nic.name, gpu: near.gpu.name, type: near.type, best: best?.name },
+                fixes: swapNicFix(ctx, entry, best, near.gpu),
                 related: [
                     ...vm.gpus.filter(g => g.gpu === near.gpu).slice(0, 1).map(g => ({ target: g, message: `${near.gpu.name}, the nearest GPU (${near.type})` })),
                     ...(best ? [{ target: best, message: `${best.name} is free and PIX to ${near.gpu.name}` }] : [])

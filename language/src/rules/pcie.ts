@@ -1,5 +1,5 @@
 /**
- * PCIE — the guest's virtual PCIe topology (rules.md Part B, "PCIE").
+ * PCIE — the guest's virtual PCIe topology.
  *
  * On KVM vmtopo does not let the guest's PCIe tree be written: the libvirt export builds it
  * (`export/address-plan.ts`) on machine type q35, mirroring every host switch above the VM's

@@ -1,18 +1,18 @@
 /**
- * RDMA — GPUDirect RDMA inside VMs: ATS and ACS (rules.md Part B, "RDMA").
+ * RDMA — GPUDirect RDMA inside VMs: ATS and ACS.
  *
  * A VM "uses GPUDirect RDMA" when it says so (`gpudirect-rdma`) and has a passthrough GPU and a
  * passthrough NIC PF: ATS and ACS are host settings vmtopo cannot see unless declared, so the rules
  * ask for them only where RDMA is meant. NVIDIA's VM white paper covers PF passthrough on KVM: ATS in the
  * NIC firmware, and on the bridges of the GPU↔NIC path ACS that lets ATS-translated peer requests
  * go direct while untranslated ones stay redirected [VMCFG-APPX] [VMCFG-BU-APPX]. VFs are left out
- * (rules.md Part D 10: not covered by the source), and so is ESXi (the source is KVM).
+ * (unverified: the white paper covers PF passthrough only), and so is ESXi (the source is KVM).
  *
  * - RDMA001 (error, KVM): a NIC PF of such a VM is not declared `ats enabled` [VMCFG-APPX].
  * - RDMA002 (error, KVM): a switch on the path between a GPU and a NIC of such a VM (at or below
  *   their common switch) is not declared `acs direct-translated` [VMCFG-APPX] [VMCFG-BU-APPX].
- *   rules.md Part D 6: the exact ACS control value was not captured; the rule asks for the
- *   setting, not for a register value.
+ *   Unverified: the appendix's exact ACS control value (its `setpci` write) is not quoted here;
+ *   the rule asks for the setting, not for a register value.
  * - RDMA003 (error, KVM): a switch declares `acs disabled` (the bare-metal NCCL advice) while its
  *   endpoints go to different VMs, or to a VM and the host: without ACS they form one IOMMU group
  *   [NCCL-TS] [ACS-LKML] [VFIO]. Not with `pcie-acs-override` (IOMMU003's case).
@@ -81,7 +81,8 @@ function checkAts(ctx: RuleContext): void {
             ctx.report({
                 rule: RDMA001, severity: 'error', target: entry,
                 message: `${nic.name}: ${state} for GPUDirect RDMA in ${vm.name}; set 'mlxconfig -d ${formatBdf(nic.address)} set ATS_ENABLED=true' and reboot the host (a VM reboot is not enough), then declare 'ats enabled'.`,
-                data: { vm: vm.name, nic: nic.name, fixes: atsFix(ctx, nic) },
+                data: { vm: vm.name, nic: nic.name },
+                fixes: atsFix(ctx, nic),
                 related: [{ target: nic, property: nic.ats ? 'ats' : 'name', message: `${nic.name} on ${vm.host.name}` }]
             });
         }
@@ -130,7 +131,8 @@ function checkPathAcs(ctx: RuleContext): void {
         ctx.report({
             rule: RDMA002, severity: 'error', target: sw, property: sw.acs ? 'acs' : 'name',
             message: `ACS on ${sw.name} (${sw.acs ?? 'the kernel default'}) blocks translated P2P between ${p.gpu.name} and ${p.nic.name} of ${p.vm.name}${more}; GPUDirect RDMA will go through the root complex. Allow direct translated P2P on this bridge ('acs direct-translated').`,
-            data: { switch: sw.name, host: sw.host.name, fixes: acsFix(ctx, sw) },
+            data: { switch: sw.name, host: sw.host.name },
+            fixes: acsFix(ctx, sw),
             related: pairs.map((x): RelatedReport => ({ target: x.entry, message: `${x.nic.name} ↔ ${x.gpu.name} in ${x.vm.name}` }))
         });
     }
@@ -165,7 +167,8 @@ function checkAcsDisabled(ctx: RuleContext): void {
             ctx.report({
                 rule: RDMA003, severity: 'error', target: sw, property: 'acs',
                 message: `ACS is disabled on ${sw.name}; its devices form one IOMMU group and cannot be split across ${nameList([...names])}.`,
-                data: { switch: sw.name, host: host.name, fixes: acsFix(ctx, sw) },
+                data: { switch: sw.name, host: host.name },
+                fixes: acsFix(ctx, sw),
                 related: [...vms].map(vm => ({ target: vm, message: `${vm.name} has devices below ${sw.name}` }))
             });
         }

@@ -1,11 +1,11 @@
 /**
- * SRIOV — NIC virtual functions (rules.md Part B, "SRIOV").
+ * SRIOV — NIC virtual functions.
  *
  * - SRIOV001 (error): more VFs on a PF than the NIC model supports (`maxVfsPerPf`; 127 per PF on
  *   ConnectX in legacy SR-IOV) [DOCA-SRIOV] [CX7-FW-RN].
  * - SRIOV002 (error; vmtopo's reading of "fewer VFs than configured"): a VM uses VF index ≥ the
  *   PF's declared `vfs`, i.e. a VF the PF does not enable [DOCA-SRIOV].
- * - SRIOV003 (error; rules.md: "a special case of GEN001"): a VF is assigned to more than one VM,
+ * - SRIOV003 (error; a special case of GEN001): a VF is assigned to more than one VM,
  *   told apart by its computed address, not by PF name and index: VF 0 of one NIC that is VF 2 of
  *   another, or the address of a PF another VM passes through, is one function [VFIO]. The claims
  *   are GEN001's ({@link functionClashes}); the VF claims that clash are reported here.
@@ -181,7 +181,8 @@ function checkVfLocality(ctx: RuleContext): void {
             ctx.report({
                 rule: SRIOV005, severity: 'warning', target: entry,
                 message: `VF ${entry.vf} of ${entry.nic.name} sits where ${entry.nic.name} sits, ${type} from the GPUs of ${vm.name}; VF ${found.vf} of ${found.pf.name} on the PCIe switch of ${found.gpu} is free.`,
-                data: { vm: vm.name, nic: entry.nic.name, vf: entry.vf, best: found.pf.name, bestVf: found.vf, fixes: vfFix(ctx, entry, found.pf.name, found.vf) },
+                data: { vm: vm.name, nic: entry.nic.name, vf: entry.vf, best: found.pf.name, bestVf: found.vf },
+                fixes: vfFix(ctx, entry, found.pf.name, found.vf),
                 related: [{ target: found.pf, message: `${found.pf.name} is PIX to ${found.gpu}` }]
             });
         }

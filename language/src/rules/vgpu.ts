@@ -64,7 +64,7 @@ export const VGPU003: RuleInfo = {
 };
 export const VGPU004: RuleInfo = {
     id: 'VGPU004', severity: 'error', summary: 'mixed-size mode: a type over its mixed-size maximum, or frame buffers above the GPU\'s memory',
-    why: 'Mixed-size mode has its own per-type maxima (A3) and the vGPUs share the GPU\'s frame buffer.',
+    why: 'Mixed-size mode has its own per-type maxima (NVIDIA\'s vGPU type tables) and the vGPUs share the GPU\'s frame buffer.',
     fix: 'Drop or resize vGPUs (quick-fix: remove the last-declared ones until the layout fits).', quickFix: true, sources: ['VGPU-HOPPER', 'VGPU-HETERO']
 };
 export const VGPU005: RuleInfo = {
@@ -181,7 +181,7 @@ function checkMigOnTimeSlicedMode(ctx: RuleContext): void {
         ctx.report({
             rule: VGPU003, target: entry,
             message: `${gpu.name} is declared in ${gpu.vgpuMode} mode (vgpu-mode ${gpu.vgpuMode}) but carries MIG-backed ${sliceNames(list)}; a GPU is in exactly one vGPU mode.`,
-            data: { vm: vm.name, gpu: gpu.name, fixes: fix ? [fix] : [] }
+            data: { vm: vm.name, gpu: gpu.name }, fixes: [fix]
         });
     }
 }
@@ -201,7 +201,7 @@ function checkCapacity(ctx: RuleContext): void {
     for (const [gpu, slices] of timeSlicedByGpu(ctx.topology.vms)) {
         const mixed = gpu.vgpuMode === 'mixed-size';
         const report = (rule: RuleInfo, s: Slice, message: string, fixes: readonly (FixData | undefined)[], property?: string) => ctx.report({
-            rule, target: s.entry, property, message, data: { vm: s.vm.name, gpu: gpu.name, fixes: fixes.filter(f => f) },
+            rule, target: s.entry, property, message, data: { vm: s.vm.name, gpu: gpu.name }, fixes,
             related: [
                 { target: gpu, message: `${gpu.name} (${gpu.spec.model}, ${gpu.spec.memoryGB} GB, ${gpu.vgpuMode ?? 'equal-size'} mode)` },
                 // the runner keeps the first eight others
@@ -311,7 +311,7 @@ function checkVms(ctx: RuleContext): void {
                 ctx.report({
                     rule: VGPU011, target: s, property: 'vgpuType',
                     message: `vGPU P2P over NVLink needs full-framebuffer time-sliced vGPUs; ${sliceName(s)} on ${s.gpu.name} (${vm.name}) cannot use P2P (full size: ${full?.name ?? 'none'}).`,
-                    data: { vm: vm.name, gpu: s.gpu.name, fixes: fix ? [fix] : [] }
+                    data: { vm: vm.name, gpu: s.gpu.name }, fixes: [fix]
                 });
             }
             const vgpus = slices.filter(s => s.mode === 'vgpu');
@@ -373,7 +373,7 @@ function checkEsxiGates(ctx: RuleContext): void {
                     rule: VGPU014, target: g,
                     related: nvswitch ? [{ target: nvswitch, message: `${nvswitch.name}: NVSwitch of ${g.gpu.host.name}` }] : [],
                     message: `GPU passthrough of ${g.gpu.name} (${g.gpu.spec.model}, NVSwitch system) is not supported on VMware vSphere ${version ? version.text : '(version not declared)'}; use the full-size vGPU ${full?.name ?? ''}, or vSphere 9.0 (VCF 9) with the NVSwitches in a Fabric Manager service VM.`.replace('vGPU ;', 'vGPU;'),
-                    data: { vm: vm.name, gpu: g.gpu.name, fixes: passthroughToVgpu(ctx, vm, g) }
+                    data: { vm: vm.name, gpu: g.gpu.name }, fixes: passthroughToVgpu(ctx, vm, g)
                 });
             }
         }
@@ -442,7 +442,7 @@ function checkMigBackedLayouts(ctx: RuleContext): void {
             }
             ctx.report({
                 rule: VGPU007, target: f.instance.entry, message: f.message,
-                data: { gpu: layout.gpu.name, vm: f.instance.vm.name, fixes },
+                data: { gpu: layout.gpu.name, vm: f.instance.vm.name }, fixes,
                 related: findingRelated(layout, f)
             });
         }
@@ -466,10 +466,9 @@ export const VGPU: RuleFamily = {
                 if (!gpu || !spec || findVgpuType(spec, a.vgpuType)) return;
                 const types = spec.vgpuTypes.map(t => t.name);
                 const fixes = vgpuTypesLike(spec.vgpuTypes, a.vgpuType)
-                    .map(t => combine(`Use ${t.name} (${t.framebufferGB} GB, ${t.mode})`, [replaceProperty(a, 'vgpuType', `"${t.name}"`)]))
-                    .filter(f => f);
+                    .map(t => combine(`Use ${t.name} (${t.framebufferGB} GB, ${t.mode})`, [replaceProperty(a, 'vgpuType', `"${t.name}"`)]));
                 report({
-                    rule: VGPU001, node: a, property: 'vgpuType', data: { gpu: gpu.name, index, fixes },
+                    rule: VGPU001, node: a, property: 'vgpuType', data: { gpu: gpu.name, index }, fixes,
                     message: `vGPU type '${shortText(a.vgpuType, 60)}' is not available on ${spec.model} (${gpu.name}). Types: ${types.length ? types.join(', ') : 'none'}.`
                 });
             });

@@ -1,5 +1,5 @@
 /**
- * NCCL topology export (formats.md §A.2, §A.4, §A.8): every VM's file is in the subset NCCL's
+ * NCCL topology export (NVIDIA/nccl src/graph/xml.cc, topo.cc): every VM's file is in the subset NCCL's
  * tokenizer reads, and names the same guest PCI addresses the libvirt export creates — checked
  * against an independent reading of the domain XML (test/support/libvirt-guest.ts), not the address plan.
  */
@@ -13,7 +13,7 @@ import { ExportError, exportFileName, exportVm } from '../../../language/src/fea
 import { nicPciClass } from '../../../language/src/model/guest-plan.js';
 import type { VmModel } from '../../../language/src/model/topology.js';
 import { formatBdf } from '../../../language/src/syntax/tokens.js';
-import { ESXI_HOST, HOST } from '../../support/fixtures.js';
+import { ESXI_HOST, HOST, Severity, vmOnNode } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { ancestors, predictGuestAddresses } from '../../support/libvirt-guest.js';
 import { build, buildWorkspace, describeWithReference, readRepoFile, SHARED } from '../../support/util.js';
@@ -40,7 +40,7 @@ const vm = (name: string) => {
 const NCCL_SPEEDS = ['2.5 GT/s PCIe', '5.0 GT/s PCIe', '8.0 GT/s PCIe', '16.0 GT/s PCIe', '32.0 GT/s PCIe', '64.0 GT/s PCIe'];
 
 /**
- * formats.md §A.2 as a checker: returns the broken rules (empty when the file is fine).
+ * The rules of NCCL's topology-file tokenizer (src/graph/xml.cc) as a checker: returns the broken rules (empty when the file is fine).
  * No declaration/DOCTYPE, no BOM, no tabs, `\n` line ends, one element per line with its start tag
  * and attributes on that line (single spaces, double quotes, no entities), `<system version="1">`,
  * lowercase `dddd:bb:dd.f` bus ids, link_speed from NCCL's table, decimal link_width, ≤ 256 elements.
@@ -105,7 +105,7 @@ function parseNccl(text: string): NcclPci[] {
     return out;
 }
 
-describeWithReference('the checker of formats.md §A.2 on the reference files', () => {
+describeWithReference('the NCCL tokenizer checker on the reference files', () => {
     it('accepts the reference file sample-nccl-topo.xml and rejects typical mistakes', () => {
         const sample = fs.readFileSync(path.join(SHARED, 'reference/sample-nccl-topo.xml'), 'utf8');
         expect(ncclProblems(sample)).toEqual([]);
@@ -115,7 +115,7 @@ describeWithReference('the checker of formats.md §A.2 on the reference files', 
         expect(ncclProblems(sample.replace('  <cpu', '\t<cpu'))).not.toEqual([]);
     });
 
-    it('predicts, from sample-domain.xml alone, the bus ids of sample-nccl-topo.xml (checked by booting QEMU, §C.5)', () => {
+    it('predicts, from sample-domain.xml alone, the bus ids of sample-nccl-topo.xml (checked by booting QEMU)', () => {
         const guest = predictGuestAddresses(fs.readFileSync(path.join(SHARED, 'reference/sample-domain.xml'), 'utf8'));
         const nccl = parseNccl(fs.readFileSync(path.join(SHARED, 'reference/sample-nccl-topo.xml'), 'utf8'));
         const hostdevs = guest.filter(f => f.element === 'hostdev').map(f => f.bdf).sort();
@@ -127,7 +127,7 @@ describeWithReference('the checker of formats.md §A.2 on the reference files', 
 
 describe(`every VM of ${EXAMPLE}`, () => {
     for (const name of NAMES) {
-        it(`${name}: obeys formats.md §A.2, parses with fast-xml-parser and xmllint, matches its golden file`, () => {
+        it(`${name}: obeys NCCL's tokenizer rules, parses with fast-xml-parser and xmllint, matches its golden file`, () => {
             const text = exportVm(vm(name), 'nccl');
             expect(ncclProblems(text)).toEqual([]);
             expect(() => new XMLParser().parse(text, true)).not.toThrow();
@@ -170,7 +170,7 @@ describe('train-a in NCCL terms', () => {
         const cpus = text.split('\n').filter(l => l.trimStart().startsWith('<cpu '));
         expect(cpus).toHaveLength(1);
         expect(cpus[0]).toContain('numaid="0" affinity="ffffffff,ffffffff,ffffffff"');
-        // Xeon Platinum 8592+ (Emerald Rapids): GenuineIntel family 6 model 207 (NCCL's ERP threshold, formats.md §A.4)
+        // Xeon Platinum 8592+ (Emerald Rapids): GenuineIntel family 6 model 207 (NCCL's ERP threshold, src/graph/topo.cc)
         expect(cpus[0]).toContain('arch="x86_64" vendor="GenuineIntel" familyid="6" modelid="207"');
     });
 
@@ -210,5 +210,20 @@ describe('edge cases', () => {
     it('refuses a VM on an ESXi host', async () => {
         const ws = await build(`${ESXI_HOST}\nvm x on e { vcpus 2 pin 0,16 memory 8 GiB on numa 0 gpu gpu0 passthrough mmio 512 GiB }`);
         expect(() => exportVm(ws.resolved().topology.vms[0], 'nccl')).toThrow(ExportError);
+    });
+});
+
+describe('NIC link layer: the PCI class the NCCL export writes', () => {
+    const nccl = async (layer: string) => {
+        const text = HOST.replace('at 0000:13:00.0 vfs 4', `at 0000:13:00.0 vfs 4${layer}`) + vmOnNode('a', '    gpu gpu0 passthrough\n    nic nic0 passthrough');
+        const ws = await build(text);
+        expect(ws.diagnostics().filter(d => d.severity === Severity.error)).toEqual([]);
+        return exportVm(ws.resolved().topology.vms[0], 'nccl');
+    };
+    it('Ethernet (RoCE) is 0x020000, InfiniBand 0x020700, and the catalog\'s class without a declared link layer', async () => {
+        expect(await nccl(' link-layer ethernet')).toMatch(/<pci busid="[0-9a-f:.]+" class="0x020000"/);
+        expect(await nccl(' link-layer ethernet')).not.toContain('0x020700');
+        expect(await nccl(' link-layer infiniband')).toMatch(/<pci busid="[0-9a-f:.]+" class="0x020700"/);
+        expect(await nccl('')).toContain('class="0x020700"');
     });
 });

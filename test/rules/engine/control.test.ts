@@ -1,52 +1,22 @@
 /**
  * Rule control, in-process: severity overrides from the `vmtopo.rules` setting (handed to Langium's
  * ConfigurationProvider, as the language server and the CLI do), suppression comments
- * (`// vmtopo-ignore RULE: reason`) and the SUP rules for suppressions that are unused, have no
- * reason or name no rule. The CLI (`--rule`) and the language server (workspace/configuration) are
- * tested in rule-control-cli.test.ts and lsp-settings.test.ts.
+ * (`// vmtopo-ignore RULE: reason`). The SUP rules for suppressions that are unused, have no reason
+ * or name no rule are tested in test/rules/sup.test.ts; the CLI (`--rule`) and the language server
+ * (workspace/configuration) in test/cli/rule-control.test.ts and test/server/settings.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { ruleDocUrl } from '../../../language/src/rules/engine/links.js';
-import { RULES, ruleById } from '../../../language/src/rules/index.js';
-import { URI, type LangiumDocument } from 'langium';
+import { RULES } from '../../../language/src/rules/index.js';
 import { NodeFileSystem } from 'langium/node';
-import type { Diagnostic } from 'vscode-languageserver-types';
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
 import { findSuppressions, overridesFromSettings, parseRuleOption } from '../../../language/src/rules/engine/control.js';
 import { exportFiles } from '../../../language/src/features/export/index.js';
 import { HOST, Severity, at } from '../../support/fixtures.js';
+import { CLASH, check, codes, withCommentAbovePin } from '../../support/rule-control.js';
 import * as fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-/** Two VMs pinned to CPUs 1 and 17 both: LOC008 (error) on b's pin list. */
-const CLASH = HOST + `
-vm a on h {
-    vcpus 4 pin 0-1,16-17
-    memory 8 GiB on numa 0
-}
-vm b on h {
-    vcpus 4 pin 1-2,17-18
-    memory 8 GiB on numa 0
-}
-`;
-
-/** CLASH with `comment` on its own line right above b's pin list. */
-function withCommentAbovePin(comment: string, text = CLASH): string {
-    return text.replace('    vcpus 4 pin 1-2,17-18', `    ${comment}\n    vcpus 4 pin 1-2,17-18`);
-}
-
-async function check(text: string, rules?: Record<string, unknown>): Promise<{ diagnostics: Diagnostic[]; services: ReturnType<typeof createVmtopoServices>; document: LangiumDocument }> {
-    const services = createVmtopoServices();
-    if (rules) services.shared.workspace.ConfigurationProvider.updateConfiguration({ settings: { vmtopo: { rules } } });
-    const document = services.shared.workspace.LangiumDocumentFactory.fromString(text, URI.file('/ws/main.vmtopo'));
-    services.shared.workspace.LangiumDocuments.addDocument(document);
-    await services.shared.workspace.DocumentBuilder.build([document], { validation: true });
-    return { diagnostics: document.diagnostics ?? [], services, document };
-}
-
-const codes = (ds: Diagnostic[]) => ds.map(d => `${d.code}:${d.severity}`).sort();
 
 describe('severity overrides (vmtopo.rules)', () => {
     it('without overrides LOC008 is an error', async () => {
@@ -151,55 +121,6 @@ describe('suppression comments (// vmtopo-ignore RULE: reason)', () => {
         // Each on its id in the comment.
         expect(diagnostics.map(d => d.range.start).sort((a, b) => a.line - b.line)).toEqual([at(stacked, 'LOC001: not'), at(stacked, 'LOC003: rig')]);
         expect(diagnostics.every(d => d.severity === Severity.warning)).toBe(true);
-    });
-
-    it('an unused suppression is SUP002; one line too high it does not silence', async () => {
-        const text = CLASH.replace('vm b on h {', 'vm b on h {\n    // vmtopo-ignore LOC008: misplaced\n    memory 8 GiB');
-        // (a second memory clause is SYN006, but LOC008 stays where it was)
-        const { diagnostics } = await check(text);
-        expect(diagnostics.map(d => d.code)).toEqual(expect.arrayContaining(['LOC008', 'SUP002']));
-        const sup = diagnostics.find(d => d.code === 'SUP002')!;
-        expect(sup.range.start).toEqual(at(text, 'LOC008: misplaced'));
-        expect(sup.codeDescription?.href).toBe(ruleDocUrl(ruleById(String(sup.code))!));
-    });
-
-    it('a suppression without a reason is SUP001 and silences nothing', async () => {
-        for (const comment of ['// vmtopo-ignore LOC008', '// vmtopo-ignore LOC008:   ']) {
-            const text = withCommentAbovePin(comment);
-            const { diagnostics } = await check(text);
-            expect(diagnostics.map(d => d.code).sort()).toEqual(['LOC008', 'SUP001']);
-            const sup = diagnostics.find(d => d.code === 'SUP001')!;
-            expect(sup.message).toBe('This suppression of LOC008 gives no reason, so it suppresses nothing: write `// vmtopo-ignore LOC008: reason`.');
-            expect(sup.range.start).toEqual(at(text, '// vmtopo-ignore'));
-            expect(sup.severity).toBe(Severity.warning);
-        }
-    });
-
-    it('a suppression naming an unknown rule, or none, is SUP003', async () => {
-        const unknown = withCommentAbovePin('// vmtopo-ignore LOC008, LOC999: rig');
-        const a = (await check(unknown)).diagnostics;
-        expect(a.map(d => d.code)).toEqual(['SUP003']);
-        expect(a[0].message).toBe('LOC999 is not a rule id (the rules are listed in docs/rules.md); it suppresses nothing.');
-        expect(a[0].range.start).toEqual(at(unknown, 'LOC999'));
-
-        const none = withCommentAbovePin('// vmtopo-ignore: rig');
-        const b = (await check(none)).diagnostics;
-        expect(b.map(d => d.code).sort()).toEqual(['LOC008', 'SUP003']);
-        expect(b.find(d => d.code === 'SUP003')!.message).toContain('names no rule');
-
-        const prose = withCommentAbovePin('// vmtopo-ignore LOC008 because of the rig');
-        const c = (await check(prose)).diagnostics;
-        expect(c.map(d => d.code).sort()).toEqual(['LOC008', 'SUP001', 'SUP003', 'SUP003', 'SUP003', 'SUP003']);
-        expect(c.find(d => d.code === 'SUP003')!.message).toBe("'because' is not a rule id: write `// vmtopo-ignore LOC008: reason` (rule ids, a colon, the reason).");
-    });
-
-    it('a suppression of a rule that is turned off is not unused; SUP rules take overrides too', async () => {
-        const text = withCommentAbovePin('// vmtopo-ignore LOC008: rig');
-        expect((await check(text, { LOC008: 'off' })).diagnostics).toEqual([]);
-        const unused = CLASH.replace('vm a on h {', '// vmtopo-ignore LOC001: rig\nvm a on h {');
-        expect(codes((await check(unused)).diagnostics)).toEqual([`LOC008:${Severity.error}`, `SUP002:${Severity.warning}`]);
-        expect(codes((await check(unused, { SUP002: 'off' })).diagnostics)).toEqual([`LOC008:${Severity.error}`]);
-        expect(codes((await check(unused, { SUP002: 'error', LOC008: 'info' })).diagnostics)).toEqual([`LOC008:${Severity.info}`, `SUP002:${Severity.error}`]);
     });
 
     it('are read only from line comments, not from strings or block comments', () => {

@@ -59,7 +59,7 @@ const vmArb: fc.Arbitrary<VmConfig> = fc.record({
     vf: fc.boolean()
 });
 
-/** Module ids per switch slot, as in NVIDIA's example map (rules.md A5). */
+/** Module ids per switch slot, as in NVIDIA's example map ([WP-12736]). */
 const MODULES = [[1, 3], [2, 4], [5, 7], [6, 8]];
 
 /** Whether n0's card has a second function n0b (not with VFs on n0: VF 0 would take its address, HOST002). */

@@ -2,7 +2,9 @@
  * `workspace/executeCommand` handler of the vmtopo language server. The VS Code commands
  * "vmtopo: Export libvirt XML" and "vmtopo: Export NCCL topology XML" send
  * `vmtopo.export` here, so the editor exports with exactly the code the CLI uses
- * (`exportFiles` in `export-files.ts`), as Bicep's build command does (anchors §2.2).
+ * (`exportFiles` in `export-files.ts`), as Bicep's build command sends `workspace/executeCommand`
+ * `build` to its language server (Azure/bicep, src/vscode-bicep/src/features/build,
+ * https://github.com/Azure/bicep).
  *
  * Any LSP client can send the command with any argument, so the export is confined
  * (`confine.ts`): it reads only a file inside the workspace folders and writes only

@@ -1,11 +1,11 @@
 /**
- * libvirt domain XML for one VM (shared/reference/formats.md §C.2–C.7 and the checklist in §E),
- * built with xmlbuilder2 from the resolved model and the VM's {@link GuestPlan}:
- * q35 + OVMF, host-passthrough CPU with the plan's topology and NUMA cells, vcpupin/emulatorpin,
+ * libvirt domain XML for one VM, built with xmlbuilder2 from the resolved model and the VM's
+ * {@link GuestPlan}: q35 + OVMF, host-passthrough CPU with the plan's topology and NUMA cells, vcpupin/emulatorpin,
  * numatune strict, hugepages, pcie-root with `pcihole64`, one pcie-expander-bus per host NUMA node,
  * root port → switch upstream → downstream ports mirroring the host's switches, VFIO hostdevs and
  * vGPU mediated devices at the plan's addresses. Sources: [LIBVIRT-DOM] (formatdomain.rst),
- * [LIBVIRT-PCIADDR] (pci-addresses.rst), libvirt 9.0.0 `domaincommon.rng`.
+ * https://libvirt.org/pci-addresses.html (pci-addresses.rst), libvirt 9.0.0 `domaincommon.rng`;
+ * large-BAR passthrough (pcihole64, maxphysaddr, OVMF's 64-bit aperture) [OVMF-MMIO64].
  */
 import { create } from 'xmlbuilder2';
 import type { VmModel } from '../../model/topology.js';
@@ -91,7 +91,7 @@ export function exportLibvirtDomain(vm: VmModel, plan: GuestPlan): string {
     const t = plan.cpuTopology;
     cpu.ele('topology', { sockets: String(t.sockets), dies: String(t.dies), cores: String(t.cores), threads: String(t.threads) });
     cpu.ele('cache', { mode: 'passthrough' });
-    cpu.com(' guest physical address width = host, so large GPU BARs fit (formats.md C.7) ');
+    cpu.com(' guest physical address width = host, so large GPU BARs fit (QEMU host-phys-bits=on) ');
     cpu.ele('maxphysaddr', { mode: 'passthrough' });
     const numa = cpu.ele('numa');
     for (const cell of plan.cells) {
@@ -124,8 +124,10 @@ export const MAX_XAPIC_VCPUS = 255;
 function writeDevices(devices: XMLBuilder, plan: GuestPlan): void {
     const root = devices.ele('controller', { type: 'pci', index: '0', model: 'pcie-root' });
     if (plan.pcihole64GiB > 0) {
+        // OVMF sizes its aperture from phys-bits only since about edk2-stable202211 [OVMF-MMIO64]; libvirt refuses
+        // opt/ovmf/ in <sysinfo type='fwcfg'> ("That firmware name is reserved", src/qemu/qemu_validate.c).
         root.com(comment(`64-bit PCI hole: ${plan.pcihole64GiB} GiB (rule MMIO005). With OVMF older than edk2-stable202211 also pass ` +
-            `-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=${plan.pcihole64GiB * 1024} through <qemu:commandline> (formats.md C.7).`));
+            `-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=${plan.pcihole64GiB * 1024} through <qemu:commandline> (libvirt refuses opt/ovmf/ names in sysinfo fwcfg).`));
         root.ele('pcihole64', { unit: 'G' }).txt(String(plan.pcihole64GiB));
     }
     devices.com(' no implicit USB controller: it would add a root port on pcie.0 and move guest bus numbers ');
@@ -219,7 +221,7 @@ function writeHostdev(devices: XMLBuilder, d: GuestDevice): void {
     el.ele('address', guestAddress(d.port, 0));
 }
 
-/** `<address type='pci'>` on the controller with index `bus` (libvirt's bus = controller index, §C.3 step 5). */
+/** `<address type='pci'>` on the controller with index `bus` (libvirt's bus = controller index, https://libvirt.org/pci-addresses.html). */
 function guestAddress(bus: number, slot: number): Record<string, string> {
     return { type: 'pci', domain: '0x0000', bus: hex(bus, 2), slot: hex(slot, 2), function: '0x0' };
 }

@@ -1,14 +1,16 @@
 /**
  * NCCL topology XML (`NCCL_TOPO_FILE`) for one VM: the guest's PCI tree as NCCL should see it
- * (shared/reference/formats.md §A.2, §A.4, §A.8; NVIDIA/nccl 2.30.7 `src/graph/xml.cc`, `topo.cc`).
+ * (NVIDIA/nccl 2.30.7 `src/graph/xml.cc`, `topo.cc` [NCCL-TOPO] [NCCL-XML]).
  *
- * PCI skeleton style (§B, style 1): `<system version="1">`, one `<cpu>` per guest NUMA cell that
- * holds devices, one `<pci class="0x060400">` per mirrored host switch named by the guest bus id of
- * its emulated upstream port, and one `<pci>` per GPU / NIC / VF / vGPU with its guest bus id — the
+ * PCI skeleton style, as in the files Azure (Azure/azhpc-images `topology/`) and AWS
+ * (aws/aws-ofi-nccl `topology/`) ship and as NCCL's maintainers advise for VMs
+ * (https://github.com/NVIDIA/nccl/issues/1843): `<system version="1">`, one `<cpu>` per guest NUMA
+ * cell that holds devices, one `<pci class="0x060400">` per mirrored host switch named by the guest
+ * bus id of its emulated upstream port, and one `<pci>` per GPU / NIC / VF / vGPU with its guest bus id — the
  * addresses of the {@link GuestPlan} the libvirt export uses. No `<gpu>`, `<nic>`, `<net>`,
  * `<nvlink>`, no `host_hash`: NCCL fills those itself and file values would override detection.
- * Written in the subset NCCL's tokenizer reads (§A.2): no XML declaration, double quotes, one
- * element per line, 2-space indent, `\n` line ends, lowercase `dddd:bb:dd.f` bus ids.
+ * Written in the subset NCCL's tokenizer reads (src/graph/xml.cc): no XML declaration, double
+ * quotes, one element per line, 2-space indent, `\n` line ends, lowercase `dddd:bb:dd.f` bus ids.
  */
 import { create } from 'xmlbuilder2';
 import type { VmModel } from '../../model/topology.js';
@@ -19,7 +21,7 @@ import { NCCL_MAX_STRING, ncclLimitProblems, ncclTopologyTree, type NcclElement 
 /** NCCL's XML arena holds 256 elements (topo.h 211, `NCCL_TOPO_XML_MAX_NODES`), shared with what it detects. */
 /**
  * The NCCL topology file of `vm` (pure; ends with a newline): {@link ncclTopologyTree}, written in
- * the subset NCCL's tokenizer reads (§A.2).
+ * the subset NCCL's tokenizer reads (src/graph/xml.cc).
  *
  * Throws {@link ExportError} as {@link ncclTopologyTree} does, and when the file would break a limit
  * of NCCL's parser ({@link ncclLimitProblems}, rule NCCL001).
@@ -41,7 +43,7 @@ export function exportNcclTopology(vm: VmModel, plan: GuestPlan): string {
     return text;
 }
 
-/** Post-check of the output against NCCL's tokenizer subset (§A.2); a failure is a bug of this exporter. */
+/** Post-check of the output against NCCL's tokenizer subset (src/graph/xml.cc); a failure is a bug of this exporter. */
 function assertNcclSubset(vm: VmModel, text: string): void {
     const line = new RegExp(`^(?: {2})*(?:<[a-z]+(?: [a-z_]+="[^"&<>]{0,${NCCL_MAX_STRING}}")*\\/?>|<\\/[a-z]+>)$`);
     const bad = text.slice(0, -1).split('\n').find(l => !line.test(l));

@@ -15,7 +15,8 @@
  * PCIe switches (PCIe Base Specification, "switch" = one upstream port and its downstream ports,
  * each a PCI-to-PCI bridge): a bridge below a root port or below a switch's downstream port is a
  * switch's upstream port; the bridges below it are its downstream ports. Host bridges and root
- * ports are not switches (NCCL skips them the same way, formats.md §A.6).
+ * ports are not switches (NCCL skips them the same way: it rewinds two sysfs levels from a device,
+ * so a switch is named by its upstream port; NVIDIA/nccl src/graph/xml.cc, `ncclTopoGetXmlFromSys`).
  */
 import { XMLParser } from 'fast-xml-parser';
 import { findCpu } from '../../catalog/index.js';

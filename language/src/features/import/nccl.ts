@@ -2,7 +2,7 @@
  * NCCL topology XML (`NCCL_TOPO_DUMP_FILE` dumps and `NCCL_TOPO_FILE` files) → an {@link ImportedHost}.
  *
  * The element tree and attributes are NCCL's (`src/graph/xml.cc`, `src/graph/topo.cc`,
- * https://github.com/NVIDIA/nccl/tree/master/src/graph; summarised in formats.md §A.3-A.4):
+ * https://github.com/NVIDIA/nccl/tree/master/src/graph):
  * `<cpu numaid affinity arch vendor familyid modelid>` is a NUMA node whose `affinity` is a Linux
  * cpumap (comma-separated 32-bit hex words, most significant first); `<pci busid class vendor device
  * link_speed link_width>` is a PCI switch (class `0x0604…`, nested) or an endpoint: `0x03…` GPU,
@@ -84,7 +84,7 @@ export function importNccl(text: string, sourceFile: string, hostName?: string):
         while (usedNuma.has(numa)) numa++;
         usedNuma.add(numa);
         const mask = a(cpu, 'affinity') !== undefined ? cpusOfMask(a(cpu, 'affinity')!) : undefined;
-        // A CPU belongs to one NUMA node: CPUs an earlier <cpu> already has are the file's mistake (formats.md §A.10, pitfall 4).
+        // A CPU belongs to one NUMA node: CPUs an earlier <cpu> already has are the file's mistake (Azure/azhpc-images#391, #393 fixed such masks).
         const cpus = mask?.filter(c => !claimed.has(c));
         if (mask && cpus && cpus.length < mask.length) notRepresented.push(`<cpu numaid="${a(cpu, 'numaid')}"> affinity repeats ${mask.length - cpus.length} CPUs of an earlier <cpu> (left out here; a CPU belongs to one NUMA node)`);
         for (const c of cpus ?? []) claimed.add(c);

@@ -1,10 +1,13 @@
 /**
- * Quick-fix edits computed by the checks themselves (issue 7: MIG, vGPU, MMIO, LIC quick-fixes).
+ * Quick-fix edits, computed by the checks themselves: the one quick-fix mechanism of every rule.
  *
- * A check that knows exactly what text to write puts one or more {@link FixData} into the
- * diagnostic's `data.fixes`; the code-action provider turns each into one action (after verifying
- * that it adds no error, as for every quick-fix). Edits are ranges in one document (`uri`); a fix
- * whose edits would touch another document is not offered.
+ * A check that knows what text to write gives its report `fixes` ({@link FixData}: a title, the
+ * document and the edits); the engine puts them into the diagnostic's `data.fixes` (`runner.ts`,
+ * `validator.ts`), and the code-action provider (`editor/code-actions.ts`) turns each into one
+ * action after verifying that it adds no error. Edits are ranges in one document (`uri`); a fix
+ * whose edits would touch another document is not offered. The helpers here return the edits of one
+ * document, or undefined when the syntax they need is not there (a half-typed clause): then the
+ * check offers no fix.
  */
 import { AstUtils, GrammarUtils, type AstNode, type CstNode } from 'langium';
 import type { TraceEntry } from '../../model/resolve.js';
@@ -16,6 +19,15 @@ export interface FixPosition { readonly line: number; readonly character: number
 export interface FixEdit { readonly range: { readonly start: FixPosition; readonly end: FixPosition }; readonly newText: string }
 /** One quick-fix: its title, the document it edits and the edits (applied together). */
 export interface FixData { readonly title: string; readonly uri: string; readonly edits: readonly FixEdit[] }
+
+/**
+ * Whether a number may be written into an edit: a non-negative safe integer, as a user can type it
+ * back (never `1.5`, `1e+21` or `Infinity`). Checks test the numbers they write (a NUMA node id, an
+ * MMIO size in GiB); the code-action provider tests the edits' positions.
+ */
+export function isTypable(value: unknown): value is number {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
 
 /** URI of the document of an AST node, or undefined for a node outside any document. */
 export function uriOf(node: AstNode): string | undefined {
@@ -42,6 +54,13 @@ function range(cst: CstNode): FixEdit['range'] {
 export function replaceProperty(node: AstNode, property: string, newText: string): { uri: string; edits: FixEdit[] } | undefined {
     const uri = uriOf(node);
     const cst = node.$cstNode && nodeForProperty(node.$cstNode, property);
+    return uri && cst ? { uri, edits: [{ range: range(cst), newText }] } : undefined;
+}
+
+/** Replaces the whole text of `node` (e.g. a VM's `mmio` size node `512 GiB`). */
+export function replaceNode(node: AstNode, newText: string): { uri: string; edits: FixEdit[] } | undefined {
+    const uri = uriOf(node);
+    const cst = node.$cstNode;
     return uri && cst ? { uri, edits: [{ range: range(cst), newText }] } : undefined;
 }
 
@@ -137,4 +156,33 @@ export function insertVmClause(vm: AstNode, clause: string): { uri: string; edit
     const indent = prevStart > cst.offset ? /^[ \t]*/.exec(prevLine)![0] : `${text.slice(lineStart, braceOffset)}    `;
     const p = pos(lineStart);
     return { uri, edits: [{ range: { start: p, end: p }, newText: `${indent}${clause}\n` }] };
+}
+
+/**
+ * Adds a clause as the VM's last line (`license nvaie`, `mmio 128 GiB`: the LIC001 and MMIO001/
+ * MMIO002/MMIO005 fixes), indented like the line before the closing brace; on a one-line VM
+ * (`vm a on h { … }`) it goes before the brace on the same line; a VM written without its closing
+ * brace gets ` clause` after its last token. Lines are the document's (`TextDocument`: `\n`, `\r\n`
+ * or `\r`). Unlike {@link insertVmClause}, which other fixes use, the brace is the VM's own `}` token.
+ */
+export function appendVmClause(vm: AstNode, clause: string): { uri: string; edits: FixEdit[] } | undefined {
+    const uri = uriOf(vm);
+    const cst = vm.$cstNode;
+    if (!uri || !cst) return undefined;
+    const brace = GrammarUtils.findNodeForKeyword(cst, '}');
+    if (!brace) {
+        const end = cst.range.end;
+        return { uri, edits: [{ range: { start: end, end }, newText: ` ${clause}` }] };
+    }
+    const text = AstUtils.getDocument(vm).textDocument;
+    const line = brace.range.start.line;
+    const lineText = (n: number) => text.getText({ start: { line: n, character: 0 }, end: { line: n + 1, character: 0 } }).replace(/\r?\n$/, '');
+    const beforeBrace = lineText(line).slice(0, brace.range.start.character);
+    if (beforeBrace.trim() !== '') {
+        return { uri, edits: [{ range: { start: brace.range.start, end: brace.range.start }, newText: `${clause} ` }] };
+    }
+    const previous = line > cst.range.start.line ? lineText(line - 1) : '';
+    const indent = line - 1 > cst.range.start.line ? /^\s*/.exec(previous)![0] : `${beforeBrace}    `;
+    const at: FixPosition = { line, character: 0 };
+    return { uri, edits: [{ range: { start: at, end: at }, newText: `${indent}${clause}\n` }] };
 }

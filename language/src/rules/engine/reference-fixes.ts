@@ -1,8 +1,9 @@
 /**
- * Text edits for the quick-fixes of the FM, IOMMU, RDMA, LOC005/LOC011, NIC002/NIC003 and SRIOV005
- * checks, in the form of `fix-edits.ts` ({@link FixData} in `data.fixes`; the code-action provider
- * verifies each before offering it). Each helper returns the edits of one document, or undefined
- * when the syntax it needs is not there (a half-typed clause): then no fix is offered.
+ * Edit helpers for quick-fixes that rewrite reference lists and add clauses or VMs (FM, IOMMU, RDMA,
+ * LOC011, NIC002/NIC003), in the form of `fixes.ts` (a report's `fixes`, {@link FixData}; the
+ * code-action provider verifies each before offering it). Each helper returns the edits of one
+ * document, or undefined when the syntax it needs is not there (a half-typed clause): then no fix
+ * is offered.
  */
 import { GrammarUtils, type AstNode } from 'langium';
 import type { ResolvedTopology } from '../../model/resolve.js';

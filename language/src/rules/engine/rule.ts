@@ -11,13 +11,18 @@
  *   marked `workspace`, all at once); they run once per workspace build, only over hosts that
  *   changed, and each document receives the diagnostics that fall into it.
  *
- * A report names its rule; the rule id becomes the diagnostic's `code` and `data.code` (what code
- * actions key on), and the rule's first source its `codeDescription` link.
+ * A report names its rule; the rule id becomes the diagnostic's `code` and `data.code`, and the
+ * rule's first source its `codeDescription` link. A report may carry its quick-fixes (`fixes`: the
+ * edits its family file computed with the helpers of `engine/fixes.ts`); the engine puts them into
+ * the diagnostic's `data.fixes`, and the editor's code-action provider offers each after verifying
+ * it. That is the one quick-fix mechanism of every rule: a rule whose record says `quickFix: true`
+ * gives its reports `fixes`.
  */
 import type { AstNode } from 'langium';
 import type { VmtopoAstType } from '../../generated/ast.js';
 import type { ResolvedTopology } from '../../model/resolve.js';
 import type { Topology } from '../../model/topology.js';
+import type { FixData } from './fixes.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -33,10 +38,10 @@ export interface RuleInfo {
     readonly why: string;
     /** How to fix it (docs/rules.md); with `quickFix`, what the editor's quick-fix does. */
     readonly fix: string;
-    /** Whether the editor offers a quick-fix for the rule's diagnostics. */
+    /** Whether the editor offers a quick-fix for the rule's diagnostics (its reports carry `fixes`). */
     readonly quickFix: boolean;
     /**
-     * Source keys (rules.md Part C spelling; resolved by the catalog's `SOURCES`). The first is the
+     * Source keys (`catalog/sources.ts`: `SOURCES`, e.g. `NVAIE-MMIO`). The first is the
      * diagnostic's `codeDescription` link.
      */
     readonly sources: readonly [string, ...string[]];
@@ -52,8 +57,10 @@ export interface Report {
     readonly target: object;
     /** Optional property of the target's AST node to underline, e.g. `pin` or `mmio`. */
     readonly property?: string;
-    /** Extra data for the quick-fix (merged into `diagnostic.data` next to `code`). */
-    readonly data?: Record<string, unknown>;
+    /** Extra data (merged into `diagnostic.data` next to `code`). */
+    readonly data?: ReportData;
+    /** The report's quick-fixes, the preferred first; `undefined` entries (no syntax to edit) are left out. */
+    readonly fixes?: ReportFixes;
     /**
      * The other objects involved (the GPU, the other VM holding the CPU or the partition), shown as
      * the diagnostic's `relatedInformation`: a model object (placed like `target`) and what it is.
@@ -99,8 +106,23 @@ export interface NodeReport {
     readonly node: AstNode;
     readonly property?: string;
     readonly index?: number;
-    readonly data?: Record<string, unknown>;
+    readonly data?: ReportData;
+    /** The report's quick-fixes, the preferred first; `undefined` entries are left out. */
+    readonly fixes?: ReportFixes;
 }
+
+/**
+ * Extra data of a report: facts a client or test may read (`vm`, `need`, …), merged into
+ * `diagnostic.data` next to `code`. Quick-fixes are not data: they go in the report's `fixes`.
+ */
+export type ReportData = Readonly<Record<string, unknown>> & { readonly fixes?: never };
+
+/**
+ * Quick-fixes of a report (`engine/fixes.ts`), in order of preference: each becomes one code
+ * action, the first the preferred one. An entry a check could not compute (the syntax it edits is
+ * missing) is `undefined` and left out; the diagnostic's `data.fixes` holds the others.
+ */
+export type ReportFixes = readonly (FixData | undefined)[];
 
 /** A check of one syntax node; it reports through `report` and must not throw on half-typed nodes. */
 export type NodeCheck<N extends AstNode = AstNode> = (node: N, report: (report: NodeReport) => void) => void;

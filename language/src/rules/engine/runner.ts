@@ -25,7 +25,7 @@ import type { InternalErrors } from '../../kernel/internal-errors.js';
 import type { ResolvedTopology } from '../../model/resolve.js';
 import type { HostModel, Topology, VmModel } from '../../model/topology.js';
 import type { TopologyProvider } from '../../model/topology-provider.js';
-import type { Report, RuleCheck, RuleContext, RuleFamily, RuleInfo, Severity } from './rule.js';
+import type { Report, ReportFixes, RuleCheck, RuleContext, RuleFamily, RuleInfo, Severity } from './rule.js';
 import type { RuleRegistryServices } from './registry.js';
 
 /** A topology diagnostic placed on the syntax node it concerns. */
@@ -39,6 +39,8 @@ export interface PlacedReport {
     readonly property?: string;
     readonly index?: number;
     readonly data?: Record<string, unknown>;
+    /** The report's quick-fixes (`data.fixes` of the diagnostic). */
+    readonly fixes?: ReportFixes;
     /** The other objects involved, placed (`relatedInformation`). */
     readonly related?: readonly PlacedRelated[];
     /** For a report placed in a host template: the host (made from it) the report came from, when known. */
@@ -167,7 +169,7 @@ export class TopologyRuleRunner {
         const ctx: RuleContext = {
             topology,
             resolved,
-            report: ({ rule, severity, message, target, property, data, related }: Report) => {
+            report: ({ rule, severity, message, target, property, data, fixes, related }: Report) => {
                 const where = resolved.trace.get(target);
                 if (!where) return;
                 const placedRelated: PlacedRelated[] = [];
@@ -182,7 +184,7 @@ export class TopologyRuleRunner {
                 }
                 placed.push({
                     rule, severity: severity ?? rule.severity, message, node: where.node, uri: AstUtils.getDocument(where.node).uri.toString(),
-                    data, property: property ?? where.property, index: property ? undefined : where.index,
+                    data, fixes, property: property ?? where.property, index: property ? undefined : where.index,
                     related: placedRelated.length > 0 ? placedRelated : undefined,
                     templateUse: templateUse(where.node, target, resolved)
                 });

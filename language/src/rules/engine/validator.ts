@@ -3,7 +3,8 @@
  * registry (they run per document as the user types) and hands each document its share of the
  * topology checks, which {@link TopologyRuleRunner} runs once per workspace build. Every diagnostic
  * carries its rule id as `code` and `data.code`, the rule's section of docs/rules.md as
- * `codeDescription` (rule-links.ts), and the other objects involved as `relatedInformation`.
+ * `codeDescription` (links.ts), the other objects involved as `relatedInformation`, and its
+ * report's quick-fixes as `data.fixes` (fixes.ts; the code-action provider offers them).
  */
 import { AstUtils, GrammarUtils, type AstNode, type ValidationAcceptor, type ValidationCheck } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
@@ -30,7 +31,10 @@ export class VmtopoValidator {
     }
 }
 
-/** Reports `r` through Langium's acceptor with the rule's code, link and data. */
+/**
+ * Reports `r` through Langium's acceptor with the rule's code, link and data; the report's `fixes`
+ * (those computed, in order) become `data.fixes`.
+ */
 export function acceptReport(accept: ValidationAcceptor, r: NodeReport & { severity?: Severity; related?: readonly PlacedRelated[] }): void {
     const rule: RuleInfo = r.rule;
     const relatedInformation = (r.related ?? []).flatMap(rel => {
@@ -46,7 +50,7 @@ export function acceptReport(accept: ValidationAcceptor, r: NodeReport & { sever
         code: rule.id,
         codeDescription: { href: ruleDocUrl(rule) },
         relatedInformation: relatedInformation.length > 0 ? relatedInformation : undefined,
-        data: { code: rule.id, ...r.data }
+        data: { code: rule.id, ...r.data, ...(r.fixes ? { fixes: r.fixes.filter(f => f !== undefined) } : {}) }
     });
 }
 
