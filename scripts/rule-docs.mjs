@@ -9,14 +9,16 @@
  *   language/src/features/export/contributions.ts): the export commands and their menu entries in
  *   package.json `contributes`, the client's command descriptors (client/commands/export-formats.ts)
  *   and the README's table of formats between the EXPORT-FORMATS markers.
+ * - From the hardware catalog (texts by language/src/catalog/docs.ts): the README's model list
+ *   between the CATALOG-MODELS markers.
  *
- * Both modules are bundled here with esbuild (as bench/run.mjs does).
+ * The modules are bundled here with esbuild (as bench/run.mjs does).
  *
  *   node scripts/rule-docs.mjs           write the files that changed, and name them
  *   node scripts/rule-docs.mjs --check   write nothing; exit 1 naming the files that are out of date
  *
- * test/rules/docs.test.ts, test/client/manifest.test.ts and test/features/export/formats.test.ts
- * fail when a generated file is out of date.
+ * test/rules/docs.test.ts, test/catalog/docs.test.ts, test/client/manifest.test.ts and
+ * test/features/export/formats.test.ts fail when a generated file is out of date.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,17 +33,20 @@ const check = process.argv.includes('--check');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-rule-docs-'));
 let docs;
 let exports;
+let catalogDocs;
 try {
     await esbuild.build({
         entryPoints: {
             'rule-docs': path.join(REPO, 'language/src/rules/docs.ts'),
-            'export-contributions': path.join(REPO, 'language/src/features/export/contributions.ts')
+            'export-contributions': path.join(REPO, 'language/src/features/export/contributions.ts'),
+            'catalog-docs': path.join(REPO, 'language/src/catalog/docs.ts')
         },
         outdir: tmp, outExtension: { '.js': '.cjs' }, bundle: true, format: 'cjs', platform: 'node', target: 'node22', logLevel: 'warning'
     });
     const load = name => createRequire(path.join(tmp, name))(path.join(tmp, name));
     docs = load('rule-docs.cjs');
     exports = load('export-contributions.cjs');
+    catalogDocs = load('catalog-docs.cjs');
 } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
 }
@@ -49,7 +54,7 @@ try {
 const read = relative => fs.readFileSync(path.join(REPO, relative), 'utf8');
 const generated = [
     ['docs/rules.md', () => docs.rulesMarkdown()],
-    ['README.md', () => exports.withReadmeExportTable(docs.withReadmeRulesTable(read('README.md')))],
+    ['README.md', () => catalogDocs.withReadmeModelList(exports.withReadmeExportTable(docs.withReadmeRulesTable(read('README.md'))))],
     ['package.json', () => exports.withExportContributions(docs.withRulesSetting(read('package.json')))],
     [exports.CLIENT_DESCRIPTORS_FILE, () => exports.clientDescriptorsSource()]
 ];

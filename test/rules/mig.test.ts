@@ -60,7 +60,33 @@ describe('MIG003: count of one profile over its maximum', () => {
     });
 });
 
+describe('MIG003 / MIG006: one diagnostic per profile over its maximum', () => {
+    it('nine 1g.18gb (at most 7): one MIG003, at the eighth', async () => {
+        const text = vm('mig gpu0, gpu0, gpu0, gpu0, gpu0, gpu0, gpu0, gpu0, gpu0 "1g.18gb"');
+        const found = withCode(await diagnostics(text), 'MIG003');
+        expect(found.map(d => d.message)).toEqual(['9× 1g.18gb on gpu0 (H200 SXM5 141GB): at most 7 fit.']);
+        expect(found[0].range.start).toEqual(at(text, 'gpu0', 8)); // the host declares gpu0 first
+    });
+    it('three 1g.18gb+me (at most 1): one MIG006, at the second', async () => {
+        const text = vm('mig gpu0 "1g.18gb+me"\nmig gpu0 "1g.18gb+me"\nmig gpu0 "1g.18gb+me"');
+        const found = withCode(await diagnostics(text), 'MIG006');
+        expect(found.map(d => d.message)).toEqual(['Only one media-extension instance (1g.18gb+me, media engines) per GPU: gpu0 has 3 (1g.18gb+me + 1g.18gb+me + 1g.18gb+me).']);
+        expect(found[0].range.start).toEqual(at(text, 'gpu0 "1g.18gb+me"', 1));
+    });
+});
+
 describe('MIG004: no placement', () => {
+    it('names the VMs whose instances do not fit together', async () => {
+        const text = vm('mig gpu0 "7g.141gb"') + `vm b on h {
+    vcpus 2 pin 1,17
+    memory 16 GiB on numa 0
+    license nvaie
+    mig gpu0 "1g.18gb"
+}
+`;
+        const found = withCode(await diagnostics(text), 'MIG004');
+        expect(found.map(d => d.message)).toEqual(['MIG layout 7g.141gb + 1g.18gb does not fit on gpu0 (H200 SXM5 141GB): it needs 8 compute slices, the GPU has 7; VMs a, b.']);
+    });
     it('fires for 7g.141gb + 1g.18gb (8 compute slices > 7)', async () => {
         const text = vm('mig gpu0 "7g.141gb"\nmig gpu0 "1g.18gb"');
         const found = withCode(await diagnostics(text), 'MIG004');
@@ -145,6 +171,12 @@ vm a on h {
     });
     it('does not fire without MIG mode', async () => {
         expect(withCode(await diagnostics(a100('')), 'MIG010')).toEqual([]);
+    });
+    it('follows the catalog\'s migModeNeedsReset: fires on an A30, not on an H200 (Hopper changes MIG mode without a reset)', async () => {
+        const a30 = a100(' vgpu-mode mig').replace('"A100 SXM4 80GB"', '"A30 24GB"');
+        expect(withCode(await diagnostics(a30), 'MIG010').map(d => d.message)).toEqual(['Enabling MIG on A30 24GB (gpu0) inside a may need a VM reboot (GPU reset).']);
+        const h200 = a100(' vgpu-mode mig').replace('"A100 SXM4 80GB"', '"H200 SXM5 141GB"');
+        expect(withCode(await diagnostics(h200), 'MIG010')).toEqual([]);
     });
 });
 

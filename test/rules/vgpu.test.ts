@@ -32,6 +32,18 @@ describe('VGPU002: equal-size maximum', () => {
         const found = withCode(await diagnostics(vm(HOST, 'vgpu gpu0, gpu0, gpu0 "H200X-70C"')), 'VGPU002');
         expect(found.map(d => d.message)).toEqual(['3× H200X-70C on gpu0 (H200 SXM5 141GB): at most 2 in equal-size mode.']);
     });
+    it('fires once for five H200X-70C (at most 2), on the clause of the third, naming the VMs', async () => {
+        const text = vm(HOST, 'vgpu gpu0, gpu0, gpu0, gpu0 "H200X-70C"') + `vm b on h {
+    vcpus 2 pin 1,17
+    memory 16 GiB on numa 0
+    license nvaie
+    vgpu gpu0 "H200X-70C"
+}
+`;
+        const found = withCode(await diagnostics(text), 'VGPU002');
+        expect(found.map(d => d.message)).toEqual(['5× H200X-70C on gpu0 (H200 SXM5 141GB): at most 2 in equal-size mode; VMs a, b.']);
+        expect(found[0].range.start).toEqual(at(text, '"H200X-70C"'));
+    });
     it('does not fire for two H200X-70C, or one H200X-141C on each of two GPUs', async () => {
         expect(await diagnostics(vm(HOST, 'vgpu gpu0, gpu0 "H200X-70C"'))).toEqual([]);
         expect(await diagnostics(vm(HOST, 'vgpu gpu0, gpu1 "H200X-141C"'))).toEqual([]);
@@ -50,6 +62,26 @@ describe('VGPU003: one frame buffer in equal-size mode', () => {
         const text = vm(HOST.replace('at 0000:11:00.0', 'at 0000:11:00.0 vgpu-mode mig'), 'vgpu gpu0 "H200X-35C"');
         expect(withCode(await diagnostics(text), 'VGPU003').map(d => d.message)).toEqual([
             'gpu0 is declared in MIG mode (vgpu-mode mig) but carries time-sliced vGPU H200X-35C (a); a GPU is in exactly one vGPU mode.'
+        ]);
+    });
+    it('names the VMs when the vGPUs come from several', async () => {
+        const b = `vm b on h {
+    vcpus 2 pin 1,17
+    memory 16 GiB on numa 0
+    license nvaie
+    vgpu gpu0 "H200X-35C"
+}
+`;
+        expect(withCode(await diagnostics(vm(HOST, 'vgpu gpu0 "H200X-28C"') + b), 'VGPU003').map(d => d.message)).toEqual([
+            'All vGPUs on gpu0 must have the same frame buffer in equal-size mode (found H200X-28C 28 GB, H200X-35C 35 GB; VMs a, b).'
+        ]);
+        const mig = HOST.replace('at 0000:11:00.0', 'at 0000:11:00.0 vgpu-mode mig');
+        expect(withCode(await diagnostics(vm(mig, 'vgpu gpu0 "H200X-35C"') + b), 'VGPU003').map(d => d.message)).toEqual([
+            'gpu0 is declared in MIG mode (vgpu-mode mig) but carries time-sliced vGPU H200X-35C (VMs a, b); a GPU is in exactly one vGPU mode.'
+        ]);
+        const equal = HOST.replace('at 0000:11:00.0', 'at 0000:11:00.0 vgpu-mode equal-size');
+        expect(withCode(await diagnostics(vm(equal, 'mig gpu0 "1g.18gb"') + b.replace('vgpu gpu0 "H200X-35C"', 'vgpu gpu0 "H200X-2-35C"')), 'VGPU003').map(d => d.message)).toEqual([
+            'gpu0 is declared in equal-size mode (vgpu-mode equal-size) but carries MIG-backed H200X-1-18C, H200X-2-35C (VMs a, b); a GPU is in exactly one vGPU mode.'
         ]);
     });
     it('does not fire in mixed-size mode', async () => {
@@ -174,6 +206,14 @@ describe('VGPU017: unified memory', () => {
     });
     it('does not fire for a full-size vGPU', async () => {
         expect(withCode(await diagnostics(vm(HOST, 'vgpu gpu0 "H200X-141C"', '    unified-memory\n')), 'VGPU017')).toEqual([]);
+    });
+    it('is info for unified memory with NVLink P2P on a model where it disables P2P (the catalog\'s unifiedMemoryDisablesP2p: A100), not on H200', async () => {
+        const a100 = HOST.replaceAll('"H200 SXM5 141GB"', '"A100 SXM4 80GB"');
+        const text = vm(a100, 'vgpu gpu0 "A100DX-80C"\nvgpu gpu1 "A100DX-80C"', '    p2p\n    unified-memory\n');
+        const found = withCode(await diagnostics(text), 'VGPU017');
+        expect(found.map(d => [d.severity, d.message])).toEqual([[Severity.info, 'A100 SXM4 80GB vGPU NVLink P2P is disabled when unified memory is enabled (a).']]);
+        expect(found[0].range.start).toEqual(at(text, 'a on h'));
+        expect(withCode(await diagnostics(vm(HOST, 'vgpu gpu0 "H200X-141C"\nvgpu gpu1 "H200X-141C"', '    p2p\n    unified-memory\n')), 'VGPU017')).toEqual([]);
     });
 });
 

@@ -12,6 +12,8 @@
  * entry here and the partition rules do not judge them.
  */
 
+import type { GpuSpec } from './types.js';
+
 /** One Fabric Manager partition: its id (`fmpm -a <id>`) and the module ids of its GPUs, ascending. */
 export interface FabricPartition {
     readonly id: number;
@@ -22,8 +24,8 @@ export interface FabricPartition {
 export interface FabricBaseboard {
     /** Board name for messages, e.g. `HGX H100/H200 8-GPU`. */
     readonly name: string;
-    /** Catalog GPU models (`GpuSpec.model`) that sit on this board. */
-    readonly gpuModels: RegExp;
+    /** The boards (`GpuSpec.baseboard` of the GPUs on it) that share this table, e.g. `hgx-h100-8`, `hgx-h200-8`. */
+    readonly baseboards: readonly string[];
     /** GPUs on the board (module ids 1…gpus). */
     readonly gpus: number;
     /** NVSwitch ASICs on the board (HGX H100/H200: 4 [WP-12736] [SIMAI-128]). */
@@ -39,7 +41,7 @@ export interface FabricBaseboard {
  */
 export const HGX_H100_H200: FabricBaseboard = {
     name: 'HGX H100/H200 8-GPU',
-    gpuModels: /^H(100|200) SXM/,
+    baseboards: ['hgx-h100-8', 'hgx-h200-8'],
     gpus: 8,
     nvswitches: 4,
     partitions: [
@@ -58,9 +60,15 @@ export const HGX_H100_H200: FabricBaseboard = {
 /** Every baseboard with a partition table. */
 export const FABRIC_BASEBOARDS: readonly FabricBaseboard[] = [HGX_H100_H200];
 
-/** The baseboard of a GPU model (catalog `model`), when its partition table is known. */
-export function baseboardOf(gpuModel: string): FabricBaseboard | undefined {
-    return FABRIC_BASEBOARDS.find(b => b.gpuModels.test(gpuModel));
+/** The partition table of a GPU model's baseboard (`GpuSpec.baseboard`), when one is known. */
+export function baseboardOf(gpu: GpuSpec): FabricBaseboard | undefined {
+    const board = gpu.baseboard;
+    return board === undefined ? undefined : FABRIC_BASEBOARDS.find(b => b.baseboards.includes(board));
+}
+
+/** Whether a GPU model sits on `board` (its `baseboard` is one of the board's). */
+export function onBaseboard(gpu: GpuSpec, board: FabricBaseboard): boolean {
+    return gpu.baseboard !== undefined && board.baseboards.includes(gpu.baseboard);
 }
 
 /** The partition whose module set is exactly `modules` (any order), or undefined. */

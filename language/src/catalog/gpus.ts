@@ -21,13 +21,13 @@ import type { GpuSpec, MigProfile, VgpuType } from './types.js';
 
 /** Per-slot facts of the 7-slice family [MIG-PROF], in `sevenSliceMig`'s slot order: GI profile id, compute, memory slices, start slots, max. */
 const SEVEN_SLICE_SLOTS: readonly Omit<MigProfile, 'name'>[] = [
-    { giProfileId: 19, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3, 4, 5, 6], maxPerGpu: 7 }, // 1g
-    { giProfileId: 20, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3, 4, 5, 6], maxPerGpu: 1 }, // 1g+me
-    { giProfileId: 15, computeSlices: 1, memorySlices: 2, startSlots: [0, 2, 4, 6], maxPerGpu: 4 }, // 1g, 2 memory slices
-    { giProfileId: 14, computeSlices: 2, memorySlices: 2, startSlots: [0, 2, 4], maxPerGpu: 3 }, // 2g
-    { giProfileId: 9, computeSlices: 3, memorySlices: 4, startSlots: [0, 4], maxPerGpu: 2 }, // 3g
-    { giProfileId: 5, computeSlices: 4, memorySlices: 4, startSlots: [0], maxPerGpu: 1 }, // 4g
-    { giProfileId: 0, computeSlices: 7, memorySlices: 8, startSlots: [0], maxPerGpu: 1 } // 7g
+    { giProfileId: 19, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3, 4, 5, 6], maxPerGpu: 7, mediaExtensions: false }, // 1g
+    { giProfileId: 20, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3, 4, 5, 6], maxPerGpu: 1, mediaExtensions: true }, // 1g+me
+    { giProfileId: 15, computeSlices: 1, memorySlices: 2, startSlots: [0, 2, 4, 6], maxPerGpu: 4, mediaExtensions: false }, // 1g, 2 memory slices
+    { giProfileId: 14, computeSlices: 2, memorySlices: 2, startSlots: [0, 2, 4], maxPerGpu: 3, mediaExtensions: false }, // 2g
+    { giProfileId: 9, computeSlices: 3, memorySlices: 4, startSlots: [0, 4], maxPerGpu: 2, mediaExtensions: false }, // 3g
+    { giProfileId: 5, computeSlices: 4, memorySlices: 4, startSlots: [0], maxPerGpu: 1, mediaExtensions: false }, // 4g
+    { giProfileId: 0, computeSlices: 7, memorySlices: 8, startSlots: [0], maxPerGpu: 1, mediaExtensions: false } // 7g
 ];
 
 /**
@@ -66,7 +66,7 @@ function timeSliced(prefix: string, rows: readonly TimeSlicedRow[]): VgpuType[] 
  */
 function migBacked(prefix: string, profiles: readonly MigProfile[]): VgpuType[] {
     // NVIDIA's order: largest first (7g, 4g, 3g, 2g, 1g with 2 memory slices, 1g), `+me` after its plain twin.
-    const isMe = (p: MigProfile): number => (p.name.endsWith('+me') ? 1 : 0);
+    const isMe = (p: MigProfile): number => (p.mediaExtensions ? 1 : 0);
     const ordered = [...profiles].sort((a, b) => b.computeSlices - a.computeSlices || b.memorySlices - a.memorySlices || isMe(a) - isMe(b));
     return ordered.map((p) => {
         const match = /^(\d+)g\.(\d+)gb(\+me)?$/.exec(p.name);
@@ -81,6 +81,7 @@ function migBacked(prefix: string, profiles: readonly MigProfile[]): VgpuType[] 
             framebufferMB: Number(gb) * 1024,
             maxPerGpu: p.maxPerGpu,
             migProfile: p.name,
+            mediaExtensions: p.mediaExtensions,
             license: 'nvaie'
         };
     });
@@ -131,8 +132,9 @@ const H100_SXM5_80GB: GpuSpec = {
         ]),
         ...migBacked('H100XM-', MIG_80GB) // MIG-backed [VGPU-HOPPER]
     ],
-    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MLPERF-DGXH100', 'OCI-H100-TOPO', 'SIMAI-128', 'NCCL-TOPO', 'VGPU-UG-PT'],
-    sriov: GPU_SRIOV
+    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MLPERF-DGXH100', 'OCI-H100-TOPO', 'SIMAI-128', 'NCCL-TOPO', 'VGPU-UG-PT', 'WP-12736'],
+    sriov: GPU_SRIOV,
+    baseboard: 'hgx-h100-8' // HGX H100 8-GPU, its Fabric Manager partition table [WP-12736]
 };
 
 const H200_SXM5_141GB: GpuSpec = {
@@ -167,8 +169,9 @@ const H200_SXM5_141GB: GpuSpec = {
         ]),
         ...migBacked('H200X-', MIG_141GB) // MIG-backed [VGPU-HOPPER]
     ],
-    sources: ['MIGPARTED', 'VMCFG-SETUP', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'AZ-NDV5', 'NCCL-TOPO', 'VGPU-UG-PT'],
+    sources: ['MIGPARTED', 'VMCFG-SETUP', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'AZ-NDV5', 'NCCL-TOPO', 'VGPU-UG-PT', 'WP-12736'],
     sriov: GPU_SRIOV,
+    baseboard: 'hgx-h200-8', // HGX H200 8-GPU: the HGX H100 board's partition table [WP-12736]
     derived: {
         pciIds: 'device id 0x2336 has no public source beside one example (the NVIDIA VM white paper\'s vfio command for its H200 SXM system); 0x2335 is mig-parted\'s'
     }
@@ -200,8 +203,10 @@ const A100_SXM4_80GB: GpuSpec = {
         ]),
         ...migBacked('A100DX-', MIG_80GB) // MIG-backed [VGPU-AMPERE]
     ],
-    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-AMPERE', 'NVAIE-MMIO', 'OCI-A100-TOPO', 'NCCL-TOPO', 'VGPU-UG-PT'],
-    sriov: GPU_SRIOV
+    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-AMPERE', 'NVAIE-MMIO', 'OCI-A100-TOPO', 'NCCL-TOPO', 'VGPU-UG-PT', 'MIG-START', 'VGPU-P2P'],
+    sriov: GPU_SRIOV,
+    migModeNeedsReset: true, // Ampere: changing MIG mode resets the GPU [MIG-START]
+    unifiedMemoryDisablesP2p: true // vGPU NVLink P2P is disabled with unified memory on A100 [VGPU-P2P]
 };
 
 const L40S: GpuSpec = {
@@ -256,11 +261,11 @@ const MIG_180GB = sevenSliceMig(['1g.23gb', '1g.23gb+me', '1g.45gb', '2g.45gb', 
  * 2g.12gb+me 6, 4g.24gb 0); the 2g start slots {0,2} are derived from "max 2 on 4 slices" [MIG-PROF].
  */
 const MIG_A30: readonly MigProfile[] = [
-    { name: '1g.6gb', giProfileId: 14, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3], maxPerGpu: 4 },
-    { name: '1g.6gb+me', giProfileId: 21, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3], maxPerGpu: 1 },
-    { name: '2g.12gb', giProfileId: 5, computeSlices: 2, memorySlices: 2, startSlots: [0, 2], maxPerGpu: 2 },
-    { name: '2g.12gb+me', giProfileId: 6, computeSlices: 2, memorySlices: 2, startSlots: [0, 2], maxPerGpu: 1 },
-    { name: '4g.24gb', giProfileId: 0, computeSlices: 4, memorySlices: 4, startSlots: [0], maxPerGpu: 1 }
+    { name: '1g.6gb', giProfileId: 14, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3], maxPerGpu: 4, mediaExtensions: false },
+    { name: '1g.6gb+me', giProfileId: 21, computeSlices: 1, memorySlices: 1, startSlots: [0, 1, 2, 3], maxPerGpu: 1, mediaExtensions: true },
+    { name: '2g.12gb', giProfileId: 5, computeSlices: 2, memorySlices: 2, startSlots: [0, 2], maxPerGpu: 2, mediaExtensions: false },
+    { name: '2g.12gb+me', giProfileId: 6, computeSlices: 2, memorySlices: 2, startSlots: [0, 2], maxPerGpu: 1, mediaExtensions: true },
+    { name: '4g.24gb', giProfileId: 0, computeSlices: 4, memorySlices: 4, startSlots: [0], maxPerGpu: 1, mediaExtensions: false }
 ];
 
 /** H100 80GB time-sliced rows [VGPU-HOPPER], shared by the SXM5 (`H100XM-`) and PCIe (`H100-`) boards. */
@@ -335,7 +340,9 @@ const A100_SXM4_40GB: GpuSpec = {
     formFactor: 'sxm', nvlinks: 12, sm: 80, migProfiles: MIG_40GB,
     // `A100X-` types [VGPU-AMPERE]
     vgpuTypes: [...timeSliced('A100X-', [[40, 1, 1], [20, 2, 2], [10, 4, 4], [8, 5, 4], [5, 8, 8], [4, 10, 8]]), ...migBacked('A100X-', MIG_40GB)],
-    sources: ['MIGPARTED', 'VGPU-AMPERE', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
+    sources: ['MIGPARTED', 'VGPU-AMPERE', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT', 'MIG-START', 'VGPU-P2P'], sriov: GPU_SRIOV,
+    migModeNeedsReset: true, // [MIG-START]
+    unifiedMemoryDisablesP2p: true // [VGPU-P2P]
 };
 
 const A30: GpuSpec = {
@@ -347,7 +354,8 @@ const A30: GpuSpec = {
     sm: 80, migProfiles: MIG_A30,
     // `A30-` types [VGPU-AMPERE]
     vgpuTypes: [...timeSliced('A30-', [[24, 1, 1], [12, 2, 2], [8, 3, 2], [6, 4, 4], [4, 6, 4]]), ...migBacked('A30-', MIG_A30)],
-    sources: ['MIGPARTED', 'VGPU-AMPERE', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
+    sources: ['MIGPARTED', 'VGPU-AMPERE', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT', 'MIG-START'], sriov: GPU_SRIOV,
+    migModeNeedsReset: true // [MIG-START]
 };
 
 /** A GPU without MIG (time-sliced vGPU only [MIG-GPUS]) whose C-series type table was not read for vmtopo. */

@@ -113,6 +113,21 @@ export function findVgpuType(gpu: GpuSpec, name: string | undefined): VgpuType |
 }
 
 /**
+ * The board's types to offer instead of an invalid `written` type (VGPU001's quick-fixes), at most
+ * `limit`: the same frame buffer (the number before `C` in NVIDIA's type names, `H100XM-40C` → 40,
+ * `H100XM-1-10C` → 10, a `-<compute>-` part meaning MIG-backed) and sharing mode first, then the same
+ * frame buffer, then the nearest frame buffers; a name that is not of that form, in catalog order.
+ * The naming is NVIDIA's [VGPU-HOPPER] [VGPU-AMPERE].
+ */
+export function vgpuTypesLike(types: readonly VgpuType[], written: string, limit = 4): VgpuType[] {
+    const m = /(?:-(\d+))?-(\d+)C(?:ME)?$/i.exec(written.trim());
+    const fb = m ? Number(m[2]) : undefined;
+    const mode = m?.[1] !== undefined ? 'mig-backed' : 'time-sliced';
+    const score = (t: VgpuType) => (fb === undefined ? 0 : Math.abs(t.framebufferGB - fb) * 4) + (t.mode === mode ? 0 : 2);
+    return [...types].sort((x, y) => score(x) - score(y)).slice(0, limit);
+}
+
+/**
  * MIG GPU-instance profile of a GPU by name, case-insensitive (`'1G.18GB'` → `1g.18gb`); a leading
  * `MIG ` (as NVIDIA's vGPU tables print it, "MIG 1g.18gb") is accepted. `undefined` when the GPU has
  * no MIG or no such profile. Source: NVIDIA's GI profile tables [MIG-PROF].

@@ -29,6 +29,11 @@ export interface MigProfile {
     readonly startSlots: readonly number[];
     /** Maximum instances of this profile on one GPU. */
     readonly maxPerGpu: number;
+    /**
+     * Whether the instance holds the GPU's media engines (NVDEC/NVJPG/OFA): the `+me` profiles, of
+     * which one GPU holds one at most (MIG006) [MIG-PROF].
+     */
+    readonly mediaExtensions: boolean;
 }
 
 /** One NVIDIA vGPU for Compute (C-series) type of a board, e.g. `H200X-1-18C` (sources VGPU-HOPPER / VGPU-AMPERE). */
@@ -50,6 +55,12 @@ export interface VgpuType {
     readonly maxPerGpuMixed?: number;
     /** For MIG-backed types: the GPU-instance profile name that backs it, e.g. `1g.18gb`. */
     readonly migProfile?: string;
+    /**
+     * For MIG-backed types: whether the backing profile holds the media engines (`…CME` types on
+     * `+me` profiles), which NVIDIA's type tables support on vSphere only from 8.0 Update 3
+     * (VGPU016) [VGPU-HOPPER] [VGPU-AMPERE].
+     */
+    readonly mediaExtensions?: boolean;
     /** Licence edition that covers the type: all C-series types need NVIDIA AI Enterprise (`nvaie`). */
     readonly license: 'nvaie';
 }
@@ -95,6 +106,25 @@ export interface GpuSpec {
      * table, by field (`mmioGiB`, `pciIds`), with the reason; hover and messages say so.
      */
     readonly derived?: Readonly<Record<string, string>>;
+    /**
+     * The NVSwitch baseboard an SXM model sits on, as `FABRIC_BASEBOARDS` (fabric-manager.ts) lists
+     * it: the Fabric Manager partition table that applies to a host of these GPUs (FM001, LOC011).
+     * Given where a source names the board and its table: `hgx-h100-8`, `hgx-h200-8` [WP-12736].
+     * Absent on PCIe models and on SXM models whose board's table is not known (A100, H20, B200):
+     * the partition rules do not judge those.
+     */
+    readonly baseboard?: string;
+    /**
+     * Whether enabling or disabling MIG mode needs a GPU reset (A100, A30; not Hopper and later),
+     * which inside a VM given the GPU by passthrough may mean rebooting the VM (MIG010) [MIG-START].
+     * Absent: no reset needed, or no MIG.
+     */
+    readonly migModeNeedsReset?: boolean;
+    /**
+     * Whether vGPU NVLink P2P is disabled when unified memory is enabled in the VM (A100; VGPU017)
+     * [VGPU-P2P]. Absent: not so documented.
+     */
+    readonly unifiedMemoryDisablesP2p?: boolean;
 }
 
 /** A NIC model of the catalog. */

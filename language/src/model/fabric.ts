@@ -5,7 +5,7 @@
  * node. The partition tables are catalog data (`catalog/fabric-manager.ts`). Read by the FM rules and
  * LOC011.
  */
-import { baseboardOf, type FabricBaseboard, type FabricPartition } from '../catalog/fabric-manager.js';
+import { baseboardOf, onBaseboard, type FabricBaseboard, type FabricPartition } from '../catalog/fabric-manager.js';
 import type { GpuModel, HostModel, Topology, VmModel } from './topology.js';
 
 /** The passthrough GPUs of a VM (each once), in the order written. */
@@ -13,10 +13,10 @@ export function passthroughGpus(vm: VmModel): GpuModel[] {
     return [...new Set(vm.gpus.filter(g => g.mode === 'passthrough').map(g => g.gpu))];
 }
 
-/** The board of the host's NVSwitch GPUs (the first SXM GPU's model), when its table is known. */
+/** The board of the host's NVSwitch GPUs (the first SXM GPU's `baseboard`), when its table is known. */
 export function hostBoard(host: HostModel): FabricBaseboard | undefined {
     const gpu = host.devices.find((d): d is GpuModel => d.kind === 'gpu' && d.spec.formFactor === 'sxm');
-    return gpu ? baseboardOf(gpu.spec.model) : undefined;
+    return gpu ? baseboardOf(gpu.spec) : undefined;
 }
 
 /**
@@ -30,7 +30,7 @@ export function closestFreePartition(topology: Topology, vm: VmModel, board: Fab
     const used = new Set<GpuModel>();
     for (const other of topology.vms) if (other !== vm && other.host === host) for (const g of other.gpus) used.add(g.gpu);
     const byModule = new Map<number, GpuModel>();
-    for (const d of host.devices) if (d.kind === 'gpu' && d.module !== undefined && board.gpuModels.test(d.spec.model)) byModule.set(d.module, d);
+    for (const d of host.devices) if (d.kind === 'gpu' && d.module !== undefined && onBaseboard(d.spec, board)) byModule.set(d.module, d);
     const node = preferredNode(vm);
     let best: { partition: FabricPartition; gpus: GpuModel[]; score: number } | undefined;
     for (const partition of board.partitions) {
@@ -64,7 +64,7 @@ export function partitionOnNode(topology: Topology, vm: VmModel, size: number, n
     const used = new Set<GpuModel>();
     for (const other of topology.vms) if (other !== vm && other.host === vm.host) for (const g of other.gpus) used.add(g.gpu);
     const byModule = new Map<number, GpuModel>();
-    for (const d of vm.host.devices) if (d.kind === 'gpu' && d.module !== undefined && board.gpuModels.test(d.spec.model)) byModule.set(d.module, d);
+    for (const d of vm.host.devices) if (d.kind === 'gpu' && d.module !== undefined && onBaseboard(d.spec, board)) byModule.set(d.module, d);
     for (const p of board.partitions) {
         if (p.modules.length !== size) continue;
         const gpus = p.modules.map(m => byModule.get(m));

@@ -12,8 +12,14 @@
  * a `mig` slice, VGPU007 those whose instances are all MIG-backed vGPU types ({@link byVgpuTypes}).
  * The findings carry the facts a quick-fix needs (the plain profile, a free start slot, the
  * instances to remove for the largest layout that fits); the rules turn them into edits.
+ *
+ * Each conflict is one finding, whatever the number of instances: a profile over its maximum (or a
+ * second `+me` instance) at the first instance beyond it, a layout without placement at the
+ * instance that breaks it; its message names at most a few instances and VMs and counts the rest
+ * (`nameList`, kernel/bounds.ts). N VMs taking `1g.18gb` from one GPU are one MIG003, not N − 7.
  */
 import type { MigProfile } from '../catalog/types.js';
+import { MAX_NAMED, nameList } from '../kernel/bounds.js';
 import { largestFittingLayout, migCapacity, placeMig, withinMaxima, type GiRequest } from './mig-placement.js';
 import type { GpuModel, VmGpu, VmModel } from './topology.js';
 
@@ -38,7 +44,7 @@ export interface MigFinding {
     readonly involved: readonly MigInstance[];
     /** The instances to show beside it (the diagnostic's related information; `instance` itself is left out). */
     readonly related: readonly MigInstance[];
-    /** The sentence that says what is wrong (names the GPU, the instances and their VMs). */
+    /** The sentence that says what is wrong (names the GPU, the instances and their VMs, a few of each). */
     readonly message: string;
     /** `media`: the profile of the same size without media engines, when the layout then fits (`mig` slices only). */
     readonly plainProfile?: MigProfile;
@@ -101,9 +107,10 @@ export function migLayouts(vms: readonly VmModel[]): readonly MigLayout[] {
     return layouts;
 }
 
-/** The title of the fix that keeps the largest layout that fits: removes `layout.removeToFit`. */
+/** The title of the fix that keeps the largest layout that fits: removes `layout.removeToFit` (a few named). */
 export function keepLargestTitle(layout: MigLayout): string {
-    return `Keep the largest MIG layout that fits on ${layout.gpu.name}: remove ${layout.removeToFit.map(i => `${i.label} (${i.vm.name})`).join(', ')}`;
+    const removed = layout.removeToFit;
+    return `Keep the largest MIG layout that fits on ${layout.gpu.name}: remove ${nameList(removed.slice(0, MAX_NAMED).map(i => `${i.label} (${i.vm.name})`), { total: removed.length })}`;
 }
 
 /** The related information of a finding: the GPU and its slices, then the other instances involved. */
@@ -115,9 +122,9 @@ export function findingRelated(layout: MigLayout, f: MigFinding): { target: obje
     ];
 }
 
-/** `4g.71gb + 4g.71gb@4`: the instances as written, with their start slots. */
+/** `4g.71gb + 4g.71gb@4`: the instances as written, with their start slots (past eight, `… and 992 more`). */
 export function layoutText(list: readonly MigInstance[]): string {
-    return list.map(i => (i.start !== undefined ? `${i.label}@${i.start}` : i.label)).join(' + ');
+    return nameList(list.slice(0, MAX_NAMED).map(i => (i.start !== undefined ? `${i.label}@${i.start}` : i.label)), { total: list.length, separator: ' + ' });
 }
 
 /** `{0,2,4,6}:2`: a profile's valid start slots and its size in memory slices. */
@@ -125,10 +132,10 @@ function slotText(p: MigProfile): string {
     return `{${p.startSlots.join(',')}}:${p.memorySlices}`;
 }
 
-/** ` (VMs a, b)` when the instances come from more than one VM, else ''. */
+/** `; VMs a, b` when the instances come from more than one VM (a few named, the rest counted), else ''. */
 function vmList(insts: readonly MigInstance[]): string {
-    const vms = [...new Set(insts.map(i => i.vm.name))];
-    return vms.length > 1 ? `; VMs ${vms.join(', ')}` : '';
+    const vms = new Set(insts.map(i => i.vm.name));
+    return vms.size > 1 ? `; VMs ${nameList([...vms])}` : '';
 }
 
 function analyse(gpu: GpuModel, list: readonly MigInstance[]): MigLayout | undefined {
@@ -143,27 +150,27 @@ function analyse(gpu: GpuModel, list: readonly MigInstance[]): MigLayout | undef
         const l = byProfile.get(i.profile);
         if (l) l.push(i); else byProfile.set(i.profile, [i]);
     }
-    const meCount = list.filter(i => i.profile.name.endsWith('+me'));
+    const meCount = list.filter(i => i.profile.mediaExtensions);
     for (const [profile, insts] of byProfile) {
         if (insts.length <= profile.maxPerGpu) continue;
-        for (const inst of insts.slice(profile.maxPerGpu)) {
-            if (profile.name.endsWith('+me')) {
-                const plain = gpu.spec.migProfiles.find(p => p.computeSlices === profile.computeSlices && p.memorySlices === profile.memorySlices && !p.name.endsWith('+me'));
-                let plainProfile: MigProfile | undefined;
-                if (plain && !inst.viaVgpu) {
-                    const after = list.map(i => (i === inst ? { ...i, profile: plain } : i));
-                    if (withinMaxima(after) && placeMig(after, capacity)) plainProfile = plain;
-                }
-                findings.push({
-                    violation: 'media', instance: inst, involved: meCount, related: insts, plainProfile,
-                    message: `Only one media-extension instance (${profile.name}, media engines) per GPU: ${gpu.name} has ${insts.length} (${layoutText(insts)}${vmList(insts)}).`
-                });
-            } else {
-                findings.push({
-                    violation: 'count', instance: inst, involved: insts, related: insts,
-                    message: `${insts.length}× ${inst.label} on ${gpu.name} (${gpu.spec.model}): at most ${profile.maxPerGpu} fit${vmList(insts)}.`
-                });
+        // One finding per profile, at the first instance beyond the maximum.
+        const inst = insts[profile.maxPerGpu];
+        if (profile.mediaExtensions) {
+            const plain = gpu.spec.migProfiles.find(p => p.computeSlices === profile.computeSlices && p.memorySlices === profile.memorySlices && !p.mediaExtensions);
+            let plainProfile: MigProfile | undefined;
+            if (plain && !inst.viaVgpu) {
+                const after = list.map(i => (i === inst ? { ...i, profile: plain } : i));
+                if (withinMaxima(after) && placeMig(after, capacity)) plainProfile = plain;
             }
+            findings.push({
+                violation: 'media', instance: inst, involved: meCount, related: insts, plainProfile,
+                message: `Only one media-extension instance (${profile.name}, media engines) per GPU: ${gpu.name} has ${insts.length} (${layoutText(insts)}${vmList(insts)}).`
+            });
+        } else {
+            findings.push({
+                violation: 'count', instance: inst, involved: insts, related: insts,
+                message: `${insts.length}× ${inst.label} on ${gpu.name} (${gpu.spec.model}): at most ${profile.maxPerGpu} fit${vmList(insts)}.`
+            });
         }
     }
 
@@ -209,7 +216,7 @@ function analyse(gpu: GpuModel, list: readonly MigInstance[]): MigLayout | undef
         const last = keep.length > 0 ? list[keep[keep.length - 1]] : list[list.length - 1];
         findings.push({
             violation: 'placement', instance: last, involved: list, related: list,
-            message: `MIG layout ${layoutText(list)} does not fit on ${gpu.name} (${gpu.spec.model}): ${reason}.`
+            message: `MIG layout ${layoutText(list)} does not fit on ${gpu.name} (${gpu.spec.model}): ${reason}${vmList(list)}.`
         });
     }
     return { gpu, capacity, instances: list, removeToFit: keep.map(i => list[i]), findings };

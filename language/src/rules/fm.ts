@@ -21,6 +21,7 @@
  * - FM008 (info): a tenant's GPU has no module id, so its partition cannot be checked [WP-12736] [FM-TYPES].
  */
 import { partitionOf, type FabricPartition } from '../catalog/fabric-manager.js';
+import { MAX_NAMED, MAX_NAMED_DEVICES, nameList } from '../kernel/bounds.js';
 import { closestFreePartition, hostBoard, passthroughGpus } from '../model/fabric.js';
 import { vmsOnHost, type GpuModel, type HostModel, type NvSwitchModel, type VmGpu, type VmModel, type VmNvSwitch } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
@@ -97,7 +98,8 @@ function firstPassthrough(vm: VmModel): VmGpu | undefined {
     return vm.gpus.find(g => g.mode === 'passthrough');
 }
 
-const list = (xs: readonly (string | number)[]) => xs.join(', ');
+/** Devices (or module ids) of one host for a message: a whole board in full, past that a count. */
+const list = (xs: readonly (string | number)[]) => nameList(xs.slice(0, MAX_NAMED_DEVICES).map(String), { max: MAX_NAMED_DEVICES, total: xs.length });
 
 /**
  * Unverified: the partition table was read from kubeswift's reproduction of NVIDIA's guide
@@ -235,7 +237,7 @@ function checkServiceVm(ctx: RuleContext): void {
             for (const extra of services.slice(1)) {
                 ctx.report({
                     rule: FM004, severity: 'error', target: extra, property: 'name',
-                    message: `${host.name} has more than one Fabric Manager service VM (${list(services.map(s => s.name))}); one service VM owns all NVSwitches.`,
+                    message: `${host.name} has more than one Fabric Manager service VM (${nameList(services.slice(0, MAX_NAMED).map(s => s.name), { total: services.length })}); one service VM owns all NVSwitches.`,
                     data: { vm: extra.name },
                     related: [{ target: service, message: `${service.name} is the first service VM` }]
                 });

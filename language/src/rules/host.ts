@@ -15,6 +15,7 @@
  * - HOST006 (warning): a device or nested switch on a bus that cannot be behind its switch: its
  *   switch's own (upstream) bus or a lower one, or another PCI domain [LINUX-PCI-PROBE].
  */
+import { MAX_RELATED, nameList } from '../kernel/bounds.js';
 import { formatBdf, routingId, fromRoutingId, type Bdf, type CpuList } from '../syntax/tokens.js';
 import type { DeviceModel, HostModel, NicModel, NumaNode, PcieSwitchModel } from '../model/topology.js';
 import type { Report, RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
@@ -80,9 +81,12 @@ function addressKey(a: Bdf): number {
 function othersText<T>(list: readonly T[], self: T, name: (t: T) => string): { text: string; several: boolean } {
     const names = list.slice(0, 4).filter(o => o !== self).slice(0, 3).map(name);
     const total = list.length - 1;
-    const text = total > 3 ? `${names.join(', ')} and ${total - 3} more`
-        : names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-    return { text, several: total > 1 };
+    return { text: nameList(names, { max: 3, total, and: true }), several: total > 1 };
+}
+
+/** The first members of `list` other than `self`, as many as a diagnostic's related information holds (constant work). */
+function firstOthers<T>(list: readonly T[], self: T): T[] {
+    return list.slice(0, MAX_RELATED).filter(o => o !== self).slice(0, MAX_RELATED - 1);
 }
 
 /** At most this many HOST002 diagnostics per NIC (then one that counts the rest). */
@@ -109,7 +113,7 @@ function checkAddresses(ctx: RuleContext): void {
                     rule: HOST001, target: f, property: 'address',
                     message: `${f.name} is at ${address}, as ${others.several ? 'are' : 'is'} ${others.text} on ${host.name}; a PCI address names exactly one function.`,
                     data: { address },
-                    related: list.filter(o => o !== f).slice(0, 8).map(o => ({ target: o, property: 'address', message: `${o.name} at ${address}` }))
+                    related: firstOthers(list, f).map(o => ({ target: o, property: 'address', message: `${o.name} at ${address}` }))
                 });
             }
         }
@@ -306,7 +310,7 @@ function checkSockets(ctx: RuleContext): void {
                     rule: HOST003, target: n, property: n.idFrom === 'written' ? 'numa' : 'name',
                     message: `${n.socket} is NUMA node ${id}${how}, as ${others.several ? 'are' : 'is'} ${others.text}; each socket is a NUMA node of its own.`,
                     data: { numa: id },
-                    related: list.filter(o => o !== n).slice(0, 8).map(o => ({ target: o, message: `${o.socket} is NUMA node ${id} too` }))
+                    related: firstOthers(list, n).map(o => ({ target: o, message: `${o.socket} is NUMA node ${id} too` }))
                 });
             }
         }

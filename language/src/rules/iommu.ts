@@ -16,6 +16,7 @@
  * - IOMMU003 (warning, KVM): the host uses `pcie-acs-override` while endpoints below one switch
  *   (without declared ACS), or functions of one device, go to different VMs [ACS-LKML] [NCCL-TS].
  */
+import { MAX_NAMED, nameList } from '../kernel/bounds.js';
 import { formatBdf } from '../syntax/tokens.js';
 import { vmsOnHost, type DeviceModel, type VmModel } from '../model/topology.js';
 import { endpointOwners, endpointsBelow, iommuGroups, vmsUsing, type Owner } from '../model/iommu-groups.js';
@@ -54,7 +55,7 @@ function checkGroups(ctx: RuleContext): void {
             const by = group.devices.map(d => ({ d, owners: (owners.get(d) ?? ['host']) as Owner[] }));
             const distinct = [...new Set(by.flatMap(b => b.owners))];
             if (distinct.length < 2 || !distinct.some(o => o !== 'host')) continue;
-            const names = group.devices.map(d => `${d.name} ${formatBdf(d.address)}`).join(', ');
+            const names = nameList(group.devices.slice(0, MAX_NAMED).map(d => `${d.name} ${formatBdf(d.address)}`), { total: group.devices.length });
             const reported = new Set<VmModel>();
             for (const { d, owners: os } of by) {
                 for (const vm of os) {
@@ -64,7 +65,7 @@ function checkGroups(ctx: RuleContext): void {
                     const hostKept = others.filter(b => b.owners.includes('host')).map(b => b.d);
                     const entry = entryOf(vm, d);
                     if (!entry) continue;
-                    const where = others.map(b => `${b.d.name} ${b.owners.includes('host') ? 'stays with the host' : `goes to ${b.owners.map(ownerName).join(', ')}`}`).join(', ');
+                    const where = nameList(others.slice(0, MAX_NAMED).map(b => `${b.d.name} ${b.owners.includes('host') ? 'stays with the host' : `goes to ${nameList(b.owners.slice(0, MAX_NAMED).map(ownerName), { total: b.owners.length })}`}`), { total: others.length });
                     const related: RelatedReport[] = others.map(b => ({ target: b.d, message: `${b.d.name}: in the same IOMMU group` }));
                     ctx.report({
                         rule: IOMMU001, severity: 'error', target: entry,
@@ -90,7 +91,7 @@ function assignWhole(ctx: RuleContext, vm: VmModel, devices: readonly DeviceMode
         names('nic').length > 0 ? addToVm(node, node.nics.filter(a => isNicAssignment(a) && a.passthrough), 'nics', 'nic', names('nic')) : null,
         names('nvswitch').length > 0 ? addToVm(node, node.nvswitches.filter(isNvSwitchAssignment), 'nvswitches', 'nvswitch', names('nvswitch')) : null
     ].filter(p => p !== null);
-    const fix = combine(`Assign ${devices.map(d => d.name).join(', ')} to ${vm.name} too (whole IOMMU group)`, parts);
+    const fix = combine(`Assign ${nameList(devices.slice(0, MAX_NAMED).map(d => d.name), { total: devices.length })} to ${vm.name} too (whole IOMMU group)`, parts);
     return fix ? [fix] : [];
 }
 
@@ -108,8 +109,8 @@ function checkIommuOn(ctx: RuleContext): void {
         if (assigning.length === 0) continue;
         ctx.report({
             rule: IOMMU002, severity: 'error', target: host, property: 'iommu',
-            message: `${host.name}: IOMMU is off; device assignment needs it (${assigning.map(v => v.name).join(', ')} ${assigning.length > 1 ? 'assign' : 'assigns'} devices by passthrough or SR-IOV).`,
-            data: { host: host.name, vms: assigning.map(v => v.name) },
+            message: `${host.name}: IOMMU is off; device assignment needs it (${nameList(assigning.slice(0, MAX_NAMED).map(v => v.name), { total: assigning.length })} ${assigning.length > 1 ? 'assign' : 'assigns'} devices by passthrough or SR-IOV).`,
+            data: { host: host.name, vms: assigning.slice(0, MAX_NAMED).map(v => v.name) },
             related: assigning.map(vm => ({ target: vm, message: `${vm.name} assigns devices` }))
         });
     }
@@ -126,8 +127,8 @@ function checkAcsOverride(ctx: RuleContext): void {
             if (vms.length < 2) continue;
             ctx.report({
                 rule: IOMMU003, severity: 'warning', target: sw, property: sw.acs ? 'acs' : 'name',
-                message: `Without real ACS, peer-to-peer DMA below ${sw.name} can bypass the IOMMU; VMs ${vms.map(v => v.name).join(', ')} are not isolated (${host.name} uses pcie_acs_override).`,
-                data: { switch: sw.name, vms: vms.map(v => v.name) },
+                message: `Without real ACS, peer-to-peer DMA below ${sw.name} can bypass the IOMMU; VMs ${nameList(vms.slice(0, MAX_NAMED).map(v => v.name), { total: vms.length })} are not isolated (${host.name} uses pcie_acs_override).`,
+                data: { switch: sw.name, vms: vms.slice(0, MAX_NAMED).map(v => v.name) },
                 related: vms.map(vm => ({ target: vm, message: `${vm.name} has devices below ${sw.name}` }))
             });
         }

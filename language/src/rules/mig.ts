@@ -5,7 +5,8 @@
  * - MIG001 (error): a MIG slice on a GPU model without MIG [MIG-GPUS].
  * - MIG002 (error): a MIG profile the GPU model does not have; the message lists the valid ones [MIG-PROF].
  * - MIG003 (error): more instances of one profile than its maximum per GPU (H100/H200: 7/1/4/3/2/1/1
- *   for 1g/1g+me/1g.2x/2g/3g/4g/7g) [MIG-PROF].
+ *   for 1g/1g+me/1g.2x/2g/3g/4g/7g) [MIG-PROF]; one diagnostic per profile, at the first instance
+ *   beyond the maximum (MIG006 likewise).
  * - MIG004 (error): the instances have no non-overlapping assignment of valid start slots, or need
  *   more compute slices than the GPU has (backtracking, `placeMig`) [MIG-PROF].
  * - MIG005 (error): a written start slot (`start N`) is not valid for the profile, or overlaps another
@@ -13,8 +14,9 @@
  * - MIG006 (error): more than one media-extension (`+me`) instance on one GPU [MIG-PROF].
  * - MIG008 (error): a VM that expects P2P (`p2p`) has a MIG instance: MIG devices have no P2P
  *   (`nvidia-smi mig -lgip` prints `P2P: No`) [MIG-PROF] [MIGPARTED-139].
- * - MIG010 (info): a GPU declared in MIG mode (`vgpu-mode mig`) on an A100/A30 given by passthrough:
- *   enabling MIG inside the VM may need a VM reboot (GPU reset) [MIG-START].
+ * - MIG010 (info): a GPU declared in MIG mode (`vgpu-mode mig`) given by passthrough, of a model whose
+ *   MIG mode change needs a GPU reset (the catalog's `migModeNeedsReset`: A100, A30): enabling MIG
+ *   inside the VM may need a VM reboot [MIG-START].
  *
  * The layout of a GPU (`model/mig-layout.ts`) counts `mig` slices and MIG-backed vGPU types alike;
  * a finding whose instances are all vGPU types is VGPU007's (`vgpu.ts`), the others are reported here.
@@ -29,7 +31,6 @@
 import { findGpu, findMigProfile } from '../catalog/index.js';
 import { shortText } from '../kernel/text.js';
 import { byVgpuTypes, findingRelated, keepLargestTitle, migLayouts, type MigFinding } from '../model/mig-layout.js';
-import type { GpuModel } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { combine, removeEntries, replaceProperty, type FixData } from './engine/fixes.js';
 
@@ -79,14 +80,19 @@ const RULE_OF: Record<MigFinding['violation'], RuleInfo> = { count: MIG003, plac
 
 /**
  * MIG003–MIG006 on every GPU's layout, for the findings that involve a `mig` slice (VGPU007 reports
- * the others). Each carries the fix that keeps the largest layout that fits, after its own.
+ * the others). Each carries its own fixes; the first also the fix that keeps the largest layout
+ * that fits (its edits grow with the layout: carried by every finding, N findings would carry N²).
  */
 function checkLayouts(ctx: RuleContext): void {
     for (const layout of migLayouts(ctx.topology.vms)) {
-        const remove = combine(keepLargestTitle(layout), [removeEntries(layout.removeToFit.map(i => ctx.resolved.trace.get(i.entry)))]);
-        const keep = layout.removeToFit.length > 0 && remove ? [remove] : [];
+        let keep: FixData[] | undefined;
         for (const f of layout.findings) {
             if (byVgpuTypes(f)) continue;
+            if (keep) keep = [];
+            else {
+                const remove = combine(keepLargestTitle(layout), [removeEntries(layout.removeToFit.map(i => ctx.resolved.trace.get(i.entry)))]);
+                keep = layout.removeToFit.length > 0 && remove ? [remove] : [];
+            }
             const own: FixData[] = [];
             const node = ctx.resolved.trace.get(f.instance.entry)?.node;
             if (f.plainProfile && node) {
@@ -121,15 +127,11 @@ function checkP2p(ctx: RuleContext): void {
     }
 }
 
-/** A100 and A30 need a GPU reset to change MIG mode [MIG-START]. */
-function resetsForMig(gpu: GpuModel): boolean {
-    return /^A(100|30)\b/.test(gpu.spec.model);
-}
-
 function checkPassthroughMig(ctx: RuleContext): void {
     for (const vm of ctx.topology.vms) {
         for (const entry of vm.gpus) {
-            if (entry.mode !== 'passthrough' || entry.gpu.vgpuMode !== 'mig' || !resetsForMig(entry.gpu)) continue;
+            // The catalog says which models reset the GPU to change MIG mode (A100, A30) [MIG-START].
+            if (entry.mode !== 'passthrough' || entry.gpu.vgpuMode !== 'mig' || !entry.gpu.spec.migModeNeedsReset) continue;
             ctx.report({
                 rule: MIG010, target: entry,
                 message: `Enabling MIG on ${entry.gpu.spec.model} (${entry.gpu.name}) inside ${vm.name} may need a VM reboot (GPU reset).`,

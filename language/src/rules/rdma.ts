@@ -19,6 +19,7 @@
  * - RDMA004 (info, ESXi): a GPU and a NIC of an RDMA VM (`gpudirect-rdma`) share a physical PCIe switch, which ESXi does
  *   not show the guest; vmtopo's NCCL export (which mirrors switches) is for KVM guests [VMCFG-CONF].
  */
+import { MAX_NAMED, nameList } from '../kernel/bounds.js';
 import { formatBdf } from '../syntax/tokens.js';
 import { pathType, switchPath, type GpuModel, type NicModel, type PcieSwitchModel, type VmModel } from '../model/topology.js';
 import type { RelatedReport, RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
@@ -145,7 +146,11 @@ function checkAcsDisabled(ctx: RuleContext): void {
         const vfUsers = new Map<NicModel, VmModel[]>();
         for (const vm of ctx.topology.vms) {
             if (vm.host !== host) continue;
-            for (const n of vm.nics) if (n.mode === 'vf') vfUsers.set(n.nic, [...(vfUsers.get(n.nic) ?? []), vm]);
+            for (const n of vm.nics) {
+                if (n.mode !== 'vf') continue;
+                const users = vfUsers.get(n.nic);
+                if (users) users.push(vm); else vfUsers.set(n.nic, [vm]);
+            }
         }
         for (const sw of host.switches) {
             if (sw.acs !== 'disabled') continue;
@@ -161,7 +166,7 @@ function checkAcsDisabled(ctx: RuleContext): void {
             if (vms.size === 0 || names.size < 2) continue;
             ctx.report({
                 rule: RDMA003, severity: 'error', target: sw, property: 'acs',
-                message: `ACS is disabled on ${sw.name}; its devices form one IOMMU group and cannot be split across ${[...names].join(', ')}.`,
+                message: `ACS is disabled on ${sw.name}; its devices form one IOMMU group and cannot be split across ${nameList([...names])}.`,
                 data: { switch: sw.name, host: host.name },
                 fixes: acsFix(ctx, sw),
                 related: [...vms].map(vm => ({ target: vm, message: `${vm.name} has devices below ${sw.name}` }))
@@ -190,7 +195,7 @@ function checkEsxiLocality(ctx: RuleContext): void {
         if (!first) continue;
         ctx.report({
             rule: RDMA004, severity: 'info', target: first,
-            message: `NCCL in ${vm.name} will not see ${pairs.join(', ')} locality: ESXi shows passthrough devices without the host's PCIe switches; give NCCL a topology file (NCCL_TOPO_FILE).`,
+            message: `NCCL in ${vm.name} will not see ${nameList(pairs.slice(0, MAX_NAMED), { total: pairs.length })} locality: ESXi shows passthrough devices without the host's PCIe switches; give NCCL a topology file (NCCL_TOPO_FILE).`,
             data: { vm: vm.name },
             related
         });

@@ -16,6 +16,7 @@
  *   on a GPU's switch has an enabled VF no VM uses. NIC001 reports the distance too (it proposes
  *   only NICs no VM uses at all); this rule proposes that free VF (quick-fix).
  */
+import { MAX_NAMED, nameList } from '../kernel/bounds.js';
 import { formatBdf, formatCpuList } from '../syntax/tokens.js';
 import { PATH_RANK, pathType, type NicModel, type VmModel } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
@@ -122,8 +123,8 @@ function checkPfAndVfs(ctx: RuleContext): void {
             const vms = [...new Set(others.map(u => u.vm.name))];
             ctx.report({
                 rule: SRIOV004, severity: 'warning', target: entry,
-                message: `${entry.nic.name} is passed through to ${vm.name}; its VFs ${formatCpuList(others.map(u => u.vf))} (given to ${vms.join(', ')}) depend on the host PF driver.`,
-                data: { nic: entry.nic.name, vm: vm.name, vms },
+                message: `${entry.nic.name} is passed through to ${vm.name}; its VFs ${formatCpuList(others.map(u => u.vf))} (given to ${nameList(vms)}) depend on the host PF driver.`,
+                data: { nic: entry.nic.name, vm: vm.name, vms: vms.slice(0, MAX_NAMED) },
                 related: others.map(u => ({ target: u.vm, message: `${u.vm.name} uses VF ${u.vf} of ${entry.nic.name}` }))
             });
         }

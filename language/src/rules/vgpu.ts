@@ -8,7 +8,8 @@
  *
  * - VGPU001 (error): a vGPU type not defined for the GPU's board (e.g. `H100XM-40C` on an H200)
  *   [VGPU-HOPPER] [VGPU-AMPERE].
- * - VGPU002 (error): equal-size mode, more vGPUs of a time-sliced type than its maximum.
+ * - VGPU002 (error): equal-size mode, more vGPUs of a time-sliced type than its maximum; one
+ *   diagnostic per GPU, at the first vGPU beyond it.
  * - VGPU003 (error): equal-size mode with time-sliced vGPUs of different frame buffers; or a GPU
  *   declared in one mode carrying slices of another (`vgpu-mode mig` with time-sliced vGPUs).
  * - VGPU004 (error): mixed-size mode, more vGPUs of a type than its mixed-size maximum, or Σ frame
@@ -28,14 +29,16 @@
  * - VGPU015 (error): ESXi before 8.0 Update 2 with vGPU on a Hopper NVSwitch system [VGPU-NVSWITCH].
  * - VGPU016 (error): ESXi before 8.0 Update 3 with a `…CME` type or a 1g profile with two memory
  *   slices (`-1-35C`, …) [VGPU-HOPPER] [VGPU-AMPERE] (footnotes).
- * - VGPU017 (info): unified memory with a vGPU that is not full-size; or with NVLink P2P on A100.
+ * - VGPU017 (info): unified memory with a vGPU that is not full-size; or with NVLink P2P on a model
+ *   where unified memory disables it (the catalog's `unifiedMemoryDisablesP2p`: A100).
  *
  * The version gates apply only when the host writes its version (`platform esxi 8.0u3`).
  * Not expressible: VGPU006 (a MIG-backed type exists only on a MIG board, so VGPU001 reports it),
  * VGPU008 (the language has no time-sliced MIG-backed mode), VGPU013 (which vGPUs of different VMs
  * are meant to talk over NVLink cannot be said), the Fixed Share scheduler part of VGPU005.
  */
-import { findGpu, findVgpuType } from '../catalog/index.js';
+import { findGpu, findVgpuType, vgpuTypesLike } from '../catalog/index.js';
+import { MAX_NAMED, nameList } from '../kernel/bounds.js';
 import { shortText } from '../kernel/text.js';
 import type { VgpuType } from '../catalog/types.js';
 import { byVgpuTypes, findingRelated, keepLargestTitle, migLayouts } from '../model/mig-layout.js';
@@ -48,20 +51,6 @@ export const VGPU001: RuleInfo = {
     why: 'The vGPU manager offers only its own board\'s types (`mdev_supported_types`); another board\'s type cannot be created.',
     fix: 'Use a type of the board (the message lists them; quick-fix: one action per type, same frame buffer first), e.g. `H200X-1-18C` on an H200.', quickFix: true, sources: ['VGPU-HOPPER', 'VGPU-AMPERE']
 };
-
-/**
- * The board's types to offer instead of an invalid `written` type, at most `limit` (each offered action is
- * verified by validating the edited workspace, so the list is kept short): the same frame
- * buffer (the number before `C` in NVIDIA's names, `H100XM-40C` → 40, `H100XM-1-10C` → 10) and
- * sharing mode first, then the same frame buffer, then the nearest frame buffers.
- */
-export function replacementTypes(types: readonly VgpuType[], written: string, limit = 4): VgpuType[] {
-    const m = /(?:-(\d+))?-(\d+)C(?:ME)?$/i.exec(written.trim());
-    const fb = m ? Number(m[2]) : undefined;
-    const mode = m?.[1] !== undefined ? 'mig-backed' : 'time-sliced';
-    const score = (t: VgpuType) => (fb === undefined ? 0 : Math.abs(t.framebufferGB - fb) * 4) + (t.mode === mode ? 0 : 2);
-    return [...types].sort((x, y) => score(x) - score(y)).slice(0, limit);
-}
 
 export const VGPU002: RuleInfo = {
     id: 'VGPU002', severity: 'error', summary: 'equal-size mode: more vGPUs of a type on one GPU than it allows',
@@ -171,23 +160,40 @@ function removalFix(ctx: RuleContext, title: string, removed: readonly Slice[]):
     return combine(title, [removeEntries(removed.map(s => ctx.resolved.trace.get(s.entry)))]);
 }
 
-/** VGPU003, other direction: MIG slices (bare or MIG-backed types) on a GPU declared in equal-size or mixed-size mode. */
+/**
+ * VGPU003, other direction: MIG slices (bare or MIG-backed types) on a GPU declared in equal-size or
+ * mixed-size mode; once per GPU, at its first such slice, naming the slices' types and VMs.
+ */
 function checkMigOnTimeSlicedMode(ctx: RuleContext): void {
-    const seen = new Set<GpuModel>();
+    const byGpu = new Map<GpuModel, Array<{ vm: VmModel; entry: VmGpu }>>();
     for (const vm of ctx.topology.vms) {
         for (const entry of vm.gpus) {
             const mode = entry.gpu.vgpuMode;
             const mig = entry.mode === 'mig' || (entry.mode === 'vgpu' && entry.type.mode === 'mig-backed');
-            if (!mig || (mode !== 'equal-size' && mode !== 'mixed-size') || seen.has(entry.gpu)) continue;
-            seen.add(entry.gpu);
-            const fix = modeFix(ctx, entry.gpu, 'mig');
-            ctx.report({
-                rule: VGPU003, target: entry,
-                message: `${entry.gpu.name} is declared in ${mode} mode (vgpu-mode ${mode}) but carries MIG-backed ${sliceName(entry)} (${vm.name}); a GPU is in exactly one vGPU mode.`,
-                data: { vm: vm.name, gpu: entry.gpu.name }, fixes: [fix]
-            });
+            if (!mig || (mode !== 'equal-size' && mode !== 'mixed-size')) continue;
+            const list = byGpu.get(entry.gpu);
+            if (list) list.push({ vm, entry }); else byGpu.set(entry.gpu, [{ vm, entry }]);
         }
     }
+    for (const [gpu, list] of byGpu) {
+        const { vm, entry } = list[0];
+        const fix = modeFix(ctx, gpu, 'mig');
+        ctx.report({
+            rule: VGPU003, target: entry,
+            message: `${gpu.name} is declared in ${gpu.vgpuMode} mode (vgpu-mode ${gpu.vgpuMode}) but carries MIG-backed ${sliceNames(list)}; a GPU is in exactly one vGPU mode.`,
+            data: { vm: vm.name, gpu: gpu.name }, fixes: [fix]
+        });
+    }
+}
+
+/**
+ * The slices of a group for a message: `H200X-35C (a)`, or with several types or VMs, `H200X-35C,
+ * H200X-70C (VMs a, b, c)` (a few of each named, the rest counted).
+ */
+function sliceNames(list: ReadonlyArray<{ vm: VmModel; entry: VmGpu }>): string {
+    const types = [...new Set(list.map(s => sliceName(s.entry) ?? ''))];
+    const vms = [...new Set(list.map(s => s.vm.name))];
+    return `${nameList(types)} (${vms.length > 1 ? `VMs ${nameList(vms)}` : vms[0]})`;
 }
 
 function checkCapacity(ctx: RuleContext): void {
@@ -198,12 +204,13 @@ function checkCapacity(ctx: RuleContext): void {
             rule, target: s.entry, property, message, data: { vm: s.vm.name, gpu: gpu.name }, fixes,
             related: [
                 { target: gpu, message: `${gpu.name} (${gpu.spec.model}, ${gpu.spec.memoryGB} GB, ${gpu.vgpuMode ?? 'equal-size'} mode)` },
-                ...slices.filter(o => o !== s).slice(0, 8).map(o => ({ target: o.entry, message: `${o.entry.type.name} (${o.vm.name})` }))
+                // the runner keeps the first eight others
+                ...slices.filter(o => o !== s).map(o => ({ target: o.entry, message: `${o.entry.type.name} (${o.vm.name})` }))
             ]
         });
         if (gpu.vgpuMode === 'mig') {
-            const s = slices[0];
-            report(VGPU003, s, `${gpu.name} is declared in MIG mode (vgpu-mode mig) but carries time-sliced vGPU ${s.entry.type.name} (${s.vm.name}); a GPU is in exactly one vGPU mode.`, []);
+            const types = new Set(slices.map(s => s.entry.type));
+            report(VGPU003, slices[0], `${gpu.name} is declared in MIG mode (vgpu-mode mig) but carries time-sliced vGPU${types.size > 1 ? 's' : ''} ${sliceNames(slices)}; a GPU is in exactly one vGPU mode.`, []);
             continue;
         }
         if (mixed && slices.some(s => s.entry.type.maxPerGpuMixed === undefined)) {
@@ -217,17 +224,16 @@ function checkCapacity(ctx: RuleContext): void {
                 const odd = slices.find(s => s.entry.type.framebufferGB !== first)!;
                 const toMixed = fits(gpu, slices, true) ? modeFix(ctx, gpu, 'mixed-size') : undefined;
                 report(VGPU003, odd,
-                    `All vGPUs on ${gpu.name} must have the same frame buffer in equal-size mode (found ${[...new Set(slices.map(s => `${s.entry.type.name} ${s.entry.type.framebufferGB} GB`))].join(', ')}).`,
+                    `All vGPUs on ${gpu.name} must have the same frame buffer in equal-size mode (found ${nameList([...new Set(slices.map(s => `${s.entry.type.name} ${s.entry.type.framebufferGB} GB`))])}${vms(slices)}).`,
                     [toMixed], 'vgpuType');
                 continue;
             }
             const type = slices[0].entry.type;
             if (slices.length > type.maxPerGpu) {
+                // Once per GPU, at the first vGPU beyond the maximum; the fix removes all of them.
                 const extra = slices.slice(type.maxPerGpu);
                 const fix = removalFix(ctx, `Remove ${extra.length} × ${type.name} beyond the maximum of ${type.maxPerGpu} on ${gpu.name}`, extra);
-                for (const s of extra) {
-                    report(VGPU002, s, `${slices.length}× ${type.name} on ${gpu.name} (${gpu.spec.model}): at most ${type.maxPerGpu} in equal-size mode${vms(slices)}.`, [fix], 'vgpuType');
-                }
+                report(VGPU002, extra[0], `${slices.length}× ${type.name} on ${gpu.name} (${gpu.spec.model}): at most ${type.maxPerGpu} in equal-size mode${vms(slices)}.`, [fix], 'vgpuType');
             }
             continue;
         }
@@ -236,7 +242,7 @@ function checkCapacity(ctx: RuleContext): void {
         const removed: Slice[] = [];
         const kept = [...slices];
         while (kept.length > 0 && !fits(gpu, kept, true)) removed.unshift(kept.pop()!);
-        const fix = removalFix(ctx, `Remove ${removed.map(s => `${s.entry.type.name} (${s.vm.name})`).join(', ')} from ${gpu.name}`, removed);
+        const fix = removalFix(ctx, `Remove ${nameList(removed.slice(0, MAX_NAMED).map(s => `${s.entry.type.name} (${s.vm.name})`), { total: removed.length })} from ${gpu.name}`, removed);
         const counts = new Map<VgpuType, number>();
         for (const s of slices) counts.set(s.entry.type, (counts.get(s.entry.type) ?? 0) + 1);
         const over = [...counts].find(([t, n]) => n > (t.maxPerGpuMixed ?? 0));
@@ -259,9 +265,10 @@ function modeFix(ctx: RuleContext, gpu: GpuModel, mode: string): FixData | undef
     return combine(`Set ${gpu.name} to vgpu-mode ${mode}`, [part]);
 }
 
+/** `; VMs a, b` when the slices come from more than one VM (a few named, the rest counted), else ''. */
 function vms(slices: readonly Slice[]): string {
-    const names = [...new Set(slices.map(s => s.vm.name))];
-    return names.length > 1 ? `; VMs ${names.join(', ')}` : '';
+    const names = new Set(slices.map(s => s.vm.name));
+    return names.size > 1 ? `; VMs ${nameList([...names])}` : '';
 }
 
 function sliceName(entry: VmGpu): string | undefined {
@@ -278,7 +285,7 @@ function checkVms(ctx: RuleContext): void {
             ctx.report({
                 rule: VGPU009, target: odd,
                 related: [{ target: slices[0], message: `${sliceName(slices[0])} on ${slices[0].gpu.name} (${slices[0].gpu.spec.model})` }],
-                message: `All vGPUs of ${vm.name} must be of the same board type and series; found ${slices.map(s => `${sliceName(s)} (${s.gpu.spec.model})`).join(', ')}.`,
+                message: `All vGPUs of ${vm.name} must be of the same board type and series; found ${nameList(slices.slice(0, MAX_NAMED).map(s => `${sliceName(s)} (${s.gpu.spec.model})`), { total: slices.length })}.`,
                 data: { vm: vm.name }
             });
         }
@@ -332,12 +339,16 @@ function checkVms(ctx: RuleContext): void {
                     message: `Unified memory is supported only on full-size vGPUs; ${sliceName(partial)} on ${partial.gpu.name} (${vm.name}) is not (full size: ${fullSizeType(partial.gpu)?.name ?? 'none'}).`,
                     data: { vm: vm.name }
                 });
-            } else if (vm.p2p && slices.some(s => /^A100/.test(s.gpu.spec.model))) {
-                ctx.report({
-                    rule: VGPU017, target: vm, property: 'name',
-                    message: `A100 vGPU NVLink P2P is disabled when unified memory is enabled (${vm.name}).`,
-                    data: { vm: vm.name }
-                });
+            } else if (vm.p2p) {
+                // The catalog says on which models unified memory disables vGPU NVLink P2P (A100) [VGPU-P2P].
+                const blocked = slices.find(s => s.gpu.spec.unifiedMemoryDisablesP2p);
+                if (blocked) {
+                    ctx.report({
+                        rule: VGPU017, target: vm, property: 'name',
+                        message: `${blocked.gpu.spec.model} vGPU NVLink P2P is disabled when unified memory is enabled (${vm.name}).`,
+                        data: { vm: vm.name }
+                    });
+                }
             }
         }
     }
@@ -381,7 +392,7 @@ function checkEsxiGates(ctx: RuleContext): void {
             // VGPU016
             const type = g.mode === 'vgpu' ? g.type : g.type;
             const profile = g.mode === 'mig' ? g.profile : g.gpu.spec.migProfiles.find(p => p.name === type?.migProfile);
-            const late = (type && /CME$/.test(type.name)) || (profile && profile.computeSlices === 1 && profile.memorySlices === 2);
+            const late = (type && type.mediaExtensions) || (profile && profile.computeSlices === 1 && profile.memorySlices === 2);
             if (late && !versionAtLeast(version, 8, 0, 3)) {
                 ctx.report({
                     rule: VGPU016, target: g,
@@ -415,13 +426,20 @@ function passthroughToVgpu(ctx: RuleContext, vm: VmModel, g: VmGpu): FixData[] {
     return fix ? [fix] : [];
 }
 
-/** VGPU007: the MIG layout findings of each GPU whose instances are all MIG-backed vGPU types. */
+/**
+ * VGPU007: the MIG layout findings of each GPU whose instances are all MIG-backed vGPU types; the
+ * first carries the fix that keeps the largest layout that fits (as MIG003–MIG006 do).
+ */
 function checkMigBackedLayouts(ctx: RuleContext): void {
     for (const layout of migLayouts(ctx.topology.vms)) {
-        const remove = combine(keepLargestTitle(layout), [removeEntries(layout.removeToFit.map(i => ctx.resolved.trace.get(i.entry)))]);
-        const fixes = layout.removeToFit.length > 0 && remove ? [remove] : [];
+        let fixes: FixData[] | undefined;
         for (const f of layout.findings) {
             if (!byVgpuTypes(f)) continue;
+            if (fixes) fixes = [];
+            else {
+                const remove = combine(keepLargestTitle(layout), [removeEntries(layout.removeToFit.map(i => ctx.resolved.trace.get(i.entry)))]);
+                fixes = layout.removeToFit.length > 0 && remove ? [remove] : [];
+            }
             ctx.report({
                 rule: VGPU007, target: f.instance.entry, message: f.message,
                 data: { gpu: layout.gpu.name, vm: f.instance.vm.name }, fixes,
@@ -447,7 +465,7 @@ export const VGPU: RuleFamily = {
                 const spec = gpu && findGpu(gpu.model);
                 if (!gpu || !spec || findVgpuType(spec, a.vgpuType)) return;
                 const types = spec.vgpuTypes.map(t => t.name);
-                const fixes = replacementTypes(spec.vgpuTypes, a.vgpuType)
+                const fixes = vgpuTypesLike(spec.vgpuTypes, a.vgpuType)
                     .map(t => combine(`Use ${t.name} (${t.framebufferGB} GB, ${t.mode})`, [replaceProperty(a, 'vgpuType', `"${t.name}"`)]));
                 report({
                     rule: VGPU001, node: a, property: 'vgpuType', data: { gpu: gpu.name, index }, fixes,

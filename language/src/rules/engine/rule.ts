@@ -65,6 +65,8 @@ export interface Report {
     /**
      * The other objects involved (the GPU, the other VM holding the CPU or the partition), shown as
      * the diagnostic's `relatedInformation`: a model object (placed like `target`) and what it is.
+     * The runner keeps the first `MAX_RELATED` (kernel/bounds.ts); a message that lists the objects
+     * of a group names a few of them through `nameList` and counts the rest.
      */
     readonly related?: readonly RelatedReport[];
 }

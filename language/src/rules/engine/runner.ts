@@ -11,10 +11,16 @@
  * host it concerns). After a keystroke in one file of a 640-host fleet, the checks run over that
  * file's hosts, not over all 640 (about 50 ms). Each document's diagnostics come by check (in
  * family order), then by host (in workspace order), then in the order the check made them.
+ *
+ * Bounded output, one rule for every family: a report keeps at most `MAX_RELATED` related objects
+ * (the first ones the check gave; a report placed at a host template, those and the first hosts
+ * made from it), and checks name the objects of a group in messages through `nameList`
+ * (kernel/bounds.ts), so a conflict among N VMs costs O(N), not O(N²).
  */
 import { AstUtils, WorkspaceCache, type AstNode } from 'langium';
 import { isHost, isHostTemplate, isVm } from '../../generated/ast.js';
 import type { LangiumServices } from 'langium/lsp';
+import { MAX_RELATED } from '../../kernel/bounds.js';
 import type { InternalErrors } from '../../kernel/internal-errors.js';
 import type { ResolvedTopology } from '../../model/resolve.js';
 import type { HostModel, Topology, VmModel } from '../../model/topology.js';
@@ -123,18 +129,24 @@ export class TopologyRuleRunner {
         const byDocument = new Map<string, PlacedReport[]>();
         // A report on a part of a host template comes once per host made from it: placed once, at
         // the template, with the hosts that use it as related information (model/template.ts).
-        const inTemplate = new Map<string, PlacedReport & { related: PlacedRelated[] }>();
+        // Within the bound of related entries: the check's own (all but one, when a host is named) and
+        // then the hosts, while there is room.
+        const inTemplate = new Map<string, { report: PlacedReport & { related: PlacedRelated[] }; uses: Set<AstNode> }>();
         const place = (r: PlacedReport) => {
             if (r.templateUse) {
                 const key = `${r.rule.id}|${r.uri}|${r.node.$cstNode?.offset}|${r.property}|${r.index}`;
                 const first = inTemplate.get(key);
                 const use = r.templateUse.related;
                 if (first) {
-                    if (use && !first.related.some(x => x.node === use.node)) first.related.push(use);
+                    if (use && first.report.related.length < MAX_RELATED && !first.uses.has(use.node)) {
+                        first.uses.add(use.node);
+                        first.report.related.push(use);
+                    }
                     return;
                 }
-                const merged = { ...r, related: [...(r.related ?? []), ...(use ? [use] : [])] };
-                inTemplate.set(key, merged);
+                const own = (r.related ?? []).slice(0, use ? MAX_RELATED - 1 : MAX_RELATED);
+                const merged = { ...r, related: [...own, ...(use ? [use] : [])] };
+                inTemplate.set(key, { report: merged, uses: new Set(use ? [use.node] : []) });
                 r = merged;
             }
             const list = byDocument.get(r.uri);
@@ -162,6 +174,7 @@ export class TopologyRuleRunner {
                 if (!where) return;
                 const placedRelated: PlacedRelated[] = [];
                 for (const r of related ?? []) {
+                    if (placedRelated.length >= MAX_RELATED) break; // bounded, whatever the check gave (kernel/bounds.ts)
                     const at = resolved.trace.get(r.target);
                     if (!at) continue;
                     placedRelated.push({
