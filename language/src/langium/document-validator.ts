@@ -15,14 +15,14 @@
  * runs after them, so a code given there is subject to overrides and suppressions too.
  */
 import {
-    AstUtils, Cancellation, DefaultDocumentValidator, interruptAndCheck,
+    Cancellation, DefaultDocumentValidator, interruptAndCheck,
     type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationOptions
 } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { VmtopoValidationRegistry } from './validation-registry.js';
-import { pushChildren } from '../kernel/ast-walk.js';
+import { childNodes, pushChildren } from '../kernel/ast-walk.js';
 import type { VmtopoLinker } from './linker.js';
 import type { InternalErrors } from '../kernel/internal-errors.js';
 
@@ -118,7 +118,7 @@ export class VmtopoDocumentValidator extends DefaultDocumentValidator {
         };
         if (!await check(rootNode, acceptor)) return;
         const categories = options.categories ? options.categories.join(',') : '\0all';
-        for (const block of AstUtils.streamContents(rootNode)) {
+        for (const block of childNodes(rootNode)) {
             const references = this.linker.referencesOf(block);
             const targets = references?.map(r => r.ref);
             const kept = this.blockReports.get(block);

@@ -66,10 +66,21 @@ export function registerValidationChecks(services: LangiumServices & { validatio
     const registry = services.validation.ValidationRegistry;
     const v = services.validation.VmtopoValidator;
     registry.register({ Model: v.checkModel }, v);
+    // One report function per acceptor (the acceptor changes per document and block, not per node
+    // and check): no closure per node and check.
+    let lastAccept: ValidationAcceptor | undefined;
+    let lastReport: (r: NodeReport) => void = () => undefined;
+    const reportTo = (accept: ValidationAcceptor): ((r: NodeReport) => void) => {
+        if (accept !== lastAccept) {
+            lastAccept = accept;
+            lastReport = r => acceptReport(accept, r);
+        }
+        return lastReport;
+    };
     for (const family of families) {
         for (const [type, checks] of Object.entries(family.nodeChecks ?? {})) {
             for (const check of checks as ReadonlyArray<NodeCheck<AstNode>>) {
-                const run: ValidationCheck = (node: AstNode, accept: ValidationAcceptor) => check(node, r => acceptReport(accept, r));
+                const run: ValidationCheck = (node: AstNode, accept: ValidationAcceptor) => check(node, reportTo(accept));
                 registry.register({ [type]: run });
             }
         }
