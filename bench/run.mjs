@@ -36,6 +36,8 @@
  *
  * Options: --only PARTS  --sizes 1000,10000,50000  --layouts one-file,split  --runs 9
  *          --fleet 64,640  --fleet-runs 3  --lsp-sizes 1000,10000  --lsp-fleet 640  --edits 40  --warmup 5
+ *          --lsp-hosts-per-file 16  --lsp-fleet-layouts per-host,hosts-files
+ *          --server out/server/main.cjs  --server-node-args "--cpu-prof --cpu-prof-dir=DIR"
  *          --cli-runs 5  --markdown
  * The language is bundled for the benchmark with esbuild from bench/harness.ts into a temp folder.
  */
@@ -50,13 +52,15 @@ import * as esbuild from 'esbuild';
 const require = createRequire(import.meta.url);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLE = path.join(REPO, 'examples', 'hgx-h200.vmtopo');
-const SERVER = path.join(REPO, 'out', 'server', 'main.cjs');
+const SERVER = path.resolve(option('server', path.join(REPO, 'out', 'server', 'main.cjs')));
+/** Node options for the language server process (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it). */
+const SERVER_NODE_ARGS = option('server-node-args', '').split(' ').filter(Boolean);
 
 function option(name, fallback) {
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
-const numbers = text => text.split(',').filter(Boolean).map(Number);
+const numbers = text => text.split(',').filter(Boolean).map(Number).filter(n => n > 0);
 const ONLY = new Set(option('only', 'sizes,fleet,lsp,cli,diagram,template').split(','));
 const DIAGRAM_RUNS = Number(option('diagram-runs', '5'));
 const SIZES = numbers(option('sizes', '1000,10000,50000'));
@@ -66,6 +70,8 @@ const FLEET = numbers(option('fleet', '64,640'));
 const FLEET_RUNS = Number(option('fleet-runs', '3'));
 const LSP_SIZES = numbers(option('lsp-sizes', '1000,10000'));
 const LSP_FLEET = Number(option('lsp-fleet', '640'));
+const LSP_HOSTS_PER_FILE = Number(option('lsp-hosts-per-file', '16'));
+const LSP_FLEET_LAYOUTS = option('lsp-fleet-layouts', 'per-host,hosts-files').split(',');
 const EDITS = Number(option('edits', '40'));
 const WARMUP = Number(option('warmup', '5'));
 const CLI_RUNS = Number(option('cli-runs', '5'));
@@ -117,6 +123,33 @@ function generate(dir, copies, perFile) {
         return file;
     });
     return { files, lines, hosts: copies, bytes: files.reduce((n, f) => n + fs.statSync(f).size, 0) };
+}
+
+/**
+ * A fleet of `copies` hosts with the hosts and the VMs in separate files: the hosts (each with its
+ * doc comment) in hosts files of `hostsPerFile` hosts, and each host's VMs in a file of their own,
+ * which names its host in a hosts file. Returns the files, the hosts files and the line count.
+ */
+function generateHostsAndVms(dir, copies, hostsPerFile) {
+    const template = fs.readFileSync(EXAMPLE, 'utf8').trimEnd() + '\n\n';
+    const firstVm = template.search(/^vm /m);
+    const split = template.lastIndexOf('/**', firstVm);
+    const hostPart = template.slice(0, split);
+    const vmPart = template.slice(split);
+    const names = Array.from({ length: copies }, (_, i) => `h${String(i).padStart(4, '0')}`);
+    fs.mkdirSync(dir, { recursive: true });
+    let lines = 0;
+    const write = (name, text) => {
+        lines += countLines(text) - 1;
+        const file = path.join(dir, name);
+        fs.writeFileSync(file, text);
+        return file;
+    };
+    const hostsFiles = Array.from({ length: Math.ceil(copies / hostsPerFile) }, (_, i) =>
+        write(`hosts${String(i).padStart(3, '0')}.vmtopo`, names.slice(i * hostsPerFile, (i + 1) * hostsPerFile).map(name => hostCopy(hostPart, name)).join('')));
+    const vmFiles = names.map(name => write(`vms-${name}.vmtopo`, hostCopy(vmPart, name)));
+    const files = [...hostsFiles, ...vmFiles];
+    return { files, hostsFiles, lines, hosts: copies, bytes: files.reduce((n, f) => n + fs.statSync(f).size, 0) };
 }
 
 /** A workspace of about `targetLines` lines (see the module comment). */
@@ -315,7 +348,7 @@ async function fleetPart(harness, tmp) {
 async function lspLatency(ws, edited) {
     const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = require('vscode-languageserver/node');
     const dir = path.dirname(edited);
-    const child = spawn(process.execPath, [SERVER, '--stdio'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SERVER_NODE_ARGS, SERVER, '--stdio'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', chunk => { stderr += String(chunk); });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
@@ -373,6 +406,12 @@ async function lspLatency(ws, edited) {
         }
         return times;
     } finally {
+        // Shut the server down as a client does (so that a --cpu-prof profile is written), then make sure it is gone.
+        const exited = new Promise(resolve => child.once('exit', resolve));
+        try {
+            await Promise.race([connection.sendRequest('shutdown').then(() => connection.sendNotification('exit')), new Promise(r => setTimeout(r, 5000))]);
+        } catch { /* the server is gone already */ }
+        await Promise.race([exited, new Promise(r => setTimeout(r, 10_000))]);
         connection.dispose();
         child.kill();
     }
@@ -391,16 +430,28 @@ async function lspPart(tmp) {
             process.stderr.write(`  lsp: ${ws.lines} lines ${layout} done\n`);
         }
     }
-    if (LSP_FLEET > 0) {
+    if (LSP_FLEET > 0 && LSP_FLEET_LAYOUTS.includes('per-host')) {
         const ws = generate(path.join(tmp, `lsp-fleet-${LSP_FLEET}`), LSP_FLEET, 1);
         const edited = ws.files[Math.floor(ws.files.length / 2)];
         const times = await lspLatency(ws, edited);
         rows.push({ size: ws.lines, lines: ws.lines, layout: 'per-host', files: ws.files.length, editedLines: countLines(fs.readFileSync(edited, 'utf8')) - 1, p50: percentile(times, 50), p95: percentile(times, 95), max: Math.max(...times), fleet: true });
         process.stderr.write(`  lsp: fleet of ${LSP_FLEET} hosts done\n`);
     }
+    if (LSP_FLEET > 0 && LSP_FLEET_LAYOUTS.includes('hosts-files')) {
+        // The same fleet with its hosts in hosts files and each host's VMs in a file that names its
+        // host there: a keystroke in a hosts file, whose hosts the VM files of other files name.
+        const hv = generateHostsAndVms(path.join(tmp, `lsp-fleet-${LSP_FLEET}-hosts`), LSP_FLEET, LSP_HOSTS_PER_FILE);
+        const hostsFile = hv.hostsFiles[Math.floor(hv.hostsFiles.length / 2)];
+        const hvTimes = await lspLatency(hv, hostsFile);
+        rows.push({
+            size: hv.lines, lines: hv.lines, layout: 'hosts-files', files: hv.files.length, editedLines: countLines(fs.readFileSync(hostsFile, 'utf8')) - 1,
+            p50: percentile(hvTimes, 50), p95: percentile(hvTimes, 95), max: Math.max(...hvTimes), fleet: true, hostsFile: true
+        });
+        process.stderr.write(`  lsp: fleet of ${LSP_FLEET} hosts, hosts files done\n`);
+    }
     printTable(`Keystroke → diagnostics over the bundled language server (${EDITS} edits after ${WARMUP} warm-up edits)`, [
         ['lines', 6, r => r.lines.toLocaleString('en-US')],
-        ['layout', 8, r => r.fleet ? 'fleet, one file per host' : r.layout],
+        ['layout', 8, r => r.hostsFile ? `fleet, hosts files of ${LSP_HOSTS_PER_FILE} hosts + a VM file per host; edit in a hosts file` : r.fleet ? 'fleet, one file per host' : r.layout],
         ['files', 5, r => String(r.files)],
         ['edited file', 11, r => `${r.editedLines.toLocaleString('en-US')} lines`],
         ['p50', 6, r => ms(r.p50)],
@@ -459,6 +510,9 @@ function targets(sizes, fleet, lsp) {
     for (const r of lsp.filter(r => !r.fleet)) {
         const limit = r.size <= 1000 ? 50 : r.size <= 10000 ? 100 : undefined;
         if (limit !== undefined) add(`keystroke → diagnostics p95, ${r.lines.toLocaleString('en-US')} lines ${r.layout} (ms)`, r.p95, limit);
+    }
+    for (const r of lsp.filter(r => r.hostsFile)) {
+        add(`keystroke → diagnostics p95, ${LSP_FLEET}-host fleet, in a hosts file that ${LSP_HOSTS_PER_FILE} VM files name (ms)`, r.p95, 50);
     }
     if (out.length === 0) return;
     console.log('\nTargets');

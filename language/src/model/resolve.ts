@@ -37,29 +37,59 @@ export interface ResolvedTopology {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** One `link` call of a resolution: a model object and where it was written. */
-type Link = readonly [obj: object, node: AstNode, property?: string, index?: number];
+/**
+ * Where the model objects of one host or VM were written (its `link` calls, the last call for an
+ * object or node winning): `trace` by model object, `nodes` (the calls without a property) by
+ * syntax node.
+ */
+interface Links {
+    readonly trace: Map<object, TraceEntry>;
+    readonly nodes: Map<AstNode, object>;
+}
 
 /** What resolving one host gave: its model, its declaration, its devices by syntax node, and its links. */
-interface HostPart {
+interface HostPart extends Links {
     readonly uri: string | undefined;
     readonly host: HostModel;
     readonly declaration: Declaration;
     /** Its devices by syntax node (a host made from a template: the template's nodes where they stand for its devices). */
     readonly devices: ReadonlyMap<AstNode, DeviceModel>;
-    readonly links: readonly Link[];
     /** The template the host was expanded from (`host NAME from TEMPLATE`), if any. */
     readonly template?: ast.HostTemplate;
 }
 
 /** What resolving one VM gave, and what it was resolved from: its host's model and its references' targets. */
-interface VmPart {
+interface VmPart extends Links {
     readonly uri: string | undefined;
     readonly host: HostModel | undefined;
     readonly targets: readonly unknown[];
+    /**
+     * The document's resolved references (`LangiumDocument.references`, the array and its length)
+     * when `targets` were last found to be the VM's: Langium's linker replaces the array when it
+     * unlinks the document and only appends to it otherwise, so while both are the same the VM's
+     * references resolve as they did.
+     */
+    linked?: { readonly references: readonly unknown[]; readonly length: number };
     readonly vm: VmModel | undefined;
     readonly declaration: Declaration;
-    readonly links: readonly Link[];
+}
+
+type Part = HostPart | VmPart;
+
+/** The part whose resolution made a model object (each object is made by one part). */
+const PART_OF = new WeakMap<object, Part>();
+
+/** A fresh {@link Links} and the `link` function that fills it (and records the objects' part in {@link PART_OF}, once the part is made). */
+function linksRecorder(): { links: Links; link: Linker; own(part: Part): void } {
+    const links: Links = { trace: new Map(), nodes: new Map() };
+    return {
+        links,
+        link: (obj, node, property, index) => {
+            links.trace.set(obj, { node, property, index });
+            if (property === undefined) links.nodes.set(node, obj);
+        },
+        own: part => { for (const obj of links.trace.keys()) PART_OF.set(obj, part); }
+    };
 }
 
 /**
@@ -82,19 +112,17 @@ export class TopologyCache {
  * model and reference targets) are taken from it: the result is the same, model objects included.
  */
 export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCache): ResolvedTopology {
-    const trace = new Map<object, TraceEntry>();
-    const modelOf = new Map<AstNode, object>();
     const hostsByAst = new Map<ast.Host, HostModel>();
     const hostDevices = new Map<HostModel, ReadonlyMap<AstNode, DeviceModel>>();
     const hosts: HostModel[] = [];
     const vms: VmModel[] = [];
     const declarations: Declaration[] = [];
-    const apply = (links: readonly Link[]) => {
-        for (const [obj, node, property, index] of links) {
-            trace.set(obj, { node, property, index });
-            if (property === undefined) modelOf.set(node, obj);
-        }
-    };
+    // The parts of this resolution, in order (and by their host or VM node): the trace and the model
+    // lookup are read through them ({@link PartTrace}, {@link PartModelOf}) rather than copied into
+    // maps of every object and node of the workspace on every resolution.
+    const parts: Part[] = [];
+    const partOfBlock = new Map<AstNode, Part>();
+    const templateUsers = new Map<ast.HostTemplate, HostPart[]>();
     const modelList = [...models];
 
     for (const model of modelList) {
@@ -104,18 +132,23 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
             let part = cache?.hosts.get(h);
             const template = h.template?.ref;
             if (!part || part.uri !== uri || part.template !== template) {
-                const links: Link[] = [];
-                const link: Linker = (obj, node, property, index) => { links.push([obj, node, property, index]); };
+                const { links, link, own } = linksRecorder();
                 const declaration = declare(link, 'host', h, uri);
                 const devices = new Map<AstNode, DeviceModel>();
                 // A host made from a template: its expansion (model/template.ts), traced to the host where it stands for it.
                 const expanded = expandHost(h, template);
                 const host = resolveHost(expanded, devices, expanded === h ? link : (obj, node, property, index) => link(obj, node === expanded ? h : node, property, index));
-                part = { uri, host, declaration, devices, links, template };
+                part = { trace: links.trace, nodes: links.nodes, uri, host, declaration, devices, template };
+                own(part);
                 cache?.hosts.set(h, part);
             }
             declarations.push(part.declaration);
-            apply(part.links);
+            parts.push(part);
+            partOfBlock.set(h, part);
+            if (template) {
+                const users = templateUsers.get(template);
+                if (users) users.push(part); else templateUsers.set(template, [part]);
+            }
             // Hosts made from one template share its device nodes: a VM finds its devices among its host's.
             hostDevices.set(part.host, part.devices);
             hostsByAst.set(h, part.host);
@@ -124,27 +157,130 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
     }
     for (const model of modelList) {
         const uri = documentUri(model);
+        const references = documentReferences(model);
         for (const v of model.vms ?? []) {
             if (!v.name) continue;
             const hostAst = v.host?.ref;
             const host = hostAst && hostsByAst.get(hostAst);
-            const targets = referenceTargets(v);
             let part = cache?.vms.get(v);
-            if (!part || part.uri !== uri || part.host !== host || !sameTargets(part.targets, targets)) {
-                const links: Link[] = [];
-                const link: Linker = (obj, node, property, index) => { links.push([obj, node, property, index]); };
+            if (part && !(references && part.linked?.references === references && part.linked.length === references.length)) {
+                if (!sameTargets(v, part.targets)) part = undefined;
+                else if (references) part.linked = { references, length: references.length };
+            }
+            if (!part || part.uri !== uri || part.host !== host) {
+                const { links, link, own } = linksRecorder();
                 const declaration = declare(link, 'vm', v, uri);
                 const vm = host ? resolveVm(v, host, hostDevices.get(host)!, link) : undefined;
-                part = { uri, host, targets, vm, declaration, links };
+                part = {
+                    trace: links.trace, nodes: links.nodes, uri, host, targets: referenceTargets(v), vm, declaration,
+                    linked: references && { references, length: references.length }
+                };
+                own(part);
                 cache?.vms.set(v, part);
             }
             declarations.push(part.declaration);
-            apply(part.links);
+            parts.push(part);
+            partOfBlock.set(v, part);
             if (part.vm) vms.push(part.vm);
         }
     }
     registerHostVms(vms);
-    return { topology: { hosts, vms, declarations }, trace, modelOf };
+    return { topology: { hosts, vms, declarations }, trace: new PartTrace(parts), modelOf: new PartModelOf(parts, partOfBlock, templateUsers) };
+}
+
+/**
+ * `trace` of a resolution: model object → where it was written, from the part that made the
+ * object when that part is one of the resolution's. What a map filled with every part's links in
+ * order would hold.
+ */
+class PartTrace implements ReadonlyMap<object, TraceEntry> {
+    private readonly included: ReadonlySet<Part>;
+    private full?: Map<object, TraceEntry>;
+
+    constructor(private readonly parts: readonly Part[]) {
+        this.included = new Set(parts);
+    }
+
+    get(obj: object): TraceEntry | undefined {
+        if (this.full) return this.full.get(obj);
+        const part = PART_OF.get(obj);
+        return part && this.included.has(part) ? part.trace.get(obj) : undefined;
+    }
+
+    has(obj: object): boolean {
+        return this.get(obj) !== undefined;
+    }
+
+    /** The whole map, made on first use (by iteration or size). */
+    private all(): Map<object, TraceEntry> {
+        if (!this.full) {
+            const full = new Map<object, TraceEntry>();
+            for (const part of this.parts) for (const [obj, entry] of part.trace) full.set(obj, entry);
+            this.full = full;
+        }
+        return this.full;
+    }
+
+    get size(): number { return this.all().size; }
+    forEach(callback: (value: TraceEntry, key: object, map: ReadonlyMap<object, TraceEntry>) => void, thisArg?: unknown): void {
+        this.all().forEach((v, k) => callback.call(thisArg, v, k, this));
+    }
+    entries(): MapIterator<[object, TraceEntry]> { return this.all().entries(); }
+    keys(): MapIterator<object> { return this.all().keys(); }
+    values(): MapIterator<TraceEntry> { return this.all().values(); }
+    [Symbol.iterator](): MapIterator<[object, TraceEntry]> { return this.all()[Symbol.iterator](); }
+}
+
+/**
+ * `modelOf` of a resolution: syntax node → model object. A node of a host or VM block is linked
+ * only by that block's part; a node of a host template by the part of every host made from it, the
+ * last of them (in resolution order) winning. What a map filled with every part's links in order
+ * would hold.
+ */
+class PartModelOf implements ReadonlyMap<AstNode, object> {
+    private full?: Map<AstNode, object>;
+
+    constructor(private readonly parts: readonly Part[], private readonly partOfBlock: ReadonlyMap<AstNode, Part>,
+        private readonly templateUsers: ReadonlyMap<ast.HostTemplate, readonly HostPart[]>) {}
+
+    get(node: AstNode): object | undefined {
+        if (this.full) return this.full.get(node);
+        let block: AstNode = node;
+        while (block.$container?.$container) block = block.$container;
+        const part = this.partOfBlock.get(block);
+        if (part) return part.nodes.get(node);
+        const users = this.templateUsers.get(block as ast.HostTemplate);
+        if (users) {
+            for (let i = users.length - 1; i >= 0; i--) {
+                const obj = users[i].nodes.get(node);
+                if (obj !== undefined) return obj;
+            }
+        }
+        return undefined;
+    }
+
+    has(node: AstNode): boolean {
+        return this.get(node) !== undefined;
+    }
+
+    /** The whole map, made on first use (by iteration or size). */
+    private all(): Map<AstNode, object> {
+        if (!this.full) {
+            const full = new Map<AstNode, object>();
+            for (const part of this.parts) for (const [node, obj] of part.nodes) full.set(node, obj);
+            this.full = full;
+        }
+        return this.full;
+    }
+
+    get size(): number { return this.all().size; }
+    forEach(callback: (value: object, key: AstNode, map: ReadonlyMap<AstNode, object>) => void, thisArg?: unknown): void {
+        this.all().forEach((v, k) => callback.call(thisArg, v, k, this));
+    }
+    entries(): MapIterator<[AstNode, object]> { return this.all().entries(); }
+    keys(): MapIterator<AstNode> { return this.all().keys(); }
+    values(): MapIterator<object> { return this.all().values(); }
+    [Symbol.iterator](): MapIterator<[AstNode, object]> { return this.all()[Symbol.iterator](); }
 }
 
 /** What a VM's references resolve to (its host, then its GPUs and NICs), in order. */
@@ -156,11 +292,23 @@ function referenceTargets(v: ast.Vm): unknown[] {
     return targets;
 }
 
-function sameTargets(a: readonly unknown[], b: readonly unknown[]): boolean {
-    return a.length === b.length && a.every((t, i) => t === b[i]);
+/** Whether `v`'s references resolve to `targets` ({@link referenceTargets} as it was), compared in place. */
+function sameTargets(v: ast.Vm, targets: readonly unknown[]): boolean {
+    let i = 0;
+    const next = (t: unknown) => i < targets.length && targets[i++] === t;
+    if (!next(v.host?.ref)) return false;
+    for (const a of v.gpus ?? []) for (const r of a.gpus ?? []) if (!next(r?.ref)) return false;
+    for (const a of v.nics ?? []) for (const r of a.nics ?? []) if (!next(r?.ref)) return false;
+    for (const a of v.nvswitches ?? []) for (const r of a.nvswitches ?? []) if (!next(r?.ref)) return false;
+    return i === targets.length;
 }
 
 type Linker = (obj: object, node: AstNode, property?: string, index?: number) => void;
+
+/** The resolved references of the document a model belongs to (`LangiumDocument.references`), if it belongs to one. */
+function documentReferences(model: ast.Model): readonly unknown[] | undefined {
+    return (model as { $document?: { references?: readonly unknown[] } }).$document?.references;
+}
 
 /** The URI of the document a model belongs to, if it belongs to one. */
 function documentUri(model: ast.Model): string | undefined {

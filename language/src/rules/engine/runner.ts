@@ -59,6 +59,8 @@ export class TopologyRuleRunner {
     private readonly internalErrors: InternalErrors;
     /** Document URI → its diagnostics; cleared with the topology after every change. */
     private readonly cache: WorkspaceCache<'reports', Map<string, PlacedReport[]>>;
+    /** Document URI → the reports it was last given ({@link reportsFor}). */
+    private readonly handedOut = new Map<string, readonly PlacedReport[]>();
     /** The last run of the checks on a host (its model object), while its VMs stay the same. */
     private readonly hostRuns = new WeakMap<HostModel, HostRun>();
     private readonly checks: readonly RuleCheck[];
@@ -69,11 +71,28 @@ export class TopologyRuleRunner {
         this.internalErrors = services.log.InternalErrors;
         this.cache = new WorkspaceCache(services.shared);
         this.checks = families.flatMap(family => family.checks ?? []);
+        services.shared.workspace.DocumentBuilder.onUpdate((_changed, deleted) => {
+            for (const uri of deleted) this.handedOut.delete(uri.toString());
+        });
     }
 
     /** The topology diagnostics that fall into the document `uri` (a `URI.toString()`). */
     reportsFor(uri: string): readonly PlacedReport[] {
-        return this.cache.get('reports', () => this.runAll()).get(uri) ?? [];
+        const reports = this.cache.get('reports', () => this.runAll()).get(uri) ?? NO_REPORTS;
+        this.handedOut.set(uri, reports);
+        return reports;
+    }
+
+    /**
+     * The topology reports the document `uri` would now receive, when they are those it was last
+     * given ({@link reportsFor}): the same placed reports (the same objects — those of hosts whose
+     * checks were not run again), in the same order; else undefined.
+     */
+    unchangedReports(uri: string): readonly PlacedReport[] | undefined {
+        const before = this.handedOut.get(uri);
+        if (!before) return undefined;
+        const now = this.cache.get('reports', () => this.runAll()).get(uri) ?? NO_REPORTS;
+        return now.length === before.length && now.every((r, i) => r === before[i]) ? now : undefined;
     }
 
     private runAll(): Map<string, PlacedReport[]> {
@@ -181,6 +200,8 @@ export class TopologyRuleRunner {
         return placed;
     }
 }
+
+const NO_REPORTS: readonly PlacedReport[] = [];
 
 /** The host a report on `node` concerns: the host it is written in, or the host of the VM it is written in. */
 function hostOf(node: AstNode, resolved: ResolvedTopology): HostModel | undefined {
