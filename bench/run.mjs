@@ -11,7 +11,9 @@
  *   For each, as the median of --runs runs (default 9): the full check (what `vmtopo check` runs,
  *   in-process: services, read, parse, link, validate) and its phases — parse (lexing + parsing
  *   every document), link (indexing, scopes, linking, reference index: up to IndexedReferences),
- *   validate (the rest) —, the heap used after the build (after a forced GC with --expose-gc) and,
+ *   validate (the rest) —, a separate parse-only run (fresh services, every document lexed and
+ *   parsed with LangiumDocumentFactory.fromString, nothing else; run in turns with the checks, each
+ *   after a forced GC), the heap used after the build (after a forced GC with --expose-gc) and,
  *   at ~10k lines, an in-process update after a one-character edit (TextDocuments.set +
  *   DocumentBuilder.update).
  * - fleet: `--fleet 64,640` hosts, in one file or one file per host (the host and its 4 VMs): the
@@ -22,21 +24,26 @@
  *   ~1k lines, editing one of them): the document is opened, then `--edits 40` one-character
  *   didChange edits (alternately typing and deleting a letter in a comment in the middle of the
  *   file) are sent one after another, each timed until the next textDocument/publishDiagnostics
- *   for that document; `--warmup 5` edits before them are not counted. Prints p50 and p95. Also,
- *   without a target, the same for a fleet of `--lsp-fleet 640` hosts in one file each (0: not).
+ *   for that document; `--warmup 5` edits before them are not counted. Prints p50 and p95. Also
+ *   the same for a fleet of `--lsp-fleet 640` hosts (0: not; `--lsp-fleet-layouts`): in one file
+ *   per host (without a target), and with the hosts in hosts files of `--lsp-hosts-per-file 16,64`
+ *   hosts and each host's VMs in a file of their own that names its host there, editing a comment
+ *   in a host block of the middle hosts file (the VM files of that file's hosts name it).
  * - cli: `vmtopo check examples/hgx-h200.vmtopo` as a process (wall time, median of --cli-runs 5).
  * - diagram: the topology diagram's layout + render (what `vmtopo graph` runs) of one host, of the
  *   overview of a 64-host fleet and of one host of it (first run, then median of --diagram-runs 5).
  *
  * Before measuring, a 20-host workspace is checked 5 times and exported once (not counted), so
- * that the numbers are those of warm code, as in the language server. Then every target of the performance issue with its ratio and PASS or FAIL. Ratios of the check
- * use the document work (parse + link + validate; the constant setup — services, grammar, parser —
- * and reading the files are left out, which makes them stricter); export ratios use the wall time.
+ * that the numbers are those of warm code, as in the language server. Then every target with its
+ * value and PASS or FAIL. Ratios of the check use the document work (parse + link + validate; the
+ * constant setup — services, grammar, parser — and reading the files are left out, which makes them
+ * stricter); "check ÷ parse-only" divides it by the separate parse-only run (both medians, warm);
+ * export ratios use the wall time.
  * `--markdown` prints the tables as Markdown (for the README).
  *
  * Options: --only PARTS  --sizes 1000,10000,50000  --layouts one-file,split  --runs 9
  *          --fleet 64,640  --fleet-runs 3  --lsp-sizes 1000,10000  --lsp-fleet 640  --edits 40  --warmup 5
- *          --lsp-hosts-per-file 16  --lsp-fleet-layouts per-host,hosts-files
+ *          --lsp-hosts-per-file 16,64  --lsp-fleet-layouts per-host,hosts-files
  *          --server out/server/main.cjs  --server-node-args "--cpu-prof --cpu-prof-dir=DIR"
  *          --cli-runs 5  --markdown
  * The language is bundled for the benchmark with esbuild from bench/harness.ts into a temp folder.
@@ -70,7 +77,7 @@ const FLEET = numbers(option('fleet', '64,640'));
 const FLEET_RUNS = Number(option('fleet-runs', '3'));
 const LSP_SIZES = numbers(option('lsp-sizes', '1000,10000'));
 const LSP_FLEET = Number(option('lsp-fleet', '640'));
-const LSP_HOSTS_PER_FILE = Number(option('lsp-hosts-per-file', '16'));
+const LSP_HOSTS_PER_FILE = numbers(option('lsp-hosts-per-file', '16,64'));
 const LSP_FLEET_LAYOUTS = option('lsp-fleet-layouts', 'per-host,hosts-files').split(',');
 const EDITS = Number(option('edits', '40'));
 const WARMUP = Number(option('warmup', '5'));
@@ -437,21 +444,21 @@ async function lspPart(tmp) {
         rows.push({ size: ws.lines, lines: ws.lines, layout: 'per-host', files: ws.files.length, editedLines: countLines(fs.readFileSync(edited, 'utf8')) - 1, p50: percentile(times, 50), p95: percentile(times, 95), max: Math.max(...times), fleet: true });
         process.stderr.write(`  lsp: fleet of ${LSP_FLEET} hosts done\n`);
     }
-    if (LSP_FLEET > 0 && LSP_FLEET_LAYOUTS.includes('hosts-files')) {
+    for (const perFile of LSP_FLEET > 0 && LSP_FLEET_LAYOUTS.includes('hosts-files') ? LSP_HOSTS_PER_FILE : []) {
         // The same fleet with its hosts in hosts files and each host's VMs in a file that names its
         // host there: a keystroke in a hosts file, whose hosts the VM files of other files name.
-        const hv = generateHostsAndVms(path.join(tmp, `lsp-fleet-${LSP_FLEET}-hosts`), LSP_FLEET, LSP_HOSTS_PER_FILE);
+        const hv = generateHostsAndVms(path.join(tmp, `lsp-fleet-${LSP_FLEET}-hosts-${perFile}`), LSP_FLEET, perFile);
         const hostsFile = hv.hostsFiles[Math.floor(hv.hostsFiles.length / 2)];
         const hvTimes = await lspLatency(hv, hostsFile);
         rows.push({
             size: hv.lines, lines: hv.lines, layout: 'hosts-files', files: hv.files.length, editedLines: countLines(fs.readFileSync(hostsFile, 'utf8')) - 1,
-            p50: percentile(hvTimes, 50), p95: percentile(hvTimes, 95), max: Math.max(...hvTimes), fleet: true, hostsFile: true
+            p50: percentile(hvTimes, 50), p95: percentile(hvTimes, 95), max: Math.max(...hvTimes), fleet: true, hostsFile: true, perFile
         });
-        process.stderr.write(`  lsp: fleet of ${LSP_FLEET} hosts, hosts files done\n`);
+        process.stderr.write(`  lsp: fleet of ${LSP_FLEET} hosts, hosts files of ${perFile} done\n`);
     }
     printTable(`Keystroke → diagnostics over the bundled language server (${EDITS} edits after ${WARMUP} warm-up edits)`, [
         ['lines', 6, r => r.lines.toLocaleString('en-US')],
-        ['layout', 8, r => r.hostsFile ? `fleet, hosts files of ${LSP_HOSTS_PER_FILE} hosts + a VM file per host; edit in a hosts file` : r.fleet ? 'fleet, one file per host' : r.layout],
+        ['layout', 8, r => r.hostsFile ? `fleet, hosts files of ${r.perFile} hosts + a VM file per host; edit in a hosts file` : r.fleet ? 'fleet, one file per host' : r.layout],
         ['files', 5, r => String(r.files)],
         ['edited file', 11, r => `${r.editedLines.toLocaleString('en-US')} lines`],
         ['p50', 6, r => ms(r.p50)],
@@ -512,7 +519,7 @@ function targets(sizes, fleet, lsp) {
         if (limit !== undefined) add(`keystroke → diagnostics p95, ${r.lines.toLocaleString('en-US')} lines ${r.layout} (ms)`, r.p95, limit);
     }
     for (const r of lsp.filter(r => r.hostsFile)) {
-        add(`keystroke → diagnostics p95, ${LSP_FLEET}-host fleet, in a hosts file that ${LSP_HOSTS_PER_FILE} VM files name (ms)`, r.p95, 50);
+        add(`keystroke → diagnostics p95, ${LSP_FLEET}-host fleet, in a hosts file that ${r.perFile} VM files name (ms)`, r.p95, 50);
     }
     if (out.length === 0) return;
     console.log('\nTargets');

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-    AstUtils, DefaultReferenceDescriptionProvider, DefaultScopeComputation, TextDocument, URI,
+    AstUtils, DefaultAstNodeDescriptionProvider, DefaultReferenceDescriptionProvider, DefaultScopeComputation, TextDocument, URI,
     type AstNodeDescription, type LangiumDocument, type ReferenceDescription
 } from 'langium';
 import { NodeFileSystem } from 'langium/node';
@@ -18,6 +18,7 @@ import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
 import type { Model, VmtopoAstType } from '../../language/src/generated/ast.js';
 import { resolveTopology, type ResolvedTopology } from '../../language/src/model/resolve.js';
 import { VmtopoReferenceDescriptionProvider } from '../../language/src/langium/index-manager.js';
+import { VmtopoAstNodeDescriptionProvider } from '../../language/src/langium/ast-descriptions.js';
 import { RULE_FAMILIES } from '../../language/src/rules/index.js';
 import type { RuleCheck } from '../../language/src/rules/engine/rule.js';
 import { exportFiles } from '../../language/src/features/export/index.js';
@@ -46,6 +47,27 @@ describe('local symbols made on demand', () => {
             if (langium.has(node)) containers++;
         }
         expect(containers).toBeGreaterThan(2);
+    });
+});
+
+describe('descriptions of named nodes with their path and segments made when read', () => {
+    it.each(EXAMPLES)('%s: every named node is described as Langium describes it', async file => {
+        const ws = await buildWorkspace({ 'main.vmtopo': readRepoFile(file) });
+        const document = ws.documents[0];
+        const langium = new DefaultAstNodeDescriptionProvider(ws.services.vmtopo);
+        const ours = ws.services.vmtopo.workspace.AstNodeDescriptionProvider;
+        expect(ours).toBeInstanceOf(VmtopoAstNodeDescriptionProvider);
+        let named = 0;
+        for (const node of AstUtils.streamAllContents(document.parseResult.value)) {
+            const name = ws.services.vmtopo.references.NameProvider.getName(node);
+            if (!name) continue;
+            named++;
+            const lazy = ours.createDescription(node, name, document);
+            expect(describeDescription(lazy)).toEqual(describeDescription(langium.createDescription(node, name, document)));
+            // Spread and JSON see the same fields as Langium's.
+            expect(Object.keys(lazy).sort()).toEqual(Object.keys(langium.createDescription(node, name, document)).sort());
+        }
+        expect(named).toBeGreaterThan(10);
     });
 });
 

@@ -19,7 +19,7 @@ import {
     AstUtils, DefaultScopeComputation, DefaultScopeProvider, DocumentCache, EMPTY_SCOPE, MapScope, WorkspaceCache, stream,
     type AstNode, type AstNodeDescription, type AstReflection, type LangiumCoreServices, type LangiumDocument, type LocalSymbols, type ReferenceInfo, type Scope, type Stream
 } from 'langium';
-import { isHost, isVm, type Host } from '../generated/ast.js';
+import { isHost, isVm, type Device, type Host, type PcieSwitch } from '../generated/ast.js';
 import { allDevices } from '../model/host-syntax.js';
 import { childNodes } from '../kernel/ast-walk.js';
 
@@ -123,13 +123,18 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
      * its name yet, cannot be referenced).
      */
     private devicesOf(host: Host): Named[] {
-        const own = allDevices(host);
+        const named: Named[] = [];
+        const add = (d: Device) => { if (typeof d.name === 'string' && d.name.length > 0) named.push({ node: d, name: d.name }); };
+        // `allDevices` order (those straight on the host, then the switches' depth first), in one walk.
+        const walk = (s: PcieSwitch) => { s.devices?.forEach(add); s.switches?.forEach(walk); };
+        host.devices?.forEach(add);
+        host.switches?.forEach(walk);
         const template = host.template?.ref;
-        const ownNames = new Set(own.map(d => d.name));
-        const inherited = template ? allDevices(template as unknown as Host).filter(d => !ownNames.has(d.name)) : [];
-        return [...own, ...inherited]
-            .filter(d => typeof d.name === 'string' && d.name.length > 0)
-            .map(d => ({ node: d as AstNode, name: d.name }));
+        if (template) {
+            const ownNames = new Set(allDevices(host).map(d => d.name));
+            for (const d of allDevices(template as unknown as Host)) if (!ownNames.has(d.name)) add(d);
+        }
+        return named;
     }
 
     /**

@@ -76,19 +76,30 @@ interface VmPart extends Links {
 
 type Part = HostPart | VmPart;
 
-/** The part whose resolution made a model object (each object is made by one part). */
+/**
+ * The part whose resolution made a model object (each object is made by one part), for the parts
+ * whose objects were looked up in a trace ({@link owned}): filled when a trace is first asked for
+ * an object of a part not recorded yet, so that a check without reports records nothing.
+ */
 const PART_OF = new WeakMap<object, Part>();
+/** Parts whose objects {@link PART_OF} holds. */
+const OWNED = new WeakSet<Part>();
 
-/** A fresh {@link Links} and the `link` function that fills it (and records the objects' part in {@link PART_OF}, once the part is made). */
-function linksRecorder(): { links: Links; link: Linker; own(part: Part): void } {
+function own(part: Part): void {
+    if (OWNED.has(part)) return;
+    for (const obj of part.trace.keys()) PART_OF.set(obj, part);
+    OWNED.add(part);
+}
+
+/** A fresh {@link Links} and the `link` function that fills it. */
+function linksRecorder(): { links: Links; link: Linker } {
     const links: Links = { trace: new Map(), nodes: new Map() };
     return {
         links,
         link: (obj, node, property, index) => {
             links.trace.set(obj, { node, property, index });
             if (property === undefined) links.nodes.set(node, obj);
-        },
-        own: part => { for (const obj of links.trace.keys()) PART_OF.set(obj, part); }
+        }
     };
 }
 
@@ -132,14 +143,13 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
             let part = cache?.hosts.get(h);
             const template = h.template?.ref;
             if (!part || part.uri !== uri || part.template !== template) {
-                const { links, link, own } = linksRecorder();
+                const { links, link } = linksRecorder();
                 const declaration = declare(link, 'host', h, uri);
                 const devices = new Map<AstNode, DeviceModel>();
                 // A host made from a template: its expansion (model/template.ts), traced to the host where it stands for it.
                 const expanded = expandHost(h, template);
                 const host = resolveHost(expanded, devices, expanded === h ? link : (obj, node, property, index) => link(obj, node === expanded ? h : node, property, index));
                 part = { trace: links.trace, nodes: links.nodes, uri, host, declaration, devices, template };
-                own(part);
                 cache?.hosts.set(h, part);
             }
             declarations.push(part.declaration);
@@ -168,14 +178,13 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
                 else if (references) part.linked = { references, length: references.length };
             }
             if (!part || part.uri !== uri || part.host !== host) {
-                const { links, link, own } = linksRecorder();
+                const { links, link } = linksRecorder();
                 const declaration = declare(link, 'vm', v, uri);
                 const vm = host ? resolveVm(v, host, hostDevices.get(host)!, link) : undefined;
                 part = {
                     trace: links.trace, nodes: links.nodes, uri, host, targets: referenceTargets(v), vm, declaration,
                     linked: references && { references, length: references.length }
                 };
-                own(part);
                 cache?.vms.set(v, part);
             }
             declarations.push(part.declaration);
@@ -196,6 +205,8 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
 class PartTrace implements ReadonlyMap<object, TraceEntry> {
     private readonly included: ReadonlySet<Part>;
     private full?: Map<object, TraceEntry>;
+    /** Whether {@link PART_OF} holds the objects of every part of the resolution. */
+    private owned = false;
 
     constructor(private readonly parts: readonly Part[]) {
         this.included = new Set(parts);
@@ -203,7 +214,12 @@ class PartTrace implements ReadonlyMap<object, TraceEntry> {
 
     get(obj: object): TraceEntry | undefined {
         if (this.full) return this.full.get(obj);
-        const part = PART_OF.get(obj);
+        let part = PART_OF.get(obj);
+        if (!part && !this.owned) {
+            this.parts.forEach(own);
+            this.owned = true;
+            part = PART_OF.get(obj);
+        }
         return part && this.included.has(part) ? part.trace.get(obj) : undefined;
     }
 
