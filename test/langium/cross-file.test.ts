@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, PublishDiagnosticsNotification, type Diagnostic } from 'vscode-languageserver/node';
 import { startServer, uriOf } from '../support/lsp-server.js';
-import { TextDocument, URI } from 'langium';
+import { Cancellation, DocumentState, TextDocument, URI, isOperationCancelled } from 'langium';
 import { buildWorkspace, withCode, type Workspace } from '../support/util.js';
 import { HOST } from '../support/fixtures.js';
 
@@ -187,6 +187,25 @@ describe('edits of a hosts file that VM files name', () => {
             const fresh = await buildWorkspace(files);
             for (const n of names) expect(view(ws.diagnostics(n)), `${n} after editing ${name} (version ${version})`).toEqual(view(fresh.diagnostics(n)));
         }
+    });
+
+    it('an update cancelled before its decisions leaves nothing stale: the next update builds it all', async () => {
+        const files: Record<string, string> = { 'hosts.vmtopo': HOSTS_FILE, ...VM_FILES };
+        const ws = await buildWorkspace(files);
+        const builder = ws.services.shared.workspace.DocumentBuilder;
+        // h1 renamed (c and e2 name it), the update cancelled once the hosts file is parsed again.
+        files['hosts.vmtopo'] = HOSTS_FILE.replace('host h1 {', 'host h1x {');
+        const uri = URI.file('/ws/hosts.vmtopo');
+        ws.services.shared.workspace.TextDocuments.set(TextDocument.create(uri.toString(), 'vmtopo', 2, files['hosts.vmtopo']));
+        const source = new Cancellation.CancellationTokenSource();
+        const listener = builder.onBuildPhase(DocumentState.Parsed, () => source.cancel());
+        await expect(builder.update([uri], [], source.token)).rejects.toSatisfy(isOperationCancelled);
+        listener.dispose();
+        files['b.vmtopo'] = VM_FILES['b.vmtopo'].replace('pin 0,16', 'pin 1,17');
+        await edit(ws, 'b.vmtopo', files['b.vmtopo'], 3);
+        const fresh = await buildWorkspace(files);
+        for (const n of Object.keys(files)) expect(view(ws.diagnostics(n)), n).toEqual(view(fresh.diagnostics(n)));
+        expect(view(ws.diagnostics('c.vmtopo')).join('\n')).toMatch(/h1/);
     });
 
     it('a keystroke in one host\'s block leaves the files of the VMs on its other hosts alone, and validates those on that host again', async () => {

@@ -26,7 +26,8 @@
  *    - otherwise it keeps its diagnostics (and is not published again).
  *    The documents so decided are added to the build's list of documents in progress (Langium's
  *    `buildDocuments` reads that list again for linking and for validation). An update cancelled
- *    before these decisions re-links all its undecided documents in the next update.
+ *    before these decisions leaves its undecided documents unlinked, as Langium's update leaves
+ *    the documents it re-links: a later build links and validates them.
  *
  * Also: which hosts a document declares or names is kept per parse result, and a document's link
  * facts per linking (`index-manager.ts` `linkFacts`), instead of being computed again for every
@@ -82,8 +83,6 @@ export class VmtopoDocumentBuilder extends DefaultDocumentBuilder {
     private touchedHosts = new Set<string>();
     /** The update in progress, while its decisions are pending. */
     private deferred?: Deferred;
-    /** Documents (`URI.toString()`) left undecided by a cancelled update: re-linked by the next one. */
-    private undecided = new Set<string>();
 
     constructor(services: LangiumSharedCoreServices) {
         super(services);
@@ -112,7 +111,7 @@ export class VmtopoDocumentBuilder extends DefaultDocumentBuilder {
             if (deferred) {
                 // Cancelled before a decision: those documents may hold stale links or diagnostics.
                 const open = !deferred.relinkDecided ? deferred.candidates : !deferred.validationDecided ? deferred.kept : [];
-                for (const doc of open) this.undecided.add(doc.uri.toString());
+                for (const doc of open) this.resetToState(doc, DocumentState.ComputedScopes);
             }
         }
         // An edit can also make a document name a new host (`vm a on h2`): validate that host's files too.
@@ -132,7 +131,6 @@ export class VmtopoDocumentBuilder extends DefaultDocumentBuilder {
      */
     protected override shouldRelink(document: LangiumDocument, changedUris: Set<string>): boolean {
         const uri = document.uri.toString();
-        if (this.undecided.delete(uri)) return true;
         if (linkFacts(document).hasErrors) return true;
         const affected = this.indexManager.isAffected(document, changedUris) || this.touches(document);
         if (!affected) return false;
@@ -190,7 +188,7 @@ export class VmtopoDocumentBuilder extends DefaultDocumentBuilder {
     /** The validation categories a build with `options` runs on a document not validated yet (as Langium's `findMissingValidationCategories`). */
     private requestedCategories(document: LangiumDocument, options: BuildOptions): readonly string[] {
         const all = [...this.serviceRegistry.getServices(document.uri).validation.ValidationRegistry.getAllValidationCategories(document)];
-        if (options.validation === undefined || options.validation === true) return all;
+        if (options.validation === true) return all;
         return typeof options.validation === 'object' ? (options.validation.categories ?? all) : [];
     }
 

@@ -38,16 +38,37 @@ export interface ResolvedTopology {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * Where the model objects of one host or VM were written (its `link` calls, the last call for an
- * object or node winning): `trace` by model object, `nodes` (the calls without a property) by
- * syntax node.
+ * Where the model objects of one host or VM were written: its `link` calls, flat (object, node,
+ * property, index, …), and made from them when first asked for (the last call for an object or
+ * node winning), `trace` by model object and `nodes` (the calls without a property) by syntax node.
+ * A check without reports asks for none of them.
  */
 interface Links {
-    readonly trace: Map<object, TraceEntry>;
-    readonly nodes: Map<AstNode, object>;
+    readonly links: unknown[];
+    trace?: Map<object, TraceEntry>;
+    nodes?: Map<AstNode, object>;
 }
 
-/** What resolving one host gave: its model, its declaration, its devices by syntax node, and its links. */
+function traceOf(part: Links): Map<object, TraceEntry> {
+    if (!part.trace) {
+        const trace = new Map<object, TraceEntry>();
+        const l = part.links;
+        for (let i = 0; i < l.length; i += 4) trace.set(l[i] as object, { node: l[i + 1] as AstNode, property: l[i + 2] as string | undefined, index: l[i + 3] as number | undefined });
+        part.trace = trace;
+    }
+    return part.trace;
+}
+
+function nodesOf(part: Links): Map<AstNode, object> {
+    if (!part.nodes) {
+        const nodes = new Map<AstNode, object>();
+        const l = part.links;
+        for (let i = 0; i < l.length; i += 4) if (l[i + 2] === undefined) nodes.set(l[i + 1] as AstNode, l[i] as object);
+        part.nodes = nodes;
+    }
+    return part.nodes;
+}
+
 interface HostPart extends Links {
     readonly uri: string | undefined;
     readonly host: HostModel;
@@ -87,20 +108,14 @@ const OWNED = new WeakSet<Part>();
 
 function own(part: Part): void {
     if (OWNED.has(part)) return;
-    for (const obj of part.trace.keys()) PART_OF.set(obj, part);
+    for (let i = 0; i < part.links.length; i += 4) PART_OF.set(part.links[i] as object, part);
     OWNED.add(part);
 }
 
-/** A fresh {@link Links} and the `link` function that fills it. */
-function linksRecorder(): { links: Links; link: Linker } {
-    const links: Links = { trace: new Map(), nodes: new Map() };
-    return {
-        links,
-        link: (obj, node, property, index) => {
-            links.trace.set(obj, { node, property, index });
-            if (property === undefined) links.nodes.set(node, obj);
-        }
-    };
+/** A fresh list of `link` calls and the `link` function that fills it. */
+function linksRecorder(): { links: unknown[]; link: Linker } {
+    const links: unknown[] = [];
+    return { links, link: (obj, node, property, index) => { links.push(obj, node, property, index); } };
 }
 
 /**
@@ -149,7 +164,7 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
                 // A host made from a template: its expansion (model/template.ts), traced to the host where it stands for it.
                 const expanded = expandHost(h, template);
                 const host = resolveHost(expanded, devices, expanded === h ? link : (obj, node, property, index) => link(obj, node === expanded ? h : node, property, index));
-                part = { trace: links.trace, nodes: links.nodes, uri, host, declaration, devices, template };
+                part = { links, uri, host, declaration, devices, template };
                 cache?.hosts.set(h, part);
             }
             declarations.push(part.declaration);
@@ -182,7 +197,7 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
                 const declaration = declare(link, 'vm', v, uri);
                 const vm = host ? resolveVm(v, host, hostDevices.get(host)!, link) : undefined;
                 part = {
-                    trace: links.trace, nodes: links.nodes, uri, host, targets: referenceTargets(v), vm, declaration,
+                    links, uri, host, targets: referenceTargets(v), vm, declaration,
                     linked: references && { references, length: references.length }
                 };
                 cache?.vms.set(v, part);
@@ -220,7 +235,7 @@ class PartTrace implements ReadonlyMap<object, TraceEntry> {
             this.owned = true;
             part = PART_OF.get(obj);
         }
-        return part && this.included.has(part) ? part.trace.get(obj) : undefined;
+        return part && this.included.has(part) ? traceOf(part).get(obj) : undefined;
     }
 
     has(obj: object): boolean {
@@ -231,7 +246,7 @@ class PartTrace implements ReadonlyMap<object, TraceEntry> {
     private all(): Map<object, TraceEntry> {
         if (!this.full) {
             const full = new Map<object, TraceEntry>();
-            for (const part of this.parts) for (const [obj, entry] of part.trace) full.set(obj, entry);
+            for (const part of this.parts) for (const [obj, entry] of traceOf(part)) full.set(obj, entry);
             this.full = full;
         }
         return this.full;
@@ -264,11 +279,11 @@ class PartModelOf implements ReadonlyMap<AstNode, object> {
         let block: AstNode = node;
         while (block.$container?.$container) block = block.$container;
         const part = this.partOfBlock.get(block);
-        if (part) return part.nodes.get(node);
+        if (part) return nodesOf(part).get(node);
         const users = this.templateUsers.get(block as ast.HostTemplate);
         if (users) {
             for (let i = users.length - 1; i >= 0; i--) {
-                const obj = users[i].nodes.get(node);
+                const obj = nodesOf(users[i]).get(node);
                 if (obj !== undefined) return obj;
             }
         }
@@ -283,7 +298,7 @@ class PartModelOf implements ReadonlyMap<AstNode, object> {
     private all(): Map<AstNode, object> {
         if (!this.full) {
             const full = new Map<AstNode, object>();
-            for (const part of this.parts) for (const [node, obj] of part.nodes) full.set(node, obj);
+            for (const part of this.parts) for (const [node, obj] of nodesOf(part)) full.set(node, obj);
             this.full = full;
         }
         return this.full;
