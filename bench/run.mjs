@@ -522,11 +522,15 @@ function targets(sizes, fleet, lsp) {
         add(`keystroke → diagnostics p95, ${LSP_FLEET}-host fleet, in a hosts file that ${r.perFile} VM files name (ms)`, r.p95, 50);
     }
     if (out.length === 0) return;
-    console.log('\nTargets');
-    for (const t of out) {
-        const value = t.what.endsWith('(ms)') ? t.value.toFixed(0) : t.value.toFixed(2);
-        console.log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.what}: ${value} (target ≤ ${t.limit})`);
+    const shown = t => (t.what.endsWith('(ms)') ? t.value.toFixed(0) : t.value.toFixed(2));
+    if (MARKDOWN) {
+        printTable('Targets', [
+            ['Target', 40, t => t.what], ['Measured', 8, shown], ['Target value', 8, t => `≤ ${t.limit}`], ['', 4, t => (t.pass ? 'PASS' : 'FAIL')]
+        ], out);
+        return;
     }
+    console.log('\nTargets');
+    for (const t of out) console.log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.what}: ${shown(t)} (target ≤ ${t.limit})`);
 }
 
 async function main() {

@@ -64,8 +64,6 @@ describe('descriptions of named nodes with their path and segments made when rea
             named++;
             const lazy = ours.createDescription(node, name, document);
             expect(describeDescription(lazy)).toEqual(describeDescription(langium.createDescription(node, name, document)));
-            // Spread and JSON see the same fields as Langium's.
-            expect(Object.keys(lazy).sort()).toEqual(Object.keys(langium.createDescription(node, name, document)).sort());
         }
         expect(named).toBeGreaterThan(10);
     });

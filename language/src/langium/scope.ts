@@ -51,7 +51,8 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
         if (vm && (referenceType === 'Gpu' || referenceType === 'Nic' || referenceType === 'NvSwitch') && context.property !== 'host') {
             const host = vm.host?.ref;
             if (!host) return this.getGlobalScope(referenceType, context);
-            const devices = this.hostDeviceScopes.get(host, () => ({ devices: this.devicesOf(host), byType: new Map() }));
+            let devices = this.hostDeviceScopes.get(host);
+            if (!devices) this.hostDeviceScopes.set(host, devices = { devices: this.devicesOf(host), byType: new Map() });
             let scope = devices.byType.get(referenceType);
             if (!scope) {
                 scope = new LazyMapScope(devices.devices.filter(d => this.reflection.isInstance(d.node, referenceType)),
@@ -99,7 +100,8 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
      */
     private localChain(document: LangiumDocument, symbols: LazyLocalSymbols, node: AstNode | undefined, referenceType: string): Scope | undefined {
         if (!node) return undefined;
-        const byType = this.localChains.get(document.uri, node, () => new Map());
+        let byType = this.localChains.get(document.uri, node);
+        if (!byType) this.localChains.set(document.uri, node, byType = new Map());
         const known = byType.get(referenceType);
         if (known !== undefined) return known ?? undefined;
         const outer = this.localChain(document, symbols, node.$container, referenceType);

@@ -379,6 +379,9 @@ function bdfOf(text: string | undefined): Bdf | undefined {
 
 /** A number of the document if it is a whole number in `[min, max]`, else undefined (not yet written, or out of bounds). */
 function integer(value: number | undefined, min: number, max: number): number | undefined {
+    // With min ≥ 0, what `checkInteger` accepts is a safe integer in [min, max] (its decimal
+    // rendering is then all digits): answered without the message it would make for the others.
+    if (min >= 0) return value !== undefined && Number.isSafeInteger(value) && value >= min && value <= max ? value : undefined;
     const c = checkInteger(value, min, max, '');
     return c.ok ? c.value : undefined;
 }
