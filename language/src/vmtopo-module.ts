@@ -28,6 +28,7 @@ import { VmtopoDocumentFactory } from './langium/document-factory.js';
 import { VmtopoWorkspaceManager } from './langium/workspace-manager.js';
 import { VmtopoDocumentBuilder } from './langium/document-builder.js';
 import { VmtopoIndexManager, VmtopoReferenceDescriptionProvider } from './langium/index-manager.js';
+import { VmtopoAstNodeDescriptionProvider } from './langium/ast-descriptions.js';
 import { InternalErrors } from './kernel/internal-errors.js';
 import { VmtopoLexer, createVmtopoParser } from './langium/parser.js';
 import { VmtopoValueConverter } from './langium/value-converter.js';
@@ -90,7 +91,9 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
     },
     workspace: {
         // Reference descriptions made when find-references needs them, not on every build (index-manager.ts).
-        ReferenceDescriptionProvider: (services) => new VmtopoReferenceDescriptionProvider(services)
+        ReferenceDescriptionProvider: (services) => new VmtopoReferenceDescriptionProvider(services),
+        // Descriptions of named nodes with their path and text segment made when read (ast-descriptions.ts).
+        AstNodeDescriptionProvider: (services) => new VmtopoAstNodeDescriptionProvider(services)
     },
     lsp: {
         // Quick-fixes are verified in a scratch workspace built by fresh services of the same language.

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-    AstUtils, DefaultReferenceDescriptionProvider, DefaultScopeComputation, TextDocument, URI,
+    AstUtils, DefaultAstNodeDescriptionProvider, DefaultReferenceDescriptionProvider, DefaultScopeComputation, TextDocument, URI,
     type AstNodeDescription, type LangiumDocument, type ReferenceDescription
 } from 'langium';
 import { NodeFileSystem } from 'langium/node';
@@ -18,6 +18,7 @@ import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
 import type { Model, VmtopoAstType } from '../../language/src/generated/ast.js';
 import { resolveTopology, type ResolvedTopology } from '../../language/src/model/resolve.js';
 import { VmtopoReferenceDescriptionProvider } from '../../language/src/langium/index-manager.js';
+import { VmtopoAstNodeDescriptionProvider } from '../../language/src/langium/ast-descriptions.js';
 import { RULE_FAMILIES } from '../../language/src/rules/index.js';
 import type { RuleCheck } from '../../language/src/rules/engine/rule.js';
 import { exportFiles } from '../../language/src/features/export/index.js';
@@ -46,6 +47,25 @@ describe('local symbols made on demand', () => {
             if (langium.has(node)) containers++;
         }
         expect(containers).toBeGreaterThan(2);
+    });
+});
+
+describe('descriptions of named nodes with their path and segments made when read', () => {
+    it.each(EXAMPLES)('%s: every named node is described as Langium describes it', async file => {
+        const ws = await buildWorkspace({ 'main.vmtopo': readRepoFile(file) });
+        const document = ws.documents[0];
+        const langium = new DefaultAstNodeDescriptionProvider(ws.services.vmtopo);
+        const ours = ws.services.vmtopo.workspace.AstNodeDescriptionProvider;
+        expect(ours).toBeInstanceOf(VmtopoAstNodeDescriptionProvider);
+        let named = 0;
+        for (const node of AstUtils.streamAllContents(document.parseResult.value)) {
+            const name = ws.services.vmtopo.references.NameProvider.getName(node);
+            if (!name) continue;
+            named++;
+            const lazy = ours.createDescription(node, name, document);
+            expect(describeDescription(lazy)).toEqual(describeDescription(langium.createDescription(node, name, document)));
+        }
+        expect(named).toBeGreaterThan(10);
     });
 });
 
@@ -176,6 +196,56 @@ describe('the topology, resolved again only where it changed', () => {
         await edit(ws, 'hosts.vmtopo', HOST, 3);
         expect(summary(ws.resolved())).toEqual(summary(resolveTopology(models(ws))));
         expect(ws.resolved().topology.vms.map(v => `${v.name} on ${v.host.name}`)).toEqual(['a on h', 'b on h']);
+    });
+});
+
+describe('where model objects were written: read through the resolution\'s parts', () => {
+    const TEMPLATED = `host-template t {
+    platform kvm
+    socket cpu0 { numa 0  cores 0-7,16-23   memory 256 GiB }
+    pcie-switch sw0 at 0000:10:00.0 on cpu0 {
+        gpu gpu0 "H200 SXM5 141GB" at 0000:11:00.0
+        nic nic0 "ConnectX-7" at 0000:13:00.0
+    }
+}
+host t1 from t { }
+host t2 from t {
+    nic nic0 "ConnectX-7" at 0000:13:00.0 vfs 2
+}
+vm v on t2 { vcpus 2 pin 1,17 memory 16 GiB on numa 0 gpu gpu0 passthrough nic nic0 vf 1 }
+`;
+
+    it('trace and modelOf answer what maps filled with every link, host by host and VM by VM, would', async () => {
+        const ws = await buildWorkspace({ ...VMS, 'templated.vmtopo': TEMPLATED });
+        const resolved = ws.resolved();
+        const { hosts, vms, declarations } = resolved.topology;
+        const [t1, t2] = ['t1', 't2'].map(n => hosts.find(h => h.name === n)!);
+        // Every model object is traced to where it was written (a templated host's devices to the template's nodes).
+        const objects: object[] = [...declarations, ...hosts, ...hosts.flatMap(h => [...h.numaNodes, ...h.switches, ...h.devices]), ...vms, ...vms.flatMap(v => [...v.gpus, ...v.nics])];
+        for (const obj of objects) expect(resolved.trace.get(obj), JSON.stringify(Object.keys(obj))).toBeDefined();
+        const templateGpu = resolved.trace.get(t1.devices.find(d => d.name === 'gpu0')!)!.node;
+        expect(resolved.trace.get(t2.devices.find(d => d.name === 'gpu0')!)!.node).toBe(templateGpu);
+        // A node of the template stands for the devices of both hosts: the last host made from it wins.
+        expect(resolved.modelOf.get(templateGpu)).toBe(t2.devices.find(d => d.name === 'gpu0'));
+        // A node of a host's own block: that host's object (t2 overrides nic0).
+        const ownNic = t2.devices.find(d => d.name === 'nic0')!;
+        expect(resolved.modelOf.get(resolved.trace.get(ownNic)!.node)).toBe(ownNic);
+        // Iterated, they hold the same entries that the lookups answer.
+        expect(resolved.trace.size).toBeGreaterThanOrEqual(objects.length);
+        for (const [obj, entry] of resolved.trace) expect(ws.resolved().trace.get(obj)).toBe(entry);
+        for (const [node, obj] of resolved.modelOf) expect(ws.resolved().modelOf.get(node)).toBe(obj);
+        expect([...resolved.modelOf.keys()]).toContain(templateGpu);
+
+        // After an edit, the objects of the replaced parts are no longer traced in the new resolution (but still in the old one).
+        await edit(ws, 'a.vmtopo', 'vm a on h {\n    vcpus 2 pin 1,17\n    memory 16 GiB on numa 0\n}\n', 2);
+        const after = ws.resolved();
+        const replaced = resolved.topology.vms.find(v => v.name === 'a')!;
+        expect(after.topology.vms).not.toContain(replaced);
+        expect(after.trace.get(replaced)).toBeUndefined();
+        expect(resolved.trace.get(replaced)).toBeDefined();
+        const kept = resolved.topology.vms.find(v => v.name === 'b')!;
+        expect(after.topology.vms).toContain(kept);
+        expect(after.trace.get(kept)).toBe(resolved.trace.get(kept));
     });
 });
 

@@ -13,7 +13,9 @@ import { isAstNode, type AstNode } from 'langium';
 export function pushChildren(stack: AstNode[], node: AstNode): void {
     const start = stack.length;
     const record = node as unknown as Record<string, unknown>;
-    for (const key of Object.keys(node)) {
+    // `for…in` visits the keys `Object.keys` lists, in its order (AST nodes are plain objects with
+    // nothing enumerable inherited), without allocating the array of keys for every node.
+    for (const key in record) {
         if (key.charCodeAt(0) === 36 /* $ */) continue;
         const value = record[key];
         if (Array.isArray(value)) {
@@ -28,4 +30,11 @@ export function pushChildren(stack: AstNode[], node: AstNode): void {
         stack[i] = stack[j];
         stack[j] = t;
     }
+}
+
+/** The children of `node`, in the order of `AstUtils.streamContents` (see {@link pushChildren}). */
+export function childNodes(node: AstNode): AstNode[] {
+    const children: AstNode[] = [];
+    pushChildren(children, node);
+    return children.reverse();
 }

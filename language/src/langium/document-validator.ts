@@ -15,14 +15,14 @@
  * runs after them, so a code given there is subject to overrides and suppressions too.
  */
 import {
-    AstUtils, Cancellation, DefaultDocumentValidator, interruptAndCheck,
+    Cancellation, DefaultDocumentValidator, interruptAndCheck,
     type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationOptions
 } from 'langium';
 import type { LangiumServices } from 'langium/lsp';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { VmtopoValidationRegistry } from './validation-registry.js';
-import { pushChildren } from '../kernel/ast-walk.js';
+import { childNodes, pushChildren } from '../kernel/ast-walk.js';
 import type { VmtopoLinker } from './linker.js';
 import type { InternalErrors } from '../kernel/internal-errors.js';
 
@@ -118,7 +118,7 @@ export class VmtopoDocumentValidator extends DefaultDocumentValidator {
         };
         if (!await check(rootNode, acceptor)) return;
         const categories = options.categories ? options.categories.join(',') : '\0all';
-        for (const block of AstUtils.streamContents(rootNode)) {
+        for (const block of childNodes(rootNode)) {
             const references = this.linker.referencesOf(block);
             const targets = references?.map(r => r.ref);
             const kept = this.blockReports.get(block);
@@ -148,6 +148,35 @@ export class VmtopoDocumentValidator extends DefaultDocumentValidator {
             else this.blockReports.delete(block);
         }
     }
+
+    /**
+     * Whether validating `document` again now, with the validation categories `categories` (joined
+     * by commas), could give it other diagnostics than it has — when neither its text nor its
+     * links changed since its last validation, but the documents of `changedUris` did. False only
+     * when every part of its diagnostics is known to stay: the node checks' reports on every block
+     * are kept for these categories and these reference targets (and so reused as they are), and
+     * the checks of the root node (the topology diagnostics handed out by the rules engine) say
+     * they stay ({@link rootChecksStay}). Lexing, parsing and linking diagnostics come from the
+     * text and the links; rule control from the text, the diagnostics and the settings (a change
+     * of the settings validates every document: `RuleControl`).
+     */
+    mayChange(document: LangiumDocument, categories: string, changedUris: ReadonlySet<string>): boolean {
+        const root = document.parseResult.value;
+        if (!this.rootChecksStay || !this.rootChecksStay(document, changedUris)) return true;
+        for (const block of childNodes(root)) {
+            const kept = this.blockReports.get(block);
+            const references = this.linker.referencesOf(block);
+            if (!kept || !references || kept.categories !== categories || kept.targets.length !== references.length) return true;
+            for (let i = 0; i < references.length; i++) if (references[i].ref !== kept.targets[i]) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Set by the rules engine, which registers the root node's checks: whether they would give
+     * `document` what they gave it at its last validation. Unset: they may not.
+     */
+    rootChecksStay?: (document: LangiumDocument, changedUris: ReadonlySet<string>) => boolean;
 
     /** Every node and its children are validated: one options object for all (Langium makes one per node). */
     protected override validateSingleNodeOptions(_node: AstNode, _options: ValidationOptions): { validateNode: boolean; validateChildren: boolean } {

@@ -29,6 +29,39 @@ export class VmtopoReferenceDescriptionProvider extends DefaultReferenceDescript
     }
 }
 
+/**
+ * What the builder asks of a document's resolved references on every update (for every document of
+ * the workspace): whether one has a linking error, and which documents their targets are in (those
+ * Langium's reference descriptions would name: no linking error, a reference text). Made once per
+ * linking: Langium's linker replaces `document.references` when it unlinks the document and only
+ * appends to it otherwise, so the facts hold while the array and its length are the same.
+ */
+export interface LinkFacts {
+    readonly hasErrors: boolean;
+    /** `URI.toString()` of the documents the resolved references point into. */
+    readonly targetUris: ReadonlySet<string>;
+}
+
+const LINK_FACTS = new WeakMap<LangiumDocument, { references: readonly unknown[]; length: number; facts: LinkFacts }>();
+
+/** The {@link LinkFacts} of `document` as linked now. */
+export function linkFacts(document: LangiumDocument): LinkFacts {
+    const references = document.references;
+    const known = LINK_FACTS.get(document);
+    if (known && known.references === references && known.length === references.length) return known.facts;
+    let hasErrors = false;
+    const targetUris = new Set<string>();
+    for (const ref of references) {
+        if (ref.error !== undefined) hasErrors = true;
+        if (ref.error || !ref.$refNode) continue;
+        const targets: Array<AstNodeDescription | undefined> = isReference(ref) ? [ref.$nodeDescription] : ref.items.map(item => item.$nodeDescription);
+        for (const target of targets) if (target) targetUris.add(target.documentUri.toString());
+    }
+    const facts = { hasErrors, targetUris };
+    LINK_FACTS.set(document, { references, length: references.length, facts });
+    return facts;
+}
+
 export class VmtopoIndexManager extends DefaultIndexManager {
     /** Documents linked since their reference descriptions were last made (URI string → document). */
     private readonly pending = new Map<string, LangiumDocument>();
@@ -63,15 +96,8 @@ export class VmtopoIndexManager extends DefaultIndexManager {
     override isAffected(document: LangiumDocument, changedUris: Set<string>): boolean {
         const uri = document.uri.toString();
         if (this.pending.get(uri) !== document) return super.isAffected(document, changedUris);
-        for (const ref of document.references) {
-            if (ref.error || !ref.$refNode) continue;
-            const targets: Array<AstNodeDescription | undefined> = isReference(ref) ? [ref.$nodeDescription] : ref.items.map(item => item.$nodeDescription);
-            for (const target of targets) {
-                if (!target) continue;
-                const targetUri = target.documentUri.toString();
-                if (targetUri !== uri && changedUris.has(targetUri)) return true;
-            }
-        }
+        const { targetUris } = linkFacts(document);
+        for (const changed of changedUris) if (changed !== uri && targetUris.has(changed)) return true;
         return false;
     }
 }

@@ -33,8 +33,9 @@ export class VmtopoLinker extends DefaultLinker {
             if (node.$container === root) this.byBlock.set(node, references = []);
             if (!this.hasReferences(node.$type)) continue;
             const record = node as unknown as Record<string, unknown>;
-            for (const property of Object.keys(node)) {
-                if (property.startsWith('$')) continue;
+            // `for…in`: the keys of `Object.keys`, in its order, without an array per node (ast-walk.ts).
+            for (const property in record) {
+                if (property.charCodeAt(0) === 36 /* $ */) continue;
                 const value = record[property];
                 if (isReference(value) || isMultiReference(value)) {
                     this.doLink({ reference: value, container: node as AstNode, property }, document);

@@ -21,20 +21,28 @@ import {
     AstUtils, DefaultScopeComputation, DefaultScopeProvider, DocumentCache, EMPTY_SCOPE, MapScope, WorkspaceCache, stream,
     type AstNode, type AstNodeDescription, type AstReflection, type LangiumCoreServices, type LangiumDocument, type LocalSymbols, type ReferenceInfo, type Scope, type Stream
 } from 'langium';
-import { isHost, isVm, type Host } from '../generated/ast.js';
+import { isHost, isVm, type Device, type Host, type PcieSwitch } from '../generated/ast.js';
 import { allDevices } from '../model/host-syntax.js';
+import { childNodes } from '../kernel/ast-walk.js';
 
 export class VmtopoScopeProvider extends DefaultScopeProvider {
     /** Per document: container node → reference type → scope of its local symbols. */
     private readonly localScopes: DocumentCache<AstNode, Map<string, Scope>>;
-    /** Host node → scope of all its devices (hosts may live in other documents, so per workspace). */
-    private readonly hostDeviceScopes: WorkspaceCache<Host, Map<string, Scope>>;
+    /**
+     * Per document: node → reference type → the local scopes of the node and its containers, chained
+     * innermost first (null: none of them has symbols of the type). Shared by every reference below
+     * the node: the walk up the containers is made once per container, not once per reference.
+     */
+    private readonly localChains: DocumentCache<AstNode, Map<string, Scope | null>>;
+    /** Host node → its devices and their scopes by type (hosts may live in other documents, so per workspace). */
+    private readonly hostDeviceScopes: WorkspaceCache<Host, HostDevices>;
     /** Reference property name → its one target type in the grammar (undefined when it has several). */
     private targetsByProperty?: Map<string, string | undefined>;
 
     constructor(services: LangiumCoreServices) {
         super(services);
         this.localScopes = new DocumentCache(services.shared);
+        this.localChains = new DocumentCache(services.shared);
         this.hostDeviceScopes = new WorkspaceCache(services.shared);
     }
 
@@ -45,20 +53,13 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
         if (vm && (referenceType === 'Gpu' || referenceType === 'Nic' || referenceType === 'NvSwitch') && context.property !== 'host') {
             const host = vm.host?.ref;
             if (!host) return this.getGlobalScope(referenceType, context);
-            const byType = this.hostDeviceScopes.get(host, () => new Map());
-            let scope = byType.get(referenceType);
+            let devices = this.hostDeviceScopes.get(host);
+            if (!devices) this.hostDeviceScopes.set(host, devices = { devices: this.devicesOf(host), byType: new Map() });
+            let scope = devices.byType.get(referenceType);
             if (!scope) {
-                // A host made from a template also has the template's devices it does not override.
-                const own = allDevices(host);
-                const template = host.template?.ref;
-                const ownNames = new Set(own.map(d => d.name));
-                const inherited = template ? allDevices(template as unknown as Host).filter(d => !ownNames.has(d.name)) : [];
-                const devices = [...own, ...inherited]
-                    // A device being typed (`gpu` without its name yet) cannot be referenced.
-                    .filter(d => typeof d.name === 'string' && d.name.length > 0 && this.reflection.isInstance(d, referenceType))
-                    .map(d => ({ node: d as AstNode, name: d.name }));
-                scope = new LazyMapScope(devices, (node, name) => this.descriptions.createDescription(node, name));
-                byType.set(referenceType, scope);
+                scope = new LazyMapScope(devices.devices.filter(d => this.reflection.isInstance(d.node, referenceType)),
+                    (node, name) => this.descriptions.createDescription(node, name));
+                devices.byType.set(referenceType, scope);
             }
             return scope;
         }
@@ -72,26 +73,72 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
             result = chain(new LazyMapScope(sockets, (node, name) => this.descriptions.createDescription(node, name)), result);
         }
         if (!localSymbols) return result;
-        // Containers with local symbols of the type, innermost first (a container without any adds
-        // nothing to the chain). Only symbols of the type are looked at (LazyLocalSymbols.namedOfType).
-        const lazy = localSymbols instanceof LazyLocalSymbols ? localSymbols : undefined;
+        if (localSymbols instanceof LazyLocalSymbols) {
+            const locals = this.localChain(document, localSymbols, context.container, referenceType);
+            return locals ? chain(locals, result) : result;
+        }
+        // Local symbols of another kind (Langium's): the containers that have any, innermost first.
         const containers: AstNode[] = [];
         for (let node: AstNode | undefined = context.container; node; node = node.$container) {
-            if (lazy ? lazy.namedOfType(node, referenceType).length > 0 : localSymbols.has(node)) containers.push(node);
+            if (localSymbols.has(node)) containers.push(node);
         }
         for (let i = containers.length - 1; i >= 0; i--) {
             const container = containers[i];
             const byType = this.localScopes.get(document.uri, container, () => new Map());
             let scope = byType.get(referenceType);
             if (!scope) {
-                scope = lazy
-                    ? new LazyMapScope(lazy.namedOfType(container, referenceType), (node, name) => lazy.describe(node, name))
-                    : new MapScope(localSymbols.getStream(container).filter(d => this.reflection.isSubtype(d.type, referenceType)));
+                scope = new MapScope(localSymbols.getStream(container).filter(d => this.reflection.isSubtype(d.type, referenceType)));
                 byType.set(referenceType, scope);
             }
             result = chain(scope, result);
         }
         return result;
+    }
+
+    /**
+     * The local scopes of `node` and its containers for `referenceType` (those with symbols of the
+     * type: LazyLocalSymbols.namedOfType), chained innermost first; undefined when none has any.
+     * Made once per node and type, from its container's chain.
+     */
+    private localChain(document: LangiumDocument, symbols: LazyLocalSymbols, node: AstNode | undefined, referenceType: string): Scope | undefined {
+        if (!node) return undefined;
+        let byType = this.localChains.get(document.uri, node);
+        if (!byType) this.localChains.set(document.uri, node, byType = new Map());
+        const known = byType.get(referenceType);
+        if (known !== undefined) return known ?? undefined;
+        const outer = this.localChain(document, symbols, node.$container, referenceType);
+        let own: Scope | undefined;
+        if (symbols.namedOfType(node, referenceType).length > 0) {
+            const scopes = this.localScopes.get(document.uri, node, () => new Map());
+            own = scopes.get(referenceType);
+            if (!own) {
+                own = new LazyMapScope(symbols.namedOfType(node, referenceType), (n, name) => symbols.describe(n, name));
+                scopes.set(referenceType, own);
+            }
+        }
+        const made = own ? (outer ? chain(own, outer) : own) : outer;
+        byType.set(referenceType, made ?? null);
+        return made;
+    }
+
+    /**
+     * The devices a VM of `host` can name: the host's own and, for a host made from a template, the
+     * template's that it does not override; those with a name (a device being typed, `gpu` without
+     * its name yet, cannot be referenced).
+     */
+    private devicesOf(host: Host): Named[] {
+        const named: Named[] = [];
+        const add = (d: Device) => { if (typeof d.name === 'string' && d.name.length > 0) named.push({ node: d, name: d.name }); };
+        // `allDevices` order (those straight on the host, then the switches' depth first), in one walk.
+        const walk = (s: PcieSwitch) => { s.devices?.forEach(add); s.switches?.forEach(walk); };
+        host.devices?.forEach(add);
+        host.switches?.forEach(walk);
+        const template = host.template?.ref;
+        if (template) {
+            const ownNames = new Set(allDevices(host).map(d => d.name));
+            for (const d of allDevices(template as unknown as Host)) if (!ownNames.has(d.name)) add(d);
+        }
+        return named;
     }
 
     /**
@@ -119,11 +166,29 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
 
 /** A scope that looks in `inner` first, then in `outer`. */
 function chain(inner: Scope, outer: Scope): Scope {
-    return {
-        getElement: name => inner.getElement(name) ?? outer.getElement(name),
-        getElements: name => inner.getElements(name).concat(outer.getElements(name)),
-        getAllElements: () => inner.getAllElements().concat(outer.getAllElements())
-    };
+    return new ChainScope(inner, outer);
+}
+
+class ChainScope implements Scope {
+    constructor(private readonly inner: Scope, private readonly outer: Scope) {}
+
+    getElement(name: string): AstNodeDescription | undefined {
+        return this.inner.getElement(name) ?? this.outer.getElement(name);
+    }
+
+    getElements(name: string): Stream<AstNodeDescription> {
+        return this.inner.getElements(name).concat(this.outer.getElements(name));
+    }
+
+    getAllElements(): Stream<AstNodeDescription> {
+        return this.inner.getAllElements().concat(this.outer.getAllElements());
+    }
+}
+
+/** A host's nameable devices, and their scopes by reference type (made when first asked for). */
+interface HostDevices {
+    readonly devices: readonly Named[];
+    readonly byType: Map<string, Scope>;
 }
 
 /** A named node, as a scope or the local symbols hold it before its description is needed. */
@@ -186,7 +251,7 @@ export class VmtopoScopeComputation extends DefaultScopeComputation {
         return new LazyLocalSymbols(
             (container, type) => {
                 const named: Named[] = [];
-                for (const node of AstUtils.streamContents(container)) {
+                for (const node of childNodes(container)) {
                     if (type !== undefined && !this.reflection.isSubtype(node.$type, type)) continue;
                     const name = this.nameProvider.getName(node);
                     if (name) named.push({ node, name });

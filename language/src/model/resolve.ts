@@ -37,28 +37,85 @@ export interface ResolvedTopology {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** One `link` call of a resolution: a model object and where it was written. */
-type Link = readonly [obj: object, node: AstNode, property?: string, index?: number];
+/**
+ * Where the model objects of one host or VM were written: its `link` calls, flat (object, node,
+ * property, index, …), and made from them when first asked for (the last call for an object or
+ * node winning), `trace` by model object and `nodes` (the calls without a property) by syntax node.
+ * A check without reports asks for none of them.
+ */
+interface Links {
+    readonly links: unknown[];
+    trace?: Map<object, TraceEntry>;
+    nodes?: Map<AstNode, object>;
+}
 
-/** What resolving one host gave: its model, its declaration, its devices by syntax node, and its links. */
-interface HostPart {
+function traceOf(part: Links): Map<object, TraceEntry> {
+    if (!part.trace) {
+        const trace = new Map<object, TraceEntry>();
+        const l = part.links;
+        for (let i = 0; i < l.length; i += 4) trace.set(l[i] as object, { node: l[i + 1] as AstNode, property: l[i + 2] as string | undefined, index: l[i + 3] as number | undefined });
+        part.trace = trace;
+    }
+    return part.trace;
+}
+
+function nodesOf(part: Links): Map<AstNode, object> {
+    if (!part.nodes) {
+        const nodes = new Map<AstNode, object>();
+        const l = part.links;
+        for (let i = 0; i < l.length; i += 4) if (l[i + 2] === undefined) nodes.set(l[i + 1] as AstNode, l[i] as object);
+        part.nodes = nodes;
+    }
+    return part.nodes;
+}
+
+interface HostPart extends Links {
     readonly uri: string | undefined;
     readonly host: HostModel;
     readonly declaration: Declaration;
-    readonly devices: ReadonlyArray<readonly [AstNode, DeviceModel]>;
-    readonly links: readonly Link[];
+    /** Its devices by syntax node (a host made from a template: the template's nodes where they stand for its devices). */
+    readonly devices: ReadonlyMap<AstNode, DeviceModel>;
     /** The template the host was expanded from (`host NAME from TEMPLATE`), if any. */
     readonly template?: ast.HostTemplate;
 }
 
 /** What resolving one VM gave, and what it was resolved from: its host's model and its references' targets. */
-interface VmPart {
+interface VmPart extends Links {
     readonly uri: string | undefined;
     readonly host: HostModel | undefined;
     readonly targets: readonly unknown[];
+    /**
+     * The document's resolved references (`LangiumDocument.references`, the array and its length)
+     * when `targets` were last found to be the VM's: Langium's linker replaces the array when it
+     * unlinks the document and only appends to it otherwise, so while both are the same the VM's
+     * references resolve as they did.
+     */
+    linked?: { readonly references: readonly unknown[]; readonly length: number };
     readonly vm: VmModel | undefined;
     readonly declaration: Declaration;
-    readonly links: readonly Link[];
+}
+
+type Part = HostPart | VmPart;
+
+/**
+ * The part whose resolution made a model object (each object is made by one part), for the parts
+ * whose objects were looked up in a trace ({@link owned}): filled when a trace is first asked for
+ * an object of a part not recorded yet, so that a check without reports records nothing.
+ */
+const PART_OF = new WeakMap<object, Part>();
+/** Parts whose objects {@link PART_OF} holds. */
+const OWNED = new WeakSet<Part>();
+
+function own(part: Part): void {
+    if (OWNED.has(part)) return;
+    for (let i = 0; i < part.links.length; i += 4) PART_OF.set(part.links[i] as object, part);
+    OWNED.add(part);
+}
+
+/** A fresh list of `link` calls and the `link` function that fills it. */
+function linksRecorder(): { links: unknown[]; link: Linker } {
+    const links: unknown[] = [];
+    return { links, link: (obj, node, property, index) => { links.push(obj, node, property, index); } };
 }
 
 /**
@@ -81,20 +138,17 @@ export class TopologyCache {
  * model and reference targets) are taken from it: the result is the same, model objects included.
  */
 export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCache): ResolvedTopology {
-    const trace = new Map<object, TraceEntry>();
-    const modelOf = new Map<AstNode, object>();
     const hostsByAst = new Map<ast.Host, HostModel>();
-    const devicesByAst = new Map<AstNode, DeviceModel>();
     const hostDevices = new Map<HostModel, ReadonlyMap<AstNode, DeviceModel>>();
     const hosts: HostModel[] = [];
     const vms: VmModel[] = [];
     const declarations: Declaration[] = [];
-    const apply = (links: readonly Link[]) => {
-        for (const [obj, node, property, index] of links) {
-            trace.set(obj, { node, property, index });
-            if (property === undefined) modelOf.set(node, obj);
-        }
-    };
+    // The parts of this resolution, in order (and by their host or VM node): the trace and the model
+    // lookup are read through them ({@link PartTrace}, {@link PartModelOf}) rather than copied into
+    // maps of every object and node of the workspace on every resolution.
+    const parts: Part[] = [];
+    const partOfBlock = new Map<AstNode, Part>();
+    const templateUsers = new Map<ast.HostTemplate, HostPart[]>();
     const modelList = [...models];
 
     for (const model of modelList) {
@@ -104,48 +158,160 @@ export function resolveTopology(models: Iterable<ast.Model>, cache?: TopologyCac
             let part = cache?.hosts.get(h);
             const template = h.template?.ref;
             if (!part || part.uri !== uri || part.template !== template) {
-                const links: Link[] = [];
-                const link: Linker = (obj, node, property, index) => { links.push([obj, node, property, index]); };
+                const { links, link } = linksRecorder();
                 const declaration = declare(link, 'host', h, uri);
                 const devices = new Map<AstNode, DeviceModel>();
                 // A host made from a template: its expansion (model/template.ts), traced to the host where it stands for it.
                 const expanded = expandHost(h, template);
                 const host = resolveHost(expanded, devices, expanded === h ? link : (obj, node, property, index) => link(obj, node === expanded ? h : node, property, index));
-                part = { uri, host, declaration, devices: [...devices], links, template };
+                part = { links, uri, host, declaration, devices, template };
                 cache?.hosts.set(h, part);
             }
             declarations.push(part.declaration);
-            apply(part.links);
-            for (const [node, device] of part.devices) devicesByAst.set(node, device);
+            parts.push(part);
+            partOfBlock.set(h, part);
+            if (template) {
+                const users = templateUsers.get(template);
+                if (users) users.push(part); else templateUsers.set(template, [part]);
+            }
             // Hosts made from one template share its device nodes: a VM finds its devices among its host's.
-            hostDevices.set(part.host, new Map(part.devices));
+            hostDevices.set(part.host, part.devices);
             hostsByAst.set(h, part.host);
             hosts.push(part.host);
         }
     }
     for (const model of modelList) {
         const uri = documentUri(model);
+        const references = documentReferences(model);
         for (const v of model.vms ?? []) {
             if (!v.name) continue;
             const hostAst = v.host?.ref;
             const host = hostAst && hostsByAst.get(hostAst);
-            const targets = referenceTargets(v);
             let part = cache?.vms.get(v);
-            if (!part || part.uri !== uri || part.host !== host || !sameTargets(part.targets, targets)) {
-                const links: Link[] = [];
-                const link: Linker = (obj, node, property, index) => { links.push([obj, node, property, index]); };
+            if (part && !(references && part.linked?.references === references && part.linked.length === references.length)) {
+                if (!sameTargets(v, part.targets)) part = undefined;
+                else if (references) part.linked = { references, length: references.length };
+            }
+            if (!part || part.uri !== uri || part.host !== host) {
+                const { links, link } = linksRecorder();
                 const declaration = declare(link, 'vm', v, uri);
-                const vm = host ? resolveVm(v, host, hostDevices.get(host) ?? devicesByAst, link) : undefined;
-                part = { uri, host, targets, vm, declaration, links };
+                const vm = host ? resolveVm(v, host, hostDevices.get(host)!, link) : undefined;
+                part = {
+                    links, uri, host, targets: referenceTargets(v), vm, declaration,
+                    linked: references && { references, length: references.length }
+                };
                 cache?.vms.set(v, part);
             }
             declarations.push(part.declaration);
-            apply(part.links);
+            parts.push(part);
+            partOfBlock.set(v, part);
             if (part.vm) vms.push(part.vm);
         }
     }
     registerHostVms(vms);
-    return { topology: { hosts, vms, declarations }, trace, modelOf };
+    return { topology: { hosts, vms, declarations }, trace: new PartTrace(parts), modelOf: new PartModelOf(parts, partOfBlock, templateUsers) };
+}
+
+/**
+ * `trace` of a resolution: model object → where it was written, from the part that made the
+ * object when that part is one of the resolution's. What a map filled with every part's links in
+ * order would hold.
+ */
+class PartTrace implements ReadonlyMap<object, TraceEntry> {
+    private readonly included: ReadonlySet<Part>;
+    private full?: Map<object, TraceEntry>;
+    /** Whether {@link PART_OF} holds the objects of every part of the resolution. */
+    private owned = false;
+
+    constructor(private readonly parts: readonly Part[]) {
+        this.included = new Set(parts);
+    }
+
+    get(obj: object): TraceEntry | undefined {
+        if (this.full) return this.full.get(obj);
+        let part = PART_OF.get(obj);
+        if (!part && !this.owned) {
+            this.parts.forEach(own);
+            this.owned = true;
+            part = PART_OF.get(obj);
+        }
+        return part && this.included.has(part) ? traceOf(part).get(obj) : undefined;
+    }
+
+    has(obj: object): boolean {
+        return this.get(obj) !== undefined;
+    }
+
+    /** The whole map, made on first use (by iteration or size). */
+    private all(): Map<object, TraceEntry> {
+        if (!this.full) {
+            const full = new Map<object, TraceEntry>();
+            for (const part of this.parts) for (const [obj, entry] of traceOf(part)) full.set(obj, entry);
+            this.full = full;
+        }
+        return this.full;
+    }
+
+    get size(): number { return this.all().size; }
+    forEach(callback: (value: TraceEntry, key: object, map: ReadonlyMap<object, TraceEntry>) => void, thisArg?: unknown): void {
+        this.all().forEach((v, k) => callback.call(thisArg, v, k, this));
+    }
+    entries(): MapIterator<[object, TraceEntry]> { return this.all().entries(); }
+    keys(): MapIterator<object> { return this.all().keys(); }
+    values(): MapIterator<TraceEntry> { return this.all().values(); }
+    [Symbol.iterator](): MapIterator<[object, TraceEntry]> { return this.all()[Symbol.iterator](); }
+}
+
+/**
+ * `modelOf` of a resolution: syntax node → model object. A node of a host or VM block is linked
+ * only by that block's part; a node of a host template by the part of every host made from it, the
+ * last of them (in resolution order) winning. What a map filled with every part's links in order
+ * would hold.
+ */
+class PartModelOf implements ReadonlyMap<AstNode, object> {
+    private full?: Map<AstNode, object>;
+
+    constructor(private readonly parts: readonly Part[], private readonly partOfBlock: ReadonlyMap<AstNode, Part>,
+        private readonly templateUsers: ReadonlyMap<ast.HostTemplate, readonly HostPart[]>) {}
+
+    get(node: AstNode): object | undefined {
+        if (this.full) return this.full.get(node);
+        let block: AstNode = node;
+        while (block.$container?.$container) block = block.$container;
+        const part = this.partOfBlock.get(block);
+        if (part) return nodesOf(part).get(node);
+        const users = this.templateUsers.get(block as ast.HostTemplate);
+        if (users) {
+            for (let i = users.length - 1; i >= 0; i--) {
+                const obj = nodesOf(users[i]).get(node);
+                if (obj !== undefined) return obj;
+            }
+        }
+        return undefined;
+    }
+
+    has(node: AstNode): boolean {
+        return this.get(node) !== undefined;
+    }
+
+    /** The whole map, made on first use (by iteration or size). */
+    private all(): Map<AstNode, object> {
+        if (!this.full) {
+            const full = new Map<AstNode, object>();
+            for (const part of this.parts) for (const [node, obj] of nodesOf(part)) full.set(node, obj);
+            this.full = full;
+        }
+        return this.full;
+    }
+
+    get size(): number { return this.all().size; }
+    forEach(callback: (value: object, key: AstNode, map: ReadonlyMap<AstNode, object>) => void, thisArg?: unknown): void {
+        this.all().forEach((v, k) => callback.call(thisArg, v, k, this));
+    }
+    entries(): MapIterator<[AstNode, object]> { return this.all().entries(); }
+    keys(): MapIterator<AstNode> { return this.all().keys(); }
+    values(): MapIterator<object> { return this.all().values(); }
+    [Symbol.iterator](): MapIterator<[AstNode, object]> { return this.all()[Symbol.iterator](); }
 }
 
 /** What a VM's references resolve to (its host, then its GPUs and NICs), in order. */
@@ -157,11 +323,23 @@ function referenceTargets(v: ast.Vm): unknown[] {
     return targets;
 }
 
-function sameTargets(a: readonly unknown[], b: readonly unknown[]): boolean {
-    return a.length === b.length && a.every((t, i) => t === b[i]);
+/** Whether `v`'s references resolve to `targets` ({@link referenceTargets} as it was), compared in place. */
+function sameTargets(v: ast.Vm, targets: readonly unknown[]): boolean {
+    let i = 0;
+    const next = (t: unknown) => i < targets.length && targets[i++] === t;
+    if (!next(v.host?.ref)) return false;
+    for (const a of v.gpus ?? []) for (const r of a.gpus ?? []) if (!next(r?.ref)) return false;
+    for (const a of v.nics ?? []) for (const r of a.nics ?? []) if (!next(r?.ref)) return false;
+    for (const a of v.nvswitches ?? []) for (const r of a.nvswitches ?? []) if (!next(r?.ref)) return false;
+    return i === targets.length;
 }
 
 type Linker = (obj: object, node: AstNode, property?: string, index?: number) => void;
+
+/** The resolved references of the document a model belongs to (`LangiumDocument.references`), if it belongs to one. */
+function documentReferences(model: ast.Model): readonly unknown[] | undefined {
+    return (model as { $document?: { references?: readonly unknown[] } }).$document?.references;
+}
 
 /** The URI of the document a model belongs to, if it belongs to one. */
 function documentUri(model: ast.Model): string | undefined {
@@ -201,6 +379,9 @@ function bdfOf(text: string | undefined): Bdf | undefined {
 
 /** A number of the document if it is a whole number in `[min, max]`, else undefined (not yet written, or out of bounds). */
 function integer(value: number | undefined, min: number, max: number): number | undefined {
+    // With min ≥ 0, what `checkInteger` accepts is a safe integer in [min, max] (its decimal
+    // rendering is then all digits): answered without the message it would make for the others.
+    if (min >= 0) return value !== undefined && Number.isSafeInteger(value) && value >= min && value <= max ? value : undefined;
     const c = checkInteger(value, min, max, '');
     return c.ok ? c.value : undefined;
 }
@@ -266,18 +447,26 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
         if (!address || !d.name) return undefined;
         const numa = numaFor(d.socket?.ref, parent?.numa);
         const declaredSocket = d.socket?.ref ? nodeOfSocket.get(d.socket.ref) ?? nodeOfSocket.get(socketByName(d.socket.ref)!) : undefined;
-        const base = { name: d.name, host, address, numa, parentSwitch: parent, declaredSocket, iommuGroup: integer(d.iommuGroup, 0, Number.MAX_SAFE_INTEGER) };
+        const name = d.name;
+        const iommuGroup = integer(d.iommuGroup, 0, Number.MAX_SAFE_INTEGER);
+        // Written out field by field (the common ones first, in this order) rather than spread from
+        // a common object: V8 builds a literal of known shape several times faster, and a fleet has
+        // thousands of devices.
         let dev: DeviceModel | undefined;
         if (isGpu(d)) {
             const spec = findGpu(d.model);
             if (!spec) return undefined;
-            dev = { ...base, kind: 'gpu', spec, module: integer(d.module, 0, MAX_MODULE_ID), link: resolveLink(d.link) ?? spec.link, vgpuMode: d.vgpuMode as GpuModel['vgpuMode'], acs: d.acs as GpuModel['acs'] } satisfies GpuModel;
+            dev = {
+                name, host, address, numa, parentSwitch: parent, declaredSocket, iommuGroup,
+                kind: 'gpu', spec, module: integer(d.module, 0, MAX_MODULE_ID), link: resolveLink(d.link) ?? spec.link, vgpuMode: d.vgpuMode as GpuModel['vgpuMode'], acs: d.acs as GpuModel['acs']
+            } satisfies GpuModel;
         } else if (isNic(d)) {
             const spec = findNic(d.model);
             if (!spec) return undefined;
             const speed = d.speed?.value;
             dev = {
-                ...base, kind: 'nic', spec,
+                name, host, address, numa, parentSwitch: parent, declaredSocket, iommuGroup,
+                kind: 'nic', spec,
                 speedGbps: speed !== undefined && speed > 0 && speed <= MAX_PORT_SPEED_GBPS ? speed : undefined,
                 vfs: integer(d.vfs, 0, MAX_SRIOV_FIELD) ?? 0,
                 vfOffset: integer(d.vfOffset, 0, MAX_SRIOV_FIELD) ?? 1,
@@ -289,7 +478,7 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
         } else if (isNvSwitch(d)) {
             const spec = findNvSwitch(d.model ?? 'NVSwitch');
             if (!spec) return undefined;
-            dev = { ...base, kind: 'nvswitch', spec } satisfies NvSwitchModel;
+            dev = { name, host, address, numa, parentSwitch: parent, declaredSocket, iommuGroup, kind: 'nvswitch', spec } satisfies NvSwitchModel;
         }
         if (dev) {
             devices.push(dev);

@@ -56,10 +56,10 @@ export interface PlacedRelated {
     readonly message: string;
 }
 
-/** The reports of every check on one host and the VMs on it (per check, in check order). */
+/** The reports of every check on one host and the VMs on it (per check index; none: a check without reports there). */
 interface HostRun {
     readonly vms: readonly VmModel[];
-    readonly reports: ReadonlyArray<readonly PlacedReport[]>;
+    readonly reports: ReadonlyMap<number, readonly PlacedReport[]>;
 }
 
 export class TopologyRuleRunner {
@@ -67,9 +67,13 @@ export class TopologyRuleRunner {
     private readonly internalErrors: InternalErrors;
     /** Document URI → its diagnostics; cleared with the topology after every change. */
     private readonly cache: WorkspaceCache<'reports', Map<string, PlacedReport[]>>;
+    /** Document URI → the reports it was last given ({@link reportsFor}). */
+    private readonly handedOut = new Map<string, readonly PlacedReport[]>();
     /** The last run of the checks on a host (its model object), while its VMs stay the same. */
     private readonly hostRuns = new WeakMap<HostModel, HostRun>();
     private readonly checks: readonly RuleCheck[];
+    /** Each check's name in the log (`rule LOC001/LOC002`). */
+    private readonly labels: ReadonlyMap<RuleCheck, string>;
 
     /** The checks of `families` (default: every family of the registry), in family order. */
     constructor(services: LangiumServices & RuleRegistryServices & { model: { TopologyProvider: TopologyProvider }; log: { InternalErrors: InternalErrors } },
@@ -78,11 +82,29 @@ export class TopologyRuleRunner {
         this.internalErrors = services.log.InternalErrors;
         this.cache = new WorkspaceCache(services.shared);
         this.checks = families.flatMap(family => family.checks ?? []);
+        this.labels = new Map(this.checks.map(check => [check, `rule ${check.rules.map(r => r.id).join('/')}`]));
+        services.shared.workspace.DocumentBuilder.onUpdate((_changed, deleted) => {
+            for (const uri of deleted) this.handedOut.delete(uri.toString());
+        });
     }
 
     /** The topology diagnostics that fall into the document `uri` (a `URI.toString()`). */
     reportsFor(uri: string): readonly PlacedReport[] {
-        return this.cache.get('reports', () => this.runAll()).get(uri) ?? [];
+        const reports = this.cache.get('reports', () => this.runAll()).get(uri) ?? NO_REPORTS;
+        this.handedOut.set(uri, reports);
+        return reports;
+    }
+
+    /**
+     * The topology reports the document `uri` would now receive, when they are those it was last
+     * given ({@link reportsFor}): the same placed reports (the same objects — those of hosts whose
+     * checks were not run again), in the same order; else undefined.
+     */
+    unchangedReports(uri: string): readonly PlacedReport[] | undefined {
+        const before = this.handedOut.get(uri);
+        if (!before) return undefined;
+        const now = this.cache.get('reports', () => this.runAll()).get(uri) ?? NO_REPORTS;
+        return now.length === before.length && now.every((r, i) => r === before[i]) ? now : undefined;
     }
 
     private runAll(): Map<string, PlacedReport[]> {
@@ -106,14 +128,16 @@ export class TopologyRuleRunner {
         if (changed.length > 0) {
             const changedSet = new Set(changed);
             const part: Topology = { hosts: changed, vms: resolved.topology.vms.filter(vm => changedSet.has(vm.host)), declarations: [] };
-            const fresh = new Map(changed.map(host => [host, this.checks.map((): PlacedReport[] => [])]));
+            const fresh = new Map(changed.map(host => [host, new Map<number, PlacedReport[]>()]));
             let reuse = true;
             this.checks.forEach((check, i) => {
                 if (check.workspace) return;
                 for (const r of this.run(check, part, resolved, () => { reuse = false; })) {
-                    const list = fresh.get(hostOf(r.node, resolved)!)?.[i];
-                    if (list) list.push(r);
-                    else {
+                    const reports = fresh.get(hostOf(r.node, resolved)!);
+                    if (reports) {
+                        const list = reports.get(i);
+                        if (list) list.push(r); else reports.set(i, [r]);
+                    } else {
                         unplaced[i].push(r);
                         reuse = false;
                     }
@@ -152,12 +176,14 @@ export class TopologyRuleRunner {
             const list = byDocument.get(r.uri);
             if (list) list.push(r); else byDocument.set(r.uri, [r]);
         };
+        // The runs with any report, in workspace order (in a fleet most hosts have none).
+        const reporting = resolved.topology.hosts.map(host => runs.get(host)!).filter(run => run.reports.size > 0);
         this.checks.forEach((check, i) => {
             if (check.workspace) {
                 this.run(check, resolved.topology, resolved, () => undefined).forEach(place);
                 return;
             }
-            for (const host of resolved.topology.hosts) runs.get(host)!.reports[i].forEach(place);
+            for (const run of reporting) run.reports.get(i)?.forEach(place);
             unplaced[i].forEach(place);
         });
         return byDocument;
@@ -192,11 +218,13 @@ export class TopologyRuleRunner {
         };
         // A check that throws is reported once to the log with its rule ids; the others still run.
         const failures = this.internalErrors.count;
-        this.internalErrors.guard(`rule ${check.rules.map(r => r.id).join('/')}`, () => check.run(ctx), undefined);
+        this.internalErrors.guard(this.labels.get(check)!, () => check.run(ctx), undefined);
         if (this.internalErrors.count > failures) onFailure();
         return placed;
     }
 }
+
+const NO_REPORTS: readonly PlacedReport[] = [];
 
 /** The host a report on `node` concerns: the host it is written in, or the host of the VM it is written in. */
 function hostOf(node: AstNode, resolved: ResolvedTopology): HostModel | undefined {

@@ -6,18 +6,22 @@
  * `codeDescription` (links.ts), the other objects involved as `relatedInformation`, and its
  * report's quick-fixes as `data.fixes` (fixes.ts; the code-action provider offers them).
  */
-import { AstUtils, GrammarUtils, type AstNode, type ValidationAcceptor, type ValidationCheck } from 'langium';
+import { AstUtils, GrammarUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationCheck } from 'langium';
+import type { DiagnosticRelatedInformation } from 'vscode-languageserver-types';
 import type { LangiumServices } from 'langium/lsp';
 import type * as ast from '../../generated/ast.js';
 import { nodeForProperty } from '../../kernel/cst.js';
 import { ruleDocUrl } from './links.js';
-import type { PlacedRelated } from './runner.js';
+import type { PlacedRelated, PlacedReport } from './runner.js';
 import type { NodeCheck, NodeCheckContext, NodeReport, RuleFamily, RuleInfo, Severity } from './rule.js';
 import type { RuleRegistryServices } from './registry.js';
 import type { TopologyRuleRunner } from './runner.js';
+import { VmtopoDocumentValidator } from '../../langium/document-validator.js';
 
 export class VmtopoValidator {
     private readonly runner: TopologyRuleRunner;
+    /** The related information each topology report was last given to its document with. */
+    private readonly relatedGiven = new WeakMap<PlacedReport, readonly DiagnosticRelatedInformation[]>();
 
     constructor(services: LangiumServices & { validation: { TopologyRuleRunner: TopologyRuleRunner } }) {
         this.runner = services.validation.TopologyRuleRunner;
@@ -26,23 +30,54 @@ export class VmtopoValidator {
     /** The document's share of the topology checks. */
     checkModel(model: ast.Model, accept: ValidationAcceptor): void {
         for (const r of this.runner.reportsFor(AstUtils.getDocument(model).uri.toString())) {
-            acceptReport(accept, r);
+            const related = relatedInformationOf(r.related);
+            if (r.related) this.relatedGiven.set(r, related);
+            acceptReport(accept, r, related);
         }
+    }
+
+    /**
+     * Whether {@link checkModel} would now give `document` what it gave it at its last validation:
+     * the runner hands it the same reports, and those related to a document of `changedUris` (whose
+     * text moved) are related at the same places as then.
+     */
+    sameAsLastValidation(document: LangiumDocument, changedUris: ReadonlySet<string>): boolean {
+        const reports = this.runner.unchangedReports(document.uri.toString());
+        if (!reports) return false;
+        for (const r of reports) {
+            if (!r.related?.some(rel => changedUris.has(rel.uri))) continue;
+            const given = this.relatedGiven.get(r);
+            const now = relatedInformationOf(r.related);
+            if (!given || given.length !== now.length || now.some((x, i) => !sameRelated(x, given[i]))) return false;
+        }
+        return true;
     }
 }
 
-/**
- * Reports `r` through Langium's acceptor with the rule's code, link and data; the report's `fixes`
- * (those computed, in order) become `data.fixes`.
- */
-export function acceptReport(accept: ValidationAcceptor, r: NodeReport & { severity?: Severity; related?: readonly PlacedRelated[] }): void {
-    const rule: RuleInfo = r.rule;
-    const relatedInformation = (r.related ?? []).flatMap(rel => {
+function sameRelated(a: DiagnosticRelatedInformation, b: DiagnosticRelatedInformation): boolean {
+    const [p, q] = [a.location.range, b.location.range];
+    return a.location.uri === b.location.uri && a.message === b.message
+        && p.start.line === q.start.line && p.start.character === q.start.character && p.end.line === q.end.line && p.end.character === q.end.character;
+}
+
+/** The related information of a report: each related object at its place (its property's text when it names one). */
+function relatedInformationOf(related: readonly PlacedRelated[] | undefined): DiagnosticRelatedInformation[] {
+    return (related ?? []).flatMap(rel => {
         const cst = rel.node.$cstNode;
         if (!cst) return [];
         const at = rel.property ? propertyNode(rel.node, rel.property, rel.index) ?? cst : cst;
         return [{ location: { uri: rel.uri, range: at.range }, message: rel.message }];
     });
+}
+
+/**
+ * Reports `r` through Langium's acceptor with the rule's code, link and data (`relatedInformation`:
+ * made from `r.related` when not given); the report's `fixes` (those computed, in order) become
+ * `data.fixes`.
+ */
+export function acceptReport(accept: ValidationAcceptor, r: NodeReport & { severity?: Severity; related?: readonly PlacedRelated[] },
+    relatedInformation: DiagnosticRelatedInformation[] = relatedInformationOf(r.related)): void {
+    const rule: RuleInfo = r.rule;
     accept(r.severity ?? rule.severity, r.message, {
         node: r.node,
         property: r.property as never,
@@ -63,21 +98,39 @@ function propertyNode(node: AstNode, property: string, index: number | undefined
 /**
  * Registers the checks with Langium's validation registry (fast category: they run as you type):
  * the Model check that hands out the topology diagnostics, and each node check of each family as a
- * validation check of its own (one that throws is reported to the log; the others still run). Each
- * node check receives the services' `NodeCheckContext`.
+ * validation check of its own (one that throws is reported to the log; the others still run).
  */
-export function registerValidationChecks(services: LangiumServices & RuleRegistryServices & { validation: { VmtopoValidator: VmtopoValidator; NodeCheckContext: NodeCheckContext } },
+export function registerValidationChecks(services: LangiumServices & RuleRegistryServices
+    & { validation: { VmtopoValidator: VmtopoValidator; TopologyRuleRunner: TopologyRuleRunner; NodeCheckContext: NodeCheckContext } },
     families: readonly RuleFamily[] = services.validation.RuleRegistry.families): void {
     const registry = services.validation.ValidationRegistry;
     const v = services.validation.VmtopoValidator;
     const context = services.validation.NodeCheckContext;
     registry.register({ Model: v.checkModel }, v);
+    // One report function per acceptor (the acceptor changes per document and block, not per node
+    // and check): no closure per node and check.
+    let lastAccept: ValidationAcceptor | undefined;
+    let lastReport: (r: NodeReport) => void = () => undefined;
+    const reportTo = (accept: ValidationAcceptor): ((r: NodeReport) => void) => {
+        if (accept !== lastAccept) {
+            lastAccept = accept;
+            lastReport = r => acceptReport(accept, r);
+        }
+        return lastReport;
+    };
     for (const family of families) {
         for (const [type, checks] of Object.entries(family.nodeChecks ?? {})) {
             for (const check of checks as ReadonlyArray<NodeCheck<AstNode>>) {
-                const run: ValidationCheck = (node: AstNode, accept: ValidationAcceptor) => check(node, r => acceptReport(accept, r), context);
+                const run: ValidationCheck = (node: AstNode, accept: ValidationAcceptor) => check(node, reportTo(accept), context);
                 registry.register({ [type]: run });
             }
         }
+    }
+    // When the root node's only check is the topology share (checkModel), it gives a document what it
+    // gave it last while the runner hands it the same reports: the builder need not validate a
+    // document again whose text and links did not change then (VmtopoDocumentValidator.mayChange).
+    const documentValidator = services.validation.DocumentValidator;
+    if (documentValidator instanceof VmtopoDocumentValidator && registry.getChecks('Model').count() === 1) {
+        documentValidator.rootChecksStay = (document, changedUris) => v.sameAsLastValidation(document, changedUris);
     }
 }
