@@ -10,11 +10,12 @@ import { describe, it, expect } from 'vitest';
 import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { editsConflict, mergeEdits } from '../../language/src/editor/fix-all.js';
+import { messageText } from '../../language/src/kernel/diagnostics.js';
 import { HOST } from '../support/fixtures.js';
 import { HGX, SERVICE } from '../support/fm-fixtures.js';
 import { build, withCode, type Workspace } from '../support/util.js';
 
-const key = (d: Diagnostic) => `${String(d.code)}|${d.message}`;
+const key = (d: Diagnostic) => `${String(d.code)}|${messageText(d)}`;
 const errors = (ds: Diagnostic[]) => ds.filter(d => d.severity === 1);
 
 async function actionsOf(ws: Workspace, diagnostics: Diagnostic[], only?: string[]): Promise<CodeAction[]> {
@@ -29,7 +30,7 @@ function apply(text: string, action: CodeAction): string {
     const changes = action.edit?.changes ?? {};
     const uris = Object.keys(changes);
     expect(uris).toHaveLength(1);
-    return TextDocument.applyEdits(TextDocument.create(uris[0], 'vmtopo', 1, text), changes[uris[0]] as TextEdit[]);
+    return TextDocument.applyEdits(TextDocument.create(uris[0], 'vmtopo', 1, text), changes[uris[0]]);
 }
 
 /**

@@ -35,7 +35,7 @@ vm a on h {
 `;
         const after = before.replace('vcpus 4 pin 8-9,24-25', 'vcpus 4 pin 3-4,19-20').replace('64 GiB on numa 1', '64 GiB on numa 0');
         const result = await fix(before, 'LOC001', after);
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action).toMatchObject({ title: 'Re-pin a to NUMA 0', kind: 'quickfix', isPreferred: true });
     });
 
@@ -55,7 +55,7 @@ vm a on h {
         // read back by the pinning rule: vCPU 0 → 0, 1 → 16 (its sibling), 2 → 5 (not 2: that would split a core with b)
         const after = before.replace('vcpus 3 pin 8-9,24', 'vcpus 3 pin 0,16,5');
         const result = await fix(before, 'LOC001', after);
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Re-pin a to NUMA 0');
         const fixed = (await build(after)).resolved().topology.vms.find(v => v.name === 'a')!;
         expect(planGuestAddresses(fixed).vcpuPins).toEqual([0, 16, 5]);
@@ -71,7 +71,7 @@ vm a on h {
 `;
         const after = before.replace('vcpus 4\n', 'vcpus 4 pin 8-9,24-25\n').replace('memory 64 GiB\n', 'memory 64 GiB on numa 1\n');
         const result = await fix(before, 'LOC002', after);
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Re-pin a to NUMA 1');
     });
 
@@ -85,7 +85,7 @@ vm a on h {
 `;
         const after = before.replace('on numa 0', 'on numa 1');
         const result = await fix(before, 'LOC003', after);
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Bind memory of a to NUMA 1');
     });
 });
@@ -101,7 +101,7 @@ vm a on h {
 }
 `;
         const result = await fix(before, 'MMIO005', before.replace('mmio 512 GiB', 'mmio 1024 GiB'));
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action).toMatchObject({ title: 'Raise MMIO window to 1024 GiB', kind: 'quickfix', isPreferred: true });
     });
 
@@ -115,7 +115,7 @@ vm t on e {
 }
 `;
         const result = await fix(before, 'MMIO001', before.replace('license nvaie\n}', 'license nvaie\n    mmio 512 GiB\n}'));
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Raise MMIO window to 512 GiB');
     });
 
@@ -129,7 +129,7 @@ vm a on e {
 }
 `;
         const result = await fix(before, 'MMIO002', before.replace('mmio 768 GiB', 'mmio 1024 GiB'));
-        dispose = result.dispose;
+        dispose = () => result.dispose();
     });
 });
 
@@ -144,7 +144,7 @@ vm a on h {
 }
 `;
         const result = await fix(before, 'NIC001', before.replace('nic nic2 passthrough', 'nic nic0 passthrough'));
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Use nic0 (on the PCIe switch of gpu0)');
     });
 
@@ -164,7 +164,7 @@ vm b on h {
 }
 `;
         const result = await fix(before, 'NIC001', undefined);
-        dispose = result.dispose;
+        dispose = () => result.dispose();
     });
 });
 
@@ -172,7 +172,7 @@ describe('LIC001: add the licence', () => {
     it('inserts license nvaie into a one-line VM', async () => {
         const before = HOST + `vm t on h { vcpus 2 pin 8,24 memory 16 GiB on numa 1 mig gpu2 "1g.18gb" }\n`;
         const result = await fix(before, 'LIC001', before.replace('"1g.18gb" }', '"1g.18gb" license nvaie }'));
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Add license nvaie to t');
     });
 });

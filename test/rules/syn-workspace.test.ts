@@ -132,7 +132,7 @@ describe('SYN010: names are ASCII', () => {
         expect(d[0].message).toBe("'träin' is not a valid name: names use ASCII letters, digits, _ and - (it contains 'ä' (U+00E4)).");
         expect(d[0].range).toEqual({ start: at(text, 'träin'), end: { ...at(text, 'träin'), character: at(text, 'träin').character + 5 } });
         expect(d[0].codeDescription?.href).toBe(ruleDocUrl(ruleById(String(d[0].code))!));
-        expect(ws.resolved().topology.vms.map(v => `${v.name} ${v.pin}`)).toEqual(['träin 0']);
+        expect(ws.resolved().topology.vms.map(v => `${v.name} ${String(v.pin)}`)).toEqual(['träin 0']);
     });
 
     it('a device name with ü, where it is declared and where a VM names it; a name of another script', async () => {
