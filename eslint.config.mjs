@@ -68,7 +68,16 @@ export default tseslint.config(
     {
         rules: {
             // Stripping ANSI colour codes (\x1b) and rejecting control characters in names are what these regexes are for.
-            'no-control-regex': 'off'
+            'no-control-regex': 'off',
+            // Parameters that an override or callback must accept but does not use are named `_x`.
+            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+            '@typescript-eslint/restrict-template-expressions': ['error', {
+                allow: [
+                    { name: ['Error', 'URL', 'URLSearchParams'], from: 'lib' }, // the rule's default
+                    // A CPU list prints as the cpulist it is (`0-3,96`, its toString) in messages.
+                    { name: 'CpuList', from: 'file', path: 'language/src/syntax/cpu-list.ts' }
+                ]
+            }]
         }
     },
     {
