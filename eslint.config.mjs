@@ -5,20 +5,18 @@
  * scripts) are type-checked in the project service's default project.
  */
 import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
-    {
-        ignores: [
-            'language/src/generated/**', // written by `npm run langium:generate`
-            'out/**', // bundles written by esbuild.mjs
-            'node_modules/**',
-            '.vscode-test/**',
-            'examples/out/**'
-        ]
-    },
+export default defineConfig(
+    globalIgnores([
+        'language/src/generated/**', // written by `npm run langium:generate`
+        'out/**', // bundles written by esbuild.mjs
+        '.vscode-test/**',
+        'examples/out/**'
+    ]),
     js.configs.recommended,
-    ...tseslint.configs.recommendedTypeChecked,
+    tseslint.configs.recommendedTypeChecked,
     {
         languageOptions: {
             ecmaVersion: 2023,
