@@ -1,7 +1,7 @@
 /**
  * The fuzz pipeline: runs ONE input through everything the language server and the CLI do with a
  * document, with the services they use (`createVmtopoServices()`), and returns what went wrong as a
- * list of {@link Failure}s — it never throws, so the bounded test (test/fuzz/slice.test.ts) and the long
+ * list of {@link Failure}s — it never throws, so the test slices (test/fuzz/slice.test.ts, slice-long.test.ts) and the long
  * runner (`npm run fuzz`) share it.
  *
  * For one input (split into files at `//# file: NAME` lines, see `splitFiles`):
