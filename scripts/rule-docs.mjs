@@ -52,6 +52,7 @@ try {
 }
 
 const read = relative => fs.readFileSync(path.join(REPO, relative), 'utf8');
+/** @type {[string, () => string][]} */
 const generated = [
     ['docs/rules.md', () => docs.rulesMarkdown()],
     ['README.md', () => catalogDocs.withReadmeModelList(exports.withReadmeExportTable(docs.withReadmeRulesTable(read('README.md'))))],

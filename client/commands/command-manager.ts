@@ -11,9 +11,10 @@ export interface Command {
     readonly id: string;
     /**
      * Runs the command. `documentUri` is the resource the menu was opened on, or `undefined` when
-     * the command came from the palette or a key binding (then the active editor is meant).
+     * the command came from the palette or a key binding (then the active editor is meant). A
+     * returned promise is awaited.
      */
-    execute(documentUri: vscode.Uri | undefined, ...args: unknown[]): unknown | Promise<unknown>;
+    execute(documentUri: vscode.Uri | undefined, ...args: unknown[]): unknown;
 }
 
 export class CommandManager implements vscode.Disposable {

@@ -213,7 +213,8 @@ export class ExportCommand implements Command {
             this.log.info(`wrote ${file}`);
         }
         for (const problem of result.problems) {
-            (result.ok ? this.log.warn : this.log.error).call(this.log, problem);
+            if (result.ok) this.log.warn(problem);
+            else this.log.error(problem);
         }
         if (!result.ok) {
             const details = result.problems.length > 1 ? ' (the errors are in the log)' : '';

@@ -223,8 +223,9 @@ export class ShowTopologyCommand implements Command {
 /** Registers the serializer that restores the panel after a window reload. */
 export function registerTopologySerializer(extensionUri: vscode.Uri, client: ClientProvider, log: vscode.LogOutputChannel): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(TOPOLOGY_VIEW_TYPE, {
-        async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: TopologyViewState | undefined) {
+        deserializeWebviewPanel(panel: vscode.WebviewPanel, state: TopologyViewState | undefined) {
             TopologyPanel.revive(panel, extensionUri, client, log, state);
+            return Promise.resolve();
         }
     });
 }

@@ -310,10 +310,10 @@ describeWithReference('sources of rules.md', () => {
     });
 
     it('every key cited in rules.md is in SOURCES', () => {
-        const cited = new Set([...RULES.matchAll(/\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]/g)].map((m) => m[1]));
-        for (const key of cited) {
-            expect(SOURCES[key], key).toBeDefined();
-        }
+        const cited = [...new Set([...RULES.matchAll(/\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]/g)].map((m) => m[1]))];
+        // rules.md cites 46 keys: a regex that stops matching must not pass as "nothing unknown".
+        expect(cited.length).toBeGreaterThan(40);
+        expect(cited.filter((key) => !(key in SOURCES))).toEqual([]);
     });
 });
 
@@ -326,12 +326,11 @@ describe('sources', () => {
             }
         }
         const catalogDir = path.resolve(here, '../../language/src/catalog');
-        for (const file of fs.readdirSync(catalogDir).filter((f) => f.endsWith('.ts') && f !== 'sources.ts')) {
-            const text = fs.readFileSync(path.join(catalogDir, file), 'utf8');
-            for (const m of text.matchAll(/\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]/g)) {
-                expect(SOURCES[m[1]], `${file}: [${m[1]}]`).toBeDefined();
-            }
-        }
+        const cited = fs.readdirSync(catalogDir).filter((f) => f.endsWith('.ts') && f !== 'sources.ts').flatMap((file) =>
+            [...fs.readFileSync(path.join(catalogDir, file), 'utf8').matchAll(/\[([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)\]/g)].map((m) => ({ file, key: m[1] })));
+        // The catalog's comments cite dozens of keys: a regex that stops matching must not pass as "nothing unknown".
+        expect(new Set(cited.map((c) => c.key)).size).toBeGreaterThan(20);
+        expect(cited.filter((c) => !(c.key in SOURCES)).map((c) => `${c.file}: [${c.key}]`)).toEqual([]);
     });
 
     it('sourceUrl resolves and throws on unknown keys', () => {

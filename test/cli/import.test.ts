@@ -91,11 +91,11 @@ describeWithReference('vmtopo/importHost over the bundled language server (what 
         const server = await startServer(workspace);
         try {
             const text = readReference('nccl-topo/oci-bm-gpu-h100-8-topology.xml');
-            const answer = await server.connection.sendRequest(IMPORT_HOST_REQUEST, { files: [{ file: 'oci.xml', text }] }) as { ok: boolean; text?: string; summary?: string };
+            const answer = await server.connection.sendRequest<{ ok: boolean; text?: string; summary?: string }>(IMPORT_HOST_REQUEST, { files: [{ file: 'oci.xml', text }] });
             expect(answer.ok).toBe(true);
             expect(answer.text).toBe(importHost([{ file: 'oci.xml', text }]).text);
             expect(answer.summary).toMatch(/8 GPUs, 8 NICs/);
-            const refused = await server.connection.sendRequest(IMPORT_HOST_REQUEST, { files: [{ file: 'notes.txt', text: 'hello' }] }) as { ok: boolean; message?: string };
+            const refused = await server.connection.sendRequest<{ ok: boolean; message?: string }>(IMPORT_HOST_REQUEST, { files: [{ file: 'notes.txt', text: 'hello' }] });
             expect(refused).toEqual({ ok: false, message: expect.stringMatching(/^notes\.txt: not hwloc XML/) });
         } finally {
             server.connection.dispose();

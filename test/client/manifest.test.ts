@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
+import * as vm from 'node:vm';
 import * as esbuild from 'esbuild';
 import { resolveOutputFolder } from '../../client/output-folder.js';
 import { EXPORT_COMMANDS } from '../../client/commands/export-formats.js';
@@ -191,8 +192,9 @@ describe('extension client bundle', () => {
         });
         const nodeRequire = createRequire(path.join(REPO, 'out/client/extension.cjs'));
         const module = { exports: {} as Record<string, unknown> };
-        new Function('require', 'module', 'exports', '__filename', '__dirname', code)(
-            (id: string) => (id === 'vscode' ? stub : nodeRequire(id)), module, module.exports, 'extension.cjs', REPO);
+        // As Node's CommonJS loader runs a module: the code as the body of a function of these five.
+        const load = vm.compileFunction(code, ['require', 'module', 'exports', '__filename', '__dirname'], { filename: 'extension.cjs' });
+        load((id: string) => (id === 'vscode' ? stub : nodeRequire(id)), module, module.exports, 'extension.cjs', REPO);
         expect(typeof module.exports.activate).toBe('function');
         expect(typeof module.exports.deactivate).toBe('function');
     });

@@ -58,7 +58,9 @@ try {
     });
     const remote = p => `vscode-remote://127.0.0.1:${server.port}${p}`;
     const payload = [['extensionDevelopmentPath', remote(extensionPath)], ['extensionTestsPath', remote(testsPath)]];
-    const exited = new Promise(resolve => page.exposeFunction('codeAutomationExit', c => resolve(c)));
+    let exit;
+    const exited = new Promise(resolve => { exit = resolve; });
+    await page.exposeFunction('codeAutomationExit', c => exit(c));
     await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     code = await Promise.race([exited, new Promise(resolve => setTimeout(() => resolve('timeout'), Number(args.timeout) * 1000))]);
     if (code !== 0) {

@@ -386,11 +386,11 @@ function mutate(text: string, m: Mutation, dict: readonly string[]): string {
         }
         case 'hugeVcpus': {
             const value = BOUNDARY_VCPUS[m.b % BOUNDARY_VCPUS.length];
-            const clauses = [...text.matchAll(/\bvcpus\s+[0-9.]+(?:\s+pin\s+[0-9,\-]+)?/g)];
+            const clauses = [...text.matchAll(/\bvcpus\s+[0-9.]+(?:\s+pin\s+[0-9,-]+)?/g)];
             const c = pick(clauses, m.a);
             if (!c) return text;
             const clause = m.b % 3 === 0 ? `vcpus ${value}` : `vcpus ${value} pin 0-3`;
-            return text.slice(0, c.index) + clause + text.slice(c.index! + c[0].length);
+            return text.slice(0, c.index) + clause + text.slice(c.index + c[0].length);
         }
         case 'wideVm':
             return `${text}\n${wideVm([300, 500, 1000, 2000][m.b % 4])}`;

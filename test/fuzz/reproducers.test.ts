@@ -318,7 +318,7 @@ describe('8. quick-fixes never add an error', () => {
                 const { TextDocument } = await import('vscode-languageserver-textdocument');
                 result.push({
                     title: action.title, code: String(diagnostic.code),
-                    after: TextDocument.applyEdits(doc.textDocument as never, edits), inserted: edits.map(e => e.newText).join('\n')
+                    after: TextDocument.applyEdits(doc.textDocument, edits), inserted: edits.map(e => e.newText).join('\n')
                 });
             }
         }
@@ -479,7 +479,7 @@ describe('recovery: a rule, hover or quick-fix that throws', () => {
             { code: 'LIC001', vm: 'nope' }, { code: { toString: null }, vm: 'a' }
         ]) {
             const actions = await s.vmtopo.lsp.CodeActionProvider!.getCodeActions(doc, {
-                textDocument: { uri: doc.uri.toString() }, range, context: { diagnostics: [{ range, message: 'x', data } as never] }
+                textDocument: { uri: doc.uri.toString() }, range, context: { diagnostics: [{ range, message: 'x', data }] }
             });
             expect(actions).toBeUndefined();
         }

@@ -3,7 +3,7 @@
  * reused from input to input), fed one input at a time. It runs as a worker thread (options in
  * `workerData`, messages over `parentPort`) or as a child process (options in the environment
  * variable VMTOPO_FUZZ_WORKER, messages over the IPC channel). Bundled with esbuild by
- * `npm run fuzz` (fuzz/run.mjs) and by test/fuzz/slice.test.ts. After an input with failures, or every
+ * `npm run fuzz` (fuzz/run.mjs) and by the test slices (test/fuzz/slice-setup.ts). After an input with failures, or every
  * `recycleAfter` inputs, the pipeline gets fresh services.
  */
 import { parentPort, workerData } from 'node:worker_threads';

@@ -14,6 +14,7 @@ import {
 import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
 import { reparseIncrementally } from '../../language/src/langium/incremental.js';
 import type { Model } from '../../language/src/generated/ast.js';
+import { messageText } from '../../language/src/kernel/diagnostics.js';
 import { REPO, build } from '../support/util.js';
 
 const services = createVmtopoServices(EmptyFileSystem);
@@ -203,17 +204,17 @@ describe('an edit inside one block re-parses that block only', () => {
         const [document] = ws.documents;
         const { shared } = ws.services;
         const view = (ds: readonly import('vscode-languageserver-types').Diagnostic[]) =>
-            ds.map(d => `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${d.severity} ${d.code} ${d.message}`);
+            ds.map(d => `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${d.severity} ${String(d.code)} ${messageText(d)}`);
         let current = text;
         let reused = 0;
         const edits = fc.sample(fc.tuple(layoutEdit, fc.boolean()), { seed: 77, numRuns: 24 });
         for (const [i, [e, undo]] of edits.entries()) {
-            const before = document.parseResult.value as Model;
+            const before = document.parseResult.value;
             const blocks = [...before.hosts, ...before.vms];
             current = undo && current !== text ? text : applyEdit(current, e);
             shared.workspace.TextDocuments.set(TextDocument.create(document.uri.toString(), 'vmtopo', i + 2, current));
             await shared.workspace.DocumentBuilder.update([document.uri], []);
-            const after = document.parseResult.value as Model;
+            const after = document.parseResult.value;
             if (after === before) reused += [...after.hosts, ...after.vms].filter(b => blocks.includes(b)).length;
             const fresh = await build(current);
             expect(view(document.diagnostics ?? [])).toEqual(view(fresh.diagnostics()));

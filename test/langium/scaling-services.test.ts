@@ -256,7 +256,7 @@ describe('stale temporary files of many targets: one listing', () => {
 
     it('removes those of every given target, and nothing else', () => {
         const child = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
-        const dead = child.pid!;
+        const dead = child.pid;
         const long = `${'x'.repeat(250)}.domain.xml`;
         const ours = [`.a.domain.xml.${dead}.0123abcd.vmtopo-tmp`, `.b.1.domain.xml.${dead}.89abcdef.vmtopo-tmp`];
         const longStale = tempFileName(long, dead); // `.xxx…~<hash>.<pid>.<hex>.vmtopo-tmp`
@@ -297,7 +297,7 @@ describe('node checks called without a promise each', () => {
         const registry = services.vmtopo.validation.ValidationRegistry;
         const seen: string[] = [];
         registry.register<VmtopoAstType>({ Vm: () => { seen.push('first'); throw new Error('sync boom'); } });
-        registry.register<VmtopoAstType>({ Vm: async () => { seen.push('second'); throw new Error('async boom'); } });
+        registry.register<VmtopoAstType>({ Vm: () => { seen.push('second'); return Promise.reject(new Error('async boom')); } });
         registry.register<VmtopoAstType>({ Vm: async (_node, accept) => { await Promise.resolve(); seen.push('third'); accept('warning', 'async check ran', { node: _node }); } });
         registry.register<VmtopoAstType>({ Vm: () => { seen.push('fourth'); } });
         const doc = services.shared.workspace.LangiumDocumentFactory.fromString(`${HOST}vm a on h {\n    vcpus 2\n    memory 16 GiB\n}\n`, URI.file('/ws/a.vmtopo'));
@@ -381,7 +381,7 @@ describe('the topology checks, host by host', () => {
             'b.vmtopo': 'vm b on h2 { vcpus 2 pin 0,16 memory 16 GiB on numa 0 }\n'
         });
         const checks = RULE_FAMILIES.flatMap(f => f.checks ?? []);
-        const originals = checks.map(c => c.run);
+        const originals = checks.map(c => (c as { run: RuleCheck['run'] }).run);
         const hostsChecked: string[] = [];
         checks.forEach((c, i) => {
             (c as { run: RuleCheck['run'] }).run = ctx => { if (!c.workspace) hostsChecked.push(...ctx.topology.hosts.map(h => h.name)); originals[i].call(c, ctx); };

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { templateFleet } from '../../bench/harness.js';
 import { exportVm } from '../../language/src/features/export/index.js';
+import { messageText } from '../../language/src/kernel/diagnostics.js';
 import { buildWorkspace } from '../support/util.js';
 
 const TEMPLATE = `
@@ -79,7 +80,7 @@ describe('host templates', () => {
     it('expands each host from the template, across files, with its overrides', async () => {
         const ws = await buildWorkspace({ 'fleet.vmtopo': HOSTS, 'templates.vmtopo': TEMPLATE, 'vms.vmtopo': VMS });
         for (const file of ['fleet.vmtopo', 'templates.vmtopo', 'vms.vmtopo']) {
-            expect(ws.diagnostics(file).filter(d => d.severity === 1).map(d => `${file}: ${d.code} ${d.message}`)).toEqual([]);
+            expect(ws.diagnostics(file).filter(d => d.severity === 1).map(d => `${file}: ${String(d.code)} ${messageText(d)}`)).toEqual([]);
         }
         const { hosts, vms } = ws.resolved().topology;
         expect(hosts.map(h => h.name)).toEqual(['node01', 'node02']);
@@ -162,6 +163,6 @@ describe('host templates', () => {
 
     it('an unknown template is a linking error at the host', async () => {
         const ws = await buildWorkspace({ 'fleet.vmtopo': 'host node09 from nosuch { }\n' });
-        expect(ws.diagnostics().some(d => d.severity === 1 && /nosuch/.test(String(d.message)))).toBe(true);
+        expect(ws.diagnostics().some(d => d.severity === 1 && /nosuch/.test(messageText(d)))).toBe(true);
     });
 });

@@ -80,6 +80,6 @@ export function predictGuestAddresses(domainXml: string): GuestFunction[] {
 /** The controller chain above a function, innermost first. */
 export function ancestors(all: readonly GuestFunction[], f: GuestFunction): GuestFunction[] {
     const chain: GuestFunction[] = [];
-    for (let p = all.find(c => c.index === f.parent); p; p = all.find(c => c.index === p!.parent)) chain.push(p);
+    for (let p = all.find(c => c.index === f.parent); p; p = all.find(c => c.index === p.parent)) chain.push(p);
     return chain;
 }

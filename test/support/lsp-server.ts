@@ -58,8 +58,8 @@ export async function startServer(workspace: string): Promise<RunningServer> {
     ensureBundle();
     const child = spawn(process.execPath, [SERVER, '--stdio'], { cwd: workspace, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', chunk => { stderr += String(chunk); });
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    child.stderr.on('data', chunk => { stderr += String(chunk); });
+    const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
     connection.listen();
     const init = await connection.sendRequest(InitializeRequest.type, {
         processId: process.pid,

@@ -106,7 +106,7 @@ function render(next: TopologyResult, nextState: TopologyViewState): void {
     // The stylesheet, made in this document with this page's nonce (set through the IDL attribute,
     // which the CSP check reads), so that the policy admits it.
     if (css) {
-        const own = document.createElementNS('http://www.w3.org/2000/svg', 'style') as SVGStyleElement;
+        const own = document.createElementNS('http://www.w3.org/2000/svg', 'style');
         own.nonce = nonce;
         own.textContent = css;
         svg.insertBefore(own, svg.firstChild);

@@ -28,7 +28,7 @@ export async function run(): Promise<void> {
             runner.on('fail', (t, err: Error) => records.push({ title: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }));
             runner.on('pending', t => records.push({ title: t.fullTitle(), state: 'pending' }));
         } catch (err) {
-            reject(err);
+            reject(err instanceof Error ? err : new Error(String(err)));
         }
     });
     const report = process.env.VMTOPO_E2E_REPORT;

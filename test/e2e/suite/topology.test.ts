@@ -17,7 +17,7 @@ describe('topology view', () => {
             this.skip();
         }
         const editor = await openExample('hgx-h200.vmtopo');
-        await vscode.commands.executeCommand(command!, editor.document.uri);
+        await vscode.commands.executeCommand(command, editor.document.uri);
         const tab = await waitFor('a webview tab', () => vscode.window.tabGroups.all
             .flatMap(group => group.tabs)
             .find(t => t.input instanceof vscode.TabInputWebview));

@@ -62,7 +62,7 @@ async function runCommand(title) {
         await row.waitFor({ timeout: 10_000 });
     } catch (err) {
         const shown = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts();
-        throw new Error(`no command "${title}" in the palette; it lists: ${shown.slice(0, 10).join(' | ')}`);
+        throw new Error(`no command "${title}" in the palette; it lists: ${shown.slice(0, 10).join(' | ')}`, { cause: err });
     }
     await row.click();
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });

@@ -163,7 +163,7 @@ vm vc on h { vcpus 2 pin 2,18 memory 8 GiB on numa 0 }
 function deadPid(): number {
     const child = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
     expect(child.status).toBe(0);
-    return child.pid!;
+    return child.pid;
 }
 
 describe('temporary files of killed exports', () => {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { expect, it } from 'vitest';
 import { importHost, ImportError } from '../../../language/src/features/import/index.js';
+import { messageText } from '../../../language/src/kernel/diagnostics.js';
 import { build, describeWithReference, SHARED } from '../../support/util.js';
 import { astFacts, type Relation, relationKey, type SourceFacts } from '../../support/import-facts.js';
 
@@ -180,8 +181,8 @@ for (const [dir, ext] of [['hwloc', '.xml'], ['nccl-topo', '.xml'], ['nvidia-smi
                 const ws = await build(result.text);
                 const diagnostics = ws.diagnostics();
                 const errors = diagnostics.filter(d => d.severity === 1);
-                expect(errors.filter(d => d.code !== 'CAT001').map(d => `${d.code} ${d.message}`)).toEqual([]);
-                const unknown = [...new Set(errors.map(d => /model "([^"]*)"/.exec(String(d.message))?.[1]))].sort();
+                expect(errors.filter(d => d.code !== 'CAT001').map(d => `${String(d.code)} ${messageText(d)}`)).toEqual([]);
+                const unknown = [...new Set(errors.map(d => /model "([^"]*)"/.exec(messageText(d))?.[1]))].sort();
                 expect(unknown).toEqual([...(UNKNOWN_MODELS[file] ?? ['(file missing from UNKNOWN_MODELS)'])].sort());
 
                 const source = dir === 'hwloc' ? hwlocFacts(text) : dir === 'nccl-topo' ? ncclFacts(text) : smiFacts(text);

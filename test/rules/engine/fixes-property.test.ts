@@ -9,9 +9,10 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ruleById } from '../../../language/src/rules/index.js';
+import { messageText } from '../../../language/src/kernel/diagnostics.js';
 import { build, type Workspace } from '../../support/util.js';
 
 const ACS = ['', ' acs enabled', ' acs disabled', ' acs direct-translated'] as const;
@@ -121,7 +122,7 @@ function vmsText(h: HostConfig, vms: readonly VmConfig[]): string {
     return out.join('\n\n');
 }
 
-const key = (d: Diagnostic) => `${String(d.code)}|${d.message}`;
+const key = (d: Diagnostic) => `${String(d.code)}|${messageText(d)}`;
 
 function counts(ds: readonly Diagnostic[], filter: (d: Diagnostic) => boolean): Map<string, number> {
     const m = new Map<string, number>();
@@ -138,7 +139,7 @@ function newErrors(before: readonly Diagnostic[], after: readonly Diagnostic[]):
 function apply(text: string, action: CodeAction): string {
     const changes = action.edit?.changes ?? {};
     const [uri] = Object.keys(changes);
-    return TextDocument.applyEdits(TextDocument.create(uri, 'vmtopo', 1, text), changes[uri] as TextEdit[]);
+    return TextDocument.applyEdits(TextDocument.create(uri, 'vmtopo', 1, text), changes[uri]);
 }
 
 async function actions(ws: Workspace, diagnostics: Diagnostic[], only?: string[]): Promise<CodeAction[]> {
