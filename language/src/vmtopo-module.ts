@@ -158,7 +158,7 @@ export function createVmtopoServices(context: DefaultSharedModuleContext = Empty
     registerFeatures(FEATURES, { shared, vmtopo, options: options.features ?? {} }, context.connection);
     if (!context.connection) {
         // Not running inside a language server: nothing will send the configuration.
-        shared.workspace.ConfigurationProvider.initialized({});
+        void shared.workspace.ConfigurationProvider.initialized({});
     }
     return { shared, vmtopo };
 }

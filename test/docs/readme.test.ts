@@ -76,9 +76,10 @@ function tree(dir: string, depth: number): { folders: string[]; files: string[] 
 
 /** Top-level folders of the repository: not .git, nor one that .gitignore names (node_modules/, out/…). */
 function topLevelFolders(): string[] {
-    const ignored = new Set(readRepoFile('.gitignore').split('\n').map(l => l.trim()).filter(l => /^[^/*!#]+\/$/.test(l)));
+    // A plain name, with or without its trailing slash (`node_modules` also matches a link to one).
+    const ignored = new Set(readRepoFile('.gitignore').split('\n').map(l => l.trim().replace(/\/$/, '')).filter(l => /^[^/*!#]+$/.test(l)));
     return fs.readdirSync(REPO, { withFileTypes: true })
-        .filter(e => e.isDirectory() && e.name !== '.git' && !ignored.has(`${e.name}/`))
+        .filter(e => e.isDirectory() && e.name !== '.git' && !ignored.has(e.name))
         .map(e => `${e.name}/`);
 }
 

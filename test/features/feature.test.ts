@@ -41,7 +41,7 @@ describe('registerFeatures', () => {
         const handler = new FeatureCommandHandler();
         const seen: unknown[][] = [];
         const echo: Feature = { name: 'echo', commands: () => ({ 'vmtopo.echo': args => { seen.push(args); return args.length; } }) };
-        registerFeatures([echo], { shared: { ...shared, lsp: { ...shared.lsp, ExecuteCommandHandler: handler } } as typeof shared, vmtopo, options: {} });
+        registerFeatures([echo], { shared: { ...shared, lsp: { ...shared.lsp, ExecuteCommandHandler: handler } }, vmtopo, options: {} });
         expect(await handler.executeCommand('vmtopo.echo', ['a', 'b'])).toBe(2);
         expect(seen).toEqual([['a', 'b']]);
     });
@@ -52,7 +52,7 @@ describe('registerFeatures', () => {
         const twice: Feature = { name: 'twice', commands: () => ({ [EXPORT_COMMAND]: () => undefined }) };
         const context = { shared: { ...shared, lsp: { ...shared.lsp, ExecuteCommandHandler: handler } } as typeof shared, vmtopo, options: {} };
         expect(() => registerFeatures([...FEATURES, twice], context)).toThrow(`the command ${EXPORT_COMMAND} is registered twice`);
-        const other = { ...shared, lsp: { ...shared.lsp, ExecuteCommandHandler: { commands: [], executeCommand: async () => undefined } } } as typeof shared;
+        const other = { ...shared, lsp: { ...shared.lsp, ExecuteCommandHandler: { commands: [], executeCommand: () => Promise.resolve(undefined) } } } as typeof shared;
         expect(() => registerFeatures(FEATURES, { shared: other, vmtopo, options: {} })).toThrow(/not a FeatureCommandHandler/);
     });
 });

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { messageText } from '../../language/src/kernel/diagnostics.js';
 import { describe, expect, it } from 'vitest';
 import { DidChangeTextDocumentNotification, DidOpenTextDocumentNotification, PublishDiagnosticsNotification, type Diagnostic } from 'vscode-languageserver/node';
 import { startServer, uriOf } from '../support/lsp-server.js';
@@ -145,7 +146,7 @@ const VM_FILES: Record<string, string> = {
 /** Every diagnostic of a document as one line, its related information (with positions) included. */
 function view(ds: readonly Diagnostic[]): string[] {
     const range = (r: Diagnostic['range']) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
-    return ds.map(d => `${range(d.range)} ${d.severity} ${d.code} ${d.message}${(d.relatedInformation ?? [])
+    return ds.map(d => `${range(d.range)} ${d.severity} ${String(d.code)} ${messageText(d)}${(d.relatedInformation ?? [])
         .map(r => ` | ${r.location.uri.replace(/^.*\//, '')} ${range(r.location.range)} ${r.message}`).join('')}`);
 }
 

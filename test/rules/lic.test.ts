@@ -87,7 +87,7 @@ describe('LIC001: add the licence', () => {
     it('inserts license nvaie into a one-line VM', async () => {
         const before = HOST + `vm t on h { vcpus 2 pin 8,24 memory 16 GiB on numa 1 mig gpu2 "1g.18gb" }\n`;
         const result = await fix(before, 'LIC001', before.replace('"1g.18gb" }', '"1g.18gb" license nvaie }'));
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Add license nvaie to t');
     });
 });

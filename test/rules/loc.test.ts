@@ -570,7 +570,7 @@ vm a on h {
 `;
         const after = before.replace('vcpus 4 pin 8-9,24-25', 'vcpus 4 pin 3-4,19-20').replace('64 GiB on numa 1', '64 GiB on numa 0');
         const result = await fix(before, 'LOC001', after);
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action).toMatchObject({ title: 'Re-pin a to NUMA 0', kind: 'quickfix', isPreferred: true });
     });
 
@@ -590,7 +590,7 @@ vm a on h {
         // read back by the pinning rule: vCPU 0 → 0, 1 → 16 (its sibling), 2 → 5 (not 2: that would split a core with b)
         const after = before.replace('vcpus 3 pin 8-9,24', 'vcpus 3 pin 0,16,5');
         const result = await fix(before, 'LOC001', after);
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Re-pin a to NUMA 0');
         const fixed = (await build(after)).resolved().topology.vms.find(v => v.name === 'a')!;
         expect(planGuestAddresses(fixed).vcpuPins).toEqual([0, 16, 5]);
@@ -606,7 +606,7 @@ vm a on h {
 `;
         const after = before.replace('vcpus 4\n', 'vcpus 4 pin 8-9,24-25\n').replace('memory 64 GiB\n', 'memory 64 GiB on numa 1\n');
         const result = await fix(before, 'LOC002', after);
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Re-pin a to NUMA 1');
     });
 
@@ -620,7 +620,7 @@ vm a on h {
 `;
         const after = before.replace('on numa 0', 'on numa 1');
         const result = await fix(before, 'LOC003', after);
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Bind memory of a to NUMA 1');
     });
 });

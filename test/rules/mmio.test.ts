@@ -230,7 +230,7 @@ vm a on h {
 }
 `;
         const result = await fix(before, 'MMIO005', before.replace('mmio 512 GiB', 'mmio 1024 GiB'));
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action).toMatchObject({ title: 'Raise MMIO window to 1024 GiB', kind: 'quickfix', isPreferred: true });
     });
 
@@ -244,7 +244,7 @@ vm t on e {
 }
 `;
         const result = await fix(before, 'MMIO001', before.replace('license nvaie\n}', 'license nvaie\n    mmio 512 GiB\n}'));
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Raise MMIO window to 512 GiB');
     });
 
@@ -258,7 +258,7 @@ vm a on e {
 }
 `;
         const result = await fix(before, 'MMIO002', before.replace('mmio 768 GiB', 'mmio 1024 GiB'));
-        dispose = result.dispose;
+        dispose = () => result.dispose();
     });
 });
 

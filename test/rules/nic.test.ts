@@ -135,7 +135,7 @@ vm a on h {
 }
 `;
         const result = await fix(before, 'NIC001', before.replace('nic nic2 passthrough', 'nic nic0 passthrough'));
-        dispose = result.dispose;
+        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Use nic0 (on the PCIe switch of gpu0)');
     });
 
@@ -155,7 +155,7 @@ vm b on h {
 }
 `;
         const result = await fix(before, 'NIC001', undefined);
-        dispose = result.dispose;
+        dispose = () => result.dispose();
     });
 });
 

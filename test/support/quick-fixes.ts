@@ -4,11 +4,12 @@
  * text, and the checks every fix must pass — its diagnostic is gone and no error was added.
  */
 import { expect } from 'vitest';
-import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver';
+import { messageText } from '../../language/src/kernel/diagnostics.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { build, buildWorkspace, withCode, type Workspace } from './util.js';
 
-const key = (d: Diagnostic) => `${String(d.code)}|${d.message}`;
+const key = (d: Diagnostic) => `${String(d.code)}|${messageText(d)}`;
 
 /** The errors among `ds`. */
 export const errors = (ds: Diagnostic[]) => ds.filter(d => d.severity === 1);
@@ -27,7 +28,7 @@ export function apply(text: string, action: CodeAction): string {
     const changes = action.edit?.changes ?? {};
     const uris = Object.keys(changes);
     expect(uris).toHaveLength(1);
-    return TextDocument.applyEdits(TextDocument.create(uris[0], 'vmtopo', 1, text), changes[uris[0]] as TextEdit[]);
+    return TextDocument.applyEdits(TextDocument.create(uris[0], 'vmtopo', 1, text), changes[uris[0]]);
 }
 
 /**
@@ -71,9 +72,9 @@ export async function fixes(before: string, code: string, title?: string | RegEx
     expect(action, `${code}: offered ${JSON.stringify(titles)}`).toBeDefined();
     const after = apply(before, action!);
     const errors = (t: string) => build(t).then(ws => ws.diagnostics());
-    const beforeErrors = new Set((await errors(before)).filter(d => d.severity === 1).map(d => `${d.code}|${d.message}`));
+    const beforeErrors = new Set((await errors(before)).filter(d => d.severity === 1).map(d => key(d)));
     const afterDiagnostics = await errors(after);
     expect(afterDiagnostics.filter(d => d.code === code)).toEqual([]);
-    expect(afterDiagnostics.filter(d => d.severity === 1 && !beforeErrors.has(`${d.code}|${d.message}`))).toEqual([]);
+    expect(afterDiagnostics.filter(d => d.severity === 1 && !beforeErrors.has(key(d)))).toEqual([]);
     return { after, titles };
 }

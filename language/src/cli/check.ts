@@ -6,7 +6,7 @@
 import { URI, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { formatDiagnostic, messageText, severityName, type SeverityName } from '../kernel/diagnostics.js';
+import { diagnosticCode, formatDiagnostic, messageText, severityName, type SeverityName } from '../kernel/diagnostics.js';
 import type { InputFile } from './input.js';
 import { ruleById } from '../rules/index.js';
 import { sourceUrl } from '../catalog/sources.js';
@@ -98,7 +98,7 @@ export function jsonReport(results: readonly FileDiagnostics[]): JsonDiagnostic[
 }
 
 function toJson(file: string, d: Diagnostic): JsonDiagnostic {
-    const code = d.code ?? (d.data as { code?: unknown } | undefined)?.code;
+    const code = diagnosticCode(d);
     return {
         file,
         line: d.range.start.line + 1,
@@ -106,10 +106,10 @@ function toJson(file: string, d: Diagnostic): JsonDiagnostic {
         endLine: d.range.end.line + 1,
         endColumn: d.range.end.character + 1,
         severity: severityName(d),
-        code: code === undefined || code === null ? null : String(code),
+        code: code ?? null,
         message: messageText(d),
         // The rule's primary source on the web (the editor's link goes to the rule's section of docs/rules.md).
-        source: (code !== undefined && code !== null ? ruleSource(String(code)) : undefined) ?? d.codeDescription?.href ?? null
+        source: (code !== undefined ? ruleSource(code) : undefined) ?? d.codeDescription?.href ?? null
     };
 }
 

@@ -179,7 +179,7 @@ async function checkedRules(values: readonly string[] | undefined, command: Comm
     if ('error' in rules) {
         command.error(`error: option '${RULE_FLAGS}' argument '${rules.value}' is invalid. ${rules.error}`, { exitCode: EXIT_USAGE, code: 'commander.invalidArgument' });
     }
-    return rules as Exclude<typeof rules, { error: string }>;
+    return rules;
 }
 
 function firstLine(text: string): string {

@@ -20,7 +20,7 @@ import { pathToFileURL } from 'node:url';
 import type * as sarif from 'sarif';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { SOURCES, sourceUrl } from '../catalog/sources.js';
-import { messageText, severityName } from '../kernel/diagnostics.js';
+import { diagnosticCode, messageText, severityName } from '../kernel/diagnostics.js';
 import type { RuleInfo, Severity } from '../rules/engine/rule.js';
 import { ALL_RULES, RULES } from '../rules/index.js';
 import { ruleOf, type RuleLevel, type RuleOverrides } from '../rules/engine/control.js';
@@ -109,8 +109,7 @@ function descriptor(rule: RuleInfo): sarif.ReportingDescriptor {
 }
 
 function result(d: Diagnostic, location: sarif.ArtifactLocation, index: ReadonlyMap<string, number>): sarif.Result {
-    const rawCode = d.code ?? (d.data as { code?: unknown } | undefined)?.code;
-    const code = rawCode === undefined || rawCode === null || rawCode === '' ? undefined : String(rawCode);
+    const code = diagnosticCode(d);
     const ruleIndex = code === undefined ? undefined : index.get(code);
     const { start, end } = d.range;
     return {

@@ -117,15 +117,15 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
         if (!edits || Object.keys(action.edit?.changes ?? {}).length !== 1) return false;
         try {
             const sources = this.workspaceSources();
-            const before = await this.cached('baseline', () => this.errorKeys(sources)) as Map<string, number>;
+            const before = await this.cached<Map<string, number>>('baseline', () => this.errorKeys(sources));
             const key = JSON.stringify([uri, edits, diagnostic.code, diagnostic.message]);
-            return await this.cached(key, async () => {
-                const edited = TextDocument.applyEdits(document.textDocument as TextDocument, edits);
+            return await this.cached<boolean>(key, async () => {
+                const edited = TextDocument.applyEdits(document.textDocument, edits);
                 const after = await this.errorKeys(sources.map(s => (s.uri === uri ? { uri, text: edited } : s)));
                 const fixed = diagnosticKey(uri, diagnostic.code, diagnostic.message);
                 const addsError = [...after].some(([k, n]) => !k.startsWith('~') && n > (before.get(k) ?? 0));
                 return !addsError && (after.get(fixed) ?? 0) < (before.get(fixed) ?? 0);
-            }) as boolean;
+            });
         } catch (err) {
             this.services.log.InternalErrors.report(`verifying quick-fix ${String(diagnostic.code)}`, err);
             return false;

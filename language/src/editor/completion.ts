@@ -320,7 +320,7 @@ export class VmtopoCompletionProvider extends DefaultCompletionProvider {
 
     private wordRange(context: CompletionContext): Range {
         const text = context.textDocument.getText();
-        const word = /[\w.\-]*$/.exec(text.slice(Math.max(0, context.offset - 256), context.offset))![0];
+        const word = /[\w.-]*$/.exec(text.slice(Math.max(0, context.offset - 256), context.offset))![0];
         return this.range(context, context.offset - word.length, context.offset);
     }
 
@@ -331,7 +331,7 @@ export class VmtopoCompletionProvider extends DefaultCompletionProvider {
     /** Device references in a VM: who already holds the device (another VM), or `free`; free devices first. */
     protected override createReferenceCompletionItem(nodeDescription: AstNodeDescription, refInfo: ReferenceInfo, context: CompletionContext): CompletionValueItem {
         const item = super.createReferenceCompletionItem(nodeDescription, refInfo, context);
-        const vm = AstUtils.getContainerOfType(refInfo.container, isVm) as Vm | undefined;
+        const vm: Vm | undefined = AstUtils.getContainerOfType(refInfo.container, isVm);
         const node = nodeDescription.node;
         if (!vm || !node || refInfo.property === 'host') return item;
         return this.log(() => {

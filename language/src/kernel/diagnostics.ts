@@ -17,6 +17,15 @@ export function severityName(d: Diagnostic): SeverityName {
     }
 }
 
+/**
+ * The code of a diagnostic as text: its `code`, else the `data.code` Langium puts its own codes in
+ * (`lexing-error`, …); undefined when there is none (or it is not a string or number).
+ */
+export function diagnosticCode(d: Diagnostic): string | undefined {
+    const code = d.code ?? (d.data as { code?: unknown } | undefined)?.code;
+    return (typeof code === 'string' && code !== '') || typeof code === 'number' ? String(code) : undefined;
+}
+
 /** The plain text of a diagnostic's message (LSP allows markup content too). */
 export function messageText(diagnostic: Diagnostic): string {
     const m = diagnostic.message;

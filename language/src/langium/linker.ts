@@ -38,7 +38,7 @@ export class VmtopoLinker extends DefaultLinker {
                 if (property.charCodeAt(0) === 36 /* $ */) continue;
                 const value = record[property];
                 if (isReference(value) || isMultiReference(value)) {
-                    this.doLink({ reference: value, container: node as AstNode, property }, document);
+                    this.doLink({ reference: value, container: node, property }, document);
                     if (isReference(value)) references.push(value);
                 } else if (Array.isArray(value)) {
                     for (let index = 0; index < value.length; index++) {

@@ -69,7 +69,7 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
         // In a host made from a template, `on SOCKET` also finds the template's sockets (the host's own come first).
         const templated = referenceType === 'Socket' ? AstUtils.getContainerOfType(context.container, isHost)?.template?.ref : undefined;
         if (templated) {
-            const sockets = (templated.sockets ?? []).filter(s => typeof s.name === 'string' && s.name.length > 0).map(s => ({ node: s as AstNode, name: s.name }));
+            const sockets = (templated.sockets ?? []).filter(s => typeof s.name === 'string' && s.name.length > 0).map(s => ({ node: s, name: s.name }));
             result = chain(new LazyMapScope(sockets, (node, name) => this.descriptions.createDescription(node, name)), result);
         }
         if (!localSymbols) return result;
@@ -103,7 +103,7 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
     private localChain(document: LangiumDocument, symbols: LazyLocalSymbols, node: AstNode | undefined, referenceType: string): Scope | undefined {
         if (!node) return undefined;
         let byType = this.localChains.get(document.uri, node);
-        if (!byType) this.localChains.set(document.uri, node, byType = new Map());
+        if (!byType) this.localChains.set(document.uri, node, byType = new Map<string, Scope | null>());
         const known = byType.get(referenceType);
         if (known !== undefined) return known ?? undefined;
         const outer = this.localChain(document, symbols, node.$container, referenceType);
@@ -247,8 +247,8 @@ export class VmtopoScopeComputation extends DefaultScopeComputation {
         this.reflection = services.shared.AstReflection;
     }
 
-    override async collectLocalSymbols(document: LangiumDocument): Promise<LocalSymbols> {
-        return new LazyLocalSymbols(
+    override collectLocalSymbols(document: LangiumDocument): Promise<LocalSymbols> {
+        return Promise.resolve(new LazyLocalSymbols(
             (container, type) => {
                 const named: Named[] = [];
                 for (const node of childNodes(container)) {
@@ -258,7 +258,7 @@ export class VmtopoScopeComputation extends DefaultScopeComputation {
                 }
                 return named;
             },
-            (node, name) => this.descriptions.createDescription(node, name, document));
+            (node, name) => this.descriptions.createDescription(node, name, document)));
     }
 }
 
@@ -282,7 +282,7 @@ export class LazyLocalSymbols implements LocalSymbols {
     /** The named children of `container` whose type is `type` or a subtype (all of them for undefined). */
     namedOfType(container: AstNode, type: string | undefined): readonly Named[] {
         let byContainer = this.listed.get(type ?? '');
-        if (!byContainer) this.listed.set(type ?? '', byContainer = new Map());
+        if (!byContainer) this.listed.set(type ?? '', byContainer = new Map<AstNode, readonly Named[]>());
         let named = byContainer.get(container);
         if (!named) {
             const found = this.list(container, type);

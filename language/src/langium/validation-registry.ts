@@ -71,10 +71,10 @@ export class VmtopoValidationRegistry extends ValidationRegistry {
         if (!this.last || this.last.categories !== categories) {
             const key = categories ? categories.join(',') : '\0all';
             let byType = this.checksByCategories.get(key);
-            if (!byType) this.checksByCategories.set(key, byType = new Map());
+            if (!byType) this.checksByCategories.set(key, byType = new Map<string, readonly ValidationCheck[]>());
             this.last = { categories, byType };
         }
-        const byType = this.last!.byType;
+        const byType = this.last.byType;
         let checks = byType.get(type);
         if (!checks) {
             checks = super.getChecks(type, categories).toArray();

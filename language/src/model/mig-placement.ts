@@ -46,7 +46,7 @@ export function placeMig(requests: readonly GiRequest[], capacity: { compute: nu
     const compute = requests.reduce((s, r) => s + r.profile.computeSlices, 0);
     const memory = requests.reduce((s, r) => s + r.profile.memorySlices, 0);
     if (compute > capacity.compute || memory > capacity.memory) return undefined;
-    const starts: number[] = new Array(requests.length).fill(-1);
+    const starts = new Array<number>(requests.length).fill(-1);
     let used = 0;
     for (let i = 0; i < requests.length; i++) {
         const r = requests[i];

@@ -42,7 +42,7 @@ export function functionClashes(vms: readonly VmModel[]): FunctionClash[] {
     const clashes: FunctionClash[] = [];
     const claim = (c: FunctionClaim) => {
         let byAddress = owners.get(c.host);
-        if (!byAddress) owners.set(c.host, byAddress = new Map());
+        if (!byAddress) owners.set(c.host, byAddress = new Map<number, FunctionClaim>());
         const key = addressKey(c.address);
         const first = byAddress.get(key);
         if (first) clashes.push({ claim: c, first });

@@ -426,11 +426,11 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
         // the CST text: the value converter turns `8.0` into the number 8 before concatenating
         platformVersion: parsePlatformVersion(h.platformVersion !== undefined && h.$cstNode
             ? (nodeForProperty(h.$cstNode, 'platformVersion')?.text ?? h.platformVersion) : h.platformVersion),
-        vgpuDelivery: h.vgpuDelivery as HostModel['vgpuDelivery'],
+        vgpuDelivery: h.vgpuDelivery,
         cpu: findCpu(h.cpuModel),
-        license: h.license as HostModel['license'],
-        fabricManager: h.fabricManager as HostModel['fabricManager'],
-        iommu: h.iommu as HostModel['iommu'],
+        license: h.license,
+        fabricManager: h.fabricManager,
+        iommu: h.iommu,
         acsOverride: h.acsOverride || undefined,
         numaNodes, switches, devices,
         numaOfCpu: (cpu: number) => numaNodes.find(n => n.cpus.has(cpu))
@@ -458,7 +458,7 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
             if (!spec) return undefined;
             dev = {
                 name, host, address, numa, parentSwitch: parent, declaredSocket, iommuGroup,
-                kind: 'gpu', spec, module: integer(d.module, 0, MAX_MODULE_ID), link: resolveLink(d.link) ?? spec.link, vgpuMode: d.vgpuMode as GpuModel['vgpuMode'], acs: d.acs as GpuModel['acs']
+                kind: 'gpu', spec, module: integer(d.module, 0, MAX_MODULE_ID), link: resolveLink(d.link) ?? spec.link, vgpuMode: d.vgpuMode, acs: d.acs
             } satisfies GpuModel;
         } else if (isNic(d)) {
             const spec = findNic(d.model);
@@ -472,7 +472,7 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
                 vfOffset: integer(d.vfOffset, 0, MAX_SRIOV_FIELD) ?? 1,
                 vfStride: integer(d.vfStride, 0, MAX_SRIOV_FIELD) ?? 1,
                 link: resolveLink(d.link) ?? spec.link,
-                acs: d.acs as NicModel['acs'], ats: d.ats as NicModel['ats'], linkLayer: d.linkLayer as NicModel['linkLayer'],
+                acs: d.acs, ats: d.ats, linkLayer: d.linkLayer,
                 management: d.management || undefined
             } satisfies NicModel;
         } else if (isNvSwitch(d)) {
@@ -493,7 +493,7 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
         const sw: Mutable<PcieSwitchModel> = {
             kind: 'switch', name: s.name, host, address, numa: numaFor(s.socket?.ref, parent?.numa),
             parentSwitch: parent, declaredSocket: s.socket?.ref ? nodeOfSocket.get(s.socket.ref) : undefined,
-            link: resolveLink(s.link), acs: s.acs as PcieSwitchModel['acs'], switches: [], devices: [],
+            link: resolveLink(s.link), acs: s.acs, switches: [], devices: [],
             model: s.model, pciId: parseSwitchPciId(s.pciId)
         };
         switches.push(sw);
@@ -600,9 +600,9 @@ function resolveVm(v: ast.Vm, host: HostModel, devicesByAst: ReadonlyMap<AstNode
         hugepageMiB: sizeMiB(v.hugepages),
         gpus, nics,
         mmioGiB: mmio !== undefined ? mmio / 1024 : undefined,
-        license: (v.license as VmModel['license']) ?? host.license,
+        license: (v.license) ?? host.license,
         licenseOnVm: v.license !== undefined,
-        firmware: v.firmware as VmModel['firmware'],
+        firmware: v.firmware,
         secureBoot: v.secureBoot || undefined,
         reservedMiB: v.reserveAll ? (sizeMiB(v.memory) ?? 0) : sizeMiB(v.reservation),
         p2p: v.p2p || undefined,

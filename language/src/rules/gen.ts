@@ -66,7 +66,7 @@ function checkGpuModes(ctx: RuleContext): void {
     const uses = new Map<HostModel, Map<number, Array<{ vm: VmModel; entry: VmGpu }>>>();
     for (const vm of ctx.topology.vms) {
         let byAddress = uses.get(vm.host);
-        if (!byAddress) uses.set(vm.host, byAddress = new Map());
+        if (!byAddress) uses.set(vm.host, byAddress = new Map<number, Array<{ vm: VmModel; entry: VmGpu }>>());
         for (const entry of vm.gpus) {
             const key = addressKey(entry.gpu.address);
             let list = byAddress.get(key);

@@ -46,13 +46,16 @@ export const IOMMU003: RuleInfo = {
 
 const ownerName = (o: Owner) => (o === 'host' ? 'the host' : o.name);
 
+/** The owners of an endpoint no VM takes. */
+const HOST_ONLY: readonly Owner[] = ['host'];
+
 /** IOMMU001: each multi-endpoint group has one owner. */
 function checkGroups(ctx: RuleContext): void {
     for (const host of ctx.topology.hosts) {
         if (host.platform !== 'kvm') continue;
         const owners = endpointOwners(ctx.topology, host);
         for (const group of iommuGroups(host)) {
-            const by = group.devices.map(d => ({ d, owners: (owners.get(d) ?? ['host']) as Owner[] }));
+            const by = group.devices.map(d => ({ d, owners: owners.get(d) ?? HOST_ONLY }));
             const distinct = [...new Set(by.flatMap(b => b.owners))];
             if (distinct.length < 2 || !distinct.some(o => o !== 'host')) continue;
             const names = nameList(group.devices.slice(0, MAX_NAMED).map(d => `${d.name} ${formatBdf(d.address)}`), { total: group.devices.length });

@@ -40,8 +40,8 @@ function checkEsxiSwitches(ctx: RuleContext): void {
         // Only where NCCL is meant to run across the devices: `p2p` or `gpudirect-rdma`.
         if (vm.host.platform !== 'esxi' || !(vm.p2p || vm.gpudirectRdma)) continue;
         const groups = [
-            vm.gpus.filter(g => g.mode === 'passthrough').map(g => ({ entry: g as object, device: g.gpu })),
-            vm.nics.map(n => ({ entry: n as object, device: n.nic }))
+            vm.gpus.filter(g => g.mode === 'passthrough').map(g => ({ entry: g, device: g.gpu })),
+            vm.nics.map(n => ({ entry: n, device: n.nic }))
         ];
         for (const group of groups) {
             const seen = new Set<object>();

@@ -12,7 +12,7 @@ import { EXPORT_FORMATS, exportFileName, exportNameLimit, formatById } from '../
 import { GENERATE_COMMAND, README_FORMATS_END, README_FORMATS_START, readmeExportTable } from '../../../language/src/features/export/contributions.js';
 import { NAME_MAX_BYTES, nameLimitFor } from '../../../language/src/syntax/limits.js';
 import { VmtopoGeneratedModule, VmtopoGeneratedSharedModule } from '../../../language/src/generated/module.js';
-import { VmtopoModule, VmtopoSharedModule, type VmtopoServices } from '../../../language/src/vmtopo-module.js';
+import { VmtopoModule, VmtopoSharedModule } from '../../../language/src/vmtopo-module.js';
 import { registerValidationChecks } from '../../../language/src/rules/engine/validator.js';
 import { HOST } from '../../support/fixtures.js';
 import { build, readRepoFile, withCode } from '../../support/util.js';
@@ -71,10 +71,10 @@ describe('the longest name (SYN008)', () => {
         const suffix = `.${'y'.repeat(200)}`;
         const shared = inject(createDefaultSharedModule(EmptyFileSystem), VmtopoGeneratedSharedModule, VmtopoSharedModule);
         const vmtopo = inject(createDefaultModule({ shared }), VmtopoGeneratedModule, VmtopoModule,
-            { validation: { NodeCheckContext: () => ({ names: nameLimitFor([suffix]) }) } }) as VmtopoServices;
+            { validation: { NodeCheckContext: () => ({ names: nameLimitFor([suffix]) }) } });
         shared.ServiceRegistry.register(vmtopo);
         registerValidationChecks(vmtopo);
-        shared.workspace.ConfigurationProvider.initialized({});
+        await shared.workspace.ConfigurationProvider.initialized({});
         const doc = shared.workspace.LangiumDocumentFactory.fromString(`host ${'h'.repeat(60)} { }\n`, URI.file('/ws/limit.vmtopo'));
         shared.workspace.LangiumDocuments.addDocument(doc);
         await shared.workspace.DocumentBuilder.build([doc], { validation: true });

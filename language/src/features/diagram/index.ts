@@ -12,7 +12,7 @@ import { AstUtils, GrammarUtils, type AstNode, type CstNode } from 'langium';
 import type { ResolvedTopology } from '../../model/resolve.js';
 import { vmsOnHost, type HostModel, type Topology, type VmModel } from '../../model/topology.js';
 import { specFacts } from '../../catalog/facts.js';
-import type { TopologyNodeInfo, TopologyResult, TopologySourceRange } from '../../protocol.js';
+import type { TopologyNodeInfo, TopologyResult } from '../../protocol.js';
 import { nodeForProperty } from '../../kernel/cst.js';
 import { allNodes, buildHostGraph, rangeContains, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
 import { layoutHost, type LayoutEngine } from './layout.js';
@@ -109,7 +109,7 @@ export async function renderDiagram(topology: Topology, sources: SourceInfo, dia
     const svg = renderHostSvg(layout);
     const nodes: TopologyNodeInfo[] = allNodes(graph.root).map(n => ({
         id: n.id, kind: n.kind, label: [...n.label], facts: [...n.facts], vms: [...n.vms],
-        range: n.source as TopologySourceRange | undefined,
+        range: n.source,
         diagnostics: n.diagnostics.map(d => ({ severity: d.severity, code: d.code, message: d.message }))
     }));
     return { svg, view: 'host', host: host.name, hosts, vms: [...graph.vms], nodes, stale: false, layoutMs: performance.now() - start };

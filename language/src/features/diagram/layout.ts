@@ -69,7 +69,7 @@ let inProcess: LayoutEngine | undefined;
 /** elkjs's bundled build, created once. */
 export function inProcessEngine(): LayoutEngine {
     inProcess ??= new ELK();
-    return inProcess!;
+    return inProcess;
 }
 
 const PAD = 10;
@@ -166,7 +166,7 @@ export function placeHost(diagram: HostDiagram, laid: ElkNode): HostLayout {
     const root = place(laid.children![0], laid.x ?? 0, laid.y ?? 0);
     const edgeById = new Map(diagram.edges.map(e => [e.id, e]));
     const collectEdges = (e: ElkNode, out: ElkExtendedEdge[]) => {
-        out.push(...(e.edges ?? []) as ElkExtendedEdge[]);
+        out.push(...(e.edges ?? []));
         for (const c of e.children ?? []) collectEdges(c, out);
         return out;
     };

@@ -19,7 +19,7 @@ import { formatById, formatIds } from './formats.js';
 import { exportRoots } from '../../kernel/paths.js';
 import { shortText } from '../../kernel/text.js';
 import type { VmtopoCoreServices } from '../../langium/services.js';
-import { EXPORT_COMMAND, type ExportCommandArgs } from '../../protocol.js';
+import { EXPORT_COMMAND } from '../../protocol.js';
 
 export { EXPORT_COMMAND, type ExportCommandArgs } from '../../protocol.js';
 
@@ -130,10 +130,16 @@ function parseLocalPath(value: unknown, name: string): string | { error: string 
 
 /** A value as a message shows it: strings quoted and escaped, others by type. */
 function describeValue(value: unknown): string {
-    if (typeof value === 'string') return `'${shortText(value, 60)}'`;
     if (value === null) return 'null';
     if (Array.isArray(value)) return 'an array';
-    return typeof value === 'object' ? 'an object' : typeof value === 'undefined' ? 'nothing' : `the ${typeof value} ${shortText(String(value), 40)}`;
+    switch (typeof value) {
+        case 'string': return `'${shortText(value, 60)}'`;
+        case 'number': case 'boolean': case 'bigint': return `the ${typeof value} ${shortText(String(value), 40)}`;
+        case 'symbol': return `the symbol ${shortText(value.toString(), 40)}`;
+        case 'undefined': return 'nothing';
+        case 'function': return 'a function';
+        default: return 'an object';
+    }
 }
 
 /**

@@ -82,7 +82,7 @@ export async function exportFiles(
     // which says why.
     const uris = files.map(f => URI.file(f));
     const texts = await Promise.all(uris.map(uri => workspace.LangiumDocuments.hasDocument(uri)
-        ? undefined : workspace.FileSystemProvider.readFile(uri).catch(() => undefined)));
+        ? Promise.resolve(undefined) : workspace.FileSystemProvider.readFile(uri).catch(() => undefined)));
     const documents: LangiumDocument[] = [];
     for (const [i, f] of files.entries()) {
         const text = texts[i];
@@ -259,10 +259,10 @@ async function writerOf(format: ExportFormatRecord, services: { shared: LangiumS
     resolved: ReturnType<VmtopoCoreServices['model']['TopologyProvider']['get']>): Promise<(target: Target) => Promise<string>> {
     if (format.scope === 'vm') {
         const write = await format.writer();
-        return async target => {
-            if (target.kind !== 'VM') throw new Error(`${format.id} writes one file per VM`);
+        return target => {
+            if (target.kind !== 'VM') return Promise.reject(new Error(`${format.id} writes one file per VM`));
             const plan: GuestPlan = planGuestAddresses(target.vm);
-            return write(target.vm, plan);
+            return Promise.resolve(write(target.vm, plan));
         };
     }
     const write = await format.writer();

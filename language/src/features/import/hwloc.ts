@@ -191,7 +191,7 @@ export function importHwloc(text: string, sourceFile: string, hostName?: string)
             const uniform = pfRid !== undefined && rids.every((r, i) => r !== undefined && r === rids[0]! + i * stride) && stride > 0;
             if (uniform) {
                 p.dev.vfs = rids.length;
-                p.dev.vfOffset = rids[0]! - pfRid!;
+                p.dev.vfOffset = rids[0]! - pfRid;
                 p.dev.vfStride = stride;
                 p.dev.note = join(p.dev.note, `${rids.length} VFs (${pciType(p.vfs[0]).vendor}:${pciType(p.vfs[0]).device}) at ${p.vfs.map(v => attr(v, 'pci_busid')).join(' ')}`);
             } else {

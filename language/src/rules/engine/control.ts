@@ -171,7 +171,7 @@ function parseSuppression(comment: string, from: number, column: number): { ids:
     const idsPart = comment.slice(from, colon < 0 ? comment.length : colon);
     const ids: SuppressionId[] = [];
     for (const m of idsPart.matchAll(/[^\s,]+/g)) {
-        const start = column + from + m.index!;
+        const start = column + from + m.index;
         ids.push({ text: m[0], start, end: start + m[0].length });
     }
     return { ids, reason: colon < 0 ? '' : comment.slice(colon + 1).trim() };

@@ -80,7 +80,7 @@ export function acceptReport(accept: ValidationAcceptor, r: NodeReport & { sever
     const rule: RuleInfo = r.rule;
     accept(r.severity ?? rule.severity, r.message, {
         node: r.node,
-        property: r.property as never,
+        property: r.property,
         index: r.index,
         code: rule.id,
         codeDescription: { href: ruleDocUrl(rule) },
@@ -106,7 +106,7 @@ export function registerValidationChecks(services: LangiumServices & RuleRegistr
     const registry = services.validation.ValidationRegistry;
     const v = services.validation.VmtopoValidator;
     const context = services.validation.NodeCheckContext;
-    registry.register({ Model: v.checkModel }, v);
+    registry.register({ Model: (model: ast.Model, accept: ValidationAcceptor) => v.checkModel(model, accept) });
     // One report function per acceptor (the acceptor changes per document and block, not per node
     // and check): no closure per node and check.
     let lastAccept: ValidationAcceptor | undefined;
