@@ -3,25 +3,17 @@
  * Enterprise licence (LIC001), whose edition covers C-series vGPU (LIC002); passthrough needs none
  * (LIC003). The checks and their quick-fixes.
  */
-import { afterEach, describe, it, expect } from 'vitest';
-import { testCodeAction } from 'langium/test';
-import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
+import { describe, it, expect } from 'vitest';
 import { build, withCode } from '../support/util.js';
 import { HOST, Severity, at, vmWith } from '../support/fixtures.js';
-import { fixes } from '../support/quick-fixes.js';
+import { fixes, codeActionTester } from '../support/quick-fixes.js';
 
 const diagnostics = async (text: string) => (await build(text)).diagnostics();
 
 /** A VM `a` with 64 GiB on `host` (the quick-fix cases): {@link vmWith}. */
 const vmOn = (host: string, clauses: string, extra = '') => vmWith(host, clauses, extra, 64);
 
-const services = createVmtopoServices().vmtopo;
-const fix = testCodeAction(services);
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-    await dispose?.();
-    dispose = undefined;
-});
+const fix = codeActionTester();
 
 describe('LIC001: a vGPU VM has a licence', () => {
     it('fires on the VM name of an unlicensed MIG slice', async () => {
@@ -87,7 +79,6 @@ describe('LIC001: add the licence', () => {
     it('inserts license nvaie into a one-line VM', async () => {
         const before = HOST + `vm t on h { vcpus 2 pin 8,24 memory 16 GiB on numa 1 mig gpu2 "1g.18gb" }\n`;
         const result = await fix(before, 'LIC001', before.replace('"1g.18gb" }', '"1g.18gb" license nvaie }'));
-        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Add license nvaie to t');
     });
 });

@@ -5,13 +5,11 @@
  * diagnostic with the code, one action, the text after it, the diagnostic gone when it is validated)
  * and through the language server's verified code actions (`expectFix`, test/support/quick-fixes.ts).
  */
-import { afterEach, describe, it, expect } from 'vitest';
-import { testCodeAction } from 'langium/test';
-import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
+import { describe, it, expect } from 'vitest';
 import { planGuestAddresses } from '../../language/src/model/guest-plan.js';
 import { build, withCode } from '../support/util.js';
 import { HOST, Severity, at, pinnedVm } from '../support/fixtures.js';
-import { actionsOf, expectFix } from '../support/quick-fixes.js';
+import { actionsOf, expectFix, codeActionTester } from '../support/quick-fixes.js';
 
 /** HOST with 1 GiB hugepage pools: 40 pages on NUMA 0, 100 on NUMA 1. */
 const POOLS = HOST
@@ -20,13 +18,7 @@ const POOLS = HOST
 
 const vm = pinnedVm;
 
-const services = createVmtopoServices().vmtopo;
-const fix = testCodeAction(services);
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-    await dispose?.();
-    dispose = undefined;
-});
+const fix = codeActionTester();
 
 describe('LOC008: two VMs never pin vCPUs to the same host CPU', () => {
     it('fires on the later VM, naming the CPUs and both VMs', async () => {
@@ -570,7 +562,6 @@ vm a on h {
 `;
         const after = before.replace('vcpus 4 pin 8-9,24-25', 'vcpus 4 pin 3-4,19-20').replace('64 GiB on numa 1', '64 GiB on numa 0');
         const result = await fix(before, 'LOC001', after);
-        dispose = () => result.dispose();
         expect(result.action).toMatchObject({ title: 'Re-pin a to NUMA 0', kind: 'quickfix', isPreferred: true });
     });
 
@@ -590,7 +581,6 @@ vm a on h {
         // read back by the pinning rule: vCPU 0 → 0, 1 → 16 (its sibling), 2 → 5 (not 2: that would split a core with b)
         const after = before.replace('vcpus 3 pin 8-9,24', 'vcpus 3 pin 0,16,5');
         const result = await fix(before, 'LOC001', after);
-        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Re-pin a to NUMA 0');
         const fixed = (await build(after)).resolved().topology.vms.find(v => v.name === 'a')!;
         expect(planGuestAddresses(fixed).vcpuPins).toEqual([0, 16, 5]);
@@ -606,7 +596,6 @@ vm a on h {
 `;
         const after = before.replace('vcpus 4\n', 'vcpus 4 pin 8-9,24-25\n').replace('memory 64 GiB\n', 'memory 64 GiB on numa 1\n');
         const result = await fix(before, 'LOC002', after);
-        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Re-pin a to NUMA 1');
     });
 
@@ -620,7 +609,6 @@ vm a on h {
 `;
         const after = before.replace('on numa 0', 'on numa 1');
         const result = await fix(before, 'LOC003', after);
-        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Bind memory of a to NUMA 1');
     });
 });

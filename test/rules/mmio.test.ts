@@ -4,25 +4,17 @@
  * `mmio` is declared. ESXi (`e`): MMIO001 / MMIO002 for VMs with 32 GiB of memory or more, and for
  * passthrough whatever the memory (VMware KB 2142307); MMIO003 (EFI firmware), MMIO004 (reserved memory).
  */
-import { afterEach, describe, it, expect } from 'vitest';
-import { testCodeAction } from 'langium/test';
-import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
+import { describe, it, expect } from 'vitest';
 import { build, withCode } from '../support/util.js';
 import { ESXI_HOST, HOST, Severity, at, vmWith } from '../support/fixtures.js';
-import { fixes } from '../support/quick-fixes.js';
+import { fixes, codeActionTester } from '../support/quick-fixes.js';
 
 const diagnostics = async (text: string) => (await build(text)).diagnostics();
 
 /** A VM `a` with 64 GiB on `host` (the quick-fix cases): {@link vmWith}. */
 const vmOn = (host: string, clauses: string, extra = '') => vmWith(host, clauses, extra, 64);
 
-const services = createVmtopoServices().vmtopo;
-const fix = testCodeAction(services);
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-    await dispose?.();
-    dispose = undefined;
-});
+const fix = codeActionTester();
 
 describe('MMIO005 (KVM): declared window ≥ what the passthrough GPUs need', () => {
     it('fires for 512 GiB with two H200s (1024 GiB needed)', async () => {
@@ -230,7 +222,6 @@ vm a on h {
 }
 `;
         const result = await fix(before, 'MMIO005', before.replace('mmio 512 GiB', 'mmio 1024 GiB'));
-        dispose = () => result.dispose();
         expect(result.action).toMatchObject({ title: 'Raise MMIO window to 1024 GiB', kind: 'quickfix', isPreferred: true });
     });
 
@@ -244,7 +235,6 @@ vm t on e {
 }
 `;
         const result = await fix(before, 'MMIO001', before.replace('license nvaie\n}', 'license nvaie\n    mmio 512 GiB\n}'));
-        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Raise MMIO window to 512 GiB');
     });
 
@@ -257,8 +247,7 @@ vm a on e {
     mmio 768 GiB
 }
 `;
-        const result = await fix(before, 'MMIO002', before.replace('mmio 768 GiB', 'mmio 1024 GiB'));
-        dispose = () => result.dispose();
+        await fix(before, 'MMIO002', before.replace('mmio 768 GiB', 'mmio 1024 GiB'));
     });
 });
 

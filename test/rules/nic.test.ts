@@ -3,22 +3,14 @@
  * (test/support/fixtures.ts): nic0 is PIX to gpu0/gpu1 (sw0), nic1 PIX to gpu2/gpu3 (sw1), nic2 sits on
  * socket 0 outside the switches (NODE to gpu0/gpu1, SYS to gpu2/gpu3).
  */
-import { afterEach, describe, it, expect } from 'vitest';
-import { testCodeAction } from 'langium/test';
-import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
+import { describe, it, expect } from 'vitest';
 import { build, withCode } from '../support/util.js';
 import { HOST, Severity, at, pinnedVm } from '../support/fixtures.js';
-import { expectFix } from '../support/quick-fixes.js';
+import { expectFix, codeActionTester } from '../support/quick-fixes.js';
 
 const vm = pinnedVm;
 
-const services = createVmtopoServices().vmtopo;
-const fix = testCodeAction(services);
-let dispose: (() => Promise<void>) | undefined;
-afterEach(async () => {
-    await dispose?.();
-    dispose = undefined;
-});
+const fix = codeActionTester();
 
 describe('NIC001: NIC under the same PCIe switch as a GPU of the VM', () => {
     it('warns for a NODE NIC and suggests the free NIC on the GPU switch', async () => {
@@ -135,7 +127,6 @@ vm a on h {
 }
 `;
         const result = await fix(before, 'NIC001', before.replace('nic nic2 passthrough', 'nic nic0 passthrough'));
-        dispose = () => result.dispose();
         expect(result.action?.title).toBe('Use nic0 (on the PCIe switch of gpu0)');
     });
 
@@ -154,8 +145,7 @@ vm b on h {
     nic nic0 passthrough
 }
 `;
-        const result = await fix(before, 'NIC001', undefined);
-        dispose = () => result.dispose();
+        await fix(before, 'NIC001', undefined);
     });
 });
 

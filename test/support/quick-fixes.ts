@@ -3,7 +3,9 @@
  * verified code actions the language server's provider offers for diagnostics, applied to the
  * text, and the checks every fix must pass — its diagnostic is gone and no error was added.
  */
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import { testCodeAction } from 'langium/test';
+import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver';
 import { messageText } from '../../language/src/kernel/diagnostics.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -77,4 +79,22 @@ export async function fixes(before: string, code: string, title?: string | RegEx
     expect(afterDiagnostics.filter(d => d.code === code)).toEqual([]);
     expect(afterDiagnostics.filter(d => d.severity === 1 && !beforeErrors.has(key(d)))).toEqual([]);
     return { after, titles };
+}
+
+/**
+ * Langium's `testCodeAction` over fresh vmtopo services, for a test file: each call's document is
+ * disposed after its test (`afterEach`, registered here). Call once at the top of the file.
+ */
+export function codeActionTester(): ReturnType<typeof testCodeAction> {
+    const fix = testCodeAction(createVmtopoServices().vmtopo);
+    let dispose: (() => Promise<void>) | undefined;
+    afterEach(async () => {
+        await dispose?.();
+        dispose = undefined;
+    });
+    return async (...args: Parameters<typeof fix>) => {
+        const result = await fix(...args);
+        dispose = () => result.dispose();
+        return result;
+    };
 }
