@@ -9,6 +9,7 @@ import { GPUS } from './gpus.js';
 import { NICS } from './nics.js';
 import { NVSWITCHES } from './nvswitches.js';
 import type { CpuSpec, GpuSpec, NicSpec, NvSwitchSpec } from './types.js';
+import { replaceGenerated } from '../kernel/markdown.js';
 
 /** The README markers around the model list. */
 export const README_MODELS_START = '<!-- CATALOG-MODELS';
@@ -80,8 +81,5 @@ export function readmeModelList(groups: readonly ModelGroup[] = MODEL_GROUPS): s
 
 /** `readme` with its model list replaced by the generated one (from the start marker through the end marker). */
 export function withReadmeModelList(readme: string, groups: readonly ModelGroup[] = MODEL_GROUPS): string {
-    const start = readme.indexOf(README_MODELS_START);
-    const end = readme.indexOf(README_MODELS_END);
-    if (start < 0 || end < start) throw new Error(`README.md: the markers ${README_MODELS_START} … ${README_MODELS_END} are missing`);
-    return readme.slice(0, start) + readmeModelList(groups) + readme.slice(end + README_MODELS_END.length);
+    return replaceGenerated(readme, 'README.md', README_MODELS_START, README_MODELS_END, readmeModelList(groups));
 }

@@ -54,3 +54,12 @@ export function directKeywords(node: AstNode): string[] {
     }
     return out;
 }
+
+/** URI of the document of an AST node, or undefined for a node outside any document. */
+export function uriOf(node: AstNode): string | undefined {
+    try {
+        return AstUtils.getDocument(node).uri.toString();
+    } catch {
+        return undefined;
+    }
+}

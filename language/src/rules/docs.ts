@@ -15,6 +15,7 @@ import { SOURCES } from '../catalog/sources.js';
 import type { RuleInfo } from './engine/rule.js';
 import { ALL_RULES } from './index.js';
 import { RULE_LEVELS } from './engine/control.js';
+import { markdownCell, replaceGenerated } from '../kernel/markdown.js';
 
 /** The command that regenerates the generated documentation. */
 export const DOCS_COMMAND = 'npm run docs';
@@ -29,11 +30,6 @@ function sentence(text: string): string {
     // Words such as vCPU, vGPU or `pin` keep their case.
     const capital = /^[a-z][a-z]*[A-Z]|^[^a-z]/.test(t) ? t : t.charAt(0).toUpperCase() + t.slice(1);
     return /[.!?]$/.test(capital) ? capital : `${capital}.`;
-}
-
-/** Text for a Markdown table cell: one line, pipes escaped. */
-function cell(text: string): string {
-    return text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
 }
 
 /** A source's link as seen from `from` (a repository file such as `docs/rules.md`). */
@@ -66,7 +62,7 @@ export function rulesMarkdown(rules: readonly RuleInfo[] = ALL_RULES): string {
         '',
         '| Rule | Severity | Quick-fix | What it checks |',
         '|---|---|---|---|',
-        ...rules.map(r => `| [${r.id}](#${anchor(r)}) | ${r.severity} | ${r.quickFix ? 'yes' : '—'} | ${cell(sentence(r.summary))} |`),
+        ...rules.map(r => `| [${r.id}](#${anchor(r)}) | ${r.severity} | ${r.quickFix ? 'yes' : '—'} | ${markdownCell(sentence(r.summary))} |`),
         ''
     ];
     for (const r of rules) {
@@ -97,17 +93,14 @@ export function readmeRulesTable(rules: readonly RuleInfo[] = ALL_RULES): string
         '     (language/src/rules/*.ts); edit those, not this table. -->',
         '| Rule | Severity | Meaning |',
         '|---|---|---|',
-        ...rules.map(r => `| [${r.id}](docs/rules.md#${anchor(r)}) | ${r.severity} | ${cell(sentence(r.summary))} |`),
+        ...rules.map(r => `| [${r.id}](docs/rules.md#${anchor(r)}) | ${r.severity} | ${markdownCell(sentence(r.summary))} |`),
         README_TABLE_END
     ].join('\n');
 }
 
 /** `text` with the README's rule table replaced by the generated one (from its start marker through its end marker). */
 export function withReadmeRulesTable(readme: string, rules: readonly RuleInfo[] = ALL_RULES): string {
-    const start = readme.indexOf(README_TABLE_START);
-    const end = readme.indexOf(README_TABLE_END);
-    if (start < 0 || end < start) throw new Error(`README.md: the markers ${README_TABLE_START} … ${README_TABLE_END} are missing`);
-    return readme.slice(0, start) + readmeRulesTable(rules) + readme.slice(end + README_TABLE_END.length);
+    return replaceGenerated(readme, 'README.md', README_TABLE_START, README_TABLE_END, readmeRulesTable(rules));
 }
 
 /** The `vmtopo.rules` setting of package.json's `contributes.configuration.properties`. */

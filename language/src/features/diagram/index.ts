@@ -8,12 +8,12 @@
  * resolver's trace), doc comments (Langium's documentation provider) and the catalog facts of the
  * editor hover.
  */
-import { AstUtils, GrammarUtils, type AstNode, type CstNode } from 'langium';
+import { GrammarUtils, type AstNode, type CstNode } from 'langium';
 import type { ResolvedTopology } from '../../model/resolve.js';
 import { vmsOnHost, type HostModel, type Topology, type VmModel } from '../../model/topology.js';
 import { specFacts } from '../../catalog/facts.js';
 import type { TopologyNodeInfo, TopologyResult } from '../../protocol.js';
-import { nodeForProperty } from '../../kernel/cst.js';
+import { nodeForProperty, uriOf } from '../../kernel/cst.js';
 import { allNodes, buildHostGraph, rangeContains, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
 import { layoutHost, type LayoutEngine } from './layout.js';
 import { renderHostSvg } from './svg.js';
@@ -41,13 +41,6 @@ function rangeOfCst(uri: string, cst: CstNode | undefined): SourceRange | undefi
  * markdown is turned into plain text.
  */
 export function sourceInfo(resolved: ResolvedTopology, doc?: (node: AstNode) => string | undefined): SourceInfo {
-    const uriOf = (node: AstNode) => {
-        try {
-            return AstUtils.getDocument(node).uri.toString();
-        } catch {
-            return undefined;
-        }
-    };
     return {
         rangeOf(obj) {
             const t = resolved.trace.get(obj);

@@ -13,6 +13,7 @@
  * of date.
  */
 import { EXPORT_FORMATS, type ExportFormatRecord } from './formats.js';
+import { markdownCell, replaceGenerated } from '../../kernel/markdown.js';
 
 /** The command that regenerates the files. */
 export const GENERATE_COMMAND = 'npm run docs';
@@ -103,11 +104,6 @@ export function clientDescriptorsSource(formats: readonly ExportFormatRecord[] =
     ].join('\n');
 }
 
-/** Text for a Markdown table cell: one line, pipes escaped. */
-function cell(text: string): string {
-    return text.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
-}
-
 /** The README's table of formats, markers included. */
 export function readmeExportTable(formats: readonly ExportFormatRecord[] = EXPORT_FORMATS): string {
     return [
@@ -115,17 +111,14 @@ export function readmeExportTable(formats: readonly ExportFormatRecord[] = EXPOR
         '     (language/src/features/export/formats.ts); edit that, not this table. -->',
         '| Format | File | What it is | Checked by |',
         '|---|---|---|---|',
-        ...formats.map(f => `| \`${f.id}\` | \`<${f.scope}>${f.suffix}\` | ${cell(f.description)} | ${cell(f.consumers.map(c => `\`${[c.tool, ...c.args].join(' ').replace(/\{file\}/g, 'FILE')}\``).join(', '))} |`),
+        ...formats.map(f => `| \`${f.id}\` | \`<${f.scope}>${f.suffix}\` | ${markdownCell(f.description)} | ${markdownCell(f.consumers.map(c => `\`${[c.tool, ...c.args].join(' ').replace(/\{file\}/g, 'FILE')}\``).join(', '))} |`),
         README_FORMATS_END
     ].join('\n');
 }
 
 /** `readme` with the table of formats replaced by the generated one (from its start marker through its end marker). */
 export function withReadmeExportTable(readme: string, formats: readonly ExportFormatRecord[] = EXPORT_FORMATS): string {
-    const start = readme.indexOf(README_FORMATS_START);
-    const end = readme.indexOf(README_FORMATS_END);
-    if (start < 0 || end < start) throw new Error(`README.md: the markers ${README_FORMATS_START} … ${README_FORMATS_END} are missing`);
-    return readme.slice(0, start) + readmeExportTable(formats) + readme.slice(end + README_FORMATS_END.length);
+    return replaceGenerated(readme, 'README.md', README_FORMATS_START, README_FORMATS_END, readmeExportTable(formats));
 }
 
 function quote(text: string): string {

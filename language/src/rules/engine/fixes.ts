@@ -11,7 +11,9 @@
  */
 import { AstUtils, GrammarUtils, type AstNode, type CstNode } from 'langium';
 import type { TraceEntry } from '../../model/resolve.js';
-import { nodeForProperty } from '../../kernel/cst.js';
+import { nodeForProperty, uriOf } from '../../kernel/cst.js';
+
+export { uriOf } from '../../kernel/cst.js';
 
 /** A 0-based LSP position. */
 export interface FixPosition { readonly line: number; readonly character: number }
@@ -27,15 +29,6 @@ export interface FixData { readonly title: string; readonly uri: string; readonl
  */
 export function isTypable(value: unknown): value is number {
     return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-/** URI of the document of an AST node, or undefined for a node outside any document. */
-export function uriOf(node: AstNode): string | undefined {
-    try {
-        return AstUtils.getDocument(node).uri.toString();
-    } catch {
-        return undefined;
-    }
 }
 
 /** Combines fix parts (edits per document) into one fix, or undefined when they span documents or any is missing. */
