@@ -124,31 +124,11 @@ export function removeLineOrNode(cst: CstNode): FixEdit {
 }
 
 /**
- * Inserts a clause as the last line of a VM (before its closing brace), indented like the line
- * before; on a one-line VM, before the brace.
+ * {@link appendVmClause} for a VM that has its closing brace; undefined for one written without it
+ * (the fixes of MMIO004, VGPU and the FM/IOMMU clause additions are not offered on such a VM).
  */
 export function insertVmClause(vm: AstNode, clause: string): { uri: string; edits: FixEdit[] } | undefined {
-    const uri = uriOf(vm);
-    const cst = vm.$cstNode;
-    if (!uri || !cst) return undefined;
-    const text = cst.root.fullText;
-    const braceOffset = text.lastIndexOf('}', cst.end - 1);
-    if (braceOffset < cst.offset) return undefined;
-    const lineStart = text.lastIndexOf('\n', braceOffset - 1) + 1;
-    const pos = (offset: number): FixPosition => {
-        const before = text.slice(0, offset);
-        const line = (before.match(/\n/g) ?? []).length;
-        return { line, character: offset - (before.lastIndexOf('\n') + 1) };
-    };
-    if (text.slice(lineStart, braceOffset).trim() !== '') {
-        const p = pos(braceOffset);
-        return { uri, edits: [{ range: { start: p, end: p }, newText: `${clause} ` }] };
-    }
-    const prevStart = text.lastIndexOf('\n', lineStart - 2) + 1;
-    const prevLine = prevStart >= cst.offset ? text.slice(prevStart, lineStart) : '';
-    const indent = prevStart > cst.offset ? /^[ \t]*/.exec(prevLine)![0] : `${text.slice(lineStart, braceOffset)}    `;
-    const p = pos(lineStart);
-    return { uri, edits: [{ range: { start: p, end: p }, newText: `${indent}${clause}\n` }] };
+    return vm.$cstNode && GrammarUtils.findNodeForKeyword(vm.$cstNode, '}') ? appendVmClause(vm, clause) : undefined;
 }
 
 /**
@@ -156,7 +136,7 @@ export function insertVmClause(vm: AstNode, clause: string): { uri: string; edit
  * MMIO002/MMIO005 fixes), indented like the line before the closing brace; on a one-line VM
  * (`vm a on h { … }`) it goes before the brace on the same line; a VM written without its closing
  * brace gets ` clause` after its last token. Lines are the document's (`TextDocument`: `\n`, `\r\n`
- * or `\r`). Unlike {@link insertVmClause}, which other fixes use, the brace is the VM's own `}` token.
+ * or `\r`); the brace is the VM's own `}` token.
  */
 export function appendVmClause(vm: AstNode, clause: string): { uri: string; edits: FixEdit[] } | undefined {
     const uri = uriOf(vm);
