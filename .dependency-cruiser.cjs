@@ -3,7 +3,7 @@
  *
  * Inside language/src the layers import only downward:
  *   kernel, protocol → syntax → generated → catalog → model → langium → rules → features → editor
- *   → vmtopo-module.ts / index.ts → cli
+ *   → vmtopo-module.ts → cli
  * A layer may import any layer below it, never one above. Rule files (one per id prefix) do not
  * import each other: what two families share lives in rules/engine or in model. No cycles, type-only
  * imports included. language/ never imports `vscode`; the client imports only the protocol and the
@@ -20,7 +20,7 @@ const LAYERS = [
     ['rules', '^language/src/rules/'],
     ['features', '^language/src/features/'],
     ['editor', '^language/src/editor/'],
-    ['module', '^language/src/(vmtopo-module|index)\\.ts$'],
+    ['module', '^language/src/vmtopo-module\\.ts$'],
     ['cli', '^language/src/cli/']
 ];
 

@@ -11,13 +11,11 @@ export interface ExportCommandDescriptor {
     readonly label: string;
     /** One file per VM or one per host: what the command asks the user to pick. */
     readonly scope: 'vm' | 'host';
-    /** The file name is the VM's or host's name followed by this. */
-    readonly suffix: string;
 }
 
 /** The export commands, in the order of the registry. */
 export const EXPORT_COMMANDS: readonly ExportCommandDescriptor[] = [
-    { command: 'vmtopo.exportLibvirt', format: 'libvirt', label: 'libvirt domain XML', scope: 'vm', suffix: '.domain.xml' },
-    { command: 'vmtopo.exportNccl', format: 'nccl', label: 'NCCL topology XML', scope: 'vm', suffix: '.nccl-topo.xml' },
-    { command: 'vmtopo.exportTopologySvg', format: 'svg', label: 'topology SVG', scope: 'host', suffix: '.topology.svg' }
+    { command: 'vmtopo.exportLibvirt', format: 'libvirt', label: 'libvirt domain XML', scope: 'vm' },
+    { command: 'vmtopo.exportNccl', format: 'nccl', label: 'NCCL topology XML', scope: 'vm' },
+    { command: 'vmtopo.exportTopologySvg', format: 'svg', label: 'topology SVG', scope: 'host' }
 ];

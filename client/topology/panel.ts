@@ -83,11 +83,6 @@ export class TopologyPanel implements vscode.Disposable {
         TopologyPanel.current = new TopologyPanel(panel, extensionUri, client, log, { ...state, uri });
     }
 
-    /** The current panel's view (document, host, fleet). */
-    static viewState(): TopologyViewState | undefined {
-        return TopologyPanel.current?.state;
-    }
-
     /** The document and host of the diagram the panel shows (undefined: no panel, nothing drawn yet, or the fleet). */
     static shownHost(): { uri: string; host: string } | undefined {
         const panel = TopologyPanel.current;

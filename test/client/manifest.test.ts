@@ -91,8 +91,8 @@ describe('extension manifest (package.json)', () => {
         const text = read('package.json');
         expect(withExportContributions(text) === text, stale('package.json (contributes.commands and menus)')).toBe(true);
         expect(read(CLIENT_DESCRIPTORS_FILE) === clientDescriptorsSource(), stale(CLIENT_DESCRIPTORS_FILE)).toBe(true);
-        expect(EXPORT_COMMANDS.map(d => [d.command, d.format, d.label, d.scope, d.suffix]))
-            .toEqual(EXPORT_FORMATS.map(f => [f.command.id, f.id, f.label, f.scope, f.suffix]));
+        expect(EXPORT_COMMANDS.map(d => [d.command, d.format, d.label, d.scope]))
+            .toEqual(EXPORT_FORMATS.map(f => [f.command.id, f.id, f.label, f.scope]));
     });
 
     it('the generator puts a new format\'s command in every menu, and drops the command of a format that left the registry', () => {

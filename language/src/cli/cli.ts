@@ -36,13 +36,13 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { escapeText } from '../kernel/text.js';
-import { EXPORT_FORMATS, formatIds } from '../features/export/formats.js';
+import { EXPORT_FORMATS, fileNamePattern, formatIds } from '../features/export/formats.js';
 import { IMPORT_FORMATS, type ImportFormat } from '../features/import/formats.js';
 import { EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io.js';
 import { InputError } from './input.js';
 import packageJson from '../../../package.json' with { type: 'json' };
 
-export { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, processIo, type CliIo } from './io.js';
+export type { CliIo } from './io.js';
 
 /**
  * Runs the CLI on `argv` (as `process.argv`: node, script, then the arguments) and returns the exit
@@ -112,7 +112,7 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         });
 
     program.command('export')
-        .description(`write one file per VM (or per host) in FORMAT: ${EXPORT_FORMATS.map(f => `<${f.scope}>${f.suffix} (${f.id})`).join(', ')}; `
+        .description(`write one file per VM (or per host) in FORMAT: ${EXPORT_FORMATS.map(f => `${fileNamePattern(f)} (${f.id})`).join(', ')}; `
             + 'refused if the files have errors (except for a diagram, which draws them)')
         .addArgument(new Argument('<format>', 'what to write').choices(formatIds()))
         .argument('<file...>', '.vmtopo files, loaded together as one workspace')
@@ -155,7 +155,7 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
 
 /** The formats of `vmtopo export --help`: id, file name, what it is. */
 function formatTable(): string {
-    const rows = EXPORT_FORMATS.map(f => [f.id, `<${f.scope}>${f.suffix}`, f.writesWithErrors ? `${f.label} (written with the files' errors drawn)` : f.label]);
+    const rows = EXPORT_FORMATS.map(f => [f.id, fileNamePattern(f), f.writesWithErrors ? `${f.label} (written with the files' errors drawn)` : f.label]);
     const widths = [0, 1].map(i => Math.max(...rows.map(r => r[i].length)));
     return rows.map(r => `  ${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`).join('\n');
 }

@@ -51,9 +51,16 @@ export class FeatureCommandHandler extends AbstractExecuteCommandHandler {
         // nothing of its own
     }
 
-    /** Adds a command. Throws when the id is taken (two features would answer it). */
-    add(id: string, handler: CommandHandler): void {
-        if (this.registeredCommands.has(id)) throw new Error(`the command ${id} is registered twice`);
+    /** The feature that added each command. */
+    private readonly owners = new Map<string, string>();
+
+    /** Adds a command of the feature `owner`. Throws when the id is taken (two features would answer it). */
+    add(id: string, handler: CommandHandler, owner: string): void {
+        const first = this.owners.get(id);
+        if (first !== undefined || this.registeredCommands.has(id)) {
+            throw new Error(`the command ${id} is registered twice (by ${first ?? 'the server'} and ${owner})`);
+        }
+        this.owners.set(id, owner);
         this.createCommandAcceptor()(id, args => handler(Array.isArray(args) ? args : []));
     }
 }
@@ -70,7 +77,7 @@ export function registerFeatures(features: readonly Feature[], context: FeatureC
         throw new Error('registerFeatures: the ExecuteCommandHandler of the shared services is not a FeatureCommandHandler');
     }
     for (const feature of features) {
-        for (const [id, run] of Object.entries(feature.commands?.(context) ?? {})) handler.add(id, run);
+        for (const [id, run] of Object.entries(feature.commands?.(context) ?? {})) handler.add(id, run, feature.name);
         if (!connection) continue;
         for (const [method, run] of Object.entries(feature.requests?.(context) ?? {})) {
             connection.onRequest(method, (params: unknown) => run(params as never));

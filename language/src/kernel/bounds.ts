@@ -12,7 +12,8 @@ export const MAX_NAMED = 8;
 
 /**
  * At most this many names in a list of one host's devices (the GPUs and NVSwitches a VM lacks):
- * a whole HGX board, 8 GPUs and up to 6 NVSwitches, is still named in full.
+ * a whole 8-GPU HGX board with its NVSwitches (four on HGX H100/H200, NVIDIA's Fabric Manager user
+ * guide) is still named in full.
  */
 export const MAX_NAMED_DEVICES = 16;
 

@@ -8,7 +8,7 @@ import { escapePath, escapeText } from './text.js';
 export type SeverityName = 'error' | 'warning' | 'info' | 'hint';
 
 /** LSP `DiagnosticSeverity` (1 = error … 4 = hint; missing = error) → its name. */
-export function severityName(d: Diagnostic): SeverityName {
+export function severityName(d: { readonly severity?: number }): SeverityName {
     switch (d.severity) {
         case 2: return 'warning';
         case 3: return 'info';

@@ -135,7 +135,7 @@ export class VmtopoScopeProvider extends DefaultScopeProvider {
         host.switches?.forEach(walk);
         const template = host.template?.ref;
         if (template) {
-            const ownNames = new Set(allDevices(host).map(d => d.name));
+            const ownNames = new Set(named.map(n => n.name));
             for (const d of allDevices(template as unknown as Host)) if (!ownNames.has(d.name)) add(d);
         }
         return named;

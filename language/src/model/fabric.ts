@@ -6,7 +6,7 @@
  * LOC011.
  */
 import { baseboardOf, onBaseboard, type FabricBaseboard, type FabricPartition } from '../catalog/fabric-manager.js';
-import type { GpuModel, HostModel, Topology, VmModel } from './topology.js';
+import { vmsOnHost, type GpuModel, type HostModel, type Topology, type VmModel } from './topology.js';
 
 /** The passthrough GPUs of a VM (each once), in the order written. */
 export function passthroughGpus(vm: VmModel): GpuModel[] {
@@ -20,17 +20,25 @@ export function hostBoard(host: HostModel): FabricBaseboard | undefined {
 }
 
 /**
+ * The GPUs of `vm`'s host that other VMs of the host use (in any mode), and the host's GPUs of
+ * `board` by module id (those with a module id).
+ */
+function boardGpus(topology: Topology, vm: VmModel, board: FabricBaseboard): { used: Set<GpuModel>; byModule: Map<number, GpuModel> } {
+    const used = new Set<GpuModel>();
+    for (const other of vmsOnHost(topology, vm.host)) if (other !== vm) for (const g of other.gpus) used.add(g.gpu);
+    const byModule = new Map<number, GpuModel>();
+    for (const d of vm.host.devices) if (d.kind === 'gpu' && d.module !== undefined && onBaseboard(d.spec, board)) byModule.set(d.module, d);
+    return { used, byModule };
+}
+
+/**
  * The free partition of `size` GPUs for `vm` closest to its NUMA node: its GPUs are unused by any
  * other VM (in any mode) and all have a module id; ranked by how many of its GPUs sit on the VM's
  * node (the node of most of its pinned vCPUs, else of most of its GPUs), then by partition id.
  */
 export function closestFreePartition(topology: Topology, vm: VmModel, board: FabricBaseboard, size: number):
     { partition: FabricPartition; gpus: GpuModel[] } | undefined {
-    const host = vm.host;
-    const used = new Set<GpuModel>();
-    for (const other of topology.vms) if (other !== vm && other.host === host) for (const g of other.gpus) used.add(g.gpu);
-    const byModule = new Map<number, GpuModel>();
-    for (const d of host.devices) if (d.kind === 'gpu' && d.module !== undefined && onBaseboard(d.spec, board)) byModule.set(d.module, d);
+    const { used, byModule } = boardGpus(topology, vm, board);
     const node = preferredNode(vm);
     let best: { partition: FabricPartition; gpus: GpuModel[]; score: number } | undefined;
     for (const partition of board.partitions) {
@@ -61,10 +69,7 @@ function preferredNode(vm: VmModel): number | undefined {
 export function partitionOnNode(topology: Topology, vm: VmModel, size: number, numa: number): GpuModel[] | null | undefined {
     const board = vm.host.fabricManager === 'shared-nvswitch' ? hostBoard(vm.host) : undefined;
     if (!board || size < 2) return undefined;
-    const used = new Set<GpuModel>();
-    for (const other of topology.vms) if (other !== vm && other.host === vm.host) for (const g of other.gpus) used.add(g.gpu);
-    const byModule = new Map<number, GpuModel>();
-    for (const d of vm.host.devices) if (d.kind === 'gpu' && d.module !== undefined && onBaseboard(d.spec, board)) byModule.set(d.module, d);
+    const { used, byModule } = boardGpus(topology, vm, board);
     for (const p of board.partitions) {
         if (p.modules.length !== size) continue;
         const gpus = p.modules.map(m => byModule.get(m));

@@ -7,7 +7,7 @@
  * Read by the IOMMU and RDMA rules.
  */
 import { formatBdf, vfAddress } from '../syntax/tokens.js';
-import type { DeviceModel, HostModel, PcieSwitchModel, Topology, VmModel } from './topology.js';
+import { vmsOnHost, type DeviceModel, type HostModel, type PcieSwitchModel, type Topology, type VmModel } from './topology.js';
 
 /** Who holds an endpoint: a VM (passthrough) or the host (its own driver: vGPU, MIG, unused, a PF whose VFs are used). */
 export type Owner = VmModel | 'host';
@@ -20,8 +20,7 @@ export function endpointOwners(topology: Topology, host: HostModel): Map<DeviceM
         if (!list) owners.set(d, [vm]);
         else if (!list.includes(vm)) list.push(vm);
     };
-    for (const vm of topology.vms) {
-        if (vm.host !== host) continue;
+    for (const vm of vmsOnHost(topology, host)) {
         for (const g of vm.gpus) if (g.mode === 'passthrough') add(g.gpu, vm);
         for (const n of vm.nics) if (n.mode === 'passthrough') add(n.nic, vm);
         for (const s of vm.nvswitches) add(s.nvswitch, vm);
@@ -83,9 +82,9 @@ export function endpointsBelow(sw: PcieSwitchModel): DeviceModel[] {
     return [...sw.devices, ...sw.switches.flatMap(endpointsBelow)];
 }
 
-/** The VMs that hold endpoints of `devices` (passthrough, or a VF of a NIC among them), in workspace order. */
-export function vmsUsing(topology: Topology, devices: readonly DeviceModel[]): VmModel[] {
+/** The VMs of `host` that hold endpoints of `devices` (passthrough, or a VF of a NIC among them), in workspace order. */
+export function vmsUsing(topology: Topology, host: HostModel, devices: readonly DeviceModel[]): VmModel[] {
     const set = new Set(devices);
-    return topology.vms.filter(vm => vm.gpus.some(g => g.mode === 'passthrough' && set.has(g.gpu))
+    return vmsOnHost(topology, host).filter(vm => vm.gpus.some(g => g.mode === 'passthrough' && set.has(g.gpu))
         || vm.nics.some(n => set.has(n.nic)) || vm.nvswitches.some(s => set.has(s.nvswitch)));
 }

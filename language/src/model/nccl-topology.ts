@@ -11,6 +11,7 @@ import { formatBdf } from '../syntax/tokens.js';
 import type { GuestCell, GuestNode, GuestPlan } from './guest-plan.js';
 import { ExportError } from './export-error.js';
 
+/** NCCL's XML arena holds 256 elements (topo.h 211, `NCCL_TOPO_XML_MAX_NODES`), shared with what it detects. */
 export const NCCL_MAX_ELEMENTS = 256;
 /**
  * Longest attribute name or value NCCL's tokenizer reads: 253 characters. `MAX_STR_LEN` is 255

@@ -32,12 +32,21 @@ export function addressKey(a: Bdf): number {
     return a.domain * 0x10000 + routingId(a);
 }
 
+/** The clashes of a list of VMs (computed once per list: GEN001 and SRIOV003 both read them). */
+const clashesOf = new WeakMap<readonly VmModel[], readonly FunctionClash[]>();
+
 /**
  * Every claim on a PCI function that an earlier claim already holds, by host and address (never by
  * name): passthrough GPUs and NIC PFs at their address, VFs at their computed address. vGPU and MIG
- * slices are not claims (GEN002/GEN003).
+ * slices are not claims (GEN002/GEN003). Computed once per list of VMs.
  */
-export function functionClashes(vms: readonly VmModel[]): FunctionClash[] {
+export function functionClashes(vms: readonly VmModel[]): readonly FunctionClash[] {
+    let clashes = clashesOf.get(vms);
+    if (!clashes) clashesOf.set(vms, clashes = findClashes(vms));
+    return clashes;
+}
+
+function findClashes(vms: readonly VmModel[]): FunctionClash[] {
     const owners = new Map<HostModel, Map<number, FunctionClaim>>();
     const clashes: FunctionClash[] = [];
     const claim = (c: FunctionClaim) => {

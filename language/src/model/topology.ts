@@ -302,3 +302,11 @@ export const PATH_RANK: Record<PathType, number> = { PIX: 1, PXB: 2, NODE: 4, SY
 export function gpuNumaNodes(vm: VmModel): number[] {
     return [...new Set(vm.gpus.map(g => g.gpu.numa))].sort((a, b) => a - b);
 }
+
+/**
+ * The vGPU type a VM's slice is delivered as, for messages: the vGPU type (`H200X-1-18C`), a MIG
+ * slice's MIG-backed type, or `MIG 1g.18gb` when the profile has none; undefined for passthrough.
+ */
+export function sliceTypeName(entry: VmGpu): string | undefined {
+    return entry.mode === 'vgpu' ? entry.type.name : entry.mode === 'mig' ? (entry.type?.name ?? `MIG ${entry.profile.name}`) : undefined;
+}

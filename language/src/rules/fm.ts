@@ -292,8 +292,7 @@ function checkFullPassthrough(ctx: RuleContext): void {
         if (host.fabricManager !== 'full-passthrough') continue;
         const boardGpus = host.devices.filter((d): d is GpuModel => d.kind === 'gpu' && d.spec.formFactor === 'sxm');
         const all = nvswitchesOf(host);
-        for (const vm of ctx.topology.vms) {
-            if (vm.host !== host) continue;
+        for (const vm of vmsOnHost(ctx.topology, host)) {
             const gpus = new Set(passthroughGpus(vm));
             const switches = new Set(vm.nvswitches.map(e => e.nvswitch));
             const missingGpus = boardGpus.filter(g => !gpus.has(g));

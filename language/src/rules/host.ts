@@ -16,7 +16,8 @@
  *   switch's own (upstream) bus or a lower one, or another PCI domain [LINUX-PCI-PROBE].
  */
 import { MAX_RELATED, nameList } from '../kernel/bounds.js';
-import { formatBdf, routingId, fromRoutingId, type Bdf, type CpuList } from '../syntax/tokens.js';
+import { formatBdf, routingId, fromRoutingId, type CpuList } from '../syntax/tokens.js';
+import { addressKey } from '../model/pci-functions.js';
 import type { DeviceModel, HostModel, NicModel, NumaNode, PcieSwitchModel } from '../model/topology.js';
 import type { Report, RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 
@@ -67,11 +68,6 @@ type PciFunction = DeviceModel | PcieSwitchModel;
 
 function functionsOf(host: HostModel): PciFunction[] {
     return [...host.switches, ...host.devices];
-}
-
-/** Sort key of an address: domain, then routing id (a 32-bit number). */
-function addressKey(a: Bdf): number {
-    return a.domain * 0x10000 + routingId(a);
 }
 
 /**

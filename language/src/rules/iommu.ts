@@ -126,7 +126,7 @@ function checkAcsOverride(ctx: RuleContext): void {
         for (const sw of host.switches) {
             if (sw.acs === 'enabled' || sw.acs === 'direct-translated') continue;
             if (sw.parentSwitch && sw.parentSwitch.acs !== 'enabled' && sw.parentSwitch.acs !== 'direct-translated') continue; // the outer switch reports
-            const vms = vmsUsing(ctx.topology, endpointsBelow(sw));
+            const vms = vmsUsing(ctx.topology, host, endpointsBelow(sw));
             if (vms.length < 2) continue;
             ctx.report({
                 rule: IOMMU003, severity: 'warning', target: sw, property: sw.acs ? 'acs' : 'name',

@@ -11,6 +11,7 @@
  * ESXi hosts are left out (their rules are MMIO and VGPU's vSphere gates).
  */
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
+import { MAX_XAPIC_VCPUS } from '../syntax/limits.js';
 
 export const KVM001: RuleInfo = {
     id: 'KVM001', severity: 'info', summary: 'KVM: more than 255 vCPUs need the split IOAPIC and an IOMMU with interrupt remapping and EIM',
@@ -27,9 +28,6 @@ export const KVM003: RuleInfo = {
     why: 'With Secure Boot the guest kernel loads only signed modules; NVIDIA\'s out-of-tree driver must be signed with a key enrolled in the guest (MOK).',
     fix: 'Sign the NVIDIA modules and enrol the key, or drop `secure-boot`.', quickFix: false, sources: ['LIBVIRT-DOM']
 };
-
-/** Most vCPUs with xAPIC ids (see the libvirt exporter's `MAX_XAPIC_VCPUS`). */
-const MAX_XAPIC_VCPUS = 255;
 
 function checkKvm(ctx: RuleContext): void {
     for (const vm of ctx.topology.vms) {

@@ -12,6 +12,7 @@
  */
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { appendVmClause, combine, replaceProperty } from './engine/fixes.js';
+import { sliceTypeName } from '../model/topology.js';
 
 export const LIC001: RuleInfo = {
     id: 'LIC001', severity: 'error', summary: 'vGPU or MIG-backed vGPU without an NVIDIA AI Enterprise licence',
@@ -44,8 +45,7 @@ function checkLicence(ctx: RuleContext): void {
         const slice = vm.gpus.find(g => g.mode !== 'passthrough');
         if (!slice) continue;
         const node = ctx.resolved.trace.get(vm)?.node;
-        const type = slice.mode === 'vgpu' ? slice.type.name
-            : slice.mode === 'mig' ? (slice.type?.name ?? `MIG ${slice.profile.name}`) : '';
+        const type = sliceTypeName(slice) ?? '';
         ctx.report({
             rule: LIC001, severity: 'error', target: vm, property: 'name',
             message: `${vm.name} uses vGPU ${type} on ${slice.gpu.name} but no NVIDIA AI Enterprise license is configured (on the VM or on ${vm.host.name}); unlicensed vGPUs are restricted after the grace period (20 min).`,
@@ -65,7 +65,7 @@ function checkLicences(ctx: RuleContext): void {
         if (!vm.license) continue;
         const slice = vm.gpus.find(g => g.mode !== 'passthrough');
         if (slice && !C_SERIES_EDITIONS.has(vm.license)) {
-            const type = slice.mode === 'vgpu' ? slice.type.name : slice.mode === 'mig' ? (slice.type?.name ?? `MIG ${slice.profile.name}`) : '';
+            const type = sliceTypeName(slice) ?? '';
             const where = vm.licenseOnVm ? ctx.resolved.trace.get(vm)?.node : ctx.resolved.trace.get(vm.host)?.node;
             const fix = where && combine(`Use license nvaie${vm.licenseOnVm ? '' : ` on ${vm.host.name}`}`, [replaceProperty(where, 'license', 'nvaie')]);
             ctx.report({

@@ -28,15 +28,14 @@
  * Its pin lists follow the same rule.
  */
 import { isVm } from '../generated/ast.js';
-import { CpuList, formatCpuList } from '../syntax/tokens.js';
+import { CpuList, formatCpuList, gibText } from '../syntax/tokens.js';
 import { checkInteger, MAX_VCPUS } from '../syntax/limits.js';
 import { siblingCpus, vcpuPinOrder } from '../model/pinning.js';
-import { gpuNumaNodes, type GpuModel, type HostModel, type NumaNode, type Topology, type VmModel } from '../model/topology.js';
+import { gpuNumaNodes, vmsOnHost, type GpuModel, type HostModel, type NumaNode, type Topology, type VmModel } from '../model/topology.js';
 import type { RelatedReport, RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { partitionOnNode } from '../model/fabric.js';
 import { astOf, gpuListFix } from './engine/reference-fixes.js';
-import { combine, insertAfterProperty, isTypable, uriOf, type FixData, type FixEdit } from './engine/fixes.js';
-import { nodeForProperty } from '../kernel/cst.js';
+import { combine, insertAfterProperty, isTypable, replaceProperty, type FixData, type FixEdit } from './engine/fixes.js';
 
 export const LOC001: RuleInfo = {
     id: 'LOC001', severity: 'warning', summary: 'vCPUs pinned outside the NUMA node of the VM\'s GPUs',
@@ -259,26 +258,20 @@ const CPU_LIST_TEXT = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
  */
 function repinFix(ctx: RuleContext, vm: VmModel, plan: RepinData | undefined): FixData[] {
     const node = astOf(ctx.resolved, vm);
-    const cst = node?.$cstNode;
-    const uri = node && uriOf(node);
-    if (!plan || !isVm(node) || !cst || !uri || !isTypable(plan.numa)) return [];
+    if (!plan || !isVm(node) || !isTypable(plan.numa)) return [];
     if (plan.cpus !== undefined && !CPU_LIST_TEXT.test(plan.cpus)) return [];
-    const edits: FixEdit[] = [];
+    const parts: { uri: string; edits: FixEdit[] }[] = [];
     if (plan.cpus) {
-        const pin = nodeForProperty(cst, 'pin');
-        const vcpus = nodeForProperty(cst, 'vcpus');
-        if (pin) edits.push({ range: pin.range, newText: plan.cpus });
-        else if (vcpus) edits.push({ range: { start: vcpus.range.end, end: vcpus.range.end }, newText: ` pin ${plan.cpus}` });
-        else return [];
+        const pin = replaceProperty(node, 'pin', plan.cpus) ?? insertAfterProperty(node, 'vcpus', ` pin ${plan.cpus}`);
+        if (!pin) return [];
+        parts.push(pin);
     }
     if (plan.bindMemory) {
-        const numa = nodeForProperty(cst, 'memoryNuma');
-        const size = node.memory?.$cstNode;
-        if (numa) edits.push({ range: numa.range, newText: String(plan.numa) });
-        else if (size) edits.push({ range: { start: size.range.end, end: size.range.end }, newText: ` on numa ${plan.numa}` });
+        const numa = replaceProperty(node, 'memoryNuma', String(plan.numa)) ?? insertAfterProperty(node, 'memory', ` on numa ${plan.numa}`);
+        if (numa) parts.push(numa);
     }
-    if (edits.length === 0) return [];
-    return [{ title: plan.cpus ? `Re-pin ${vm.name} to NUMA ${plan.numa}` : `Bind memory of ${vm.name} to NUMA ${plan.numa}`, uri, edits }];
+    const fix = parts.length > 0 && combine(plan.cpus ? `Re-pin ${vm.name} to NUMA ${plan.numa}` : `Bind memory of ${vm.name} to NUMA ${plan.numa}`, parts);
+    return fix ? [fix] : [];
 }
 
 /** LOC013, LOC014, LOC007: the VM's own pin lists. */
@@ -474,17 +467,13 @@ function checkNodeMemory(ctx: RuleContext): void {
                 const left = Math.max(0, node.memoryMiB - before);
                 ctx.report({
                     rule: LOC004, severity: 'error', target: vm, property: 'memory',
-                    message: `${vm.name} needs ${gib(share)} GiB on NUMA ${id} of ${vm.host.name}, which has ${gib(left)} GiB left (${gib(node.memoryMiB)} GiB in all).`,
+                    message: `${vm.name} needs ${gibText(share)} GiB on NUMA ${id} of ${vm.host.name}, which has ${gibText(left)} GiB left (${gibText(node.memoryMiB)} GiB in all).`,
                     data: { vm: vm.name, numa: id, needGiB: share / 1024, leftGiB: left / 1024 },
-                    related: [{ target: node, message: `socket ${node.socket}: NUMA ${id}, ${gib(node.memoryMiB)} GiB` }]
+                    related: [{ target: node, message: `socket ${node.socket}: NUMA ${id}, ${gibText(node.memoryMiB)} GiB` }]
                 });
             }
         }
     }
-}
-
-function gib(mib: number): string {
-    return String(Math.round((mib / 1024) * 100) / 100);
 }
 
 /** The NUMA node a VM's memory comes from: its single bound node, else the home node of its GPUs. */
@@ -506,7 +495,7 @@ function checkHugepagesUsed(ctx: RuleContext, vm: VmModel): void {
     const reserved = pools.reduce((a, p) => a + p.count, 0);
     ctx.report({
         rule: LOC005, severity: 'info', target: vm, property: 'memory',
-        message: `${vm.name}: back its ${gib(vm.memoryMiB)} GiB of guest memory with 1 GiB hugepages on NUMA ${node} (it has passthrough GPUs; ${vm.host.name} reserves ${reserved} × 1 GiB there).`,
+        message: `${vm.name}: back its ${gibText(vm.memoryMiB)} GiB of guest memory with 1 GiB hugepages on NUMA ${node} (it has passthrough GPUs; ${vm.host.name} reserves ${reserved} × 1 GiB there).`,
         data: { vm: vm.name },
         // The quick-fix writes `hugepages 1 GiB` only when the memory is a whole number of GiB, and
         // only where the pool has room for the VM next to the VMs bound there (else LOC006).
@@ -594,7 +583,7 @@ function checkSpread(ctx: RuleContext, vm: VmModel, partitionOn: (vm: VmModel, s
     const model = mine[0].spec.model;
     if (mine.some(g => g.spec.model !== model)) return;
     const used = new Set<GpuModel>();
-    for (const other of ctx.topology.vms) if (other !== vm && other.host === vm.host) for (const g of other.gpus) used.add(g.gpu);
+    for (const other of vmsOnHost(ctx.topology, vm.host)) if (other !== vm) for (const g of other.gpus) used.add(g.gpu);
     const counts = (n: number) => mine.filter(g => g.numa === n).length;
     const order = vm.host.numaNodes.map(n => n.id).sort((a, b) => counts(b) - counts(a) || a - b);
     for (const numa of order) {

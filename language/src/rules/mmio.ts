@@ -24,9 +24,10 @@
  */
 import { requiredMmioGiB } from '../catalog/index.js';
 import type { GpuModel, VmModel } from '../model/topology.js';
+import { gibText } from '../syntax/tokens.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { isVm } from '../generated/ast.js';
-import { appendVmClause, combine, insertVmClause, isTypable, replaceNode, replaceProperty, type FixData } from './engine/fixes.js';
+import { appendVmClause, combine, insertVmClause, isTypable, replaceProperty, type FixData } from './engine/fixes.js';
 
 export const MMIO001: RuleInfo = {
     id: 'MMIO001', severity: 'error', summary: 'ESXi: MMIO window too small for a large-BAR GPU',
@@ -136,8 +137,7 @@ function checkEsxi(ctx: RuleContext, vm: VmModel): void {
 function raiseMmioFix(ctx: RuleContext, vm: VmModel, need: number): FixData[] {
     const node = ctx.resolved.trace.get(vm)?.node;
     if (!isVm(node) || !isTypable(need) || need <= 0) return [];
-    const size = node.mmio;
-    const fix = combine(`Raise MMIO window to ${need} GiB`, [size?.$cstNode ? replaceNode(size, `${need} GiB`) : appendVmClause(node, `mmio ${need} GiB`)]);
+    const fix = combine(`Raise MMIO window to ${need} GiB`, [node.mmio ? replaceProperty(node, 'mmio', `${need} GiB`) : appendVmClause(node, `mmio ${need} GiB`)]);
     return fix ? [fix] : [];
 }
 
@@ -170,16 +170,12 @@ function checkEsxiGuest(ctx: RuleContext): void {
             const fix = combine(`Reserve all memory of ${vm.name}`, [part]);
             ctx.report({
                 rule: MMIO004, target: vm, property: written?.reservation !== undefined ? 'reservation' : 'name',
-                message: `${vm.name}: passthrough (DirectPath I/O) of ${devices.join(', ')} needs all guest memory reserved: ${gib(vm.memoryMiB)} GiB, reserved ${gib(reserved)} GiB.`,
+                message: `${vm.name}: passthrough (DirectPath I/O) of ${devices.join(', ')} needs all guest memory reserved: ${gibText(vm.memoryMiB)} GiB, reserved ${gibText(reserved)} GiB.`,
                 data: { vm: vm.name },
                 fixes: [fix]
             });
         }
     }
-}
-
-function gib(mib: number): string {
-    return String(Math.round((mib / 1024) * 100) / 100);
 }
 
 export const MMIO: RuleFamily = {

@@ -21,7 +21,7 @@
  */
 import { MAX_NAMED, nameList } from '../kernel/bounds.js';
 import { formatBdf } from '../syntax/tokens.js';
-import { pathType, switchPath, type GpuModel, type NicModel, type PcieSwitchModel, type VmModel } from '../model/topology.js';
+import { pathType, switchPath, vmsOnHost, type GpuModel, type NicModel, type PcieSwitchModel, type VmModel } from '../model/topology.js';
 import type { RelatedReport, RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { endpointOwners, endpointsBelow } from '../model/iommu-groups.js';
 import { combine, replaceProperty, type FixData } from './engine/fixes.js';
@@ -144,8 +144,7 @@ function checkAcsDisabled(ctx: RuleContext): void {
         if (host.platform !== 'kvm' || host.acsOverride) continue;
         const owners = endpointOwners(ctx.topology, host);
         const vfUsers = new Map<NicModel, VmModel[]>();
-        for (const vm of ctx.topology.vms) {
-            if (vm.host !== host) continue;
+        for (const vm of vmsOnHost(ctx.topology, host)) {
             for (const n of vm.nics) {
                 if (n.mode !== 'vf') continue;
                 const users = vfUsers.get(n.nic);

@@ -42,7 +42,7 @@ import { MAX_NAMED, nameList } from '../kernel/bounds.js';
 import { shortText } from '../kernel/text.js';
 import type { VgpuType } from '../catalog/types.js';
 import { byVgpuTypes, findingRelated, keepLargestTitle, migLayouts } from '../model/mig-layout.js';
-import { versionAtLeast, type GpuModel, type VmGpu, type VmModel } from '../model/topology.js';
+import { sliceTypeName, versionAtLeast, type GpuModel, type VmGpu, type VmModel } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { combine, insertAfterProperty, insertVmClause, removeEntries, replaceProperty, uriOf, type FixData, type FixEdit } from './engine/fixes.js';
 
@@ -191,7 +191,7 @@ function checkMigOnTimeSlicedMode(ctx: RuleContext): void {
  * H200X-70C (VMs a, b, c)` (a few of each named, the rest counted).
  */
 function sliceNames(list: ReadonlyArray<{ vm: VmModel; entry: VmGpu }>): string {
-    const types = [...new Set(list.map(s => sliceName(s.entry) ?? ''))];
+    const types = [...new Set(list.map(s => sliceTypeName(s.entry) ?? ''))];
     const vms = [...new Set(list.map(s => s.vm.name))];
     return `${nameList(types)} (${vms.length > 1 ? `VMs ${nameList(vms)}` : vms[0]})`;
 }
@@ -271,10 +271,6 @@ function vms(slices: readonly Slice[]): string {
     return names.size > 1 ? `; VMs ${nameList([...names])}` : '';
 }
 
-function sliceName(entry: VmGpu): string | undefined {
-    return entry.mode === 'vgpu' ? entry.type.name : entry.mode === 'mig' ? (entry.type?.name ?? `MIG ${entry.profile.name}`) : undefined;
-}
-
 function checkVms(ctx: RuleContext): void {
     for (const vm of ctx.topology.vms) {
         const slices = vm.gpus.filter(g => g.mode !== 'passthrough');
@@ -284,8 +280,8 @@ function checkVms(ctx: RuleContext): void {
             const odd = slices.find(s => s.gpu.spec.model !== slices[0].gpu.spec.model)!;
             ctx.report({
                 rule: VGPU009, target: odd,
-                related: [{ target: slices[0], message: `${sliceName(slices[0])} on ${slices[0].gpu.name} (${slices[0].gpu.spec.model})` }],
-                message: `All vGPUs of ${vm.name} must be of the same board type and series; found ${nameList(slices.slice(0, MAX_NAMED).map(s => `${sliceName(s)} (${s.gpu.spec.model})`), { total: slices.length })}.`,
+                related: [{ target: slices[0], message: `${sliceTypeName(slices[0])} on ${slices[0].gpu.name} (${slices[0].gpu.spec.model})` }],
+                message: `All vGPUs of ${vm.name} must be of the same board type and series; found ${nameList(slices.slice(0, MAX_NAMED).map(s => `${sliceTypeName(s)} (${s.gpu.spec.model})`), { total: slices.length })}.`,
                 data: { vm: vm.name }
             });
         }
@@ -296,7 +292,7 @@ function checkVms(ctx: RuleContext): void {
             if (partial) {
                 ctx.report({
                     rule: VGPU010, target: partial,
-                    message: `vSphere ${version.text} supports multiple vGPUs per VM only with types that own the whole GPU (${fullSizeType(partial.gpu)?.name ?? 'full-size'}); ${vm.name} has ${slices.length} vGPUs including ${sliceName(partial)}.`,
+                    message: `vSphere ${version.text} supports multiple vGPUs per VM only with types that own the whole GPU (${fullSizeType(partial.gpu)?.name ?? 'full-size'}); ${vm.name} has ${slices.length} vGPUs including ${sliceTypeName(partial)}.`,
                     data: { vm: vm.name }
                 });
             }
@@ -310,7 +306,7 @@ function checkVms(ctx: RuleContext): void {
                 const fix = full && where ? combine(`Use ${full.name} (full-size)`, [replaceProperty(where.node, 'vgpuType', `"${full.name}"`)]) : undefined;
                 ctx.report({
                     rule: VGPU011, target: s, property: 'vgpuType',
-                    message: `vGPU P2P over NVLink needs full-framebuffer time-sliced vGPUs; ${sliceName(s)} on ${s.gpu.name} (${vm.name}) cannot use P2P (full size: ${full?.name ?? 'none'}).`,
+                    message: `vGPU P2P over NVLink needs full-framebuffer time-sliced vGPUs; ${sliceTypeName(s)} on ${s.gpu.name} (${vm.name}) cannot use P2P (full size: ${full?.name ?? 'none'}).`,
                     data: { vm: vm.name, gpu: s.gpu.name }, fixes: [fix]
                 });
             }
@@ -336,7 +332,7 @@ function checkVms(ctx: RuleContext): void {
             if (partial) {
                 ctx.report({
                     rule: VGPU017, target: partial,
-                    message: `Unified memory is supported only on full-size vGPUs; ${sliceName(partial)} on ${partial.gpu.name} (${vm.name}) is not (full size: ${fullSizeType(partial.gpu)?.name ?? 'none'}).`,
+                    message: `Unified memory is supported only on full-size vGPUs; ${sliceTypeName(partial)} on ${partial.gpu.name} (${vm.name}) is not (full size: ${fullSizeType(partial.gpu)?.name ?? 'none'}).`,
                     data: { vm: vm.name }
                 });
             } else if (vm.p2p) {
@@ -380,7 +376,7 @@ function checkEsxiGates(ctx: RuleContext): void {
         if (!version) continue;
         for (const g of vm.gpus) {
             if (g.mode === 'passthrough') continue;
-            const name = sliceName(g)!;
+            const name = sliceTypeName(g)!;
             // VGPU015
             if (!versionAtLeast(version, 8, 0, 2) && g.gpu.spec.sm === 90 && onNvSwitchSystem(g.gpu)) {
                 ctx.report({

@@ -28,6 +28,15 @@ export const MAX_NUMA_ID = 1023;
 export const MAX_VCPUS = 4096;
 
 /**
+ * Most vCPUs a guest can address with 8-bit xAPIC ids; above it the domain needs
+ * `<ioapic driver='qemu'/>` and `<iommu model='intel'><driver intremap='on' eim='on'/></iommu>`
+ * (libvirt's domain format, "features" and "IOMMU devices",
+ * https://libvirt.org/formatdomain.html; QEMU refuses more than 255 vCPUs without x2APIC
+ * interrupt remapping).
+ */
+export const MAX_XAPIC_VCPUS = 255;
+
+/**
  * Largest size (memory, MMIO window, hugepage) in MiB: 4 PiB = 2^52 bytes, the largest physical
  * address space of x86-64 (MAXPHYADDR is at most 52 bits; Intel SDM Vol. 3A §4.1.4,
  * https://www.intel.com/content/www/us/en/developer/articles/technical/intel-sdm.html).

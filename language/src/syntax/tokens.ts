@@ -161,6 +161,11 @@ export const PCIE_SPEEDS_GTS = [2.5, 5, 8, 16, 32, 64] as const;
 export const PCIE_WIDTHS = [1, 2, 4, 8, 16, 32] as const;
 
 /** Parses a link width token `x16` → 16. */
+/** A size in MiB as GiB for messages, to two decimals: `768`, `0.5`, `1.33`. */
+export function gibText(mib: number): string {
+    return String(Math.round((mib / 1024) * 100) / 100);
+}
+
 export function parseLinkWidth(text: string | undefined): Parsed<number> {
     const m = /^x(\d+)$/.exec(text ?? '');
     const width = m ? Number(m[1]) : NaN;

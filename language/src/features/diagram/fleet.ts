@@ -9,6 +9,7 @@ import { vmsOnHost, type HostModel, type Topology } from '../../model/topology.j
 import { rangeContains, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
 import { inProcessEngine, LINE_HEIGHT, textWidth, type LayoutEngine } from './layout.js';
 import { renderFleetSvg, type FleetCard } from './svg.js';
+import { severityName } from '../../kernel/diagnostics.js';
 
 const contains = (r: SourceRange | undefined, d: DiagramDiagnostic) => rangeContains(r, d.uri, d.range.start);
 
@@ -49,7 +50,7 @@ export function fleetCards(topology: Topology, sources: SourceInfo = {}, diagnos
             `Host ${host.name} (${host.platform}${host.cpu ? `, ${host.cpu.model}` : ''})`,
             `GPUs in use: ${used} of ${gpus.length}${gpus.length ? ` (${gpus.map(g => `${g.name}: ${g.vm ?? 'free'}`).join(', ')})` : ''}`,
             `VMs: ${vms.map(v => v.name).join(', ') || 'none'}`,
-            ...mine.map(d => `${d.severity === 1 ? 'error' : d.severity === 2 ? 'warning' : 'info'}${d.code ? ` ${d.code}` : ''}: ${d.message}`)
+            ...mine.map(d => `${severityName(d)}${d.code ? ` ${d.code}` : ''}: ${d.message}`)
         ];
         return { host, lines, facts, gpus, errors, warnings, source: sources.rangeOf?.(host) };
     });

@@ -13,6 +13,8 @@ import type { ResolvedTopology } from '../../model/resolve.js';
 import { vmsOnHost, type HostModel, type Topology, type VmModel } from '../../model/topology.js';
 import { specFacts } from '../../catalog/facts.js';
 import type { TopologyNodeInfo, TopologyResult } from '../../protocol.js';
+import type { Diagnostic } from 'vscode-languageserver-types';
+import { diagnosticCode, messageText } from '../../kernel/diagnostics.js';
 import { nodeForProperty, uriOf } from '../../kernel/cst.js';
 import { allNodes, buildHostGraph, rangeContains, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
 import { layoutHost, type LayoutEngine } from './layout.js';
@@ -123,15 +125,15 @@ export function hostAt(resolved: ResolvedTopology, uri: string, position?: { lin
 }
 
 /** The diagnostics of documents as the diagram attaches them (message as plain text, code as a string). */
-export function documentDiagnostics(documents: Iterable<{ readonly uri: { toString(): string }; readonly diagnostics?: readonly { range: DiagramDiagnostic['range']; severity?: number; code?: number | string; message: string | { value: string } }[] }>): DiagramDiagnostic[] {
+export function documentDiagnostics(documents: Iterable<{ readonly uri: { toString(): string }; readonly diagnostics?: readonly Diagnostic[] }>): DiagramDiagnostic[] {
     const out: DiagramDiagnostic[] = [];
     for (const doc of documents) {
         const uri = doc.uri.toString();
         for (const d of doc.diagnostics ?? []) {
             out.push({
                 uri, range: d.range, severity: d.severity ?? 1,
-                code: d.code === undefined || d.code === '' ? undefined : String(d.code),
-                message: typeof d.message === 'string' ? d.message : d.message.value
+                code: diagnosticCode(d),
+                message: messageText(d)
             });
         }
     }

@@ -95,6 +95,20 @@ export class WorkerLayoutEngine implements LayoutEngine {
     }
 }
 
+/**
+ * The layout engine of a language server's diagrams (the topology view and the `svg` export): the
+ * given `engine`, else a {@link WorkerLayoutEngine} when `workerFile` exists, else elkjs in this
+ * thread; layouts remembered by their input (`cacheSize`, default 16; 0: none), so typing in a
+ * comment does not lay out again.
+ */
+export function createLayoutEngine(options: Pick<TopologyServiceOptions, 'engine' | 'workerFile' | 'budgetMs' | 'cacheSize'> = {}): LayoutEngine {
+    const budgetMs = options.budgetMs ?? DEFAULT_LAYOUT_BUDGET_MS;
+    const engine = options.engine
+        ?? (options.workerFile && fs.existsSync(options.workerFile) ? new WorkerLayoutEngine(options.workerFile, budgetMs) : inProcessEngine());
+    const cacheSize = options.cacheSize ?? 16;
+    return cacheSize > 0 ? new CachedLayoutEngine(engine, cacheSize) : engine;
+}
+
 /** Options of {@link TopologyService}. */
 export interface TopologyServiceOptions {
     /** Layout engine (default: a {@link WorkerLayoutEngine} when `workerFile` exists, else elkjs in this thread). */
@@ -126,11 +140,7 @@ export class TopologyService {
     constructor(private readonly shared: LangiumSharedServices, private readonly vmtopo: VmtopoCoreServices, options: TopologyServiceOptions = {}) {
         this.budgetMs = options.budgetMs ?? DEFAULT_LAYOUT_BUDGET_MS;
         this.waitForWorkspace = options.waitForWorkspace ?? false;
-        const engine = options.engine
-            ?? (options.workerFile && fs.existsSync(options.workerFile) ? new WorkerLayoutEngine(options.workerFile, this.budgetMs) : inProcessEngine());
-        // Layouts are remembered by their input: typing in a comment does not lay out again.
-        const cacheSize = options.cacheSize ?? 16;
-        this.engine = cacheSize > 0 ? new CachedLayoutEngine(engine, cacheSize) : engine;
+        this.engine = createLayoutEngine({ ...options, budgetMs: this.budgetMs });
     }
 
     /** The diagram for `params`; requests for one document are served one at a time, newest first. */

@@ -9,7 +9,7 @@
  * Colours are set in one `<style>` by class (the webview re-themes the classes with VS Code's theme
  * variables); the font stack renders the same in browsers and in rsvg-convert (librsvg).
  */
-import { allNodes, type DiagramDiagnostic, type DiagramNode } from './graph.js';
+import type { DiagramDiagnostic, DiagramNode } from './graph.js';
 import { BAR_HEIGHT, FONT_SIZE, LINE_HEIGHT, textWidth, type HostLayout, type PlacedNode } from './layout.js';
 
 /** The diagram's font stack: DejaVu Sans (Debian's default, used by rsvg-convert), then common fallbacks. */
@@ -238,11 +238,4 @@ export function renderFleetSvg(cards: readonly FleetCard[], width: number, heigh
         body.push('  </g>');
     }
     return svgDocument(width, height, `vmtopo fleet overview: ${cards.length} hosts`, body);
-}
-
-/** Number of nodes of each kind in a laid-out host (for tests and the view's status line). */
-export function countNodes(layout: HostLayout): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const node of allNodes(layout.diagram.root)) counts.set(node.kind, (counts.get(node.kind) ?? 0) + 1);
-    return counts;
 }

@@ -19,9 +19,9 @@ import { formatById, formatIds } from './formats.js';
 import { exportRoots } from '../../kernel/paths.js';
 import { shortText } from '../../kernel/text.js';
 import type { VmtopoCoreServices } from '../../langium/services.js';
+import type { LayoutEngine } from '../diagram/layout.js';
 import { EXPORT_COMMAND } from '../../protocol.js';
 
-export { EXPORT_COMMAND, type ExportCommandArgs } from '../../protocol.js';
 
 /** A checked {@link ExportCommandArgs}, with absolute paths. */
 export interface ParsedExportArgs {
@@ -171,7 +171,8 @@ export function localWorkspaceFolders(folders: readonly { uri: string }[] | null
  *   written (see `exportFiles`).
  * A write that fails part-way (EACCES, ENOSPC…) is `ok: false` with the files written so far.
  */
-export async function runExportCommand(services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices }, arg: unknown): Promise<ExportResult> {
+export async function runExportCommand(services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices }, arg: unknown,
+    layoutEngine?: () => Promise<LayoutEngine>): Promise<ExportResult> {
     try {
         const parsed = parseExportArgs(arg);
         if (typeof parsed === 'string') {
@@ -185,8 +186,9 @@ export async function runExportCommand(services: { shared: LangiumSharedServices
         }
         // A (normal) read waits for the build of pending edits, and no rebuild starts while the
         // export runs: the exported text is the validated text.
+        const engine = formatById(parsed.format)?.scope === 'host' ? await layoutEngine?.() : undefined;
         return await shared.workspace.WorkspaceLock.read(() => exportFiles(services, {
-            files: [parsed.file], format: parsed.format, vm: parsed.vm, host: parsed.host, outDir: parsed.outDir
+            files: [parsed.file], format: parsed.format, vm: parsed.vm, host: parsed.host, outDir: parsed.outDir, layoutEngine: engine
         }));
     } catch (err) {
         return { ok: false, written: [], problems: [shortText(err instanceof Error ? err.message : String(err), 400)] };

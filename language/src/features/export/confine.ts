@@ -17,7 +17,6 @@ import * as path from 'node:path';
 import { escapePath, escapeText } from '../../kernel/text.js';
 import { isInsideFolder, realPathOf } from '../../kernel/paths.js';
 
-export { exportRoots, isInsideFolder, realPathOf } from '../../kernel/paths.js';
 
 /** What {@link confineExport} checks: absolute paths, as the export will use them. */
 export interface ExportPlace {

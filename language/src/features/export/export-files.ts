@@ -16,11 +16,11 @@ import { ExportError } from '../../model/export-error.js';
 import { escapePath, escapeText, shortText } from '../../kernel/text.js';
 import { formatDiagnostic, severityName } from '../../kernel/diagnostics.js';
 import { describeError, isFsError, removeStaleTempFiles, writeFileAtomic } from '../../kernel/files.js';
+import type { LayoutEngine } from '../diagram/layout.js';
 import type { ExportFormat, ExportResult } from '../../protocol.js';
-import { EXPORT_FORMATS, exportFileName, formatById, type ExportFormatRecord } from './formats.js';
+import { formatById, formatIds, type ExportFormatRecord } from './formats.js';
 
 export type { ExportFormat, ExportResult } from '../../protocol.js';
-export { exportFileName } from './formats.js';
 
 export interface ExportRequest {
     /** Absolute paths of `.vmtopo` files (relative ones are resolved against the working directory). */
@@ -33,6 +33,8 @@ export interface ExportRequest {
     host?: string;
     /** Output folder; default: `out/` beside each VM's (or host's) file. */
     outDir?: string;
+    /** How per-host writers lay out diagrams (the language server's layout worker); default: elkjs in this thread. */
+    layoutEngine?: LayoutEngine;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function exportFiles(
     const refuse = (problems: string[]): ExportResult => ({ ok: false, written: [], problems });
     const format = formatById(request.format);
     if (!format) {
-        return refuse([`unknown export format '${shortText(request.format)}'; formats: ${EXPORT_FORMATS.map(f => f.id).join(', ')}`]);
+        return refuse([`unknown export format '${shortText(request.format)}'; formats: ${formatIds().join(', ')}`]);
     }
     const files = request.files.map(f => path.resolve(f));
     const shownFiles = files.map(escapePath).join(', ');
@@ -107,11 +109,8 @@ export async function exportFiles(
     }
 
     if (!format.writesWithErrors) {
-        const errors = documents.flatMap((doc, i) =>
-            (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(files[i], d)));
-        if (errors.length > 0) {
-            return refuse([`${errors.length} error${errors.length === 1 ? '' : 's'} in ${shownFiles}`, ...errors]);
-        }
+        const errors = errorLines(documents, (_, i) => files[i]);
+        if (errors.length > 0) return refuse([`${errorCount(errors)} in ${shownFiles}`, ...errors]);
     }
 
     const resolved = services.vmtopo.model.TopologyProvider.get();
@@ -138,21 +137,20 @@ export async function exportFiles(
         await workspace.DocumentBuilder.build(hostDocuments.filter(doc => doc.state < DocumentState.Validated), { validation: true });
     }
     if (!format.writesWithErrors) {
-        const hostErrors = hostDocuments.flatMap(doc =>
-            (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(doc.uri.fsPath, d)));
+        const hostErrors = errorLines(hostDocuments, doc => doc.uri.fsPath);
         if (hostErrors.length > 0) {
             const hostFiles = hostDocuments.map(doc => escapePath(doc.uri.fsPath)).join(', ');
-            return refuse([`${hostErrors.length} error${hostErrors.length === 1 ? '' : 's'} in ${hostFiles}, which declares the host of the VMs`, ...hostErrors]);
+            return refuse([`${errorCount(hostErrors)} in ${hostFiles}, which declares the host of the VMs`, ...hostErrors]);
         }
     }
 
-    const write = await writerOf(format, services, resolved);
+    const write = await writerOf(format, services, resolved, request.layoutEngine);
     const outputs: { name: string; file: string; content: string }[] = [];
     const problems: string[] = [];
     const byTarget = new Map<string, { target: Target; file: string }>();
     for (const target of selected) {
         const dir = request.outDir !== undefined ? path.resolve(request.outDir) : path.join(path.dirname(target.file), 'out');
-        const out = path.join(dir, exportFileName(target.name, format.id));
+        const out = path.join(dir, `${target.name}${format.suffix}`);
         const key = sameFileKey(out);
         const other = byTarget.get(key);
         if (other) {
@@ -254,9 +252,19 @@ function fileOf(map: Map<HostModel, string>, host: HostModel, file: string): voi
     if (!map.has(host)) map.set(host, file);
 }
 
+/** Every error of `documents`, one line each (`file:line:col error code message`, the file as `fileOf` names it). */
+function errorLines(documents: readonly LangiumDocument[], fileOf: (document: LangiumDocument, index: number) => string): string[] {
+    return documents.flatMap((doc, i) => (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(fileOf(doc, i), d)));
+}
+
+/** `1 error`, `3 errors`. */
+function errorCount(errors: readonly string[]): string {
+    return `${errors.length} error${errors.length === 1 ? '' : 's'}`;
+}
+
 /** The format's writer (loaded now), as one function of a target. */
 async function writerOf(format: ExportFormatRecord, services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices },
-    resolved: ReturnType<VmtopoCoreServices['model']['TopologyProvider']['get']>): Promise<(target: Target) => Promise<string>> {
+    resolved: ReturnType<VmtopoCoreServices['model']['TopologyProvider']['get']>, engine: LayoutEngine | undefined): Promise<(target: Target) => Promise<string>> {
     if (format.scope === 'vm') {
         const write = await format.writer();
         return target => {
@@ -270,7 +278,8 @@ async function writerOf(format: ExportFormatRecord, services: { shared: LangiumS
     const context = {
         resolved,
         documents: services.shared.workspace.LangiumDocuments.all,
-        documentation: (node: AstNode) => docs.getDocumentation(node)
+        documentation: (node: AstNode) => docs.getDocumentation(node),
+        engine
     };
     return target => write(target.host, context);
 }

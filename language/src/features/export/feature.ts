@@ -5,10 +5,18 @@
  */
 import { EXPORT_COMMAND } from '../../protocol.js';
 import type { Feature } from '../feature.js';
+import type { LayoutEngine } from '../diagram/layout.js';
 
 export const exportFeature: Feature = {
     name: 'export',
-    commands: context => ({
-        [EXPORT_COMMAND]: async (args: unknown[]) => (await import('./command.js')).runExportCommand(context, args[0])
-    })
+    commands: context => {
+        // Diagrams (the `svg` format) are laid out as the topology view's are: in the server's layout
+        // worker, with its time budget, made on the first export that draws.
+        let engine: Promise<LayoutEngine> | undefined;
+        const layoutEngine = () => engine ??= import('../diagram/server.js')
+            .then(m => m.createLayoutEngine({ workerFile: context.options.diagramWorkerFile }));
+        return {
+            [EXPORT_COMMAND]: async (args: unknown[]) => (await import('./command.js')).runExportCommand(context, args[0], layoutEngine)
+        };
+    }
 };

@@ -144,6 +144,11 @@ export function formatById(id: string): ExportFormatRecord | undefined {
     return EXPORT_FORMATS.find(f => f.id === id);
 }
 
+/** A format's file names as help and docs show them: `<vm>.domain.xml`, `<host>.topology.svg`. */
+export function fileNamePattern(format: ExportFormatRecord): string {
+    return `<${format.scope}>${format.suffix}`;
+}
+
 /** The ids of the formats, in registry order. */
 export function formatIds(): string[] {
     return EXPORT_FORMATS.map(f => f.id);

@@ -10,6 +10,7 @@
 import { create } from 'xmlbuilder2';
 import type { VmModel } from '../../model/topology.js';
 import { formatBdf, formatCpuList, type Bdf } from '../../syntax/tokens.js';
+import { MAX_XAPIC_VCPUS } from '../../syntax/limits.js';
 import { stableUuid, type GuestController, type GuestDevice, type GuestNode, type GuestPlan } from '../../model/guest-plan.js';
 import { ExportError } from '../../model/export-error.js';
 
@@ -112,14 +113,6 @@ export function exportLibvirtDomain(vm: VmModel, plan: GuestPlan): string {
     }
     return `${doc.end({ headless: true, prettyPrint: true, indent: '  ', newline: '\n' })}\n`;
 }
-
-/**
- * Most vCPUs a guest can address with 8-bit xAPIC ids; above it the domain needs
- * `<ioapic driver='qemu'/>` and `<iommu model='intel'><driver intremap='on' eim='on'/></iommu>`
- * ([LIBVIRT-DOM] "features"/"IOMMU devices"; QEMU refuses more than 255 vCPUs without x2APIC
- * interrupt remapping).
- */
-export const MAX_XAPIC_VCPUS = 255;
 
 function writeDevices(devices: XMLBuilder, plan: GuestPlan): void {
     const root = devices.ele('controller', { type: 'pci', index: '0', model: 'pcie-root' });

@@ -18,7 +18,6 @@ import type { GuestPlan } from '../../model/guest-plan.js';
 import { ExportError } from '../../model/export-error.js';
 import { NCCL_MAX_STRING, ncclLimitProblems, ncclTopologyTree, type NcclElement } from '../../model/nccl-topology.js';
 
-/** NCCL's XML arena holds 256 elements (topo.h 211, `NCCL_TOPO_XML_MAX_NODES`), shared with what it detects. */
 /**
  * The NCCL topology file of `vm` (pure; ends with a newline): {@link ncclTopologyTree}, written in
  * the subset NCCL's tokenizer reads (src/graph/xml.cc).

@@ -17,6 +17,7 @@ import type { AstNode, LangiumDocument } from 'langium';
 import type { HostModel, VmModel } from '../../model/topology.js';
 import type { GuestPlan } from '../../model/guest-plan.js';
 import type { ResolvedTopology } from '../../model/resolve.js';
+import type { LayoutEngine } from '../diagram/layout.js';
 
 /** The text of one VM's file (pure; ends with a newline). */
 export type VmWriter = (vm: VmModel, plan: GuestPlan) => string;
@@ -29,6 +30,8 @@ export interface HostExportContext {
     readonly documents: Iterable<LangiumDocument>;
     /** The doc comment of a declaration, as markdown (Langium's documentation provider). */
     readonly documentation: (node: AstNode) => string | undefined;
+    /** How diagrams are laid out (the language server's layout worker); default: elkjs in this thread. */
+    readonly engine?: LayoutEngine;
 }
 
 /** The text of one host's file. */

@@ -17,6 +17,7 @@ import type { LangiumServices } from 'langium/lsp';
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import { ruleDocUrl } from './links.js';
 import type { RuleInfo, Severity } from './rule.js';
+import { diagnosticCode } from '../../kernel/diagnostics.js';
 import type { RuleRegistry, RuleRegistryServices } from './registry.js';
 
 /** The levels a rule can be set to. */
@@ -187,8 +188,8 @@ export interface SuppressedDiagnostic {
 
 /** The rule id of a diagnostic (`code`, else `data.code`) when it names a rule of the registry. */
 export function ruleOf(d: Diagnostic, rules: RuleRegistry): RuleInfo | undefined {
-    const code = d.code ?? (d.data as { code?: unknown } | undefined)?.code;
-    return typeof code === 'string' ? rules.byId(code) : undefined;
+    const code = diagnosticCode(d);
+    return code === undefined ? undefined : rules.byId(code);
 }
 
 const SEVERITY: Record<Severity, 1 | 2 | 3> = { error: 1, warning: 2, info: 3 };

@@ -50,13 +50,6 @@ export function replaceProperty(node: AstNode, property: string, newText: string
     return uri && cst ? { uri, edits: [{ range: range(cst), newText }] } : undefined;
 }
 
-/** Replaces the whole text of `node` (e.g. a VM's `mmio` size node `512 GiB`). */
-export function replaceNode(node: AstNode, newText: string): { uri: string; edits: FixEdit[] } | undefined {
-    const uri = uriOf(node);
-    const cst = node.$cstNode;
-    return uri && cst ? { uri, edits: [{ range: range(cst), newText }] } : undefined;
-}
-
 /** Inserts `text` right after `property` of `node` (e.g. ` start 4` after a MIG profile). */
 export function insertAfterProperty(node: AstNode, property: string, text: string): { uri: string; edits: FixEdit[] } | undefined {
     const uri = uriOf(node);
@@ -97,11 +90,6 @@ export function removeEntries(where: ReadonlyArray<TraceEntry | undefined>): { u
         edits.push({ range: { start: refs[0].range.start, end: refs[refs.length - 1].range.end }, newText: kept.join(', ') });
     }
     return uri ? { uri, edits } : undefined;
-}
-
-/** {@link removeEntries} of one entry. */
-export function removeEntry(where: TraceEntry | undefined): { uri: string; edits: FixEdit[] } | undefined {
-    return removeEntries([where]);
 }
 
 /** The CST nodes of the cross-references of `property` written directly in `node`, in order. */
