@@ -6,7 +6,7 @@
 /// <reference types="mocha" />
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { diagnosticsWhere, exampleUri, openExample, ruleOf, waitFor } from './helpers.js';
+import { diagnosticsWhere, exampleUri, executeProvider, openExample, ruleOf, waitFor } from './helpers.js';
 
 /** Every rule the example says it triggers (its `// RULE:` comments), e.g. LOC001, GEN001. */
 function rulesNamedInComments(text: string): Set<string> {
@@ -39,7 +39,7 @@ describe('diagnostics of examples/misconfigured.vmtopo', () => {
         // code actions are computed asynchronously (the server may still be validating): ask until they come
         let titles: string[] = [];
         const fix = await waitFor('the re-pin quick-fix', async () => {
-            const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+            const actions = await executeProvider<vscode.CodeAction[]>(
                 'vscode.executeCodeActionProvider', uri(), loc001.range, vscode.CodeActionKind.QuickFix.value) ?? [];
             titles = actions.map(a => a.title);
             return actions.find(a => /^Re-pin train to NUMA 0/.test(a.title));

@@ -6,7 +6,7 @@
 /// <reference types="mocha" />
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { labelOf, openExample } from './helpers.js';
+import { executeProvider, labelOf, openExample } from './helpers.js';
 
 /** Replaces the whole text of the editor's document (unsaved; reverted by the caller). */
 async function setText(editor: vscode.TextEditor, text: string): Promise<void> {
@@ -37,7 +37,7 @@ describe('completion', () => {
         await setText(editor, original.replace(clause, 'vgpu gpu6 ""'));
         const offset = editor.document.getText().indexOf('vgpu gpu6 ""') + 'vgpu gpu6 "'.length;
         const position = editor.document.positionAt(offset);
-        const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+        const list = await executeProvider<vscode.CompletionList>(
             'vscode.executeCompletionItemProvider', editor.document.uri, position);
         const labels = list.items.map(item => labelOf(item).replace(/"/g, ''));
         const vgpuTypes = labels.filter(label => /^H200X?-\d+(-\d+)?C/.test(label));
@@ -57,7 +57,7 @@ describe('formatting', () => {
         const flattened = original.split('\n').map(line => line.trimStart()).join('\n');
         await setText(editor, flattened);
         const options = { tabSize: 4, insertSpaces: true };
-        const edits = await vscode.commands.executeCommand<vscode.TextEdit[]>(
+        const edits = await executeProvider<vscode.TextEdit[]>(
             'vscode.executeFormatDocumentProvider', editor.document.uri, options);
         assert.ok(edits && edits.length > 0, 'a formatter answers with edits for the flattened text');
         const workspaceEdit = new vscode.WorkspaceEdit();
@@ -71,7 +71,7 @@ describe('formatting', () => {
         const vmLine = lines.findIndex(line => /^vm train-a on sprocket \{/.test(line));
         assert.ok(vmLine >= 0, 'the vm header starts its line');
         assert.match(lines[vmLine + 1], /^\s+\S/, `the first clause of train-a is indented: "${lines[vmLine + 1]}"`);
-        const again = await vscode.commands.executeCommand<vscode.TextEdit[]>(
+        const again = await executeProvider<vscode.TextEdit[]>(
             'vscode.executeFormatDocumentProvider', editor.document.uri, options);
         const changing = (again ?? []).filter(edit => editor.document.getText(edit.range) !== edit.newText);
         assert.deepEqual(changing.map(edit => edit.newText), [], 'formatting the formatted text changes nothing');

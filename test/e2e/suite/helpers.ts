@@ -41,6 +41,26 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
     }
 }
 
+/**
+ * Runs a `vscode.execute…Provider` command, asking again while the language server answers
+ * "cancelled" (LSP RequestCancelled / ContentModified, surfaced by the client as an error named
+ * `Canceled`): a request that meets a rebuild of the workspace (an open or an edit of another test)
+ * is cancelled by Langium's workspace lock, and VS Code's own UI simply asks again. Any other
+ * error fails at once; after 15 s the last cancellation is rethrown.
+ */
+export async function executeProvider<T>(command: string, ...args: unknown[]): Promise<T> {
+    const end = Date.now() + 15_000;
+    for (;;) {
+        try {
+            return await vscode.commands.executeCommand<T>(command, ...args);
+        } catch (err) {
+            const cancelled = err instanceof vscode.CancellationError || /^Canceled$|ContentModified|RequestCancelled/i.test((err as Error)?.message ?? '');
+            if (!cancelled || Date.now() > end) throw err;
+            await new Promise(resolve => setTimeout(resolve, 200));
+        }
+    }
+}
+
 /** The rule id of a diagnostic: its `code`, plain or `{ value, target }`. */
 export function ruleOf(diagnostic: vscode.Diagnostic): string {
     const code = diagnostic.code;
