@@ -153,9 +153,9 @@ export const EXPORT_FORMATS: readonly ExportFormatRecord[] = [
         consumers: [
             {
                 tool: 'yq',
-                args: ['--exit-status', '--slurp', 'length == 2 and .[0].kind == "VirtualMachine" and (.[0].spec.template.spec.domain | type) == "object" and .[1].kind == "KubeVirt"', '{file}'],
+                args: ['--exit-status', '--slurp', 'length == 2 and .[0].kind == "VirtualMachine" and .[1].kind == "KubeVirt"', '{file}'],
                 expect: 'true', debianPackage: 'yq',
-                proves: 'the file is YAML (PyYAML through jq) of two documents, a VirtualMachine with its domain, then the KubeVirt CR part'
+                proves: 'the file is YAML of two documents (PyYAML, through jq): the VirtualMachine, then the KubeVirt CR part'
             }
         ],
         writer: () => import('./kubevirt.js').then(m => m.exportKubevirt)

@@ -31,6 +31,7 @@ import type { VmModel } from '../../model/topology.js';
 import type { GuestDevice, GuestPlan } from '../../model/guest-plan.js';
 import { ExportError } from '../../model/export-error.js';
 import { formatBdf } from '../../syntax/tokens.js';
+import { QEMU_Q35_DEFAULT_MMIO64_GIB } from '../../syntax/limits.js';
 
 /**
  * Annotation of the `VirtualMachine` listing, comma-separated, the facts of the VM's guest plan that
@@ -55,15 +56,6 @@ export const NOT_EXPRESSED_ANNOTATION = 'vmtopo/not-expressed';
  * - `mig-instance`: the MIG GPU instance behind a MIG-backed vGPU (created on the node beforehand).
  */
 export type NotExpressed = 'host-cpus' | 'emulator-cpus' | 'numa-cells' | 'memory-nodes' | 'guest-pci-addresses' | 'mmio64' | 'vf-index' | 'mig-instance';
-
-/**
- * QEMU's default 64-bit PCI hole of the q35 machine, in GiB (`Q35_PCI_HOST_HOLE64_SIZE_DEFAULT`,
- * 1 << 35 bytes, qemu `include/hw/i386/pc.h`). KubeVirt writes no `<pcihole64>` size of its own:
- * its converter writes the element only to disable the hole (annotation `kubevirt.io/disablePCIHole64`,
- * kubevirt/kubevirt `pkg/virt-launcher/virtwrap/converter/converter.go`); a size override is an
- * open proposal (https://github.com/kubevirt/kubevirt/pull/18013). Rule KVIRT002 compares with it.
- */
-export const KUBEVIRT_DEFAULT_MMIO64_GIB = 32;
 
 /** Kubernetes domain of the extended resources of a PCI vendor id; `vendor-<id>.pci` for vendors not listed. */
 const VENDOR_DOMAINS: Readonly<Record<string, string>> = {
@@ -156,7 +148,7 @@ export function exportKubevirt(vm: VmModel, plan: GuestPlan): string {
         lost('guest-pci-addresses', `guest PCI addresses: the plan's (${plan.devices.map(d => `${d.name} ${formatBdf(d.guestBdf)}`).join(', ')}) are not stated; KubeVirt places host devices on root ports of its own (with the PCINUMAAwareTopology feature gate, one pxb-pcie per host NUMA node: no PCIe switches mirrored, rule KVIRT003).`);
     }
     if (plan.pcihole64GiB > 0) {
-        lost('mmio64', `64-bit MMIO window: ${plan.pcihole64GiB} GiB needed, and KubeVirt has no field for its size; QEMU's q35 default of ${KUBEVIRT_DEFAULT_MMIO64_GIB} GiB applies unless the firmware sizes it from the CPU's physical address bits (rule KVIRT002).`);
+        lost('mmio64', `64-bit MMIO window: ${plan.pcihole64GiB} GiB needed, and KubeVirt has no field for its size; QEMU's q35 default of ${QEMU_Q35_DEFAULT_MMIO64_GIB} GiB applies unless the firmware sizes it from the CPU's physical address bits (rule KVIRT002).`);
     }
     const vfs = plan.devices.filter(d => d.role === 'vf');
     if (vfs.length > 0) {
