@@ -7,14 +7,19 @@
  * written inline (`labels`, `annotations`, `nodeSelector`) stay open, as in the API.
  */
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import { HAS_REFERENCE, SHARED } from './util.js';
+
+// Swagger 2.0 schema objects are JSON Schema draft 4 (with extensions): Ajv's draft-04 build.
+const require = createRequire(import.meta.url);
+const Ajv = require('ajv-draft-04') as typeof import('ajv-draft-04').default;
+const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
 
 type Schema = Record<string, unknown>;
 
-let ajv: Ajv | undefined;
+let ajv: InstanceType<typeof Ajv> | undefined;
 
 /** The swagger's definitions, every object definition closed. */
 function closedDefinitions(definitions: Record<string, Schema>): Record<string, Schema> {
@@ -33,7 +38,7 @@ export function kubevirtValidator(definition: string): ValidateFunction | undefi
         ajv = new Ajv({ strict: false, allErrors: true });
         addFormats(ajv);
         ajv.addFormat('int-or-string', true);
-        ajv.addSchema({ $id: 'kubevirt', definitions: closedDefinitions(swagger.definitions) });
+        ajv.addSchema({ id: 'kubevirt', definitions: closedDefinitions(swagger.definitions) });
     }
     const validate = ajv.getSchema(`kubevirt#/definitions/${definition}`);
     if (!validate) throw new Error(`KubeVirt's swagger has no definition ${definition}`);

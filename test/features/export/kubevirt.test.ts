@@ -18,7 +18,6 @@ import { expectGolden } from '../../support/golden.js';
 import { kubevirtProblems } from '../../support/kubevirt-schema.js';
 import { build, buildWorkspace, describeWithReference, readRepoFile } from '../../support/util.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Yaml = any;
 
 /** The two documents of a KubeVirt file; fails on a YAML error. */

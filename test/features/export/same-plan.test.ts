@@ -22,8 +22,6 @@ import type { VmModel } from '../../../language/src/model/topology.js';
 import { predictGuestAddresses } from '../../support/libvirt-guest.js';
 import { buildWorkspace, readRepoFile } from '../../support/util.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 /** The facts every format is compared on, as the guest plan states them. */
 interface Facts {
     /** Names of the plan's devices by role group. */
@@ -153,7 +151,7 @@ const FORMATS: readonly SamePlanFormat[] = [
     {
         id: 'kubevirt',
         read: (text, { plan }) => {
-            const [machine] = parseAllDocuments(text as string) as unknown as { toJS(): any }[];
+            const [machine] = parseAllDocuments(text) as unknown as { toJS(): any }[];
             const vmObject = machine.toJS();
             const domain = vmObject.spec.template.spec.domain;
             const byKubeName = new Map(plan.devices.map(d => [kubevirtName(d.name), d.name]));
