@@ -140,7 +140,7 @@ export function exportKubevirt(vm: VmModel, plan: GuestPlan): string {
     const cellText = plan.cells.map(c => `cell ${c.id}: ${c.vcpus.length} vCPUs, ${quantity(c.memoryMiB)} on host node ${c.hostNode}`).join('; ');
     lost('numa-cells', numaPassthrough
         ? `guest NUMA cells (${cellText}): guestMappingPassthrough derives them from the host CPUs KubeVirt is given; the kubelet's topology manager (policy single-numa-node or restricted) keeps them on the nodes of the devices (https://kubevirt.io/user-guide/compute/numa/).`
-        : `guest NUMA cells (${cellText}): without ${pinned ? 'hugepages' : 'dedicated CPUs'} KubeVirt's admission webhook refuses guestMappingPassthrough, so the guest sees one NUMA node (rule KVIRT001).`);
+        : `guest NUMA cells (${cellText}): without ${pinned ? 'hugepages' : 'dedicated CPUs'} KubeVirt's admission webhook refuses guestMappingPassthrough, so the guest sees one NUMA node (rule KVIRT001 on platform kubevirt hosts).`);
     if (plan.bindMemory) {
         lost('memory-nodes', `memory nodes: the binding to host NUMA node(s) ${[...new Set(plan.cells.flatMap(c => c.memoryNodes))].join(',')} is not stated; the kubelet's memory manager and topology manager place the memory.`);
     }
