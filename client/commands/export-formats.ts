@@ -17,5 +17,6 @@ export interface ExportCommandDescriptor {
 export const EXPORT_COMMANDS: readonly ExportCommandDescriptor[] = [
     { command: 'vmtopo.exportLibvirt', format: 'libvirt', label: 'libvirt domain XML', scope: 'vm' },
     { command: 'vmtopo.exportNccl', format: 'nccl', label: 'NCCL topology XML', scope: 'vm' },
-    { command: 'vmtopo.exportTopologySvg', format: 'svg', label: 'topology SVG', scope: 'host' }
+    { command: 'vmtopo.exportTopologySvg', format: 'svg', label: 'topology SVG', scope: 'host' },
+    { command: 'vmtopo.exportKubevirt', format: 'kubevirt', label: 'KubeVirt VirtualMachine YAML', scope: 'vm' }
 ];

@@ -96,17 +96,18 @@ describe('extension manifest (package.json)', () => {
     });
 
     it('the generator puts a new format\'s command in every menu, and drops the command of a format that left the registry', () => {
-        const extra = { ...EXPORT_FORMATS[0], id: 'kubevirt', label: 'KubeVirt VirtualMachine YAML', suffix: '.kubevirt.yaml',
-            command: { id: 'vmtopo.exportKubevirt', title: 'Export KubeVirt YAML', icon: '$(export)' } };
+        // a format the registry does not have (kubevirt, the old example here, is a real one now)
+        const extra = { ...EXPORT_FORMATS[0], id: 'demo', label: 'Demo YAML', suffix: '.demo.yaml',
+            command: { id: 'vmtopo.exportDemo', title: 'Export Demo YAML', icon: '$(export)' } };
         const grown = JSON.parse(withExportContributions(read('package.json'), [...EXPORT_FORMATS, extra])) as Manifest;
-        expect(grown.contributes.commands.map(c => c.command)).toContain('vmtopo.exportKubevirt');
+        expect(grown.contributes.commands.map(c => c.command)).toContain('vmtopo.exportDemo');
         for (const menu of ['editor/context', 'editor/title', 'commandPalette']) {
-            expect(grown.contributes.menus[menu].map(i => i.command), menu).toContain('vmtopo.exportKubevirt');
+            expect(grown.contributes.menus[menu].map(i => i.command), menu).toContain('vmtopo.exportDemo');
         }
         const shrunk = JSON.parse(withExportContributions(JSON.stringify(grown), EXPORT_FORMATS.slice(1))) as Manifest;
         const left = EXPORT_FORMATS[0].command.id;
         expect(shrunk.contributes.commands.map(c => c.command)).not.toContain(left);
-        expect(shrunk.contributes.commands.map(c => c.command)).not.toContain('vmtopo.exportKubevirt');
+        expect(shrunk.contributes.commands.map(c => c.command)).not.toContain('vmtopo.exportDemo');
         for (const menu of Object.values(shrunk.contributes.menus)) expect(menu.map(i => i.command)).not.toContain(left);
         // The hand-written entries stay.
         expect(shrunk.contributes.commands.map(c => c.command)).toEqual(expect.arrayContaining(['vmtopo.showTopology', 'vmtopo.importHost']));

@@ -263,6 +263,26 @@ export const SOURCES: Record<string, Source> = {
     'UNICODE-TR36': {
         title: 'Unicode Technical Report #36, "Unicode Security Considerations": visually confusable identifiers (a Latin a and a Cyrillic а look alike)',
         url: 'https://www.unicode.org/reports/tr36/'
+    },
+    'KUBEVIRT-NUMA': {
+        title: 'KubeVirt user guide, "NUMA": guestMappingPassthrough needs the NUMA feature gate, dedicatedCpuPlacement and hugepages; the admission webhook (pkg/virt-api/webhooks/validating-webhook/admitters/vmi-create-admitter.go, validateNUMA) refuses it otherwise',
+        url: 'https://kubevirt.io/user-guide/compute/numa/'
+    },
+    'KUBEVIRT-CPU': {
+        title: 'KubeVirt user guide, "Dedicated CPU resources": dedicatedCpuPlacement through the kubelet\'s CPU manager, isolateEmulatorThread',
+        url: 'https://kubevirt.io/user-guide/compute/dedicated_cpu_resources/'
+    },
+    'KUBEVIRT-HOSTDEV': {
+        title: 'KubeVirt user guide, "Host devices assignment": permittedHostDevices (pciVendorSelector, mdevNameSelector → resourceName), gpus and hostDevices by deviceName',
+        url: 'https://kubevirt.io/user-guide/compute/host-devices/'
+    },
+    'KUBEVIRT-HOLE64': {
+        title: 'KubeVirt writes no pcihole64 size (only 0, with kubevirt.io/disablePCIHole64; converter.go); a size annotation is an open proposal (PR #18013); QEMU q35 default 32 GiB (Q35_PCI_HOST_HOLE64_SIZE_DEFAULT); large-BAR GPUs failing (issue #11093)',
+        url: 'https://github.com/kubevirt/kubevirt/pull/18013'
+    },
+    'KUBEVIRT-19103': {
+        title: 'kubevirt/kubevirt issue #19103, "PCINUMAAwareTopology groups devices by NUMA node, not PCIe root complex" (VEP 115: one pxb-pcie per NUMA node)',
+        url: 'https://github.com/kubevirt/kubevirt/issues/19103'
     }
 };
 

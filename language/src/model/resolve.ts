@@ -422,7 +422,9 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
     const devices: DeviceModel[] = [];
     const host: Mutable<HostModel> = {
         name: h.name,
-        platform: h.platform ?? 'kvm',
+        // KubeVirt runs its VMs with KVM (QEMU under libvirt in virt-launcher pods)
+        platform: h.platform === 'kubevirt' ? 'kvm' : h.platform ?? 'kvm',
+        kubevirt: h.platform === 'kubevirt' || undefined,
         // the CST text: the value converter turns `8.0` into the number 8 before concatenating
         platformVersion: parsePlatformVersion(h.platformVersion !== undefined && h.$cstNode
             ? (nodeForProperty(h.$cstNode, 'platformVersion')?.text ?? h.platformVersion) : h.platformVersion),

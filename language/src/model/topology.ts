@@ -95,6 +95,12 @@ export interface NumaNode {
 export interface HostModel {
     readonly name: string;
     readonly platform: Platform;
+    /**
+     * The host is a Kubernetes node whose VMs KubeVirt runs (`platform kubevirt`): the hypervisor is
+     * KVM (`platform` is `kvm`, so every KVM rule applies), and the KVIRT rules add what KubeVirt's API
+     * cannot express or its admission webhook refuses (https://kubevirt.io/user-guide/).
+     */
+    readonly kubevirt?: boolean;
     /** Hypervisor release, when written (`platform esxi 8.0u3`). */
     readonly platformVersion?: PlatformVersion;
     /** vGPU delivery on KVM, when written (the libvirt export defaults to `mdev`). */

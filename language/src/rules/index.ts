@@ -13,6 +13,7 @@ import { GEN } from './gen.js';
 import { HOST } from './host.js';
 import { IOMMU } from './iommu.js';
 import { KVM } from './kvm.js';
+import { KVIRT } from './kvirt.js';
 import { LIC } from './lic.js';
 import { LOC } from './loc.js';
 import { MIG } from './mig.js';
@@ -31,7 +32,7 @@ import { VGPU } from './vgpu.js';
  * a document's diagnostics of one place are listed; SUP's rules are reported by rule control
  * (`engine/control.ts`), not by a check.
  */
-export const RULE_FAMILIES: readonly RuleFamily[] = [SYN, CAT, VGPU, MIG, GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL, SUP, HOST, KVM, FM, IOMMU, RDMA, PCIE];
+export const RULE_FAMILIES: readonly RuleFamily[] = [SYN, CAT, VGPU, MIG, GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL, SUP, HOST, KVM, FM, IOMMU, RDMA, PCIE, KVIRT];
 
 /** The registry of every family, handed to the rule engine's services (vmtopo-module.ts). */
 export const RULES = new RuleRegistry(RULE_FAMILIES);

@@ -37,6 +37,15 @@ export const MAX_VCPUS = 4096;
 export const MAX_XAPIC_VCPUS = 255;
 
 /**
+ * QEMU's default 64-bit PCI hole of the q35 machine, in GiB (`Q35_PCI_HOST_HOLE64_SIZE_DEFAULT`,
+ * 1 << 35 bytes, qemu `include/hw/i386/pc.h`, https://gitlab.com/qemu-project/qemu). KubeVirt leaves
+ * it in place: its converter writes `<pcihole64>` only to disable the hole (annotation
+ * `kubevirt.io/disablePCIHole64`), and a size override is an open proposal
+ * (https://github.com/kubevirt/kubevirt/pull/18013). Rule KVIRT002 and the KubeVirt export use it.
+ */
+export const QEMU_Q35_DEFAULT_MMIO64_GIB = 32;
+
+/**
  * Largest size (memory, MMIO window, hugepage) in MiB: 4 PiB = 2^52 bytes, the largest physical
  * address space of x86-64 (MAXPHYADDR is at most 52 bits; Intel SDM Vol. 3A §4.1.4,
  * https://www.intel.com/content/www/us/en/developer/articles/technical/intel-sdm.html).

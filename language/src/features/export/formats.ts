@@ -136,6 +136,29 @@ export const EXPORT_FORMATS: readonly ExportFormatRecord[] = [
             { tool: 'rsvg-convert', args: ['--format', 'png', '{file}'], debianPackage: 'librsvg2-bin', proves: 'librsvg renders it as PNG' }
         ],
         writer: () => import('./topology-svg.js').then(m => m.exportTopologySvg)
+    },
+    {
+        id: 'kubevirt',
+        label: 'KubeVirt VirtualMachine YAML',
+        suffix: '.kubevirt.yaml',
+        scope: 'vm',
+        description: 'A KubeVirt `VirtualMachine` (`kubevirt.io/v1`): `dedicatedCpuPlacement`, `isolateEmulatorThread`, sockets/cores/threads '
+            + 'of the guest plan, `numa.guestMappingPassthrough` with hugepages, memory, GPUs and host devices by resource name, vGPUs '
+            + 'as mediated devices, SR-IOV VFs as `sriov` interfaces on Multus networks; then, as a second YAML document, the '
+            + '`KubeVirt` CR part that permits those resources (`permittedHostDevices` by PCI vendor:device id and mdev type) and '
+            + 'the feature gates. What KubeVirt cannot state (host CPUs, 64-bit MMIO size, guest PCI addresses…) is written as '
+            + 'comments and in the annotation `vmtopo/not-expressed`. Validated against KubeVirt\'s OpenAPI schema in the tests.',
+        writesWithErrors: false,
+        command: { id: 'vmtopo.exportKubevirt', title: 'Export KubeVirt VirtualMachine YAML', icon: '$(export)' },
+        consumers: [
+            {
+                tool: 'yq',
+                args: ['--exit-status', '--slurp', 'length == 2 and .[0].kind == "VirtualMachine" and .[1].kind == "KubeVirt"', '{file}'],
+                expect: 'true', debianPackage: 'yq',
+                proves: 'the file is YAML of two documents (PyYAML, through jq): the VirtualMachine, then the KubeVirt CR part'
+            }
+        ],
+        writer: () => import('./kubevirt.js').then(m => m.exportKubevirt)
     }
 ];
 

@@ -128,7 +128,7 @@ export function writableAddress(address: string): { address: string; changed: bo
 }
 
 /** Keywords of the vmtopo grammar that cannot be names. */
-const KEYWORDS = new Set(['host', 'vm', 'socket', 'gpu', 'nic', 'nvswitch', 'pcie-switch', 'on', 'at', 'link', 'cpu', 'platform', 'license', 'numa', 'cores', 'memory', 'vfs', 'module', 'speed', 'mig', 'vgpu', 'passthrough', 'mmio', 'kvm', 'esxi', 'nvaie', 'model', 'pci-id', 'from', 'host-template']);
+const KEYWORDS = new Set(['host', 'vm', 'socket', 'gpu', 'nic', 'nvswitch', 'pcie-switch', 'on', 'at', 'link', 'cpu', 'platform', 'license', 'numa', 'cores', 'memory', 'vfs', 'module', 'speed', 'mig', 'vgpu', 'passthrough', 'mmio', 'kvm', 'esxi', 'kubevirt', 'nvaie', 'model', 'pci-id', 'from', 'host-template']);
 
 /** A host name from a file name: its base name without extension, made an ID, never a keyword. */
 export function hostNameFromFile(file: string): string {
