@@ -137,6 +137,23 @@ export function findCpu(model: string | undefined): CpuSpec | undefined {
 }
 
 /**
+ * The catalog CPU of a brand string as the kernel and hwloc print it (`CPUModel`, /proc/cpuinfo
+ * `model name`): `Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz` → `Xeon Platinum 8480+`; `(R)`,
+ * `(TM)`, `CPU`, the clock and `Processor` are dropped, and `Intel`/`AMD` and a trailing ` 0`
+ * (Sandy Bridge's first version mark) are tried off too. `undefined` when no form is a catalog name or alias.
+ */
+export function findCpuByBrand(brand: string): CpuSpec | undefined {
+    const base = brand.replace(/\((R|TM|r|tm)\)/g, ' ').replace(/@.*$/, ' ').replace(/\bCPU\b/g, ' ').replace(/\s+/g, ' ').trim();
+    const forms = [base, base.replace(/\s+Processor$/i, ''), base.replace(/\s+\d+-Core Processor$/i, '')];
+    for (const f of [...forms]) forms.push(f.replace(/^(Intel|AMD)\s+/i, ''), f.replace(/\s+0$/, ''), f.replace(/^(Intel|AMD)\s+/i, '').replace(/\s+0$/, ''));
+    for (const f of forms) {
+        const spec = findCpu(f);
+        if (spec) return spec;
+    }
+    return undefined;
+}
+
+/**
  * Catalog keys (not aliases) of one kind, in catalog order — for "unknown model '{m}'; known: …" messages.
  * @param kind `'gpu' | 'nic' | 'nvswitch' | 'cpu'`
  * @returns e.g. `knownModels('gpu')` → `['H100 SXM5 80GB', 'H200 SXM5 141GB', 'A100 SXM4 80GB', 'L40S']`

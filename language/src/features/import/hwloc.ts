@@ -19,7 +19,7 @@
  * so a switch is named by its upstream port; NVIDIA/nccl src/graph/xml.cc, `ncclTopoGetXmlFromSys`).
  */
 import { XMLParser } from 'fast-xml-parser';
-import { findCpu, findNvSwitch } from '../../catalog/index.js';
+import { findCpuByBrand, findNvSwitch } from '../../catalog/index.js';
 import { parseBdf, routingId } from '../../syntax/tokens.js';
 import type { ImportedDevice, ImportedHost, ImportedSocket, ImportedSwitch } from './host-text.js';
 import { hostNameFromFile, toId } from './host-text.js';
@@ -138,7 +138,8 @@ export function importHwloc(text: string, sourceFile: string, hostName?: string)
         const unread = /^0*$/.test(classCode) && (vendor === undefined || vendor === '0000') && (device === undefined || device === '0000');
         if (!unread) return { kind: pciKind(classCode, vendor) };
         const because = (what: string) => `config space unread (class 0000, id 0000:0000): identified by hwloc's ${what}`;
-        if (attr(o, 'subtype') === 'NVSwitch') return { kind: 'nvswitch', trusted: because('subtype NVSwitch') };
+        // hwloc writes subtype "NVSwitch" on the NVSwitches it recognises: a name the catalog knows for an NVSwitch.
+        if (findNvSwitch(attr(o, 'subtype'))) return { kind: 'nvswitch', trusted: because(`subtype ${attr(o, 'subtype')}`) };
         const osdevs = (o.object ?? []).filter(c => type(c) === 'OSDev');
         const gpu = osdevs.find(d => /^(nvml|cuda)\d+$/.test(attr(d, 'name') ?? '') || info(d, 'GPUModel') !== undefined);
         if (gpu) return { kind: 'gpu', trusted: because(`OS device ${attr(gpu, 'name') ?? 'GPU'}`) };
@@ -306,7 +307,7 @@ export function importHwloc(text: string, sourceFile: string, hostName?: string)
     const distances = text.includes('<distances') ? ['hwloc distance matrices (NUMA latency, NVLink bandwidth)'] : [];
     notRepresented.push(...distances);
     const brand = cpuModels[0];
-    const cpuModel = brand !== undefined ? catalogCpuOfBrand(brand) : undefined;
+    const cpuModel = brand !== undefined ? findCpuByBrand(brand)?.model : undefined;
     const description = [`hwloc topology version ${version}: ${packages.length} package(s), ${sockets.length} NUMA node(s).`];
     const product = info(machine, 'DMIProductName');
     if (product) description.push(`Machine: ${[info(machine, 'DMISysVendor'), product].filter(Boolean).join(' ')}.`);
@@ -323,23 +324,6 @@ export function importHwloc(text: string, sourceFile: string, hostName?: string)
 /** Every switch and device of a list, depth first. */
 function walkItemsOf(list: readonly (ImportedSwitch | ImportedDevice)[]): (ImportedSwitch | ImportedDevice)[] {
     return list.flatMap(i => i.kind === 'switch' ? [i, ...walkItemsOf(i.children)] : [i]);
-}
-
-/**
- * The catalog CPU of a brand string as the kernel and hwloc print it (`CPUModel`, /proc/cpuinfo
- * `model name`): `Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz` → `Xeon Platinum 8480+`; `(R)`,
- * `(TM)`, `CPU`, the clock and `Processor` are dropped, and `Intel`/`AMD` and a trailing ` 0`
- * (Sandy Bridge's first version mark) are tried off too. `undefined` when no form is a catalog name.
- */
-export function catalogCpuOfBrand(brand: string): string | undefined {
-    const base = brand.replace(/\((R|TM|r|tm)\)/g, ' ').replace(/@.*$/, ' ').replace(/\bCPU\b/g, ' ').replace(/\s+/g, ' ').trim();
-    const forms = [base, base.replace(/\s+Processor$/i, ''), base.replace(/\s+\d+-Core Processor$/i, '')];
-    for (const f of [...forms]) forms.push(f.replace(/^(Intel|AMD)\s+/i, ''), f.replace(/\s+0$/, ''), f.replace(/^(Intel|AMD)\s+/i, '').replace(/\s+0$/, ''));
-    for (const f of forms) {
-        const spec = findCpu(f);
-        if (spec) return spec.model;
-    }
-    return undefined;
 }
 
 function overlaps(a: readonly number[], b: readonly number[]): boolean {
