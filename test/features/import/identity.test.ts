@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { importHost } from '../../../language/src/features/import/index.js';
+import { messageText } from '../../../language/src/kernel/diagnostics.js';
 import { build } from '../../support/util.js';
 
 /** A two-package hwloc topology: a V100 SXM3 and two NVSwitches below PLX ports, one NVSwitch unreadable. */
@@ -71,7 +72,7 @@ describe('hwloc: identity by PCI id, subtype trusted, memory per node', () => {
         const ds = (await build(result.text)).diagnostics();
         expect(ds.filter(d => d.severity === 1)).toEqual([]);
         expect(ds.map(d => `${String(d.code)} ${d.severity}`)).toEqual(['CAT001 2']);
-        expect(ds[0].message).toMatch(/^GPU with PCI id 10de:3182 is not in the catalog/);
+        expect(messageText(ds[0])).toMatch(/^GPU with PCI id 10de:3182 is not in the catalog/);
     });
 
     it('an NVSwitch identified only by subtype, on a host without other NVSwitches, is written without a model', () => {
@@ -122,9 +123,9 @@ vm b on mnnvl-1 {
 }
 `;
         const ds = (await build(text)).diagnostics();
-        expect(ds.filter(d => d.severity === 1).map(d => `${String(d.code)} ${d.message}`)).toEqual([]);
+        expect(ds.filter(d => d.severity === 1).map(d => `${String(d.code)} ${messageText(d)}`)).toEqual([]);
         const memory = ds.filter(d => d.code === 'LOC004');
-        expect(memory.map(d => d.message)).toEqual([
+        expect(memory.map(d => messageText(d))).toEqual([
             'Memory of NUMA 0 (socket numa0 of mnnvl-1) not known: write its size from `numactl -H` or hwloc (`lstopo --of xml`, then `vmtopo import`); until then no VM\'s memory is checked against it.',
             'Memory of NUMA 0 (socket numa0 of mnnvl-2) not known: write its size from `numactl -H` or hwloc (`lstopo --of xml`, then `vmtopo import`); until then no VM\'s memory is checked against it.'
         ]);

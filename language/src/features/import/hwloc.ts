@@ -281,7 +281,7 @@ export function importHwloc(text: string, sourceFile: string, hostName?: string)
     walkIo(machine, undefined);
     // An NVSwitch identified by subtype only is of the generation of the host's other NVSwitches,
     // when they all are of one; else its model is left out (the clause's model is optional).
-    const generations = new Set(walkItemsOf(items).filter(d => d.kind === 'nvswitch' && !unreadNvswitches.includes(d as ImportedDevice)).map(d => (d as ImportedDevice).model));
+    const generations = new Set(walkItemsOf(items).flatMap(d => d.kind === 'nvswitch' && !unreadNvswitches.includes(d) ? [d.model] : []));
     for (const sw of unreadNvswitches) {
         const [only] = [...generations];
         if (generations.size === 1 && findNvSwitch(only)) {
