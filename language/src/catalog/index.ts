@@ -90,11 +90,6 @@ export function findByPciId(kind: CatalogKind, vendor: string, device: string, s
 function findByName<T extends { readonly model: string; readonly aliases: readonly string[] }>(specs: readonly T[], name: string | undefined): T | undefined {
     const wanted = normalizeCached(name);
     if (wanted === '') return undefined;
-    const id = parsePciIdModel(wanted);
-    if (id) {
-        const withIds = specs as readonly (T & { readonly pciIds?: readonly PciId[] })[];
-        return withIds.every(s => s.pciIds !== undefined) ? findById(withIds as readonly (T & { readonly pciIds: readonly PciId[] })[], id.vendor, id.device, id.subsystem) : undefined;
-    }
     let index = NAME_INDEX.get(specs) as ReadonlyMap<string, T> | undefined;
     if (!index) {
         const made = new Map<string, T>();
@@ -106,7 +101,13 @@ function findByName<T extends { readonly model: string; readonly aliases: readon
         }
         NAME_INDEX.set(specs, index = made);
     }
-    return index.get(wanted);
+    const byName = index.get(wanted);
+    if (byName) return byName;
+    // Not a name: a PCI id written as the model (`"10de:1db8"`), for the kinds whose specs carry ids.
+    const id = parsePciIdModel(wanted);
+    const withIds = specs as readonly (T & { readonly pciIds?: readonly PciId[] })[];
+    if (!id || !withIds.every(s => s.pciIds !== undefined)) return undefined;
+    return findById(withIds as readonly (T & { readonly pciIds: readonly PciId[] })[], id.vendor, id.device, id.subsystem);
 }
 
 /**
