@@ -75,6 +75,14 @@ describe('hwloc: identity by PCI id, subtype trusted, memory per node', () => {
         expect(messageText(ds[0])).toMatch(/^GPU with PCI id 10de:3182 is not in the catalog/);
     });
 
+    it('a GPU and a NIC whose config space read as zeros are kept by their OS devices, the GPU\'s model by NVML\'s name', () => {
+        const unread = HWLOC.replace('pci_type="0302 [10de:1db8] [10de:131d] a1 00"', 'pci_type="0000 [0000:0000] [0000:0000] 00 00"')
+            .replace('<object type="PCIDev" subtype="NVSwitch" pci_busid="0000:61:00.0"', '<object type="PCIDev" pci_busid="0000:62:00.0" pci_type="0000 [0000:0000] [0000:0000] 00 00"><object type="OSDev" name="mlx5_4" osdev_type="48"/></object>\n<object type="PCIDev" subtype="NVSwitch" pci_busid="0000:61:00.0"');
+        const text = importHost([{ file: 'x.xml', text: unread }]).text;
+        expect(text).toMatch(/gpu gpu0 "V100 SXM3 32GB" at 0000:34:00\.0 .*\/\/ config space unread \(class 0000, id 0000:0000\): identified by hwloc's OS device nvml0/);
+        expect(text).toMatch(/nic mlx5_4 "unknown" at 0000:62:00\.0 .*\/\/ config space unread \(class 0000, id 0000:0000\): identified by hwloc's OS device mlx5_4/);
+    });
+
     it('an NVSwitch identified only by subtype, on a host without other NVSwitches, is written without a model', () => {
         const alone = HWLOC.replace(/<object type="PCIDev" subtype="NVSwitch" pci_busid="0000:61:00.0"[^>]*\/>/, '');
         expect(importHost([{ file: 'x.xml', text: alone }]).text).toMatch(/nvswitch nvswitch0 at 0000:66:00\.0 +\/\/ config space unread/);

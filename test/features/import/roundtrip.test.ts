@@ -2,8 +2,9 @@
  * Round trips through `vmtopo import`: an NCCL dump of a real bare-metal host → a VM holding all its
  * GPUs and NICs → the NCCL export, whose GPU↔NIC relationships must equal the dump's; the NCCL path
  * types (PIX/PXB/PHB/SYS) NCCL derives from the guest file equal those it derives from the bare-metal
- * dump once the switches carry their Broadcom identity (`pci-id`); and `lstopo --of xml` of this
- * machine imports and checks clean.
+ * dump once the switches carry their Broadcom identity (`pci-id`); the guest file imports again to
+ * the same host (idempotence, issue 16); and `lstopo --of xml` of this machine imports and checks
+ * with no error.
  *
  * NCCL's path types are computed here from the XML as NCCL 2.30 does (NVIDIA/nccl `src/graph/topo.cc`
  * `ncclTopoAddPci`, `getBcmGen`/`ncclTopoFlattenBcmSwitches`; `src/graph/paths.cc` `ncclTopoSetPaths`:
