@@ -12,6 +12,7 @@ import {
     NICS,
     NVSWITCHES,
     SOURCES,
+    findByPciId,
     findCpu,
     findGpu,
     findMigProfile,
@@ -276,7 +277,15 @@ describe('NIC, NVSwitch and CPU entries', () => {
         const sw = findNvSwitch('NVSwitch');
         expect(sw?.pciIds.map((p) => `${p.vendor}:${p.device}`)).toEqual(['10de:22a3', '10de:22a4']);
         expect(sw?.pciClass).toBe('0x068000');
-        expect(NVSWITCHES).toHaveLength(1);
+        expect(NVSWITCHES.map(n => n.model)).toEqual(['NVSwitch', 'NVSwitch Gen1', 'NVSwitch Gen2']);
+    });
+
+    it('NVSwitch generations by PCI id: 1ac2 first (DGX-2), 1af1 second (A100), 22a3 third (H100)', () => {
+        expect(findByPciId('nvswitch', '10de', '1ac2')?.model).toBe('NVSwitch Gen1');
+        expect(findByPciId('nvswitch', '10de', '1af1')?.model).toBe('NVSwitch Gen2');
+        expect(findByPciId('nvswitch', '10de', '22A3')?.model).toBe('NVSwitch');
+        expect(findNvSwitch('NVSwitch1')?.model).toBe('NVSwitch Gen1');
+        expect(NVSWITCHES.every(n => n.pciClass === '0x068000')).toBe(true);
     });
 
     it('CPU family/model ids in NCCL\'s formula', () => {
@@ -359,11 +368,12 @@ describe('lookups', () => {
         expect(findCpu('Xeon Platinum 9999')).toBeUndefined();
         expect(knownModels('gpu')).toEqual([
             'H100 SXM5 80GB', 'H200 SXM5 141GB', 'A100 SXM4 80GB', 'L40S', 'H100 PCIe 80GB', 'H100 NVL 94GB', 'H200 NVL 141GB',
-            'H20 96GB', 'B200 180GB', 'A100 SXM4 40GB', 'A30 24GB', 'L4 24GB', 'L40 48GB', 'V100 SXM2 32GB'
+            'H20 96GB', 'B200 180GB', 'A100 SXM4 40GB', 'A30 24GB', 'L4 24GB', 'L40 48GB', 'V100 SXM2 32GB',
+            'V100 SXM3 32GB', 'A100 PCIe 80GB'
         ]);
-        expect(knownModels('nic')).toEqual(['ConnectX-7', 'ConnectX-6', 'ConnectX-6 Dx', 'BlueField-3']);
-        expect(knownModels('nvswitch')).toEqual(['NVSwitch']);
-        expect(knownModels('cpu')).toHaveLength(5);
+        expect(knownModels('nic')).toEqual(['ConnectX-7', 'ConnectX-6', 'ConnectX-6 Dx', 'BlueField-3', 'ConnectX-4', 'ConnectX-5', 'ConnectX-5 Ex', 'ConnectX-8', 'BlueField', 'BlueField-2']);
+        expect(knownModels('nvswitch')).toEqual(['NVSwitch', 'NVSwitch Gen1', 'NVSwitch Gen2']);
+        expect(knownModels('cpu')).toHaveLength(6);
     });
 
     it('aliases do not collide across models', () => {

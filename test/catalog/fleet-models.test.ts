@@ -43,10 +43,11 @@ describeWithReference('fleet catalog vs rules.md Part A', () => {
         expect(ids('B200 180GB')).toEqual(['2901']);
         expect(ids('A100 SXM4 40GB')).toEqual(['20b0']);
         expect(ids('A30 24GB')).toEqual(['20b7']);
+        // rules.md has no id for these two; the PCI ID Repository has (issue 16: identity by PCI id).
         expect(row('H100 PCIe 80GB', '### A1.')[1]).toBe('— (not captured)');
-        expect(ids('H100 PCIe 80GB')).toEqual([]);
+        expect(ids('H100 PCIe 80GB')).toEqual(['2331']); // "GH100 [H100 PCIe]" [PCI-IDS]
         expect(row('H200 NVL (PCIe 141GB)', '### A1.')[1]).toBe('—');
-        expect(ids('H200 NVL 141GB')).toEqual([]);
+        expect(ids('H200 NVL 141GB')).toEqual(['233b']); // "GH100 [H200 NVL]" [PCI-IDS]
     });
 
     it('A1/A4: memory and MMIO per model', () => {

@@ -31,7 +31,7 @@ describe('GPU quirks are catalog fields with their sources', () => {
     });
 
     it('migModeNeedsReset: the Ampere MIG GPUs (A100, A30), cited [MIG-START]; only on models with MIG', () => {
-        expect(models(g => g.migModeNeedsReset === true)).toEqual(['A100 SXM4 80GB', 'A100 SXM4 40GB', 'A30 24GB']);
+        expect(models(g => g.migModeNeedsReset === true)).toEqual(['A100 SXM4 80GB', 'A100 SXM4 40GB', 'A30 24GB', 'A100 PCIe 80GB']);
         for (const g of GPUS.filter(g => g.migModeNeedsReset)) {
             expect(g.migProfiles.length, g.model).toBeGreaterThan(0);
             expect(g.sm, g.model).toBe(80);

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { importHost } from '../../language/src/features/import/index.js';
-import { build, describeWithReference, readReference, REPO } from '../support/util.js';
+import { build, describeWithReference, readReference, REPO, SHARED } from '../support/util.js';
 
 const CLI = path.join(REPO, 'bin', 'vmtopo.js');
 let tmp: string;
@@ -25,7 +25,7 @@ function vmtopo(args: string[]) {
 }
 
 describeWithReference('vmtopo import (CLI)', () => {
-    const source = path.join(REPO, '../shared/reference/nccl-topo/oci-bm-gpu-h100-8-topology.xml');
+    const source = path.join(SHARED, 'reference/nccl-topo/oci-bm-gpu-h100-8-topology.xml');
 
     it('prints the host on stdout; -o writes it, never over an existing file without --force', () => {
         const printed = vmtopo(['import', source, '--name', 'oci-h100']);

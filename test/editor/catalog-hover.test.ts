@@ -33,6 +33,16 @@ describe('hover on catalog strings', () => {
         expect(md).toContain(`[VGPU-HOPPER](${sourceUrl('VGPU-HOPPER')})`);
     });
 
+    it('an alias or a PCI id: says which catalog model it is, then its facts', async () => {
+        const text = HOST.replace('gpu gpu0 "H200 SXM5 141GB"', 'gpu gpu0 "Tesla V100-SXM3-32GB"').replace('gpu gpu1 "H200 SXM5 141GB"', 'gpu gpu1 "10de:1db8"');
+        for (const written of ['"Tesla V100-SXM3-32GB"', '"10de:1db8"']) {
+            const md = (await hover(text, written))!;
+            expect(md).toContain(`\`${written.slice(1, -1)}\` is the catalog model **V100 SXM3 32GB**`);
+            expect(md).toContain('**V100 SXM3 32GB** (GPU)');
+        }
+        expect(await hover(EXAMPLE, '"H200 SXM5 141GB"')).not.toContain('is the catalog model');
+    });
+
     it('a NIC model', async () => {
         const md = (await hover(EXAMPLE, '"ConnectX-7"'))!;
         expect(md).toContain('**ConnectX-7** (NIC)');

@@ -397,6 +397,37 @@ vm b on h {
 `;
         expect((await build(text)).diagnostics()).toEqual([]);
     });
+
+    it('`memory unknown` (an NCCL or nvidia-smi import): one warning at the socket, none per VM', async () => {
+        const text = HOST.replace('socket cpu0 { numa 0  cores 0-7,16-23   memory 256 GiB }', 'socket cpu0 { numa 0  cores 0-7,16-23   memory unknown }') + `
+vm a on h {
+    vcpus 2 pin 0,16
+    memory 200 GiB on numa 0
+}
+vm b on h {
+    vcpus 2 pin 1,17
+    memory 100 GiB on numa 0
+}
+`;
+        const ds = (await build(text)).diagnostics();
+        expect(ds.filter(d => d.severity === Severity.error)).toEqual([]);
+        const found = withCode(ds, 'LOC004');
+        expect(found).toHaveLength(1);
+        expect(found[0].severity).toBe(Severity.warning);
+        expect(found[0].range.start).toEqual(at(text, 'unknown'));
+        expect(found[0].message).toMatch(/^Memory of NUMA 0 \(socket cpu0 of h\) not known: write its size from `numactl -H` or hwloc/);
+    });
+
+    it('a socket without any memory clause still judges its VMs (0 GiB), as before', async () => {
+        const text = HOST.replace('socket cpu0 { numa 0  cores 0-7,16-23   memory 256 GiB }', 'socket cpu0 { numa 0  cores 0-7,16-23 }') + `
+vm a on h {
+    vcpus 2 pin 0,16
+    memory 8 GiB on numa 0
+}
+`;
+        const found = withCode((await build(text)).diagnostics(), 'LOC004');
+        expect(found.map(d => d.severity)).toEqual([Severity.error]);
+    });
 });
 
 describe("LOC007: emulator threads off the VM's vCPU CPUs", () => {

@@ -24,9 +24,9 @@ export function relationKey(a: string, b: string): string {
 
 interface Placed { kind: string; address: string; numa: number; switches: string[] }
 
-/** Facts of the first host of a parsed document. */
-export function astFacts(model: Model) {
-    const host = model.hosts[0];
+/** Facts of one host (the first by default) of a parsed document. */
+export function astFacts(model: Model, hostIndex = 0) {
+    const host = model.hosts[hostIndex];
     const numaOf = new Map<string, number>();
     let cpus = 0;
     host.sockets.forEach((s, i) => {

@@ -12,7 +12,8 @@ import type { Model } from '../../language/src/generated/ast.js';
 import type { ResolvedTopology } from '../../language/src/model/resolve.js';
 
 export const REPO = path.resolve(__dirname, '../..');
-export const SHARED = path.resolve(REPO, '../shared');
+/** `../shared` beside the repository, or the folder `VMTOPO_SHARED` names (a worktree kept elsewhere). */
+export const SHARED = process.env.VMTOPO_SHARED ? path.resolve(process.env.VMTOPO_SHARED) : path.resolve(REPO, '../shared');
 
 /**
  * Whether the reference material `../shared/reference/` lies beside the repository (CI has it; a

@@ -44,5 +44,8 @@ export const CPUS: readonly CpuSpec[] = [
     // Milan, family 19h model 01h, shows familyid 175 in the OCI/Azure NCCL files)
     amdEpyc('EPYC 9654', ['AMD EPYC 9654', 'EPYC 9654 96-Core Processor'], 0x19, 0x11, ['WIKICHIP-AMD-CPUID', 'NCCL-TOPO']),
     // Rome: family 17h, model 31h [WIKICHIP-AMD-CPUID] → familyid 143, modelid 49, as in [OCI-A100-TOPO]
+    // Sandy Bridge-EP: family 6, model 0x2D = 45 (INTEL_FAM6_SANDYBRIDGE_X) [LINUX-INTEL-FAM]; the
+    // kernel's brand string "Intel(R) Xeon(R) CPU E5-2650 0 @ 2.00GHz" (the " 0" marks the first version)
+    intelXeon('Xeon E5-2650', ['Intel Xeon E5-2650', 'Xeon E5-2650 0', 'Intel(R) Xeon(R) CPU E5-2650 0 @ 2.00GHz'], 0x2d, ['LINUX-INTEL-FAM', 'NCCL-TOPO']),
     amdEpyc('EPYC 7742', ['AMD EPYC 7742', 'EPYC 7742 64-Core Processor'], 0x17, 0x31, ['WIKICHIP-AMD-CPUID', 'NCCL-TOPO', 'OCI-A100-TOPO'])
 ];

@@ -107,7 +107,7 @@ const H100_SXM5_80GB: GpuSpec = {
     kind: 'gpu',
     model: 'H100 SXM5 80GB',
     aliases: ['H100 SXM5', 'H100 SXM', 'H100-SXM5-80GB', 'NVIDIA H100 80GB HBM3', 'HGX H100'],
-    pciIds: [{ vendor: '10de', device: '2330' }], // [MIGPARTED]; also in [OCI-H100-TOPO]
+    pciIds: [{ vendor: '10de', device: '2330' }], // "GH100 [H100 SXM5 80GB]" [PCI-IDS] [MIGPARTED]; also in [OCI-H100-TOPO]
     pciClass: '0x030200', // 3D controller [OCI-H100-TOPO] [NCCL-TOPO]
     memoryGB: 80, // [VGPU-HOPPER]
     link: { speedGTs: 32, width: 16 }, // Gen5 x16 [MLPERF-DGXH100] [OCI-H100-TOPO]
@@ -132,7 +132,7 @@ const H100_SXM5_80GB: GpuSpec = {
         ]),
         ...migBacked('H100XM-', MIG_80GB) // MIG-backed [VGPU-HOPPER]
     ],
-    sources: ['MIGPARTED', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MLPERF-DGXH100', 'OCI-H100-TOPO', 'SIMAI-128', 'NCCL-TOPO', 'VGPU-UG-PT', 'WP-12736'],
+    sources: ['PCI-IDS', 'MIGPARTED', 'MIG-PROF', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MLPERF-DGXH100', 'OCI-H100-TOPO', 'SIMAI-128', 'NCCL-TOPO', 'VGPU-UG-PT', 'WP-12736'],
     sriov: GPU_SRIOV,
     baseboard: 'hgx-h100-8' // HGX H100 8-GPU, its Fabric Manager partition table [WP-12736]
 };
@@ -275,13 +275,13 @@ const H200_ROWS: readonly TimeSlicedRow[] = [[141, 1, 1], [70, 2, 2], [35, 4, 4]
 
 const H100_PCIE_80GB: GpuSpec = {
     kind: 'gpu', model: 'H100 PCIe 80GB', aliases: ['H100 PCIe', 'H100-PCIE-80GB', 'NVIDIA H100 PCIe'],
-    pciIds: [], // no device id seen in a public source
+    pciIds: [{ vendor: '10de', device: '2331' }], // "GH100 [H100 PCIe]" [PCI-IDS] (the SXM5 board is 2330)
     pciClass: '0x030200', memoryGB: 80, link: { speedGTs: 32, width: 16 }, // Gen5 x16 (Hopper)
     mmioGiB: 256, // "H100 (all variants)" [NVAIE-MMIO]
     formFactor: 'pcie', nvlinks: 0, sm: 90, migProfiles: MIG_80GB,
     // the H100 SXM5 80GB numbers with prefix `H100-` [VGPU-HOPPER]
     vgpuTypes: [...timeSliced('H100-', H100_80GB_ROWS), ...migBacked('H100-', MIG_80GB)],
-    sources: ['VGPU-HOPPER', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
+    sources: ['PCI-IDS', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
 };
 
 const H100_NVL: GpuSpec = {
@@ -298,13 +298,13 @@ const H100_NVL: GpuSpec = {
 
 const H200_NVL: GpuSpec = {
     kind: 'gpu', model: 'H200 NVL 141GB', aliases: ['H200 NVL', 'H200NVL', 'NVIDIA H200 NVL'],
-    pciIds: [], // no device id seen in a public source
+    pciIds: [{ vendor: '10de', device: '233b' }], // "GH100 [H200 NVL]" [PCI-IDS]
     pciClass: '0x030200', memoryGB: 141, link: { speedGTs: 32, width: 16 },
     mmioGiB: 512, // "H200 (all variants)" [NVAIE-MMIO]
     formFactor: 'pcie', nvlinks: 0, // NVLink bridge; NV# count not captured
     sm: 90, migProfiles: MIG_141GB,
     vgpuTypes: [...timeSliced('H200-', H200_ROWS), ...migBacked('H200-', MIG_141GB)], // the H200 SXM5 numbers with prefix `H200-` [VGPU-HOPPER]
-    sources: ['VGPU-HOPPER', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
+    sources: ['PCI-IDS', 'VGPU-HOPPER', 'NVAIE-MMIO', 'MIG-PROF', 'VGPU-UG-PT'], sriov: GPU_SRIOV
 };
 
 const H20_96GB: GpuSpec = {
@@ -359,17 +359,17 @@ const A30: GpuSpec = {
 };
 
 /** A GPU without MIG (time-sliced vGPU only [MIG-GPUS]) whose C-series type table was not read for vmtopo. */
-function noMigPcie(model: string, aliases: string[], memoryGB: number, mmioGiB: number, sm: number, link: { speedGTs: number; width: number }): GpuSpec {
+function noMigPcie(model: string, aliases: string[], pciIds: GpuSpec['pciIds'], memoryGB: number, mmioGiB: number, sm: number, link: { speedGTs: number; width: number }): GpuSpec {
     return {
-        kind: 'gpu', model, aliases, pciIds: [], pciClass: '0x030200', memoryGB, link, mmioGiB, formFactor: 'pcie', nvlinks: 0, sm,
+        kind: 'gpu', model, aliases, pciIds, pciClass: '0x030200', memoryGB, link, mmioGiB, formFactor: 'pcie', nvlinks: 0, sm,
         migProfiles: [], // no MIG [MIG-GPUS]
         vgpuTypes: [], // NVIDIA publishes C-series types for it; not read for vmtopo, so none here yet
-        sources: ['NVAIE-MMIO', 'MIG-GPUS'], ...(sm >= 80 ? { sriov: GPU_SRIOV } : {})
+        sources: ['PCI-IDS', 'NVAIE-MMIO', 'MIG-GPUS'], ...(sm >= 80 ? { sriov: GPU_SRIOV } : {})
     };
 }
 
-const L4 = noMigPcie('L4 24GB', ['L4', 'NVIDIA L4'], 24, 64, 89, { speedGTs: 16, width: 16 }); // MMIO 64 GB [NVAIE-MMIO]
-const L40 = noMigPcie('L40 48GB', ['L40', 'NVIDIA L40'], 48, 128, 89, { speedGTs: 16, width: 16 }); // MMIO 128 GB [NVAIE-MMIO]
+const L4 = noMigPcie('L4 24GB', ['L4', 'NVIDIA L4'], [{ vendor: '10de', device: '27b8' }], 24, 64, 89, { speedGTs: 16, width: 16 }); // "AD104GL [L4]" [PCI-IDS]; MMIO 64 GB [NVAIE-MMIO]
+const L40 = noMigPcie('L40 48GB', ['L40', 'NVIDIA L40'], [{ vendor: '10de', device: '26b5' }], 48, 128, 89, { speedGTs: 16, width: 16 }); // "AD102GL [L40]" [PCI-IDS]; MMIO 128 GB [NVAIE-MMIO]
 
 /**
  * Tesla V100 SXM2 32GB: Volta, no MIG, no SR-IOV (the mdev parent is the GPU), no mixed-size mode
@@ -378,18 +378,56 @@ const L40 = noMigPcie('L40 48GB', ['L40', 'NVIDIA L40'], 48, 128, 89, { speedGTs
  * equal-size rule, not read from NVIDIA's table (see `derived`).
  */
 const V100_SXM2_32GB: GpuSpec = {
-    kind: 'gpu', model: 'V100 SXM2 32GB', aliases: ['V100', 'Tesla V100', 'V100 SXM2', 'Tesla V100-SXM2-32GB'],
-    pciIds: [], pciClass: '0x030200', memoryGB: 32, link: { speedGTs: 8, width: 16 },
+    kind: 'gpu', model: 'V100 SXM2 32GB', aliases: ['V100', 'Tesla V100', 'V100 SXM2', 'Tesla V100-SXM2-32GB', 'Tesla V100 SXM2 32GB', 'GV100GL [Tesla V100 SXM2 32GB]'],
+    pciIds: [{ vendor: '10de', device: '1db5' }], // "GV100GL [Tesla V100 SXM2 32GB]" [PCI-IDS] (SXM3 32GB is 1db8)
+    pciClass: '0x030200', memoryGB: 32, link: { speedGTs: 8, width: 16 },
     mmioGiB: 64, formFactor: 'sxm', nvlinks: 0, sm: 70, migProfiles: [],
     vgpuTypes: [[32, 1], [16, 2], [8, 4], [4, 8]].map(([n, max]) => ({
         name: `V100DX-${n}C`, mode: 'time-sliced' as const, framebufferGB: n, framebufferMB: n * 1024, maxPerGpu: max, license: 'nvaie' as const
     })),
-    sources: ['VGPU-AMPERE', 'NVAIE-MMIO', 'MIG-GPUS'],
+    sources: ['PCI-IDS', 'VGPU-AMPERE', 'NVAIE-MMIO', 'MIG-GPUS'],
     derived: { vgpuTypes: 'derived: V100DX-<n>C sizes and maxima (32 / n) follow the equal-size rule; NVIDIA\'s V100 table was not read' }
+};
+
+/**
+ * Tesla V100 SXM3 32GB, the DGX-2 / HGX-2 board (16 GPUs, 12 first-generation NVSwitches): device
+ * 10de:1db8 [PCI-IDS]; the DGX-2H's higher-clocked "-H" part is the same device with subsystem
+ * 10de:131d (NVML name `Tesla V100-SXM3-32GB-H`) [PCI-IDS] [HWLOC-DGX2], the same catalog model.
+ * Volta: no MIG, no SR-IOV. MMIO "Tesla V100 (all variants)" 64 GB [NVAIE-MMIO]. Host link PCIe Gen3
+ * x16 (15.75 GB/s in hwloc) [HWLOC-DGX2]; NV6 between GPU pairs through the NVSwitches [NCCLTESTS-78].
+ * No vGPU types: NVIDIA's V100 SXM3 table was not read for vmtopo.
+ */
+const V100_SXM3_32GB: GpuSpec = {
+    kind: 'gpu', model: 'V100 SXM3 32GB',
+    aliases: ['V100 SXM3', 'Tesla V100 SXM3', 'Tesla V100-SXM3-32GB', 'Tesla V100-SXM3-32GB-H', 'Tesla V100 SXM3 32GB', 'GV100GL [Tesla V100 SXM3 32GB]'],
+    pciIds: [{ vendor: '10de', device: '1db8' }], // [PCI-IDS] [HWLOC-DGX2]
+    pciClass: '0x030200', // 3D controller, class 0302 in [HWLOC-DGX2]
+    memoryGB: 32, link: { speedGTs: 8, width: 16 }, // [PCI-IDS] (32GB) [HWLOC-DGX2] (Gen3 x16)
+    mmioGiB: 64, // "Tesla V100 (all variants)" [NVAIE-MMIO]
+    formFactor: 'sxm', nvlinks: 6, sm: 70, // NV6 [NCCLTESTS-78]; Volta 7.0 [CUDA-GPUS]
+    migProfiles: [], vgpuTypes: [], // no MIG [MIG-GPUS]; vGPU table not read
+    sources: ['PCI-IDS', 'HWLOC-DGX2', 'NVAIE-MMIO', 'NCCLTESTS-78', 'CUDA-GPUS', 'MIG-GPUS']
+};
+
+/**
+ * A100 80GB PCIe: device 10de:20b5 "GA100 [A100 PCIe 80GB]" [PCI-IDS]; 80 GB, PCIe Gen4 x16 [A100-DS];
+ * MMIO "A100 80GB (all variants)" 256 GB [NVAIE-MMIO]; the A100 80GB MIG profiles [MIG-PROF]; MIG
+ * mode change resets the GPU (Ampere) [MIG-START]. No vGPU types: its `A100D-` table was not read.
+ */
+const A100_PCIE_80GB: GpuSpec = {
+    kind: 'gpu', model: 'A100 PCIe 80GB', aliases: ['A100 PCIe', 'A100 80GB PCIe', 'NVIDIA A100 80GB PCIe', 'A100-PCIE-80GB', 'GA100 [A100 PCIe 80GB]'],
+    pciIds: [{ vendor: '10de', device: '20b5' }], // [PCI-IDS]
+    pciClass: '0x030200', memoryGB: 80, link: { speedGTs: 16, width: 16 }, // [A100-DS]
+    mmioGiB: 256, // [NVAIE-MMIO]
+    formFactor: 'pcie', nvlinks: 0, // NVLink bridge between pairs; its NV# count was not captured
+    sm: 80, migProfiles: MIG_80GB, vgpuTypes: [], // [CUDA-GPUS] [MIG-PROF]
+    sources: ['PCI-IDS', 'A100-DS', 'NVAIE-MMIO', 'MIG-PROF', 'MIG-START', 'CUDA-GPUS', 'VGPU-UG-PT'], sriov: GPU_SRIOV,
+    migModeNeedsReset: true // [MIG-START]
 };
 
 /** All GPU models of the catalog. */
 export const GPUS: readonly GpuSpec[] = [
     H100_SXM5_80GB, H200_SXM5_141GB, A100_SXM4_80GB, L40S,
-    H100_PCIE_80GB, H100_NVL, H200_NVL, H20_96GB, B200, A100_SXM4_40GB, A30, L4, L40, V100_SXM2_32GB
+    H100_PCIE_80GB, H100_NVL, H200_NVL, H20_96GB, B200, A100_SXM4_40GB, A30, L4, L40, V100_SXM2_32GB,
+    V100_SXM3_32GB, A100_PCIE_80GB
 ];

@@ -8,7 +8,7 @@ import { CPUS } from './cpus.js';
 import { GPUS } from './gpus.js';
 import { NICS } from './nics.js';
 import { NVSWITCHES } from './nvswitches.js';
-import type { CpuSpec, GpuSpec, MigProfile, NicSpec, NvSwitchSpec, VgpuType } from './types.js';
+import type { CpuSpec, GpuSpec, MigProfile, NicSpec, NvSwitchSpec, PciId, VgpuType } from './types.js';
 
 export type { CpuSpec, GpuSpec, MigProfile, NicSpec, NvSwitchSpec, PciId, PcieLink, VgpuType } from './types.js';
 export { CPUS } from './cpus.js';
@@ -50,6 +50,43 @@ function normalizeCached(name: string | undefined): string {
  */
 const NAME_INDEX = new WeakMap<readonly object[], ReadonlyMap<string, unknown>>();
 
+/**
+ * A PCI id written as a model: `vvvv:dddd`, optionally followed by the subsystem `ssvv:ssdd`
+ * (`"10de:1db8"`, `"10de:1db8 10de:131d"`, the form `lspci -nn` and the `pci-id` clause use),
+ * lowercase hex; `undefined` when the text is not of that form.
+ */
+export function parsePciIdModel(text: string | undefined): { vendor: string; device: string; subsystem?: string } | undefined {
+    const m = /^\s*([0-9a-f]{4}):([0-9a-f]{4})(?:\s+([0-9a-f]{4}:[0-9a-f]{4}))?\s*$/i.exec(text ?? '');
+    if (!m) return undefined;
+    return { vendor: m[1].toLowerCase(), device: m[2].toLowerCase(), ...(m[3] ? { subsystem: m[3].toLowerCase() } : {}) };
+}
+
+/**
+ * The spec whose `pciIds` hold vendor:device: an id entry with a `subsystem` matches only that
+ * subsystem, and wins over an entry without one; entries without a subsystem match any.
+ */
+function findById<T extends { readonly pciIds: readonly PciId[] }>(specs: readonly T[], vendor: string, device: string, subsystem?: string): T | undefined {
+    const v = vendor.toLowerCase();
+    const d = device.toLowerCase();
+    const sub = subsystem?.toLowerCase();
+    const exact = specs.find(s => s.pciIds.some(id => id.vendor === v && id.device === d && id.subsystem !== undefined && id.subsystem === sub));
+    return exact ?? specs.find(s => s.pciIds.some(id => id.vendor === v && id.device === d && id.subsystem === undefined));
+}
+
+/**
+ * Catalog model of a device by its PCI ids, as importers read them from `lspci -nn`, hwloc's
+ * `pci_type` or NCCL's `vendor`/`device`/`subsystem_*` attributes [PCI-IDS].
+ * @param kind which list to search
+ * @param vendor, device 4 hex digits, any case (`10de`, `1DB8`)
+ * @param subsystem `ssvv:ssdd` when known; decides only where the catalog lists a subsystem
+ * @returns the spec, or `undefined` when the catalog has no model with that id
+ */
+export function findByPciId(kind: CatalogKind, vendor: string, device: string, subsystem?: string): GpuSpec | NicSpec | NvSwitchSpec | undefined {
+    if (kind === 'cpu') return undefined;
+    const specs: readonly (GpuSpec | NicSpec | NvSwitchSpec)[] = kind === 'gpu' ? GPUS : kind === 'nic' ? NICS : NVSWITCHES;
+    return findById(specs, vendor, device, subsystem);
+}
+
 function findByName<T extends { readonly model: string; readonly aliases: readonly string[] }>(specs: readonly T[], name: string | undefined): T | undefined {
     const wanted = normalizeCached(name);
     if (wanted === '') return undefined;
@@ -64,11 +101,19 @@ function findByName<T extends { readonly model: string; readonly aliases: readon
         }
         NAME_INDEX.set(specs, index = made);
     }
-    return index.get(wanted);
+    const byName = index.get(wanted);
+    if (byName) return byName;
+    // Not a name: a PCI id written as the model (`"10de:1db8"`), for the kinds whose specs carry ids.
+    const id = parsePciIdModel(wanted);
+    const withIds = specs as readonly (T & { readonly pciIds?: readonly PciId[] })[];
+    if (!id || !withIds.every(s => s.pciIds !== undefined)) return undefined;
+    return findById(withIds as readonly (T & { readonly pciIds: readonly PciId[] })[], id.vendor, id.device, id.subsystem);
 }
 
 /**
- * GPU model by catalog key or alias, e.g. `findGpu('h200  sxm5 141gb')` → the `H200 SXM5 141GB` spec.
+ * GPU model by catalog key or alias, e.g. `findGpu('h200  sxm5 141gb')` → the `H200 SXM5 141GB` spec,
+ * or by PCI id (`findGpu('10de:1db8')` → `V100 SXM3 32GB`; see {@link parsePciIdModel}). Aliases
+ * include the names nvidia-smi, NVML and hwloc print (`Tesla V100-SXM3-32GB`, `NVIDIA H100 80GB HBM3`).
  * Matching is exact after trimming, collapsing whitespace and ignoring case; no prefix/fuzzy match.
  * `undefined` or an empty name (not written yet) finds nothing.
  * @returns the spec (identity, MIG, vGPU and MMIO facts; sources in `spec.sources`), or `undefined` if unknown.
@@ -90,6 +135,23 @@ export function findNvSwitch(model: string | undefined): NvSwitchSpec | undefine
 /** Host CPU model by catalog key or alias (`'Xeon Platinum 8480+'`, `'AMD EPYC 9654'`), case/whitespace-insensitive; `undefined` if unknown. */
 export function findCpu(model: string | undefined): CpuSpec | undefined {
     return findByName(CPUS, model);
+}
+
+/**
+ * The catalog CPU of a brand string as the kernel and hwloc print it (`CPUModel`, /proc/cpuinfo
+ * `model name`): `Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz` → `Xeon Platinum 8480+`; `(R)`,
+ * `(TM)`, `CPU`, the clock and `Processor` are dropped, and `Intel`/`AMD` and a trailing ` 0`
+ * (Sandy Bridge's first version mark) are tried off too. `undefined` when no form is a catalog name or alias.
+ */
+export function findCpuByBrand(brand: string): CpuSpec | undefined {
+    const base = brand.replace(/\((R|TM|r|tm)\)/g, ' ').replace(/@.*$/, ' ').replace(/\bCPU\b/g, ' ').replace(/\s+/g, ' ').trim();
+    const forms = [base, base.replace(/\s+Processor$/i, ''), base.replace(/\s+\d+-Core Processor$/i, '')];
+    for (const f of [...forms]) forms.push(f.replace(/^(Intel|AMD)\s+/i, ''), f.replace(/\s+0$/, ''), f.replace(/^(Intel|AMD)\s+/i, '').replace(/\s+0$/, ''));
+    for (const f of forms) {
+        const spec = findCpu(f);
+        if (spec) return spec;
+    }
+    return undefined;
 }
 
 /**

@@ -157,8 +157,40 @@ export const SOURCES: Record<string, Source> = {
         url: `${NVAIE6_CSERIES}#nvidia-ada-lovelace-gpu-architecture`
     },
     'PCI-IDS': {
-        title: 'The PCI ID Repository (pci.ids), as printed by lspci -nn: 10de:26b9 "AD102GL [L40S]", 15b3:1021 "MT2910 Family [ConnectX-7]", 15b3:101b "MT28908 Family [ConnectX-6]"',
-        url: 'https://pci-ids.ucw.cz/read/PC/10de/26b9'
+        title: 'The PCI ID Repository (pci.ids, as lspci -nn prints it; read at pciutils/pciids c1c12547, 2026-08-22): NVIDIA 10de (e.g. 1db5 "GV100GL [Tesla V100 SXM2 32GB]", 1db8 "GV100GL [Tesla V100 SXM3 32GB]" with subsystem 10de:131d "Tesla V100-SXM3-32GB-H", 20b5 "GA100 [A100 PCIe 80GB]", 2330 "GH100 [H100 SXM5 80GB]", 2331 "GH100 [H100 PCIe]", 233b "GH100 [H200 NVL]", 26b5 "AD102GL [L40]", 26b9 "AD102GL [L40S]", 27b8 "AD104GL [L4]", 1af1 "GA100 [A100 NVSwitch]", 22a3 "GH100 [H100 NVSwitch]"); Mellanox 15b3 (1013 ConnectX-4, 1015 ConnectX-4 Lx, 1017 ConnectX-5, 1019 ConnectX-5 Ex, 101b ConnectX-6, 101d ConnectX-6 Dx, 101f ConnectX-6 Lx, 1021 ConnectX-7, 1023 ConnectX-8, a2d2 BlueField, a2d6 BlueField-2, a2dc BlueField-3)',
+        url: 'https://pci-ids.ucw.cz/read/PC/10de'
+    },
+    'PCI-IDS-MLNX': {
+        title: 'The PCI ID Repository, vendor 15b3 (Mellanox Technologies): the ConnectX and BlueField device ids and names',
+        url: 'https://pci-ids.ucw.cz/read/PC/15b3'
+    },
+    'HWLOC-DGX2': {
+        title: 'hwloc test suite, tests/hwloc/xml/nvidiaDGX2.xml (lstopo capture of an NVIDIA DGX-2H: 16 GPUs 10de:1db8 subsystem 10de:131d "Tesla V100-SXM3-32GB-H" at 15.75 GB/s = PCIe Gen3 x16; 12 PCI functions hwloc labels subtype NVSwitch, class 0680, device 10de:1ac2; Intel Xeon Platinum 8174, family 6 model 85)',
+        url: 'https://github.com/open-mpi/hwloc/blob/02139ddc71ff2a0a8f241275db9ff4b686ab024a/tests/hwloc/xml/nvidiaDGX2.xml'
+    },
+    'NCCLTESTS-78': {
+        title: 'NVIDIA/nccl-tests issue #78: nvidia-smi topo -m of a 16-GPU DGX-2-class V100 machine (GPU↔GPU NV6 through the NVSwitches)',
+        url: 'https://github.com/NVIDIA/nccl-tests/issues/78'
+    },
+    'A100-DS': {
+        title: 'NVIDIA A100 Tensor Core GPU datasheet (A100 80GB PCIe: 80 GB HBM2e, PCIe Gen4 x16; MIG up to 7 instances)',
+        url: 'https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-nvidia-us-2188504-web.pdf'
+    },
+    'CX4-UM': {
+        title: 'NVIDIA ConnectX-4 InfiniBand/Ethernet Adapter Cards User Manual, Interfaces ("PCI Express Gen 3.0 … through an x8 or x16 edge connector", 2.5/5.0/8.0 GT/s)',
+        url: 'https://docs.nvidia.com/networking/display/ConnectX4IB/Interfaces'
+    },
+    'CX5-UM': {
+        title: 'NVIDIA ConnectX-5 adapter cards user manuals, Interfaces (ConnectX-5: PCIe Gen 3.0 x16, 8.0 GT/s; ConnectX-5 Ex: PCIe Gen 3.0/4.0 x16, 16 GT/s)',
+        url: 'https://docs.nvidia.com/networking/display/ConnectX5ENOCP2/Interfaces'
+    },
+    'MLX5-SPEEDS': {
+        title: 'mlx5en(4) (FreeBSD, also in Ubuntu\'s manpages): ConnectX-4 and ConnectX-5 support 10/20/25/40/50/56/100 Gb/s, ConnectX-4 Lx 10/25/40/50 Gb/s',
+        url: 'https://manpages.ubuntu.com/manpages/focal/man4/mlx5en.4freebsd.html'
+    },
+    'CX8-FW-RN': {
+        title: 'NVIDIA ConnectX-8 SuperNIC Firmware Release Notes (800Gb/s XDR IB or 2 x 400GbE; "127 VF per PF" in legacy SR-IOV and switchdev; the "Data Direct" DMA function)',
+        url: 'https://docs.nvidia.com/networking/display/connectx8firmwarev40472682lts/Known-Issues'
     },
     'L40S-DS': {
         title: 'NVIDIA L40S product specifications (Ada Lovelace, 48 GB GDDR6, PCIe Gen4 x16, no MIG, no NVLink); read via reseller reproductions of the datasheet, e.g. https://www.mullet.se/product.html?product_id=355414',
@@ -181,7 +213,7 @@ export const SOURCES: Record<string, Source> = {
         url: 'https://github.com/oracle-quickstart/oci-hpc/blob/master/playbooks/roles/healthchecks/files/B300MP.xml'
     },
     'LINUX-INTEL-FAM': {
-        title: 'Linux arch/x86/include/asm/intel-family.h: INTEL_FAM6_SAPPHIRERAPIDS_X 0x8F, INTEL_FAM6_EMERALDRAPIDS_X 0xCF (family 6)',
+        title: 'Linux arch/x86/include/asm/intel-family.h: INTEL_FAM6_SANDYBRIDGE_X 0x2D, INTEL_FAM6_SAPPHIRERAPIDS_X 0x8F, INTEL_FAM6_EMERALDRAPIDS_X 0xCF (family 6)',
         url: 'https://github.com/torvalds/linux/blob/master/arch/x86/include/asm/intel-family.h'
     },
     'WIKICHIP-AMD-CPUID': {

@@ -3,10 +3,16 @@
  * source (a key of `SOURCES` in `sources.ts`).
  */
 
-/** A PCI vendor:device id pair, lowercase hex without `0x`, e.g. `{ vendor: '10de', device: '2335' }`. */
+/**
+ * A PCI vendor:device id pair, lowercase hex without `0x`, e.g. `{ vendor: '10de', device: '2335' }`,
+ * as the PCI ID Repository lists it [PCI-IDS] and `lspci -nn` prints it. `subsystem`
+ * (`ssvv:ssdd`, e.g. `10de:131d`) is given only where the subsystem id, not the device id, tells two
+ * catalog models apart; an id without it matches every subsystem of the device.
+ */
 export interface PciId {
     readonly vendor: string;
     readonly device: string;
+    readonly subsystem?: string;
 }
 
 /** PCIe link of a device as the catalog knows it: speed in GT/s per lane (2.5, 5, 8, 16, 32, 64) and lane count. */
@@ -72,7 +78,10 @@ export interface GpuSpec {
     readonly model: string;
     /** Other spellings accepted for the same model (case-insensitive match), e.g. `H200 SXM`. */
     readonly aliases: readonly string[];
-    /** PCI ids seen for this model (a hint, never the only identification). */
+    /**
+     * PCI ids of this model [PCI-IDS]: importers identify a device by these first, then by name; a
+     * model string written as `"vvvv:dddd"` resolves to the model whose ids contain it.
+     */
     readonly pciIds: readonly PciId[];
     /** PCI class code as NCCL reads it, e.g. `0x030200` (3D controller). */
     readonly pciClass: string;

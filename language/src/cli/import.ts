@@ -57,7 +57,7 @@ export function runImport(files: readonly string[], options: ImportOptions, io: 
             return 2;
         }
         const c = result.counts;
-        io.stderr(`${escapePath(options.output)}: host ${result.host.name} from ${result.format}: ${c.gpus} GPUs, ${c.nics} NICs, ${c.nvswitches} NVSwitches, ${c.switches} PCIe switches, ${c.numaNodes} NUMA nodes\n`);
+        io.stderr(`${escapePath(options.output)}: ${result.hosts.length > 1 ? `hosts ${result.hosts.map(h => h.name).join(', ')}` : `host ${result.host.name}`} from ${result.format}: ${c.gpus} GPUs, ${c.nics} NICs, ${c.nvswitches} NVSwitches, ${c.switches} PCIe switches, ${c.numaNodes} NUMA nodes\n`);
     }
     return 0;
 }

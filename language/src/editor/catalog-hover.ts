@@ -31,7 +31,9 @@ export function catalogStringHover(services: VmtopoCoreServices, document: Langi
                 const known = (rule === 'Gpu' ? GPUS : rule === 'Nic' ? NICS : NVSWITCHES).map(s => `\`${s.model}\``).join(', ');
                 return `Unknown ${rule === 'NvSwitch' ? 'NVSwitch' : rule.toUpperCase()} model \`${value}\`. The catalog knows: ${known}.`;
             }
-            return [...specFacts(spec), ...(spec.aliases.length > 0 ? [`Also written: ${spec.aliases.map(a => `\`${a}\``).join(', ')}`] : [])].join('  \n');
+            // An alias or a PCI id resolves to the catalog model: say which, first.
+            const written = value.trim().replace(/\s+/g, ' ').toLowerCase() === spec.model.toLowerCase() ? [] : [`\`${value}\` is the catalog model **${spec.model}**`];
+            return [...written, ...specFacts(spec), ...(spec.aliases.length > 0 ? [`Also written: ${spec.aliases.map(a => `\`${a}\``).join(', ')}`] : [])].join('  \n');
         }
         case 'Host.cpuModel': {
             const cpu = findCpu(value);

@@ -407,6 +407,7 @@ function resolveHost(h: ast.Host, devicesByAst: Map<AstNode, DeviceModel>, link:
             id, idFrom: written !== undefined ? 'written' : s.numa === undefined ? 'position' : 'invalid',
             socket: s.name ?? '', cpus: cpuList, siblingOf: smtSiblings(cpuList),
             memoryMiB: sizeMiB(s.memory) ?? 0,
+            ...(s.memoryUnknown ? { memoryUnknown: true } : {}),
             hugepagePools: (s.hugepagePools ?? []).flatMap(p => {
                 const size = sizeMiB(p.size);
                 const count = integer(p.count, 0, Number.MAX_SAFE_INTEGER);

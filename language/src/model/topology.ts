@@ -87,7 +87,10 @@ export interface NumaNode {
      * core); undefined otherwise.
      */
     siblingOf(cpu: number): number | undefined;
+    /** Memory of the node in MiB; 0 when not written or written as `memory unknown`. */
     readonly memoryMiB: number;
+    /** `memory unknown` written: the node's memory is not known yet (LOC004 says so once, at the socket, and judges no VM on it). */
+    readonly memoryUnknown?: boolean;
     /** Hugepage pools reserved on the node (`hugepages 1 GiB count 900`): page size in MiB and page count. */
     readonly hugepagePools: ReadonlyArray<{ readonly sizeMiB: number; readonly count: number }>;
 }

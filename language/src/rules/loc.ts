@@ -4,7 +4,9 @@
  * - LOC001 (warning): vCPUs pinned outside the NUMA node(s) of the VM's GPUs [VMCFG-CONF] [NCP-PERF] [RHEL6-TUNE].
  * - LOC002 (warning): a VM with GPUs and floating (unpinned) vCPUs [NCP-PERF] [RHEL6-TUNE].
  * - LOC003 (warning): memory of a VM with GPUs not bound to the GPUs' NUMA node(s) [RHEL7-NUMA] [VMCFG-CONF].
- * - LOC004 (error): strict-bound memory of the VMs on a NUMA node exceeds the node's memory [RHEL7-NUMA].
+ * - LOC004 (error): strict-bound memory of the VMs on a NUMA node exceeds the node's memory [RHEL7-NUMA];
+ *   a socket written `memory unknown` (an NCCL or nvidia-smi import) gets one warning instead, at the
+ *   socket, and no VM bound there is judged.
  * - LOC005 (info, KVM): a VM with passthrough GPUs without hugepages [VMCFG-CONF] [LIBVIRT-DOM].
  * - LOC006 (error): hugepages of the VMs bound to a node exceed the node's declared pool [LIBVIRT-DOM].
  * - LOC010 (warning): GPUs on NUMA nodes where the guest has no cell (no vCPUs pinned there) [RHEL6-TUNE] [VMCFG-CONF] [LIBVIRT-DOM].
@@ -55,7 +57,7 @@ export const LOC003: RuleInfo = {
 export const LOC004: RuleInfo = {
     id: 'LOC004', severity: 'error', summary: 'strict-bound memory exceeds the NUMA node',
     why: 'With numatune strict, the VM cannot get memory from another node: it fails to start, or the host\'s OOM killer ends it.',
-    fix: 'Reduce the memory, or bind the VM to more nodes that hold its GPUs.', quickFix: false, sources: ['RHEL7-NUMA']
+    fix: 'Reduce the memory, or bind the VM to more nodes that hold its GPUs. A socket written `memory unknown` is reported once (warning) until its size is written (`numactl -H`, or an hwloc import).', quickFix: false, sources: ['RHEL7-NUMA']
 };
 export const LOC007: RuleInfo = {
     id: 'LOC007', severity: 'warning', summary: 'emulator threads pinned onto the VM\'s vCPU CPUs',
@@ -454,13 +456,22 @@ function checkSharedPins(ctx: RuleContext): void {
  * counts 1/k of its memory on each. Reported on every VM that no longer fits.
  */
 function checkNodeMemory(ctx: RuleContext): void {
+    for (const host of ctx.topology.hosts) {
+        for (const node of host.numaNodes.filter(n => n.memoryUnknown)) {
+            ctx.report({
+                rule: LOC004, severity: 'warning', target: node, property: 'memoryUnknown',
+                message: `Memory of NUMA ${node.id} (socket ${node.socket} of ${host.name}) not known: write its size from \`numactl -H\` or hwloc (\`lstopo --of xml\`, then \`vmtopo import\`); until then no VM's memory is checked against it.`,
+                data: { host: host.name, numa: node.id }
+            });
+        }
+    }
     const used = new Map<NumaNode, number>();
     for (const vm of ctx.topology.vms) {
         if (!vm.memoryNuma || vm.memoryMiB === 0) continue;
         const share = vm.memoryMiB / vm.memoryNuma.length;
         for (const id of vm.memoryNuma) {
             const node = vm.host.numaNodes.find(n => n.id === id);
-            if (!node) continue;
+            if (!node || node.memoryUnknown) continue;
             const before = used.get(node) ?? 0;
             used.set(node, before + share);
             if (before + share > node.memoryMiB) {

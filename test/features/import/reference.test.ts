@@ -1,9 +1,12 @@
 /**
  * `vmtopo import` on every real file of ../shared/reference/{hwloc,nccl-topo,nvidia-smi-topo}: the
- * output parses, `check` finds no error but CAT001 for the models the catalog lacks (listed per file
- * below), the counts of GPUs, NICs, NVSwitches, NUMA nodes and CPUs equal the source's, and every
- * GPU↔NIC relationship (same switch / same top switch / same NUMA node / other node) equals the
- * one computed here, independently of the importer, from the source file itself.
+ * output parses and `check` finds no error at all; the devices the catalog lacks are written with
+ * their PCI id (or `unknown` where the source gives none) and reported as CAT001 warnings naming the
+ * id (listed per file below); a source without memory sizes (NCCL, nvidia-smi) gets one LOC004
+ * warning per socket (`memory unknown`), never one per VM; a multi-host NCCL dump gives one host per
+ * `host_hash`. Per host, the counts of GPUs, NICs, NVSwitches, NUMA nodes and CPUs equal the
+ * source's, and every GPU↔NIC relationship (same switch / same top switch / same NUMA node / other
+ * node) equals the one computed here, independently of the importer, from the source file itself.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,39 +20,45 @@ import { astFacts, type Relation, relationKey, type SourceFacts } from '../../su
 const REF = path.join(SHARED, 'reference');
 const files = (dir: string, ext: string) => fs.existsSync(path.join(REF, dir)) ? fs.readdirSync(path.join(REF, dir)).filter(f => f.endsWith(ext)).sort() : [];
 
-/** Models each file names that the catalog lacks: `check` reports exactly these (CAT001), nothing else. */
+/**
+ * The devices of each file the catalog lacks, as `check` names them in its CAT001 warnings: the PCI
+ * id `vendor:device` (https://pci-ids.ucw.cz names each), or `unknown` where the source gives no id.
+ */
 const UNKNOWN_MODELS: Record<string, string[]> = {
-    '16intel64-manyVFs.xml': ['I350 Gigabit Network Connection', 'VIC Ethernet NIC'],
-    '24em64t-2n6c2t-pci.xml': ['10de:06d2', '82576 Gigabit Network Connection', '15b3:6746'],
-    '32em64t-2n8c2t-pci-normalio.xml': ['Intel(R) Xeon(R) CPU E5-2650 0 @ 2.00GHz', '10de:1094', 'Tesla K40m', 'I350 Gigabit Network Connection', 'MT27700 Family [ConnectX-4]'],
-    '96em64t-4n4d3ca2co-pci.xml': ['NetXtreme II BCM5709 Gigabit Ethernet'],
-    'power8gpudistances.xml': ['POWER8NVL, altivec supported', 'Tesla P100-SXM2-16GB'],
+    '16intel64-manyVFs.xml': ['1137:0043', '8086:1521'], // Cisco VIC Ethernet NIC, Intel I350
+    '24em64t-2n6c2t-pci.xml': ['10de:06d2', '15b3:6746', '8086:10c9'], // Tesla M2070, ConnectX VPI (MT26438), Intel 82576
+    '32em64t-2n8c2t-pci-normalio.xml': ['10de:1094', '8086:1521'], // Tesla M2075, I350 (ConnectX-4 15b3:1013 and the Xeon E5-2650 are in the catalog)
+    '96em64t-4n4d3ca2co-pci.xml': ['14e4:1639'], // Broadcom NetXtreme II BCM5709
+    'power8gpudistances.xml': ['10de:15f9'], // Tesla P100 SXM2 16GB (the POWER8 CPU gets no `cpu` clause)
     'aws-g5.48xl-topo.xml': [],
-    'aws-p4d-24xl-topo.2020-08-27-superseded.xml': ['unknown GPU (class 0x030200)', 'unknown NIC (class 0x020000)'],
-    'aws-p4d-24xl-topo.xml': ['1d0f:efa0'], // 10de:20b0 is A100 SXM4 40GB (catalog since issue 7)
+    'aws-p4d-24xl-topo.2020-08-27-superseded.xml': ['unknown'],
+    'aws-p4d-24xl-topo.xml': ['1d0f:efa0'], // Amazon EFA; 10de:20b0 is A100 SXM4 40GB
     'aws-p4de-24xl-topo.xml': ['1d0f:efa0'],
     'aws-p5.48xl-topo.2025-06-02-removed.xml': [],
-    'aws-p5.48xl-topo.pr1226-unmerged.xml': ['unknown GPU (class 0x030200)', 'unknown NIC (class 0x020000)'],
-    'azure-ncv4-topo.xml': ['10de:20b5'],
-    'azure-ndv2-topo.xml': ['unknown GPU (class 0x030200)', 'unknown NIC (class 0x020700)'],
-    'azure-ndv4-topo.2023-06-16-superseded.xml': ['unknown GPU (class 0x030200)', 'unknown NIC (class 0x020700)'],
-    'azure-ndv4-topo.xml': ['unknown GPU (class 0x030200)', 'unknown NIC (class 0x020700)'],
-    'azure-ndv5-topo.2023-06-16-superseded.xml': ['unknown GPU (class 0x030200)', 'unknown NIC (class 0x020700)'],
-    'azure-ndv5-topo.xml': ['unknown GPU (class 0x030200)', 'unknown NIC (class 0x020700)'],
-    'crusoe-b300-288gb-sxm-ib-cloud-hypervisor.xml': ['10de:3182', '15b3:101e'],
-    'nccl-pr877-ncv4-topo.xml': ['10de:20b5'],
-    'nccl-pr877-ndv5-topo-new.xml': ['unknown GPU (class 0x030200)', 'unknown NIC (class 0x020700)'],
-    'oci-bm-gpu-b300-8-B300MP.xml': ['10de:3182', '15b3:1023'],
-    'oci-bm-gpu-b4-8-topo-flattened.xml': ['unknown GPU (class 0x030200)', 'unknown NIC (class 0x020000)'],
+    'aws-p5.48xl-topo.pr1226-unmerged.xml': ['unknown'],
+    'azure-ncv4-topo.xml': [], // 10de:20b5 is A100 PCIe 80GB
+    'azure-ndv2-topo.xml': ['unknown'],
+    'azure-ndv4-topo.2023-06-16-superseded.xml': ['unknown'],
+    'azure-ndv4-topo.xml': ['unknown'],
+    'azure-ndv5-topo.2023-06-16-superseded.xml': ['unknown'],
+    'azure-ndv5-topo.xml': ['unknown'],
+    'crusoe-b300-288gb-sxm-ib-cloud-hypervisor.xml': ['10de:3182', '15b3:101e'], // B300 SXM6 AC, ConnectX mlx5Gen VF
+    'nccl-pr877-ncv4-topo.xml': [],
+    'nccl-pr877-ndv5-topo-new.xml': ['unknown'],
+    'oci-bm-gpu-b300-8-B300MP.xml': ['10de:3182'], // its NICs 15b3:1023 are ConnectX-8
+    'oci-bm-gpu-b4-8-topo-flattened.xml': ['unknown'],
     'oci-bm-gpu-h100-8-topology-kubernetes.xml': [],
     'oci-bm-gpu-h100-8-topology.xml': [],
-    'oci-bm-gpu4-8-topo-flattened.xml': ['unknown GPU (class 0x030200)', 'unknown NIC (class 0x020000)'],
-    'oci-gb300-mnnvl-2host-GB300MP.xml': ['10de:31c2', '15b3:2100'],
-    '8xh20-sglang-issue-24966.txt': ['unknown'],
+    'oci-bm-gpu4-8-topo-flattened.xml': ['unknown'],
+    'oci-gb300-mnnvl-2host-GB300MP.xml': ['10de:31c2', '15b3:2100'], // GB300, ConnectX-8 Data Direct function
+    '8xh20-sglang-issue-24966.txt': ['unknown'], // topo -m names no model
     '8xh200-sprocket.txt': ['unknown'],
     'dgx-a100-8xa100.txt': ['unknown'],
     'hpe-xd670-8xh100-sxm-80gb.txt': ['unknown']
 };
+
+/** Hosts of each multi-host file (one per `host_hash`); every other file is one host. */
+const HOSTS: Record<string, number> = { 'oci-gb300-mnnvl-2host-GB300MP.xml': 2 };
 
 /** The NCCL graph file (NCCL_GRAPH_FILE) is not a topology: refused with a message saying so. */
 const NOT_TOPOLOGIES = ['azure-ncv4-graph.xml'];
@@ -90,15 +99,16 @@ function hwlocFacts(text: string): SourceFacts {
     return facts;
 }
 
-/** NCCL source facts: `<pci>` endpoints by class or child element, `<cpu>` nodes and their affinity masks, each device's `<pci>` ancestors. */
-function ncclFacts(text: string): SourceFacts {
+/** NCCL source facts of one host (the `<cpu>` elements of its `host_hash`): `<pci>` endpoints by class or child element, `<cpu>` nodes and their affinity masks, each device's `<pci>` ancestors. */
+function ncclFacts(text: string, hostIndex: number): SourceFacts {
     const doc = xml.parse(text) as X;
     const facts: SourceFacts = { gpus: [], nics: [], nvswitches: 0, numaNodes: 0, cpus: 0, place: new Map() };
     const nvs = new Set<string>();
     const cpuBits = new Set<number>();
-    // One host per import: the <cpu> elements of the first host_hash (a multi-node NVLink dump holds several).
+    // One host per host_hash (a multi-node NVLink dump holds several), in the order of the file.
     const all = (doc.system[0].cpu ?? []) as X[];
-    for (const [index, cpu] of all.filter(c => c.host_hash === all[0].host_hash).entries()) {
+    const hash = [...new Set(all.map(c => c.host_hash))][hostIndex];
+    for (const [index, cpu] of all.filter(c => c.host_hash === hash).entries()) {
         facts.numaNodes++;
         if (cpu.affinity) {
             (cpu.affinity as string).split(',').reverse().forEach((w, k) => {
@@ -175,43 +185,65 @@ for (const [dir, ext] of [['hwloc', '.xml'], ['nccl-topo', '.xml'], ['nvidia-smi
                 });
                 continue;
             }
-            it(`${file}: parses, checks clean but for CAT001, same counts and GPU↔NIC relationships as the source`, async () => {
+            it(`${file}: parses and checks with no error; CAT001 warnings name the devices the catalog lacks; same counts and GPU↔NIC relationships as the source, per host`, async () => {
                 const result = importHost([{ file, text }]);
                 expect(result.text).toContain(`Imported from ${file}`);
                 const ws = await build(result.text);
                 const diagnostics = ws.diagnostics();
-                const errors = diagnostics.filter(d => d.severity === 1);
-                expect(errors.filter(d => d.code !== 'CAT001').map(d => `${String(d.code)} ${messageText(d)}`)).toEqual([]);
-                const unknown = [...new Set(errors.map(d => /model "([^"]*)"/.exec(messageText(d))?.[1]))].sort();
+                expect(diagnostics.filter(d => d.severity === 1).map(d => `${String(d.code)} ${messageText(d)}`)).toEqual([]);
+                const cat = diagnostics.filter(d => d.code === 'CAT001');
+                expect(cat.every(d => d.severity === 2)).toBe(true);
+                const unknown = [...new Set(cat.map(d => /PCI id ([0-9a-f]{4}:[0-9a-f]{4})/.exec(messageText(d))?.[1] ?? (/model not known/.test(messageText(d)) ? 'unknown' : messageText(d))))].sort();
                 expect(unknown).toEqual([...(UNKNOWN_MODELS[file] ?? ['(file missing from UNKNOWN_MODELS)'])].sort());
 
-                const source = dir === 'hwloc' ? hwlocFacts(text) : dir === 'nccl-topo' ? ncclFacts(text) : smiFacts(text);
-                const imported = astFacts(ws.documents[0].parseResult.value);
-                expect(imported.gpus.length).toBe(source.gpus.length);
-                expect(imported.nics.length + imported.vfs).toBe(source.nics.length);
-                expect(imported.nvswitches).toBe(source.nvswitches);
-                expect(imported.numaNodes).toBe(source.numaNodes);
-                expect(imported.cpus).toBe(source.cpus);
-
-                // GPU↔NIC relationships: imported (from the written structure) vs source.
-                const want = new Map<string, Relation>();
-                const key = dir === 'nvidia-smi-topo' ? (id: string) => id : (id: string) => id.toLowerCase();
-                const byKey = new Map([...imported.devices].map(([name, d]) => [dir === 'nvidia-smi-topo' ? name : d.address, name]));
-                let pairs = 0;
-                for (const g of source.gpus) {
-                    for (const n of source.nics) {
-                        const gi = byKey.get(key(g));
-                        const ni = byKey.get(key(n));
-                        if (!gi || !ni) continue; // a VF folded into its PF
-                        pairs++;
-                        want.set(relationKey(gi, ni), dir === 'nvidia-smi-topo'
-                            ? RELATION_OF_CODE[(source as ReturnType<typeof smiFacts>).matrix.get(`${g}|${n}`)!]
-                            : relation(source.place.get(g)!, source.place.get(n)!));
-                    }
+                const model = ws.documents[0].parseResult.value;
+                expect(model.hosts).toHaveLength(HOSTS[file] ?? 1);
+                // Memory: hwloc gives each node's size; NCCL and nvidia-smi give none, which is said once per socket.
+                const sockets = model.hosts.flatMap(h => h.sockets);
+                const memoryWarnings = diagnostics.filter(d => d.code === 'LOC004');
+                if (dir === 'hwloc') {
+                    expect(sockets.every(so => so.memory !== undefined || !/local_memory/.test(text))).toBe(true);
+                    expect(memoryWarnings).toEqual([]);
+                } else {
+                    expect(sockets.every(so => so.memoryUnknown)).toBe(true);
+                    expect(memoryWarnings.map(d => d.severity)).toEqual(sockets.map(() => 2));
                 }
-                const got = new Map([...want.keys()].map(k => [k, imported.relation(...(k.split('|') as [string, string]))]));
-                expect(Object.fromEntries(got)).toEqual(Object.fromEntries(want));
-                TABLE.push(`| ${dir}/${file} | ${imported.gpus.length}/${source.gpus.length} | ${imported.nics.length + imported.vfs}/${source.nics.length} | ${imported.nvswitches}/${source.nvswitches} | ${imported.switches} | ${imported.numaNodes}/${source.numaNodes} | ${imported.cpus}/${source.cpus} | ${pairs} |`);
+
+                const row = { gpus: 0, nics: 0, nvswitches: 0, switches: 0 };
+                for (let h = 0; h < model.hosts.length; h++) {
+                    const source = dir === 'hwloc' ? hwlocFacts(text) : dir === 'nccl-topo' ? ncclFacts(text, h) : smiFacts(text);
+                    const imported = astFacts(model, h);
+                    expect(imported.gpus.length).toBe(source.gpus.length);
+                    expect(imported.nics.length + imported.vfs).toBe(source.nics.length);
+                    expect(imported.nvswitches).toBe(source.nvswitches);
+                    expect(imported.numaNodes).toBe(source.numaNodes);
+                    expect(imported.cpus).toBe(source.cpus);
+                    row.gpus += imported.gpus.length;
+                    row.nics += imported.nics.length + imported.vfs;
+                    row.nvswitches += imported.nvswitches;
+                    row.switches += imported.switches;
+
+                    // GPU↔NIC relationships: imported (from the written structure) vs source.
+                    const want = new Map<string, Relation>();
+                    const key = dir === 'nvidia-smi-topo' ? (id: string) => id : (id: string) => id.toLowerCase();
+                    const byKey = new Map([...imported.devices].map(([name, d]) => [dir === 'nvidia-smi-topo' ? name : d.address, name]));
+                    for (const g of source.gpus) {
+                        for (const n of source.nics) {
+                            const gi = byKey.get(key(g));
+                            const ni = byKey.get(key(n));
+                            if (!gi || !ni) continue; // a VF folded into its PF
+                            want.set(relationKey(gi, ni), dir === 'nvidia-smi-topo'
+                                ? RELATION_OF_CODE[(source as ReturnType<typeof smiFacts>).matrix.get(`${g}|${n}`)!]
+                                : relation(source.place.get(g)!, source.place.get(n)!));
+                        }
+                    }
+                    const got = new Map([...want.keys()].map(k => [k, imported.relation(...(k.split('|') as [string, string]))]));
+                    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(want));
+                }
+                // The per-file table of the README's import section (written when VMTOPO_IMPORT_TABLE names a file).
+                const warnings = diagnostics.filter(d => d.severity === 2);
+                const byCode = [...new Set(warnings.map(d => String(d.code)))].sort().map(c => `${warnings.filter(d => String(d.code) === c).length} ${c}`).join(', ');
+                TABLE.push(`| ${dir}/${file} | ${result.format} | ${model.hosts.length} | ${row.gpus} | ${row.nics} | ${row.nvswitches} | ${row.switches} | 0 | ${byCode || '0'} | ${(UNKNOWN_MODELS[file] ?? []).join(', ') || '—'} |`);
                 if (process.env.VMTOPO_IMPORT_TABLE) fs.appendFileSync(process.env.VMTOPO_IMPORT_TABLE, `${TABLE.at(-1)}\n`);
             });
         }

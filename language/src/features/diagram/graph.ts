@@ -238,16 +238,18 @@ export function buildHostGraph(topology: Topology, host: HostModel, sources: Sou
             source: range(numa), segments: coreSegments(numa, vms)
         });
         cores.vms.push(...unique(cores.segments!.map(s => s.vm)));
+        // `memory unknown` (an NCCL or nvidia-smi import) is drawn as such, not as 0.
+        const memoryText = numa.memoryUnknown ? 'unknown' : formatMiB(numa.memoryMiB);
         const memory = node({
-            id: `mem:${key}`, kind: 'memory', label: [`memory ${formatMiB(numa.memoryMiB)}`],
-            facts: [`Memory of NUMA node ${numa.id}: ${formatMiB(numa.memoryMiB)}`],
+            id: `mem:${key}`, kind: 'memory', label: [`memory ${memoryText}`],
+            facts: [`Memory of NUMA node ${numa.id}: ${memoryText}`],
             source: range(numa), segments: memorySegments(numa, vms)
         });
         memory.vms.push(...unique(memory.segments!.map(s => s.vm)));
         const comment = doc(numa);
         const s = node({
             id: `socket:${key}`, kind: 'socket', label: [`${numa.socket || `socket ${index}`} · NUMA ${numa.id}`],
-            facts: [...(comment ? [comment] : []), `Socket ${numa.socket} = NUMA node ${numa.id}`, `CPUs ${numa.cpus.toString()}, memory ${formatMiB(numa.memoryMiB)}`],
+            facts: [...(comment ? [comment] : []), `Socket ${numa.socket} = NUMA node ${numa.id}`, `CPUs ${numa.cpus.toString()}, memory ${memoryText}`],
             source: range(numa), children: [cores, memory]
         });
         if (!socketNodes.has(numa.id)) {

@@ -18,7 +18,11 @@ export interface ImportedDevice {
     readonly kind: 'gpu' | 'nic' | 'nvswitch';
     /** Name as the source calls it (`gpu0`, `mlx5_3`, `eth0`), made a valid vmtopo ID. */
     name: string;
-    /** Catalog model, or the model/PCI id as the source writes it when the catalog lacks it (CAT001). */
+    /**
+     * Catalog model; the PCI id `vvvv:dddd` when the catalog lacks it, `unknown` when the source gives
+     * neither id nor a known name (both CAT001 warnings); `''` for an NVSwitch of unknown generation
+     * (written without a model).
+     */
     model: string;
     /** `dddd:bb:dd.f`, lowercase. */
     address: string;
@@ -55,6 +59,8 @@ export interface ImportedSocket {
     /** Kernel cpulist form (`0-47,96-143`); absent when the source gives none. */
     cpus?: string;
     memoryMiB?: number;
+    /** The source gives no memory size (NCCL, nvidia-smi): written `memory unknown`, which `check` reports once at the socket. */
+    memoryUnknown?: boolean;
     note?: string;
 }
 
@@ -128,7 +134,7 @@ export function writableAddress(address: string): { address: string; changed: bo
 }
 
 /** Keywords of the vmtopo grammar that cannot be names. */
-const KEYWORDS = new Set(['host', 'vm', 'socket', 'gpu', 'nic', 'nvswitch', 'pcie-switch', 'on', 'at', 'link', 'cpu', 'platform', 'license', 'numa', 'cores', 'memory', 'vfs', 'module', 'speed', 'mig', 'vgpu', 'passthrough', 'mmio', 'kvm', 'esxi', 'kubevirt', 'nvaie', 'model', 'pci-id', 'from', 'host-template']);
+const KEYWORDS = new Set(['unknown', 'host', 'vm', 'socket', 'gpu', 'nic', 'nvswitch', 'pcie-switch', 'on', 'at', 'link', 'cpu', 'platform', 'license', 'numa', 'cores', 'memory', 'vfs', 'module', 'speed', 'mig', 'vgpu', 'passthrough', 'mmio', 'kvm', 'esxi', 'kubevirt', 'nvaie', 'model', 'pci-id', 'from', 'host-template']);
 
 /** A host name from a file name: its base name without extension, made an ID, never a keyword. */
 export function hostNameFromFile(file: string): string {
@@ -185,6 +191,7 @@ export function writeHost(host: ImportedHost): string {
         const parts = [`numa ${s.numa}`];
         if (s.cpus) parts.push(`cores ${s.cpus}`);
         if (s.memoryMiB !== undefined && s.memoryMiB > 0) parts.push(`memory ${sizeText(s.memoryMiB)}`);
+        else if (s.memoryUnknown) parts.push('memory unknown');
         out.push(`    socket ${toId(s.name)} { ${parts.join(' ')} }${s.note ? `   // ${commentSafe(s.note)}` : ''}`);
     }
     const write = (item: ImportedSwitch | ImportedDevice, indent: string) => {
@@ -197,7 +204,9 @@ export function writeHost(host: ImportedHost): string {
             out.push(`${indent}}`);
             return;
         }
-        let line = `${indent}${item.kind} ${item.name} ${quote(item.model)} at ${item.address}${on}`;
+        // An NVSwitch's model is optional: one whose generation is not known is written without it.
+        const model = item.kind === 'nvswitch' && item.model === '' ? '' : ` ${quote(item.model)}`;
+        let line = `${indent}${item.kind} ${item.name}${model} at ${item.address}${on}`;
         if (item.kind === 'gpu' && item.module !== undefined) line += ` module ${item.module}`;
         if (item.kind === 'nic' && item.vfs) {
             line += ` vfs ${item.vfs}`;

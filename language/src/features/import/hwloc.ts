@@ -19,7 +19,7 @@
  * so a switch is named by its upstream port; NVIDIA/nccl src/graph/xml.cc, `ncclTopoGetXmlFromSys`).
  */
 import { XMLParser } from 'fast-xml-parser';
-import { findCpu } from '../../catalog/index.js';
+import { findCpuByBrand, findNvSwitch } from '../../catalog/index.js';
 import { parseBdf, routingId } from '../../syntax/tokens.js';
 import type { ImportedDevice, ImportedHost, ImportedSocket, ImportedSwitch } from './host-text.js';
 import { hostNameFromFile, toId } from './host-text.js';
@@ -125,9 +125,32 @@ export function importHwloc(text: string, sourceFile: string, hostName?: string)
     let switchCount = 0;
     let nvswitchCount = 0;
     type Role = 'port' | 'upstream' | 'hostbridge';
-    const deviceOf = (o: HwlocObject, nicGroup: HwlocObject[]): ImportedDevice | undefined => {
+    /** NVSwitches whose config space read as zeros (identified by hwloc's subtype): their model is settled at the end. */
+    const unreadNvswitches: ImportedDevice[] = [];
+    /**
+     * What a PCI function is: from its class and vendor; when hwloc could not read its config space
+     * (class and ids all zero), from what hwloc itself says of it — `subtype="NVSwitch"`, a GPU OS
+     * device (`nvml`/`cuda`, `osdev_type` 12 with `GPUModel`), an OpenFabrics or network OS device —
+     * with `trusted` saying so for the comment on the imported line.
+     */
+    const kindOf = (o: HwlocObject): { kind: ReturnType<typeof pciKind>; trusted?: string } => {
         const { classCode, vendor, device } = pciType(o);
-        const kind = pciKind(classCode, vendor);
+        const unread = /^0*$/.test(classCode) && (vendor === undefined || vendor === '0000') && (device === undefined || device === '0000');
+        if (!unread) return { kind: pciKind(classCode, vendor) };
+        const because = (what: string) => `config space unread (class 0000, id 0000:0000): identified by hwloc's ${what}`;
+        // hwloc writes subtype "NVSwitch" on the NVSwitches it recognises: a name the catalog knows for an NVSwitch.
+        if (findNvSwitch(attr(o, 'subtype'))) return { kind: 'nvswitch', trusted: because(`subtype ${attr(o, 'subtype')}`) };
+        const osdevs = (o.object ?? []).filter(c => type(c) === 'OSDev');
+        const gpu = osdevs.find(d => /^(nvml|cuda)\d+$/.test(attr(d, 'name') ?? '') || info(d, 'GPUModel') !== undefined);
+        if (gpu) return { kind: 'gpu', trusted: because(`OS device ${attr(gpu, 'name') ?? 'GPU'}`) };
+        const net = osdevs.find(d => ['16', '48'].includes(attr(d, 'osdev_type') ?? '') || ['OpenFabrics', 'Network'].includes(attr(d, 'subtype') ?? ''));
+        if (net) return { kind: 'nic', trusted: because(`OS device ${attr(net, 'name') ?? 'network'}`) };
+        return { kind: 'other' };
+    };
+    const deviceOf = (o: HwlocObject, nicGroup: HwlocObject[]): ImportedDevice | undefined => {
+        const { vendor, device, subsystemVendor, subsystemDevice } = pciType(o);
+        const { kind, trusted } = kindOf(o);
+        const subsystem = subsystemVendor && subsystemDevice ? `${subsystemVendor}:${subsystemDevice}` : undefined;
         const busId = normalizeBusId(attr(o, 'pci_busid') ?? '') ?? '';
         const osdevs = (o.object ?? []).filter(c => type(c) === 'OSDev');
         const link = linkOfGBs(Number(attr(o, 'pci_link_speed') ?? 0));
@@ -135,25 +158,27 @@ export function importHwloc(text: string, sourceFile: string, hostName?: string)
         if (kind === 'gpu') {
             const gpuModel = osdevs.map(d => info(d, 'GPUModel')).find(m => !!m) ?? info(o, 'GPUModel');
             const index = osdevs.map(d => /^(?:nvml|cuda)(\d+)$/.exec(attr(d, 'name') ?? '')?.[1]).find(i => i !== undefined);
-            const { model } = modelFor('gpu', vendor, device, gpuModel);
+            const { model, note } = modelFor('gpu', trusted ? undefined : vendor, trusted ? undefined : device, gpuModel, subsystem);
             // GPUs are named by their CUDA/NVML index; one without such an OS device by its bus and device.
             const name = index !== undefined ? `gpu${index}` : `gpu_${busId.slice(5, 7)}_${busId.slice(8, 10)}`;
-            return { kind: 'gpu', name, model, address: busId, link: link?.link, note: join(`PCI ${vendor}:${device}`, linkNote) };
+            return { kind: 'gpu', name, model, address: busId, link: link?.link, note: join(trusted ?? `PCI ${vendor}:${device}`, note, linkNote) };
         }
         if (kind === 'nvswitch') {
-            const { model } = modelFor('nvswitch', vendor, device);
-            return { kind: 'nvswitch', name: `nvswitch${nvswitchCount++}`, model, address: busId, note: `PCI ${vendor}:${device}` };
+            const { model, note } = trusted ? { model: '', note: undefined } : modelFor('nvswitch', vendor, device);
+            const dev: ImportedDevice = { kind: 'nvswitch', name: `nvswitch${nvswitchCount++}`, model, address: busId, note: join(trusted ?? `PCI ${vendor}:${device}`, note) };
+            if (trusted) unreadNvswitches.push(dev);
+            return dev;
         }
         if (kind === 'nic') {
             const rdma = osdevs.find(d => attr(d, 'osdev_type') === '48' || attr(d, 'subtype') === 'OpenFabrics');
             const net = osdevs.find(d => attr(d, 'osdev_type') === '16' || attr(d, 'subtype') === 'Network');
             const name = attr(rdma ?? net ?? {}, 'name') ?? `nic_${busId.replace(/[:.]/g, '_')}`;
             const others = osdevs.map(d => attr(d, 'name')).filter(n => n && n !== name);
-            const { model } = modelFor('nic', vendor, device, info(o, 'PCIDevice'));
+            const { model, note } = modelFor('nic', trusted ? undefined : vendor, trusted ? undefined : device, info(o, 'PCIDevice'), subsystem);
             void nicGroup;
             return {
                 kind: 'nic', name, model, address: busId, link: link?.link,
-                note: join(`PCI ${vendor}:${device}`, others.length > 0 ? `also ${others.join(', ')}` : undefined, linkNote)
+                note: join(trusted ?? `PCI ${vendor}:${device}`, note, others.length > 0 ? `also ${others.join(', ')}` : undefined, linkNote)
             };
         }
         return undefined;
@@ -165,7 +190,7 @@ export function importHwloc(text: string, sourceFile: string, hostName?: string)
         const pfs: NonNullable<typeof pf>[] = [];
         for (const o of functions) {
             const { classCode, vendor, device } = pciType(o);
-            const kind = pciKind(classCode, vendor);
+            const { kind } = kindOf(o);
             const busId = attr(o, 'pci_busid') ?? '';
             if (kind === 'other' || kind === 'bridge') {
                 const name = info(o, 'PCIDevice');
@@ -254,6 +279,16 @@ export function importHwloc(text: string, sourceFile: string, hostName?: string)
         }
     };
     walkIo(machine, undefined);
+    // An NVSwitch identified by subtype only is of the generation of the host's other NVSwitches,
+    // when they all are of one; else its model is left out (the clause's model is optional).
+    const generations = new Set(walkItemsOf(items).flatMap(d => d.kind === 'nvswitch' && !unreadNvswitches.includes(d) ? [d.model] : []));
+    for (const sw of unreadNvswitches) {
+        const [only] = [...generations];
+        if (generations.size === 1 && findNvSwitch(only)) {
+            sw.model = only;
+            sw.note = join(sw.note, 'model: that of the host\'s other NVSwitches');
+        }
+    }
 
     // Switches with no GPU, NIC or NVSwitch below are not written (listed instead).
     const prune = (list: (ImportedSwitch | ImportedDevice)[]): (ImportedSwitch | ImportedDevice)[] => list.filter(item => {
@@ -271,17 +306,24 @@ export function importHwloc(text: string, sourceFile: string, hostName?: string)
 
     const distances = text.includes('<distances') ? ['hwloc distance matrices (NUMA latency, NVLink bandwidth)'] : [];
     notRepresented.push(...distances);
-    const cpuModel = cpuModels[0];
+    const brand = cpuModels[0];
+    const cpuModel = brand !== undefined ? findCpuByBrand(brand)?.model : undefined;
     const description = [`hwloc topology version ${version}: ${packages.length} package(s), ${sockets.length} NUMA node(s).`];
     const product = info(machine, 'DMIProductName');
     if (product) description.push(`Machine: ${[info(machine, 'DMISysVendor'), product].filter(Boolean).join(' ')}.`);
-    if (cpuModel && !findCpu(cpuModel)) description.push('The CPU model is kept as hwloc writes it; set `cpu` to a catalog model for NCCL\'s CPU identity.');
+    if (brand && !cpuModel) description.push(`CPU "${brand}" is not in the catalog: no \`cpu\` clause (it is optional; NCCL's CPU identity needs a catalog model).`);
+    if (sockets.some(n => n.memoryMiB !== undefined)) description.push('Memory per NUMA node from hwloc\'s local_memory.');
     return {
         name: hostName ?? toId(info(machine, 'HostName') ?? hostNameFromFile(sourceFile)),
         cpuModel,
         sockets, items: kept, notRepresented,
         sourceFile, formatName: `hwloc XML, topology version ${version}`, description
     };
+}
+
+/** Every switch and device of a list, depth first. */
+function walkItemsOf(list: readonly (ImportedSwitch | ImportedDevice)[]): (ImportedSwitch | ImportedDevice)[] {
+    return list.flatMap(i => i.kind === 'switch' ? [i, ...walkItemsOf(i.children)] : [i]);
 }
 
 function overlaps(a: readonly number[], b: readonly number[]): boolean {

@@ -28,11 +28,16 @@ export interface ImportInput {
     readonly text: string;
 }
 
-/** The result of an import: the vmtopo text, the format used, and what was found (for summaries). */
+/**
+ * The result of an import: the vmtopo text, the format used, and what was found (for summaries).
+ * A multi-host NCCL dump (MNNVL, several `host_hash` values) gives one host each, in `hosts` and in
+ * `text` (one after the other); `host` is the first, and `counts` are summed over all.
+ */
 export interface ImportResult {
     readonly text: string;
     readonly format: ImportFormat;
     readonly host: ImportedHost;
+    readonly hosts: readonly ImportedHost[];
     readonly counts: { readonly gpus: number; readonly nics: number; readonly nvswitches: number; readonly switches: number; readonly numaNodes: number };
 }
 
@@ -65,14 +70,14 @@ export function importHost(inputs: readonly ImportInput[], options: { format?: I
     if (extras.length > 0 && format !== 'nvidia-smi') throw new ImportError(`${extras.map(e => e.file).join(', ')}: extra inputs complete nvidia-smi topo -m only`);
     const name = options.name;
     if (name !== undefined && !/^[_a-zA-Z][\w-]*$/.test(name)) throw new ImportError(`host name "${name}" is not a vmtopo name (letters, digits, _ and -, not starting with a digit)`);
-    const host = format === 'hwloc' ? importHwloc(main.text, main.file, name)
+    const hosts = format === 'hwloc' ? [importHwloc(main.text, main.file, name)]
         : format === 'nccl' ? importNccl(main.text, main.file, name)
-        : importNvidiaSmi(main.text, main.file, name, extras);
-    const text = writeHost(host);
-    const all = walkItems(host);
+        : [importNvidiaSmi(main.text, main.file, name, extras)];
+    const text = hosts.map(h => writeHost(h)).join('\n');
+    const all = hosts.flatMap(h => walkItems(h));
     const count = (kind: string) => all.filter(i => i.kind === kind).length;
     return {
-        text, format, host,
-        counts: { gpus: count('gpu'), nics: count('nic'), nvswitches: count('nvswitch'), switches: count('switch'), numaNodes: host.sockets.length }
+        text, format, host: hosts[0], hosts,
+        counts: { gpus: count('gpu'), nics: count('nic'), nvswitches: count('nvswitch'), switches: count('switch'), numaNodes: hosts.reduce((n, h) => n + h.sockets.length, 0) }
     };
 }

@@ -50,7 +50,7 @@ const NVSWITCH_CLASS = '0x068000';
  * @param hostName name of the host (default: the `<system name>`, else `host`)
  * @throws ImportError when the text is not an NCCL topology (a `<graphs>` file included)
  */
-export function importNccl(text: string, sourceFile: string, hostName?: string): ImportedHost {
+export function importNccl(text: string, sourceFile: string, hostName?: string): ImportedHost[] {
     let doc: { system?: NcclNode[]; graphs?: unknown };
     try {
         doc = parser.parse(text) as typeof doc;
@@ -61,6 +61,19 @@ export function importNccl(text: string, sourceFile: string, hostName?: string):
     const system = doc.system?.[0];
     if (!system) throw new ImportError(`${sourceFile} is not an NCCL topology: no <system version="1">`);
     const a = (n: NcclNode, name: string) => n[`@_${name}`];
+    // A multi-node NVLink dump (MNNVL) holds several hosts, told apart by `host_hash`: one host each.
+    const allCpus = system.cpu ?? [];
+    const hashes = [...new Set(allCpus.map(c => a(c, 'host_hash')))];
+    if (allCpus.length === 0) throw new ImportError(`${sourceFile} has no <cpu> element: nothing to import`);
+    const baseName = hostName ?? (a(system, 'name') ? toId(a(system, 'name')!) : hostNameFromFile(sourceFile));
+    return hashes.map((hash, index) => importOneHost(system, allCpus.filter(c => a(c, 'host_hash') === hash), sourceFile,
+        hashes.length > 1 ? `${baseName}-${index + 1}` : baseName,
+        hashes.length > 1 ? `host ${index + 1} of ${hashes.length} (host_hash ${hash})` : undefined));
+}
+
+/** One host of an NCCL dump: the `<cpu>` elements of one `host_hash` (all of them in a single-host dump). */
+function importOneHost(system: NcclNode, cpusOfHost: readonly NcclNode[], sourceFile: string, name: string, which: string | undefined): ImportedHost {
+    const a = (n: NcclNode, attrName: string) => n[`@_${attrName}`];
     const notRepresented: string[] = [];
     const sockets: ImportedSocket[] = [];
     const items: (ImportedSwitch | ImportedDevice)[] = [];
@@ -74,10 +87,7 @@ export function importNccl(text: string, sourceFile: string, hostName?: string):
 
     const usedNuma = new Set<number>();
     const claimed = new Set<number>();
-    // A multi-node NVLink dump holds several hosts (`host_hash`); one import is one host: the first.
-    const hashes = [...new Set((system.cpu ?? []).map(c => a(c, 'host_hash')))];
-    const cpusOfHost = (system.cpu ?? []).filter(c => a(c, 'host_hash') === hashes[0]);
-    if (hashes.length > 1) notRepresented.push(`the dump holds ${hashes.length} hosts (host_hash ${hashes.join(', ')}); imported: the first (${hashes[0]}), ${(system.cpu ?? []).length - cpusOfHost.length} <cpu> elements of the others left out`);
+    const gpuSms = new Set<string>();
     for (const [index, cpu] of cpusOfHost.entries()) {
         const written = Number(a(cpu, 'numaid'));
         let numa = Number.isInteger(written) && written >= 0 ? written : index;
@@ -88,11 +98,11 @@ export function importNccl(text: string, sourceFile: string, hostName?: string):
         const cpus = mask?.filter(c => !claimed.has(c));
         if (mask && cpus && cpus.length < mask.length) notRepresented.push(`<cpu numaid="${a(cpu, 'numaid')}"> affinity repeats ${mask.length - cpus.length} CPUs of an earlier <cpu> (left out here; a CPU belongs to one NUMA node)`);
         for (const c of cpus ?? []) claimed.add(c);
-        const name = `numa${numa}`;
+        const socketName = `numa${numa}`;
         const identity = [a(cpu, 'arch'), a(cpu, 'vendor'), a(cpu, 'familyid') && `family ${a(cpu, 'familyid')}`, a(cpu, 'modelid') && `model ${a(cpu, 'modelid')}`].filter(Boolean).join(' ');
         if (identity) cpuIds.add(identity);
         sockets.push({
-            name, numa, cpus: cpus && cpus.length > 0 ? cpuListText(cpus) : undefined,
+            name: socketName, numa, cpus: cpus && cpus.length > 0 ? cpuListText(cpus) : undefined, memoryUnknown: true,
             note: [numa !== written ? `numaid ${a(cpu, 'numaid') ?? '(none)'}` : undefined, a(cpu, 'affinity') === undefined ? 'no affinity in the file' : undefined].filter(Boolean).join('; ') || undefined
         });
         if (a(cpu, 'affinity') !== undefined && !mask) notRepresented.push(`<cpu numaid="${a(cpu, 'numaid')}"> affinity "${a(cpu, 'affinity')}" is not a CPU mask`);
@@ -101,7 +111,7 @@ export function importNccl(text: string, sourceFile: string, hostName?: string):
         }
         for (const pci of cpu.pci ?? []) {
             const item = visit(pci, 0);
-            if (item) { item.socket = name; items.push(item); }
+            if (item) { item.socket = socketName; items.push(item); }
         }
     }
 
@@ -110,6 +120,9 @@ export function importNccl(text: string, sourceFile: string, hostName?: string):
         const cls = a(pci, 'class');
         const vendor = hexId(a(pci, 'vendor'));
         const device = hexId(a(pci, 'device'));
+        const subVendor = hexId(a(pci, 'subsystem_vendor'));
+        const subDevice = hexId(a(pci, 'subsystem_device'));
+        const subsystem = subVendor && subDevice ? `${subVendor}:${subDevice}` : undefined;
         const link = linkOfNccl(a(pci, 'link_speed'), a(pci, 'link_width'));
         if (!busId) {
             notRepresented.push(`<pci busid="${a(pci, 'busid') ?? ''}">: not a PCI bus id`);
@@ -122,7 +135,8 @@ export function importNccl(text: string, sourceFile: string, hostName?: string):
             const g = pci.gpu?.[0];
             const dev = g && a(g, 'dev') !== undefined ? Number(a(g, 'dev')) : gpuIndex;
             gpuIndex++;
-            const { model } = modelFor('gpu', vendor, device, vendor || device ? undefined : `unknown GPU (class ${cls})`);
+            const { model } = modelFor('gpu', vendor, device, undefined, subsystem);
+            if (g && a(g, 'sm') !== undefined) gpuSms.add(a(g, 'sm')!);
             const nvlinks = g?.nvlink ?? [];
             for (const l of nvlinks) {
                 const target = normalizeBusId(a(l, 'target') ?? '');
@@ -140,12 +154,12 @@ export function importNccl(text: string, sourceFile: string, hostName?: string):
             const name = names[0] ?? `nic${nicIndex}`;
             nicIndex++;
             const speeds = nets.map(n => Number(a(n, 'speed'))).filter(s => s > 0);
-            const { model } = modelFor('nic', vendor, device, vendor || device ? undefined : `unknown NIC (class ${cls ?? 'none'})`);
+            const { model } = modelFor('nic', vendor, device, undefined, subsystem);
             const note = [idNote, names.length > 1 ? `ports ${names.join(', ')}` : undefined, speeds.length > 0 ? `net speed ${speeds[0]} Mb/s` : undefined].filter(Boolean).join('; ');
             return { kind: 'nic', name, model, address: busId, link, note: note || undefined };
         }
         if (kind === 'nvswitch') {
-            const { model } = modelFor('nvswitch', vendor, device);
+            const { model } = modelFor('nvswitch', vendor, device, undefined, subsystem);
             nvswitchTargets.delete(busId);
             return { kind: 'nvswitch', name: `nvswitch_${busId.slice(5, 7)}`, model, address: busId, note: idNote };
         }
@@ -172,26 +186,31 @@ export function importNccl(text: string, sourceFile: string, hostName?: string):
         return sw;
     }
 
-    if (sockets.length === 0) throw new ImportError(`${sourceFile} has no <cpu> element: nothing to import`);
-    // NVSwitches the GPUs' NVLinks reach (the dump has no <pci> for them): written on the first node.
+    // NVSwitches the GPUs' NVLinks reach (the dump has no <pci> for them): written on the first node,
+    // of the generation that goes with the GPUs' architecture (`sm` 80 Ampere: second, 90 Hopper:
+    // third, as on HGX A100 / HGX H100 [WP-12736]); without the model for any other.
+    const generation = gpuSms.size === 1 ? ({ '80': 'NVSwitch Gen2', '90': 'NVSwitch' } as Record<string, string>)[[...gpuSms][0]] ?? '' : '';
     let nv = 0;
     for (const target of nvswitchTargets.keys()) {
-        items.push({ kind: 'nvswitch', name: `nvswitch${nv++}`, model: 'NVSwitch', address: target, socket: sockets[0].name, note: 'NVLink target; NUMA node not in the dump' });
+        items.push({ kind: 'nvswitch', name: `nvswitch${nv++}`, model: generation, address: target, socket: sockets[0].name, note: 'NVLink target; NUMA node not in the dump' });
     }
     if (hiddenNvswitch) notRepresented.push('NVLinks to NVSwitches outside this host\'s PCI tree (target fffffff:ff:ff.0, e.g. an NVL72 rack switch tray)');
     if (nvlinkNotes.length > 0) notRepresented.push(`NVLink counts per GPU: ${nvlinkNotes.join('; ')}`);
     let cpuModel: string | undefined;
-    const matching = catalogCpus(system.cpu?.[0], a);
+    const matching = catalogCpus(cpusOfHost[0], a);
     if (cpuIds.size === 1 && matching.length === 1) {
         cpuModel = matching[0];
     } else if (cpuIds.size > 0) {
         notRepresented.push(`CPU identity ${[...cpuIds].join(' / ')}: vmtopo names the CPU by model; set \`cpu\` (catalog models with this identity: ${matching.join(', ') || 'none'})`);
     }
     return {
-        name: hostName ?? (a(system, 'name') ? toId(a(system, 'name')!) : hostNameFromFile(sourceFile)),
-        cpuModel, sockets, items, notRepresented,
+        name, cpuModel, sockets, items, notRepresented,
         sourceFile, formatName: `NCCL topology XML, version ${a(system, 'version') ?? '?'}`,
-        description: [`${sockets.length} NUMA node(s); GPUs named by NCCL's dev index, NICs by their first net port.`]
+        description: [
+            ...(which ? [`The dump's ${which}.`] : []),
+            `${sockets.length} NUMA node(s); GPUs named by NCCL's dev index, NICs by their first net port.`,
+            'The dump gives no memory sizes: `memory unknown` until written (`numactl -H`, or an hwloc import).'
+        ]
     };
 }
 

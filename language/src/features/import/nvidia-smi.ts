@@ -163,7 +163,7 @@ export function importNvidiaSmi(text: string, sourceFile: string, hostName: stri
     const sockets: ImportedSocket[] = [...new Set(entries.map(e => e.numa!))].sort((a, b) => a - b).map(numa => {
         const cpus = entries.filter(e => e.numa === numa && e.cpus).flatMap(e => cpusOfList(e.cpus!) ?? []);
         return {
-            name: `numa${numa}`, numa, cpus: cpus.length > 0 ? cpuListText(cpus) : undefined,
+            name: `numa${numa}`, numa, cpus: cpus.length > 0 ? cpuListText(cpus) : undefined, memoryUnknown: true,
             note: cpus.length === 0 ? 'CPUs not in the matrix (no GPU on this node): `lscpu -p=CPU,NODE`' : undefined
         };
     });
@@ -179,8 +179,8 @@ export function importNvidiaSmi(text: string, sourceFile: string, hostName: stri
     for (const e of entries) {
         if (e.kind === 'gpu') {
             const csv = gpuCsv.get(e.gpuIndex!);
-            const { model, known } = modelFor('gpu', undefined, undefined, csv?.name ?? 'unknown');
-            const notes = [csv?.busId ? undefined : 'address: nvidia-smi --query-gpu=index,pci.bus_id --format=csv', known || csv?.name ? undefined : 'model: nvidia-smi --query-gpu=index,name --format=csv'];
+            const { model, known, note } = modelFor('gpu', undefined, undefined, csv?.name);
+            const notes = [csv?.busId ? undefined : 'address: nvidia-smi --query-gpu=index,pci.bus_id --format=csv', known ? undefined : note ?? 'model: nvidia-smi --query-gpu=index,name --format=csv'];
             e.device = { kind: 'gpu', name: e.name, model, address: csv?.busId ?? nextPlaceholder(), note: notes.filter(Boolean).join('; ') || undefined };
         } else {
             const path = ibPaths.get(e.name);
@@ -236,6 +236,7 @@ export function importNvidiaSmi(text: string, sourceFile: string, hostName: stri
         items.push(item);
     }
     const description = ['Structure proven by the matrix: PIX = same switch, PXB = same top switch, NODE = same NUMA node, SYS = other node.'];
+    description.push('The matrix gives no memory sizes: `memory unknown` until written (`numactl -H`, or an hwloc import).');
     if (usedExtras.length > 0) description.push(`Addresses from ${usedExtras.join(', ')}.`);
     if (placeholder > 0) description.push(`Addresses ${PLACEHOLDER_DOMAIN}:NN:00.0 are placeholders: replace them with the real ones (see the comment on each line).`);
     return {

@@ -8,7 +8,7 @@
  * (NVIDIA: NVSwitch), `0x0604` PCI-to-PCI bridge; `0x0c06` is the serial-bus InfiniBand class of
  * older HCAs (ConnectX-2, `mlx4`).
  */
-import { GPUS, NICS, NVSWITCHES, findGpu, findNic } from '../../catalog/index.js';
+import { findByPciId, findGpu, findNic, findNvSwitch } from '../../catalog/index.js';
 import { formatCpuList } from '../../syntax/tokens.js';
 import type { ImportedLink } from './host-text.js';
 
@@ -41,23 +41,26 @@ export function hexId(text: string | undefined): string | undefined {
 }
 
 /**
- * The catalog model of a device from its PCI id (the catalog's `pciIds`) or a model name the source
- * writes (NVML's `GPUModel`, e.g. `NVIDIA H100 80GB HBM3`, matched against catalog keys and aliases).
- * When the catalog knows neither, the name as written, else `vendor:device`, is kept so that `check`
- * reports it (CAT001) instead of a guess.
+ * The catalog model of a device: by its PCI id first (the catalog's `pciIds`, the subsystem deciding
+ * where the catalog lists one) [PCI-IDS], then by the model name the source writes (NVML's
+ * `GPUModel`, e.g. `NVIDIA H100 80GB HBM3`, `lspci`'s device name), matched against catalog keys and
+ * aliases. When the catalog knows neither, the PCI id `vendor:device` is written so that `check`
+ * names it (CAT001, a warning), and the source's name goes into `note`; a device with neither id nor
+ * known name is written `unknown` (CAT001 says which command identifies it).
+ * @param vendor, device 4 lowercase hex digits, or undefined when the source does not give them
+ * @param written the name the source gives the device, if any
+ * @param subsystem `ssvv:ssdd`, when the source gives it
+ * @returns the model to write, whether the catalog knows it, and a note on where it came from
  */
-export function modelFor(kind: 'gpu' | 'nic' | 'nvswitch', vendor: string | undefined, device: string | undefined, written?: string): { model: string; known: boolean } {
-    const byName = kind === 'gpu' ? findGpu(written) : kind === 'nic' ? findNic(written) : undefined;
-    if (byName) return { model: byName.model, known: true };
-    const specs: readonly { model: string; pciIds: readonly { vendor: string; device: string }[] }[] =
-        kind === 'gpu' ? GPUS : kind === 'nic' ? NICS : NVSWITCHES;
-    if (vendor && device) {
-        const spec = specs.find(s => s.pciIds.some(id => id.vendor === vendor && id.device === device));
-        if (spec) return { model: spec.model, known: true };
-    }
-    if (written && written.trim()) return { model: written.trim(), known: false };
-    if (vendor && device) return { model: `${vendor}:${device}`, known: false };
-    return { model: 'unknown', known: false };
+export function modelFor(kind: 'gpu' | 'nic' | 'nvswitch', vendor: string | undefined, device: string | undefined, written?: string, subsystem?: string): { model: string; known: boolean; note?: string } {
+    const id = vendor && device && !/^0+$/.test(vendor) ? { vendor, device } : undefined;
+    const byId = id ? findByPciId(kind, id.vendor, id.device, subsystem) : undefined;
+    if (byId) return { model: byId.model, known: true };
+    const byName = kind === 'gpu' ? findGpu(written) : kind === 'nic' ? findNic(written) : findNvSwitch(written);
+    const name = written?.trim();
+    if (byName) return { model: byName.model, known: true, note: id ? `${id.vendor}:${id.device} not in the catalog; identified by its name "${name}"` : undefined };
+    if (id) return { model: `${id.vendor}:${id.device}`, known: false, note: name ? `"${name}"` : undefined };
+    return { model: 'unknown', known: false, note: name ? `"${name}"` : undefined };
 }
 
 /**

@@ -13,7 +13,7 @@ export function answerImportHost(params: ImportHostParams): ImportHostResult {
         const c = result.counts;
         return {
             ok: true, text: result.text, format: result.format,
-            summary: `host ${result.host.name} from ${result.format}: ${c.gpus} GPUs, ${c.nics} NICs, ${c.nvswitches} NVSwitches, ${c.switches} PCIe switches, ${c.numaNodes} NUMA nodes`
+            summary: `${result.hosts.length > 1 ? `hosts ${result.hosts.map(h => h.name).join(', ')}` : `host ${result.host.name}`} from ${result.format}: ${c.gpus} GPUs, ${c.nics} NICs, ${c.nvswitches} NVSwitches, ${c.switches} PCIe switches, ${c.numaNodes} NUMA nodes`
         };
     } catch (err) {
         if (err instanceof ImportError) return { ok: false, message: err.message };
