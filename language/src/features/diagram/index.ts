@@ -17,12 +17,12 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { diagnosticCode, messageText } from '../../kernel/diagnostics.js';
 import { nodeForProperty, uriOf } from '../../kernel/cst.js';
 import { allNodes, buildHostGraph, rangeContains, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
-import { layoutHost, type LayoutEngine } from './layout.js';
+import { layoutHost, type LayoutEngine, type Viewport } from './layout.js';
 import { renderHostSvg } from './svg.js';
 import { fleetCards, layoutFleet } from './fleet.js';
 
 export { buildHostGraph, allNodes, deviceId, vmId, type DiagramNode, type DiagramEdge, type HostDiagram, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
-export { layoutHost, toElkGraph, inProcessEngine, textWidth, type LayoutEngine, type HostLayout } from './layout.js';
+export { layoutHost, toElkGraph, inProcessEngine, textWidth, arrange, vmHomes, DEFAULT_VIEWPORT, type LayoutEngine, type HostLayout, type Viewport, type Arrangement } from './layout.js';
 export { renderHostSvg, escapeXml, FONT_STACK, VM_COLOURS } from './svg.js';
 export { fleetCards, layoutFleet } from './fleet.js';
 
@@ -75,6 +75,8 @@ export interface DiagramRequest {
     fleet?: boolean;
     /** Layout engine (default: elkjs in this thread). */
     engine?: LayoutEngine;
+    /** The panel's drawing area in CSS px, whose shape the layout follows (default {@link DEFAULT_VIEWPORT}). */
+    viewport?: Viewport;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function renderDiagram(topology: Topology, sources: SourceInfo, dia
         return { svg: '', view: 'host', hosts, vms: [], nodes: [], stale: false, layoutMs: 0, message };
     }
     const graph = buildHostGraph(topology, host, sources, diagnostics);
-    const layout = await layoutHost(graph, request.engine);
+    const layout = await layoutHost(graph, request.engine, request.viewport);
     const svg = renderHostSvg(layout);
     const nodes: TopologyNodeInfo[] = allNodes(graph.root).map(n => ({
         id: n.id, kind: n.kind, label: [...n.label], facts: [...n.facts], vms: [...n.vms],
