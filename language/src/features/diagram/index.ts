@@ -16,12 +16,12 @@ import type { TopologyNodeInfo, TopologyResult } from '../../protocol.js';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { diagnosticCode, messageText } from '../../kernel/diagnostics.js';
 import { nodeForProperty, uriOf } from '../../kernel/cst.js';
-import { allNodes, buildHostGraph, rangeContains, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
+import { allNodes, buildHostGraph, rangeContains, summaryOf, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
 import { layoutHost, type LayoutEngine, type Viewport } from './layout.js';
 import { renderHostSvg } from './svg.js';
 import { fleetCards, layoutFleet } from './fleet.js';
 
-export { buildHostGraph, allNodes, deviceId, vmId, type DiagramNode, type DiagramEdge, type HostDiagram, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
+export { buildHostGraph, allNodes, summaryOf, deviceId, vmId, type DiagramNode, type DiagramEdge, type HostDiagram, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
 export { layoutHost, toElkGraph, inProcessEngine, textWidth, arrange, vmHomes, DEFAULT_VIEWPORT, type LayoutEngine, type HostLayout, type Viewport, type Arrangement } from './layout.js';
 export { renderHostSvg, escapeXml, FONT_STACK, VM_COLOURS } from './svg.js';
 export { fleetCards, layoutFleet } from './fleet.js';
@@ -107,7 +107,8 @@ export async function renderDiagram(topology: Topology, sources: SourceInfo, dia
     const nodes: TopologyNodeInfo[] = allNodes(graph.root).map(n => ({
         id: n.id, kind: n.kind, label: [...n.label], facts: [...n.facts], vms: [...n.vms],
         range: n.source,
-        diagnostics: n.diagnostics.map(d => ({ severity: d.severity, code: d.code, message: d.message }))
+        diagnostics: n.diagnostics.map(d => ({ severity: d.severity, code: d.code, message: d.message })),
+        summary: summaryOf(n, graph.vms)
     }));
     return { svg, view: 'host', host: host.name, hosts, vms: [...graph.vms], nodes, stale: false, layoutMs: performance.now() - start };
 }
