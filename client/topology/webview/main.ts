@@ -76,6 +76,8 @@ interface Box { x: number; y: number; w: number; h: number }
 interface Label { el: SVGTextElement; text: string; base: number; box: Box; x: number; badge: boolean }
 /** The labels and summaries of the diagram shown. */
 let labels: Label[] = [];
+/** Edge labels and badge marks: drawn larger when zoomed out, never shortened. */
+let marks: { el: SVGTextElement; base: number }[] = [];
 let summaries: { el: SVGTextElement; lines: string[]; lineEls: SVGTSpanElement[]; box: Box; leaf: boolean; badge: boolean }[] = [];
 /** Switches the user opened by a click while zoomed out. */
 const expanded = new Set<string>();
@@ -216,6 +218,8 @@ function fit(): void {
 function prepareLabels(root: SVGSVGElement): void {
     labels = [];
     summaries = [];
+    marks = Array.from(root.querySelectorAll<SVGTextElement>('.elabel, .node > .badge text'))
+        .map(el => ({ el, base: Number(el.getAttribute('font-size')) || 10 }));
     for (const g of Array.from(root.querySelectorAll('g[data-node]'))) {
         const box = boxOf(g);
         if (!box) continue;
@@ -261,11 +265,15 @@ function currentScale(): number {
 function applyZoom(): void {
     if (!svg) return;
     const scale = currentScale();
-    const min = MIN_LABEL_PX / scale;
+    // A fiftieth above the minimum, so that rounding never takes a label under it.
+    const min = MIN_LABEL_PX / scale * 1.02;
     const overview = min > MAX_LINE_PX;
     svg.classList.toggle('overview', overview);
     for (const g of Array.from(svg.querySelectorAll('.k-switch'))) {
         g.classList.toggle('collapsed', overview && !expanded.has(g.getAttribute('data-node') ?? ''));
+    }
+    for (const m of marks) {
+        if (min > m.base) m.el.style.fontSize = `${min}px`; else m.el.style.removeProperty('font-size');
     }
     if (!overview) {
         for (const l of labels) {
@@ -276,7 +284,7 @@ function applyZoom(): void {
         }
         return;
     }
-    // A tenth above the minimum, so that rounding never takes a summary under it.
+    // Summaries a little larger than the minimum: they are what the overview is read by.
     const size = min * 1.1;
     for (const s of summaries) {
         const room = s.box.w - 12 - (s.badge ? 18 : 0);
