@@ -238,7 +238,8 @@ function prepareLabels(root: SVGSVGElement): void {
             return span;
         });
         g.querySelector(':scope > rect.box')!.after(el);
-        const leaf = !['host', 'socket', 'switch'].includes(info.kind) && !g.querySelector(':scope > g[data-node]');
+        // Centred in a leaf box; at the top of a container and of a box with a cores / memory bar.
+        const leaf = !['host', 'socket', 'switch'].includes(info.kind) && !g.querySelector(':scope > g[data-node], :scope > rect.bar');
         summaries.push({ el, lines: info.summary, lineEls, box, leaf, badge });
     }
 }

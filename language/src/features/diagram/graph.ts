@@ -473,7 +473,7 @@ function count(n: number, thing: string): string {
  * What a node shows when the view is zoomed out too far to read its labels (semantic zoom): one
  * or two short lines. A PCIe switch: its name and what is behind it (`sw3 · 1 GPU · 3 NICs`), then
  * the VMs holding any of it (`train-a`, or `free`); a device, VF, slice or NVSwitch: its name; a VM:
- * `VM name`; cores: the CPU count; memory: its size; a socket, the host, the fabric: their first
+ * its name (its card has its colour); cores: the CPU count; memory: its size; a socket, the host, the fabric: their first
  * label line.
  */
 export function summaryOf(n: DiagramNode, vmOrder: readonly string[] = []): string[] {
@@ -491,7 +491,7 @@ export function summaryOf(n: DiagramNode, vmOrder: readonly string[] = []): stri
         case 'gpu': case 'nic': case 'nvswitch': return [name];
         case 'vf': return [name];
         case 'slice': return [first];
-        case 'vm': return [first];
+        case 'vm': return [first.replace(/^VM /, '')];
         case 'cores': return [n.label[1] ?? first];
         case 'memory': return [first.replace(/^memory /, 'mem ')];
         default: return [first];
