@@ -237,9 +237,9 @@ function prepareLabels(root: SVGSVGElement): void {
             el.appendChild(span);
             return span;
         });
-        g.querySelector(':scope > rect.box')!.after(el);
-        // Centred in a leaf box; at the top of a container and of a box with a cores / memory bar.
-        const leaf = !['host', 'socket', 'switch'].includes(info.kind) && !g.querySelector(':scope > g[data-node], :scope > rect.bar');
+        // Centred in a leaf box, over its cores / memory bar (with a halo); at the top of a container.
+        const leaf = !['host', 'socket', 'switch'].includes(info.kind) && !g.querySelector(':scope > g[data-node]');
+        if (leaf) g.appendChild(el); else g.querySelector(':scope > rect.box')!.after(el);
         summaries.push({ el, lines: info.summary, lineEls, box, leaf, badge });
     }
 }
@@ -295,6 +295,7 @@ function applyZoom(): void {
         s.el.style.display = fits ? '' : 'none';
         if (!fits) continue;
         s.el.style.fontSize = `${size}px`;
+        s.el.style.strokeWidth = `${size * 0.15}px`;
         const top = s.leaf ? s.box.y + Math.max(size, (s.box.h - lines.length * size * 1.15) / 2 + size * 0.85) : s.box.y + size * 1.05;
         s.lineEls.forEach((span, i) => {
             span.textContent = i < lines.length ? elide(s.lines[i], chars) : '';
