@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildWorkspace, readRepoFile } from '../../support/util.js';
-import { arrange, buildHostGraph, layoutHost, sourceInfo, vmHomes, type HostLayout } from '../../../language/src/features/diagram/index.js';
+import { allNodes, arrange, buildHostGraph, documentDiagnostics, layoutHost, renderDiagram, sourceInfo, summaryOf, vmHomes, type HostLayout } from '../../../language/src/features/diagram/index.js';
 import { estimateArrangement, type Viewport } from '../../../language/src/features/diagram/layout.js';
 import { TopologyService, usableViewport } from '../../../language/src/features/diagram/server.js';
 import type { PlacedNode } from '../../../language/src/features/diagram/layout.js';
@@ -87,6 +87,39 @@ describe('layout of the HGX H200 example for a panel size', async () => {
             expect(estimate.h / layout.root.height, `height, ${columns} per row`).toBeGreaterThan(0.67);
             expect(estimate.h / layout.root.height, `height, ${columns} per row`).toBeLessThan(1.5);
         }
+    });
+});
+
+describe('node summaries (what the view shows zoomed out)', async () => {
+    const graph = await hostGraph(HGX);
+    const byId = new Map(allNodes(graph.root).map(n => [n.id, n]));
+    const summary = (id: string) => summaryOf(byId.get(id)!, graph.vms);
+
+    it('sums up a PCIe switch by what is behind it and who holds it', () => {
+        expect(summary('dev:sprocket/sw0')).toEqual(['sw0 · 1 GPU · 1 NIC', 'train-a']);
+        expect(summary('dev:sprocket/sw3')).toEqual(['sw3 · 1 GPU · 3 NICs', 'train-a']);
+        expect(summary('dev:sprocket/sw6')).toEqual(['sw6 · 1 GPU · 1 NIC', 'tenant-c, tenant-d']);
+        expect(summary('dev:sprocket/sw7')).toEqual(['sw7 · 1 GPU · 1 NIC', 'free']);
+    });
+
+    it('names devices and VMs, counts cores, sizes memory', () => {
+        expect(summary('dev:sprocket/gpu0')).toEqual(['gpu0']);
+        expect(summary('dev:sprocket/nvs0')).toEqual(['nvs0']);
+        expect(summary('vm:train-a')).toEqual(['train-a']);
+        expect(summary('cores:sprocket/cpu0')).toEqual(['128 CPUs']);
+        expect(summary('mem:sprocket/cpu0')).toEqual(['mem 1 TiB']);
+        expect(summary('socket:sprocket/cpu1')).toEqual(['cpu1 · NUMA 1']);
+    });
+
+    it('goes with every node of the answer, and with the host cards of the fleet overview', async () => {
+        const ws = await buildWorkspace({ 'hgx.vmtopo': HGX, 'bad.vmtopo': readRepoFile('examples/misconfigured.vmtopo') });
+        const resolved = ws.resolved();
+        const diagnostics = documentDiagnostics(ws.services.shared.workspace.LangiumDocuments.all);
+        const host = await renderDiagram(resolved.topology, sourceInfo(resolved), diagnostics, { host: 'sprocket' });
+        for (const n of host.nodes) expect(n.summary?.length, n.id).toBeGreaterThan(0);
+        const fleet = await renderDiagram(resolved.topology, sourceInfo(resolved), diagnostics, { fleet: true });
+        expect(fleet.nodes.find(n => n.id === 'host:sprocket')!.summary![0]).toBe('sprocket');
+        expect(fleet.nodes.find(n => n.id === 'host:kvm01')!.summary).toEqual(['kvm01', expect.stringMatching(/^\d+ errors?, \d+ warnings?$/)]);
     });
 });
 

@@ -92,7 +92,9 @@ export async function renderDiagram(topology: Topology, sources: SourceInfo, dia
         const { svg } = await layoutFleet(cards, request.engine);
         const nodes: TopologyNodeInfo[] = cards.map(c => ({
             id: `host:${c.host.name}`, kind: 'hostcard', label: c.lines, facts: c.facts,
-            vms: vmsOnHost(topology, c.host).map(v => v.name), range: c.source, diagnostics: []
+            vms: vmsOnHost(topology, c.host).map(v => v.name), range: c.source, diagnostics: [],
+            // Zoomed out: the host's name and its problems (or "no problems").
+            summary: [c.lines[0], c.lines[3]]
         }));
         return { svg, view: 'fleet', hosts, vms: [], nodes, stale: false, layoutMs: performance.now() - start };
     }
