@@ -240,9 +240,11 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('topology view at three panel 
         }));
         expect(held.map(h => h.id).sort()).toEqual(['cores:sprocket/cpu1', 'dev:sprocket/gpu4', 'dev:sprocket/gpu5', 'mem:sprocket/cpu1', 'vm:infer-b']);
         for (const h of held) expect(inside(h, m.viewport), h.id!).toBe(true);
-        // Zoomed in: the host is drawn larger than at Fit.
+        // Zoomed in: the host is drawn larger than at Fit, the labels in full.
         expect(m.host.width).toBeGreaterThan(fitHost.width * 1.3);
+        expect(m.overview).toBe(false);
         expect(m.labels.filter(l => l.px < MIN_LABEL_PX)).toEqual([]);
+        expect(await page.locator('[data-node="dev:sprocket/gpu4"] > text.label').allTextContents()).toEqual(['gpu4 · H200 SXM5 141GB', '0000:9b:00.0 · module 1']);
         await page.selectOption('#vm', '');
         const back = await measure(page);
         expect(back.host.width).toBeCloseTo(fitHost.width, 0);

@@ -65,15 +65,16 @@ let statusText = '';
 const MIN_LABEL_PX = 9;
 /** The tallest a label may grow (in drawing px) while every line of a node still fits its line slot (16 px). */
 const MAX_LINE_PX = 15;
-/** Average advance of the diagram's font per character, in em (as the layout estimates it). */
+/** Average advance of the diagram's font per character, in em: regular (as the layout estimates it) and bold. */
 const EM_PER_CHAR = 0.62;
+const EM_PER_BOLD_CHAR = 0.68;
 /** Margin kept around the drawing by Fit and the zooms, in CSS px. */
 const FIT_MARGIN = 8;
 
 /** A box of the drawing, in its own px. */
 interface Box { x: number; y: number; w: number; h: number }
 /** One label of the drawing, with what semantic zoom needs to redraw it. */
-interface Label { el: SVGTextElement; text: string; base: number; box: Box; x: number; badge: boolean }
+interface Label { el: SVGTextElement; text: string; base: number; box: Box; x: number; badge: boolean; em: number }
 /** The labels and summaries of the diagram shown. */
 let labels: Label[] = [];
 /** Edge labels and badge marks: drawn larger when zoomed out, never shortened. */
@@ -125,6 +126,7 @@ function render(next: TopologyResult, nextState: TopologyViewState): void {
     statusText = next.stale ? `stale: ${next.message ?? 'out of date'}` : next.message ?? counts;
     status.textContent = statusText;
     status.classList.toggle('stale', next.stale);
+    renderLegend(next);
     // The diagram.
     panzoom?.destroy();
     panzoom = undefined;
@@ -152,7 +154,6 @@ function render(next: TopologyResult, nextState: TopologyViewState): void {
     }
     canvas.appendChild(svg);
     prepareLabels(svg);
-    renderLegend(next);
     panzoom = Panzoom(canvas, {
         maxScale: 8, minScale: 0.05, canvas: true, cursor: 'grab', origin: '0 0',
         ...(keep ? { startScale: keep.scale, startX: keep.x, startY: keep.y } : {})
@@ -226,7 +227,8 @@ function prepareLabels(root: SVGSVGElement): void {
         const badge = !!g.querySelector(':scope > .badge');
         for (const t of Array.from(g.querySelectorAll<SVGTextElement>(':scope > text.label'))) {
             const base = Number(t.getAttribute('font-size')) || (t.classList.contains('sub') ? 11 : 12);
-            labels.push({ el: t, text: t.textContent ?? '', base, box, x: Number(t.getAttribute('x')) || box.x, badge });
+            const em = t.classList.contains('head') ? EM_PER_BOLD_CHAR : EM_PER_CHAR;
+            labels.push({ el: t, text: t.textContent ?? '', base, box, x: Number(t.getAttribute('x')) || box.x, badge, em });
         }
         const info = nodes.get(g.getAttribute('data-node') ?? '');
         if (!info?.summary?.length) continue;
@@ -278,10 +280,15 @@ function applyZoom(): void {
     }
     if (!overview) {
         for (const l of labels) {
-            const size = Math.max(l.base, min);
-            if (size > l.base) l.el.style.fontSize = `${size}px`; else l.el.style.removeProperty('font-size');
+            if (min <= l.base) {
+                // At its own size a label fits its box (the layout sized the box for it).
+                l.el.style.removeProperty('font-size');
+                l.el.textContent = l.text;
+                continue;
+            }
+            l.el.style.fontSize = `${min}px`;
             const room = l.box.x + l.box.w - l.x - (l.badge ? 20 : 4);
-            l.el.textContent = elide(l.text, Math.floor(room / (size * EM_PER_CHAR)));
+            l.el.textContent = elide(l.text, Math.floor(room / (min * l.em)));
         }
         return;
     }
@@ -289,7 +296,7 @@ function applyZoom(): void {
     const size = min * 1.1;
     for (const s of summaries) {
         const room = s.box.w - 12 - (s.badge ? 18 : 0);
-        const chars = Math.floor(room / (size * EM_PER_CHAR));
+        const chars = Math.floor(room / (size * EM_PER_BOLD_CHAR));
         const lines = s.box.h >= (s.lines.length + 0.6) * size * 1.15 ? s.lines : s.lines.slice(0, 1);
         const fits = chars >= 3 && s.box.h >= size * 1.3;
         s.el.style.display = fits ? '' : 'none';
