@@ -8,7 +8,9 @@ const SLOW = [
     // 2,400 generated documents and the big inputs through the whole fuzz pipeline (npm test runs 120 of them).
     'test/fuzz/slice-long.test.ts',
     // Headless Chromium driving the topology webview.
-    'test/client/webview-topology.test.ts'
+    'test/client/webview-topology.test.ts',
+    // The topology webview at three panel sizes in headless Chromium (Fit, label sizes, semantic zoom).
+    'test/client/webview-topology-sizes.test.ts'
 ];
 
 export default defineConfig({

@@ -5,9 +5,9 @@
  * diagram's own types come from the language's protocol module, type-only, so neither bundle pulls
  * in the language.
  */
-import type { TopologyNodeInfo, TopologyResult, TopologySourceRange } from '../../language/src/protocol.js';
+import type { TopologyNodeInfo, TopologyResult, TopologySourceRange, TopologyViewport } from '../../language/src/protocol.js';
 
-export type { TopologyNodeInfo, TopologyResult, TopologySourceRange };
+export type { TopologyNodeInfo, TopologyResult, TopologySourceRange, TopologyViewport };
 
 /** The webview panel's view type (also the serializer's key and the activation event `onWebviewPanel:vmtopo.topology`). */
 export const TOPOLOGY_VIEW_TYPE = 'vmtopo.topology';
@@ -38,8 +38,10 @@ export type ToWebview =
 
 /** Webview → extension. */
 export type FromWebview =
-    /** The script is running and listening: send the diagram. */
-    | { type: 'ready' }
+    /** The script is running and listening: send the diagram, laid out for this drawing area (CSS px). */
+    | { type: 'ready'; viewport: TopologyViewport }
+    /** The drawing area changed size (debounced): lay the diagram out again for it. */
+    | { type: 'resize'; viewport: TopologyViewport }
     /** A node was clicked: reveal where it was written. */
     | { type: 'reveal'; node: string; range: TopologySourceRange }
     /** The host picker (or a fleet card) chose a host. */

@@ -7,6 +7,8 @@
  * - One panel; it follows the active vmtopo editor. Document edits are debounced
  *   ({@link UPDATE_DEBOUNCE_MS}) before a new diagram is requested; the server keeps one layout in
  *   flight per document and answers `stale` (the previous diagram) past its time budget.
+ * - The webview reports its drawing area (`ready`, then `resize`, debounced); each request carries
+ *   it, so the server lays the diagram out for the panel's shape.
  * - Click in the view → `reveal` → the editor shows and selects the node's source range. A cursor
  *   move in the editor → `highlight` of the innermost node whose range holds the cursor.
  * - The host shown: the one picked in the view, else the host of the VM or device at the cursor.
@@ -19,7 +21,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Command } from '../commands/command-manager.js';
 import { TOPOLOGY_REQUEST, type TopologyParams, type TopologyResult } from '../../language/src/protocol.js';
 import { topologyHtml } from './html.js';
-import { TOPOLOGY_VIEW_TYPE, type FromWebview, type ToWebview, type TopologyViewState } from './messages.js';
+import { TOPOLOGY_VIEW_TYPE, type FromWebview, type ToWebview, type TopologyViewState, type TopologyViewport } from './messages.js';
 
 /** Quiet time after the last keystroke before the diagram is requested again, in ms. */
 export const UPDATE_DEBOUNCE_MS = 300;
@@ -34,6 +36,8 @@ export class TopologyPanel implements vscode.Disposable {
     private timer: NodeJS.Timeout | undefined;
     private last: TopologyResult | undefined;
     private requestNumber = 0;
+    /** The webview's drawing area (from `ready` and `resize`), sent with each request. */
+    private viewport: TopologyViewport | undefined;
 
     private constructor(
         private readonly panel: vscode.WebviewPanel,
@@ -108,7 +112,12 @@ export class TopologyPanel implements vscode.Disposable {
         switch (m.type) {
             case 'ready':
                 this.ready = true;
+                this.viewport = m.viewport;
                 this.schedule(0);
+                break;
+            case 'resize':
+                this.viewport = m.viewport;
+                this.schedule();
                 break;
             case 'reveal':
                 void this.reveal(m.range);
@@ -140,7 +149,8 @@ export class TopologyPanel implements vscode.Disposable {
             const editor = vscode.window.visibleTextEditors.find(e => e.document.uri.toString() === this.state.uri);
             const params: TopologyParams = {
                 uri: this.state.uri, host: this.state.host, fleet: this.state.fleet,
-                position: editor ? { line: editor.selection.active.line, character: editor.selection.active.character } : undefined
+                position: editor ? { line: editor.selection.active.line, character: editor.selection.active.character } : undefined,
+                viewport: this.viewport
             };
             const client = await this.client();
             const result = await client.sendRequest<TopologyResult>(TOPOLOGY_REQUEST, params);

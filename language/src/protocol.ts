@@ -91,12 +91,21 @@ export const TOPOLOGY_REQUEST = 'vmtopo/topology';
  * - `host`: the host to draw; default: the host of the VM or device at `position`, else the first
  *   host of the document, else of the workspace.
  * - `fleet`: the fleet overview (one card per host) instead of one host.
+ * - `viewport`: the panel's drawing area in CSS px; the layout follows its shape (sockets side by
+ *   side when it is wide, one above the other when it is narrow). Default: 1600 × 1000.
  */
 export interface TopologyParams {
     uri: string;
     host?: string;
     fleet?: boolean;
     position?: TopologyPosition;
+    viewport?: TopologyViewport;
+}
+
+/** A drawing area in CSS px (both finite and positive; the server ignores any other). */
+export interface TopologyViewport {
+    width: number;
+    height: number;
 }
 
 /** One node of the diagram, as the view's hover and click need it. */
@@ -111,6 +120,11 @@ export interface TopologyNodeInfo {
     vms: string[];
     range?: TopologySourceRange;
     diagnostics: { severity: number; code?: string; message: string }[];
+    /**
+     * What the node shows when zoomed out (its labels would be too small to read): one or two short
+     * lines, e.g. `sw0 · 1 GPU · 1 NIC` and `train-a` for a PCIe switch, `gpu0` for a GPU.
+     */
+    summary?: string[];
 }
 
 /**

@@ -62,6 +62,20 @@ describe('vmtopo graph', () => {
         expect(r.stderr).toBe("vmtopo: no host named 'nope'; hosts: sprocket\n");
     }, 120_000);
 
+    it('lays the host out for --size: wider than tall by default, taller than wide for a narrow 500x900; a bad size is a usage error', () => {
+        const size = (svg: string) => /width="([\d.]+)" height="([\d.]+)"/.exec(svg)!.slice(1).map(Number);
+        const [w, h] = size(vmtopo(['graph', EXAMPLE]).stdout);
+        expect(w).toBeGreaterThan(h);
+        const narrow = vmtopo(['graph', EXAMPLE, '--size', '500x900']);
+        expect(narrow.status).toBe(0);
+        const [nw, nh] = size(narrow.stdout);
+        expect(nh).toBeGreaterThan(nw);
+        const bad = vmtopo(['graph', EXAMPLE, '--size', 'wide']);
+        expect(bad.status).toBe(2);
+        expect(bad.stdout).toBe('');
+        expect(bad.stderr).toBe("vmtopo: option '--size <WxH>' argument 'wide' is invalid. Expected WIDTHxHEIGHT in px, each 50 to 20000, e.g. 500x900.\n");
+    }, 120_000);
+
     it.skipIf(!rsvg && !process.env.CI)('renders with rsvg-convert (the README screenshot tool)', () => {
         if (!rsvg) throw new Error('rsvg-convert (Debian librsvg2-bin) is missing');
         const svg = path.join(tmp, 'hgx.svg');

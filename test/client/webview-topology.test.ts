@@ -99,7 +99,8 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('topology webview in headless 
     });
 
     it('says ready first, then draws every node of the diagram', async () => {
-        expect((await posted())[0]).toEqual({ type: 'ready' });
+        // The drawing area goes with `ready` (the page is 1400 × 1000; the toolbar and the legend take their rows).
+        expect((await posted())[0]).toEqual({ type: 'ready', viewport: { width: 1400, height: expect.any(Number) } });
         expect(await page.locator('#canvas svg g[data-node]').count()).toBe(hgx.nodes.length);
         expect(hgx.nodes.length).toBeGreaterThan(40);
         expect(await page.locator('#host option').allTextContents()).toEqual(['sprocket']);

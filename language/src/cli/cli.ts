@@ -3,7 +3,7 @@
  *
  *   vmtopo check FILE... [--format text|json|sarif] [--rule RULE=LEVEL]...
  *   vmtopo export FORMAT FILE... [--vm NAME] [--host NAME] [-o DIR] [--rule RULE=LEVEL]...
- *   vmtopo graph FILE... [--host NAME] [--fleet] [-o out.svg]
+ *   vmtopo graph FILE... [--host NAME] [--fleet] [--size WxH] [-o out.svg]
  *   vmtopo import FILE... [--format hwloc|nccl|nvidia-smi] [--name HOST] [-o OUT.vmtopo] [--force]
  *
  * FORMAT is a format of the export-format registry (features/export/formats.ts): its ids are the
@@ -34,7 +34,7 @@
  * `runCli` never calls `process.exit`: it returns the exit code (the entry point sets
  * `process.exitCode`), so it can also run in-process.
  */
-import { Argument, Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { escapeText } from '../kernel/text.js';
 import { EXPORT_FORMATS, fileNamePattern, formatIds } from '../features/export/formats.js';
 import { IMPORT_FORMATS, type ImportFormat } from '../features/import/formats.js';
@@ -132,8 +132,9 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         .argument('<file...>', '.vmtopo files, loaded together as one workspace')
         .option('--host <name>', 'the host to draw (default: the first host of the files)')
         .option('--fleet', 'draw the fleet overview: one card per host with its GPU use')
+        .option('--size <WxH>', 'lay the host out for a screen of this size in px, e.g. 500x900 (sockets side by side when wide, stacked when tall; default 1600x1000)', parseSize)
         .option('-o, --output <file>', 'write the SVG to this file (default: stdout)')
-        .action(async (files: string[], options: { host?: string; fleet?: boolean; output?: string }) => {
+        .action(async (files: string[], options: { host?: string; fleet?: boolean; output?: string; size?: { width: number; height: number } }) => {
             const { runGraph } = await import('./graph.js');
             setExitCode(await runGraph(files, options, io));
         });
@@ -184,4 +185,14 @@ async function checkedRules(values: readonly string[] | undefined, command: Comm
 
 function firstLine(text: string): string {
     return text.split('\n')[0];
+}
+
+/** `--size WxH` → `{ width, height }` in px (each 50 … 20,000); anything else is a usage error. */
+function parseSize(value: string): { width: number; height: number } {
+    const m = /^(\d{2,5})x(\d{2,5})$/.exec(value.trim());
+    const size = m ? { width: Number(m[1]), height: Number(m[2]) } : undefined;
+    if (!size || size.width < 50 || size.height < 50 || size.width > 20_000 || size.height > 20_000) {
+        throw new InvalidArgumentError('Expected WIDTHxHEIGHT in px, each 50 to 20000, e.g. 500x900.');
+    }
+    return size;
 }

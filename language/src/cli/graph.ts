@@ -1,5 +1,5 @@
 /**
- * `vmtopo graph FILE... [--host NAME] [--fleet] [-o out.svg]`: the topology diagram as SVG, the
+ * `vmtopo graph FILE... [--host NAME] [--fleet] [--size WxH] [-o out.svg]`: the topology diagram as SVG, the
  * same SVG the editor's topology view shows and `vmtopo export svg` (and the editor's "Export
  * Topology as SVG") writes per host: all call {@link renderDiagram}. Loaded when the command runs
  * (cli.ts). The files are loaded and validated as one workspace, as `check` does; the
@@ -24,6 +24,8 @@ export interface GraphOptions {
     host?: string;
     fleet?: boolean;
     output?: string;
+    /** The screen the host is laid out for, in px (default 1600 × 1000, `DEFAULT_VIEWPORT`). */
+    size?: { width: number; height: number };
 }
 
 /**
@@ -37,7 +39,7 @@ export async function graphFiles(services: { shared: LangiumSharedServices; vmto
     const documents = services.shared.workspace.LangiumDocuments.all.toArray();
     const docs = services.vmtopo.documentation.DocumentationProvider;
     return renderDiagram(resolved.topology, sourceInfo(resolved, node => docs.getDocumentation(node)), documentDiagnostics(documents), {
-        host: options.host, fleet: options.fleet
+        host: options.host, fleet: options.fleet, viewport: options.size
     });
 }
 

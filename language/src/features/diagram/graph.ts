@@ -465,3 +465,37 @@ export function allNodes(root: DiagramNode): DiagramNode[] {
     return out;
 }
 
+
+/** `n thing` / `n things`. */
+function count(n: number, thing: string): string {
+    return `${n} ${thing}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * What a node shows when the view is zoomed out too far to read its labels (semantic zoom): one
+ * or two short lines. A PCIe switch: its name and what is behind it (`sw3 · 1 GPU · 3 NICs`), then
+ * the VMs holding any of it (`train-a`, or `free`); a device, VF, slice or NVSwitch: its name; a VM:
+ * its name (its card has its colour); cores: the CPU count; memory: its size; a socket, the host, the fabric: their first
+ * label line.
+ */
+export function summaryOf(n: DiagramNode, vmOrder: readonly string[] = []): string[] {
+    const first = n.label[0] ?? n.id;
+    const name = first.split(' · ')[0];
+    switch (n.kind) {
+        case 'switch': {
+            const inside = allNodes(n).slice(1);
+            const parts = [
+                ['gpu', 'GPU'], ['nic', 'NIC'], ['nvswitch', 'NVSwitch'], ['switch', 'switch']
+            ].map(([kind, word]) => [inside.filter(c => c.kind === kind).length, word] as const).filter(([k]) => k > 0).map(([k, word]) => count(k, word));
+            const vms = unique(inside.flatMap(c => c.vms)).sort((a, b) => (vmOrder.indexOf(a) - vmOrder.indexOf(b)) || compare(a, b));
+            return [[name, ...parts].join(' · '), vms.length ? vms.join(', ') : 'free'];
+        }
+        case 'gpu': case 'nic': case 'nvswitch': return [name];
+        case 'vf': return [name];
+        case 'slice': return [first];
+        case 'vm': return [first.replace(/^VM /, '')];
+        case 'cores': return [n.label[1] ?? first];
+        case 'memory': return [first.replace(/^memory /, 'mem ')];
+        default: return [first];
+    }
+}

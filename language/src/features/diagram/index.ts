@@ -16,13 +16,13 @@ import type { TopologyNodeInfo, TopologyResult } from '../../protocol.js';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { diagnosticCode, messageText } from '../../kernel/diagnostics.js';
 import { nodeForProperty, uriOf } from '../../kernel/cst.js';
-import { allNodes, buildHostGraph, rangeContains, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
-import { layoutHost, type LayoutEngine } from './layout.js';
+import { allNodes, buildHostGraph, rangeContains, summaryOf, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
+import { layoutHost, type LayoutEngine, type Viewport } from './layout.js';
 import { renderHostSvg } from './svg.js';
 import { fleetCards, layoutFleet } from './fleet.js';
 
-export { buildHostGraph, allNodes, deviceId, vmId, type DiagramNode, type DiagramEdge, type HostDiagram, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
-export { layoutHost, toElkGraph, inProcessEngine, textWidth, type LayoutEngine, type HostLayout } from './layout.js';
+export { buildHostGraph, allNodes, summaryOf, deviceId, vmId, type DiagramNode, type DiagramEdge, type HostDiagram, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
+export { layoutHost, toElkGraph, inProcessEngine, textWidth, arrange, vmHomes, DEFAULT_VIEWPORT, type LayoutEngine, type HostLayout, type Viewport, type Arrangement } from './layout.js';
 export { renderHostSvg, escapeXml, FONT_STACK, VM_COLOURS } from './svg.js';
 export { fleetCards, layoutFleet } from './fleet.js';
 
@@ -75,6 +75,8 @@ export interface DiagramRequest {
     fleet?: boolean;
     /** Layout engine (default: elkjs in this thread). */
     engine?: LayoutEngine;
+    /** The panel's drawing area in CSS px, whose shape the layout follows (default {@link DEFAULT_VIEWPORT}). */
+    viewport?: Viewport;
 }
 
 /**
@@ -90,7 +92,9 @@ export async function renderDiagram(topology: Topology, sources: SourceInfo, dia
         const { svg } = await layoutFleet(cards, request.engine);
         const nodes: TopologyNodeInfo[] = cards.map(c => ({
             id: `host:${c.host.name}`, kind: 'hostcard', label: c.lines, facts: c.facts,
-            vms: vmsOnHost(topology, c.host).map(v => v.name), range: c.source, diagnostics: []
+            vms: vmsOnHost(topology, c.host).map(v => v.name), range: c.source, diagnostics: [],
+            // Zoomed out: the host's name and its problems (or "no problems").
+            summary: [c.lines[0], c.lines[3]]
         }));
         return { svg, view: 'fleet', hosts, vms: [], nodes, stale: false, layoutMs: performance.now() - start };
     }
@@ -100,12 +104,13 @@ export async function renderDiagram(topology: Topology, sources: SourceInfo, dia
         return { svg: '', view: 'host', hosts, vms: [], nodes: [], stale: false, layoutMs: 0, message };
     }
     const graph = buildHostGraph(topology, host, sources, diagnostics);
-    const layout = await layoutHost(graph, request.engine);
+    const layout = await layoutHost(graph, request.engine, request.viewport);
     const svg = renderHostSvg(layout);
     const nodes: TopologyNodeInfo[] = allNodes(graph.root).map(n => ({
         id: n.id, kind: n.kind, label: [...n.label], facts: [...n.facts], vms: [...n.vms],
         range: n.source,
-        diagnostics: n.diagnostics.map(d => ({ severity: d.severity, code: d.code, message: d.message }))
+        diagnostics: n.diagnostics.map(d => ({ severity: d.severity, code: d.code, message: d.message })),
+        summary: summaryOf(n, graph.vms)
     }));
     return { svg, view: 'host', host: host.name, hosts, vms: [...graph.vms], nodes, stale: false, layoutMs: performance.now() - start };
 }

@@ -20,7 +20,7 @@ import type { ElkNode } from 'elkjs/lib/elk-api.js';
 import type { TopologyParams, TopologyResult } from '../../protocol.js';
 import type { VmtopoCoreServices } from '../../langium/services.js';
 import { documentDiagnostics, hostAt, renderDiagram, sourceInfo } from './index.js';
-import { CachedLayoutEngine, inProcessEngine, type LayoutEngine } from './layout.js';
+import { CachedLayoutEngine, inProcessEngine, type LayoutEngine, type Viewport } from './layout.js';
 
 /** Default time budget of one layout, in ms. */
 export const DEFAULT_LAYOUT_BUDGET_MS = 5000;
@@ -123,6 +123,15 @@ export interface TopologyServiceOptions {
     waitForWorkspace?: boolean;
 }
 
+/**
+ * The panel size of a request when it is usable: finite, each side 50 … 20,000 CSS px (a hidden or
+ * collapsed panel reports 0); else undefined (the default drawing area).
+ */
+export function usableViewport(v: TopologyParams['viewport']): Viewport | undefined {
+    const ok = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 50 && n <= 20_000;
+    return v && ok(v.width) && ok(v.height) ? { width: v.width, height: v.height } : undefined;
+}
+
 interface Waiting {
     params: TopologyParams;
     resolvers: ((r: TopologyResult) => void)[];
@@ -187,7 +196,7 @@ export class TopologyService {
         const start = performance.now();
         try {
             const result = await renderDiagram(resolved.topology, sourceInfo(resolved, node => provider.getDocumentation(node)),
-                documentDiagnostics(docs.all), { host, fleet: params.fleet, engine: this.engine });
+                documentDiagnostics(docs.all), { host, fleet: params.fleet, engine: this.engine, viewport: usableViewport(params.viewport) });
             const answer = { ...result, stale: false, layoutMs: performance.now() - start };
             if (!answer.message) this.lastGood.set(viewKey, answer);
             return answer;
