@@ -61,7 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // Rule docs offline (client/rules/): "Explain RULE" from a diagnostic's code link or its code action.
     commands.registerCommands(new ExplainRuleCommand(context.extensionUri, log));
     context.subscriptions.push(vscode.languages.registerCodeActionsProvider({ language: 'vmtopo' }, new ExplainRuleActions(),
-        { providedCodeActionKinds: [ExplainRuleActions.kind] }));
+        { providedCodeActionKinds: [ExplainRuleActions.kind()] }));
     await started;
     log.info(`vmtopo language server started (${serverModule})`);
 }

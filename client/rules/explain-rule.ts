@@ -19,6 +19,7 @@
 import * as vscode from 'vscode';
 import type { Command } from '../commands/command-manager.js';
 
+/** The command id (package.json `contributes.commands`). */
 export const EXPLAIN_RULE_COMMAND = 'vmtopo.explainRule';
 
 /** A rule id as diagnostics carry it: capital letters then digits (`LOC001`, `IOMMU002`). */
@@ -48,7 +49,7 @@ export function explainRuleLinks(diagnostics: vscode.Diagnostic[]): vscode.Diagn
 }
 
 export class ExplainRuleCommand implements Command {
-    readonly id = EXPLAIN_RULE_COMMAND;
+    readonly id = 'vmtopo.explainRule';
 
     constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {}
 
@@ -86,12 +87,15 @@ export class ExplainRuleCommand implements Command {
 
 /** "Explain LOC001" on every vmtopo diagnostic of the range: opens the rule's docs (quick-fix menu, Ctrl+.). */
 export class ExplainRuleActions implements vscode.CodeActionProvider {
-    static readonly kind = vscode.CodeActionKind.QuickFix.append('explain');
+    /** `quickfix.explain`: listed with the quick-fixes (Ctrl+.), never applied by "fix all". Made on first use, not at load. */
+    static kind(): vscode.CodeActionKind {
+        return vscode.CodeActionKind.QuickFix.append('explain');
+    }
 
     provideCodeActions(_document: vscode.TextDocument, _range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
         const ids = [...new Set(context.diagnostics.map(ruleIdOf).filter((id): id is string => id !== undefined))];
         return ids.map(id => {
-            const action = new vscode.CodeAction(`Explain ${id} (rule documentation)`, ExplainRuleActions.kind);
+            const action = new vscode.CodeAction(`Explain ${id} (rule documentation)`, ExplainRuleActions.kind());
             action.command = { command: EXPLAIN_RULE_COMMAND, title: `Explain ${id}`, arguments: [id] };
             action.diagnostics = context.diagnostics.filter(d => ruleIdOf(d) === id);
             return action;

@@ -28,6 +28,24 @@ export interface ExportResult {
      * written and the VMs not written. Absent otherwise. (The CLI exits 2 for it, 1 for a refusal.)
      */
     writeFailed?: true;
+    /**
+     * The targets (VMs; hosts for a per-host format) not written because they or their host have
+     * errors, each with its blocking errors; absent when none was refused. The others are written
+     * all the same (`written`), and `ok` is false.
+     */
+    refused?: RefusedExport[];
+    /** When some target was refused: the names of the targets written. */
+    exported?: string[];
+}
+
+/** A VM (or host) an export refused: its blocking errors, as lines and as locations. */
+export interface RefusedExport {
+    kind: 'VM' | 'host';
+    name: string;
+    /** `file:line:col error CODE message`, one per blocking error, in document order. */
+    errors: string[];
+    /** Where each error is: the document URI and its 0-based LSP range (for "Show in Problems"). */
+    locations: { uri: string; range: { start: TopologyPosition; end: TopologyPosition } }[];
 }
 
 /** The command id; the extension's commands call it with one {@link ExportCommandArgs}. */

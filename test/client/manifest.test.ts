@@ -128,7 +128,7 @@ describe('extension manifest (package.json)', () => {
         const defaults = (manifest.contributes as unknown as { configurationDefaults: Record<string, Record<string, unknown>> }).configurationDefaults;
         expect(defaults['[vmtopo]']).toEqual({
             'editor.tabSize': INDENT_UNIT.length,
-            'editor.insertSpaces': INDENT_UNIT.trim() === '',
+            'editor.insertSpaces': !INDENT_UNIT.includes('\t'),
             'editor.detectIndentation': false,
             'editor.formatOnSave': false
         });
