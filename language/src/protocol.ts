@@ -55,9 +55,11 @@ export const EXPORT_COMMAND = 'vmtopo.export';
  * The one argument of {@link EXPORT_COMMAND}: `arguments: [ExportCommandArgs]`.
  *
  * - `file`: the `.vmtopo` file, an absolute path or a `file:` URI without authority
- *   (`file:///w/a.vmtopo`, not `file://host/…`); `untitled:` and other schemes are refused (save the
- *   document first). It must lie inside a workspace folder of the client (`initialize`
- *   `workspaceFolders`), or, when the client gave none, it is its own root.
+ *   (`file:///w/a.vmtopo`, not `file://host/…`). It must lie inside a workspace folder of the client
+ *   (`initialize` `workspaceFolders`), or, when the client gave none, it is its own root. An
+ *   `untitled:` URI of a document open in the editor (not saved) is exported from the editor's
+ *   text, into an absolute `outDir` the user chose (`outDirChosenByUser: true`, required then);
+ *   other schemes are refused.
  * - `format`: the id of a format of the registry: `libvirt` (one domain XML per VM), `nccl` (one
  *   NCCL topology XML per VM), `svg` (one topology diagram per host).
  * - `vm`: only this VM (default: every VM of the file); for a per-host format, only its host.

@@ -24,7 +24,7 @@ import { findGpu, findNic } from '../../language/src/catalog/index.js';
 const MISCONFIGURED = path.join(REPO, 'examples/misconfigured.vmtopo');
 const HGX = path.join(REPO, 'examples/hgx-h200.vmtopo');
 
-interface ExportResult { ok: boolean; written: string[]; problems: string[] }
+interface ExportResult { ok: boolean; written: string[]; problems: string[]; refused?: { name: string }[] }
 
 /** Offset → LSP position in `text`. */
 function positionAt(text: string, offset: number): { line: number; character: number } {

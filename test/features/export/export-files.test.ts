@@ -115,6 +115,21 @@ describe('refusals', () => {
         expect(tree(dir)).toEqual(['syntax.vmtopo']);
     });
 
+    it('exports an unsaved (untitled:) document from its text, into the folder given, and needs that folder', async () => {
+        const s = services();
+        // (The language server finds the language of `untitled:Untitled-1` from the editor's languageId;
+        // without an editor here, the name carries the extension. test/server/untitled.test.ts has the real form.)
+        const uri = URI.parse('untitled:Untitled-1.vmtopo');
+        const document = s.shared.workspace.LangiumDocumentFactory.fromString(THREE_VMS, uri);
+        s.shared.workspace.LangiumDocuments.addDocument(document);
+        const out = path.join(dir, 'chosen');
+        const result = await exportFiles(s, { files: [], unsaved: [uri.toString()], format: 'nccl', vm: 'vb', outDir: out });
+        expect(result).toEqual({ ok: true, written: [path.join(out, 'vb.nccl-topo.xml')], problems: [] });
+        expect(fs.readFileSync(path.join(out, "vb.nccl-topo.xml"), "utf8")).toMatch(/^<system version="1"/);
+        const noFolder = await exportFiles(s, { files: [], unsaved: [uri.toString()], format: 'nccl' });
+        expect(noFolder).toEqual({ ok: false, written: [], problems: ['untitled:Untitled-1.vmtopo is not saved to a file, so there is no folder beside it: choose the output folder'] });
+    });
+
     it('refuses a file that does not exist', async () => {
         const missing = path.join(dir, 'nope.vmtopo');
         const result = await exportFiles(services(), { files: [missing], format: 'nccl' });

@@ -33,8 +33,13 @@ export interface ExportRequest {
     vm?: string;
     /** Only this host (per-host formats), or only the VMs on it (per-VM formats). Default: all of `files`. */
     host?: string;
-    /** Output folder; default: `out/` beside each VM's (or host's) file. */
+    /** Output folder; default: `out/` beside each VM's (or host's) file. Required with `unsaved`. */
     outDir?: string;
+    /**
+     * URIs of documents the workspace holds only in memory (an editor's untitled buffer, e.g. the
+     * result of Import Host): exported from their text as it is; they must be open in the workspace.
+     */
+    unsaved?: string[];
     /** How per-host writers lay out diagrams (the language server's layout worker); default: elkjs in this thread. */
     layoutEngine?: LayoutEngine;
 }
@@ -76,7 +81,11 @@ export async function exportFiles(
         return refuse([`unknown export format '${shortText(request.format)}'; formats: ${formatIds().join(', ')}`]);
     }
     const files = request.files.map(f => path.resolve(f));
-    const shownFiles = files.map(escapePath).join(', ');
+    const unsaved = (request.unsaved ?? []).map(u => ({ uri: URI.parse(u), shown: shortText(u) }));
+    const shownFiles = [...files.map(escapePath), ...unsaved.map(u => u.shown)].join(', ');
+    if (unsaved.length > 0 && request.outDir === undefined) {
+        return refuse([`${unsaved[0].shown} is not saved to a file, so there is no folder beside it: choose the output folder`]);
+    }
     const unreadable = files.flatMap(f => {
         try {
             return fs.statSync(f).isFile() ? [] : [`${escapePath(f)}: not a file`];
@@ -110,6 +119,14 @@ export async function exportFiles(
             return refuse([`${escapePath(f)}: cannot read it (${describeError(err)})`]);
         }
     }
+    // Unsaved documents: as the editor holds them (the client sent their text).
+    for (const { uri, shown } of unsaved) {
+        const open = workspace.LangiumDocuments.getDocument(uri);
+        if (!open) return refuse([`${shown} is not open in the editor (an unsaved document is exported from the editor's text)`]);
+        if (!documents.includes(open)) documents.push(open);
+    }
+    // The name each document goes by in messages: the file as given, or the URI of an unsaved one.
+    const names = [...files, ...unsaved.map(u => u.shown)];
     const failuresBefore = services.vmtopo.log.InternalErrors.count;
     await workspace.DocumentBuilder.build(documents, { validation: true });
     if (services.vmtopo.log.InternalErrors.count > failuresBefore) {
@@ -118,7 +135,7 @@ export async function exportFiles(
     }
 
     const resolved = services.vmtopo.model.TopologyProvider.get();
-    const fileOf = new Map(documents.map((doc, i) => [doc.uri.toString(), files[i]]));
+    const fileOf = new Map(documents.map((doc, i) => [doc.uri.toString(), names[i]]));
     const declaredIn = (obj: object): string | undefined => {
         const node = resolved.trace.get(obj)?.node;
         return node && fileOf.get(AstUtils.getDocument(node).uri.toString());
