@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
     CompletionRequest, DidOpenTextDocumentNotification, ExecuteCommandRequest, HoverRequest, PublishDiagnosticsNotification,
-    type CompletionItem, type CompletionList, type Diagnostic, type Hover
+    type Diagnostic
 } from 'vscode-languageserver/node';
 import { startServer, type RunningServer } from '../support/lsp-server.js';
 import { HOST } from '../support/fixtures.js';
@@ -54,20 +54,21 @@ describe('an unsaved (untitled:) document over the language server', () => {
     it('publishes its diagnostics, with the host linked from a saved file of the workspace', () => {
         expect(diagnostics.map(d => d.code)).toContain('LOC013');
         // `on h` resolved to hosts.vmtopo: no linking error
-        expect(diagnostics.filter(d => /Could not resolve reference/.test(d.message))).toEqual([]);
+        expect(diagnostics.filter(d => /Could not resolve reference/.test(typeof d.message === 'string' ? d.message : d.message.value))).toEqual([]);
         const loc013 = diagnostics.find(d => d.code === 'LOC013')!;
         expect(loc013.range.start.line).toBe(7);
     });
 
     it('hovers a VM with its summary', async () => {
-        const hover = await server.connection.sendRequest(HoverRequest.type, { textDocument: { uri: UNTITLED }, position: { line: 0, character: 4 } }) as Hover | null;
-        const value = hover && typeof hover.contents === 'object' && 'value' in hover.contents ? hover.contents.value : '';
+        const hover = await server.connection.sendRequest(HoverRequest.type, { textDocument: { uri: UNTITLED }, position: { line: 0, character: 4 } });
+        const contents = hover?.contents;
+        const value = contents && typeof contents === 'object' && 'value' in contents && typeof contents.value === 'string' ? contents.value : '';
         expect(value).toContain('**VM `ok`** on host `h` (kvm): 2 vCPUs, 8 GiB memory');
         expect(value).toContain('`gpu0` — passthrough, H200 SXM5 141GB');
     });
 
     it('completes the host\'s devices inside a VM', async () => {
-        const list = await server.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: UNTITLED }, position: { line: 3, character: 8 } }) as CompletionList | CompletionItem[] | null;
+        const list = await server.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: UNTITLED }, position: { line: 3, character: 8 } });
         const items = Array.isArray(list) ? list : list?.items ?? [];
         expect(items.map(i => i.label)).toEqual(expect.arrayContaining(['gpu0', 'gpu1', 'gpu2', 'gpu3']));
     });
