@@ -18,7 +18,7 @@ import { diagnosticsWhere, executeProvider, labelOf, openExample, ruleOf } from 
  * for gpu7; `spare` is clean (NUMA 1 CPUs no other VM uses).
  */
 const TEXT = `vm scratch on sprocket {
-    vcpus 2 pin 8,9999
+    vcpus 2 pin 8,999
     memory 8 GiB on numa 0
     gpu gpu7 passthrough
 }
