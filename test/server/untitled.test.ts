@@ -1,7 +1,7 @@
 /**
  * Unsaved documents over the BUNDLED language server (`out/server/main.cjs`): an `untitled:` buffer
  * (a new file, the result of "vmtopo: Import Host…") is checked, hovered, completed and exported
- * like a saved file — its diagnostics are published, a VM in it links to a host in a file of the
+ * like a saved file — its diagnostics are published, the topology view draws it, a VM in it links to a host in a file of the
  * workspace, and `vmtopo.export` writes its VMs from the editor's text into a folder the user chose.
  */
 import * as fs from 'node:fs';
@@ -71,6 +71,13 @@ describe('an unsaved (untitled:) document over the language server', () => {
         const list = await server.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: UNTITLED }, position: { line: 3, character: 8 } });
         const items = Array.isArray(list) ? list : list?.items ?? [];
         expect(items.map(i => i.label)).toEqual(expect.arrayContaining(['gpu0', 'gpu1', 'gpu2', 'gpu3']));
+    });
+
+    it('is drawn by the topology view (vmtopo/topology): its VMs on the host of the saved file', async () => {
+        const result = await server.connection.sendRequest<{ svg: string; host?: string; vms: string[] }>('vmtopo/topology', { uri: UNTITLED });
+        expect(result.host).toBe('h');
+        expect(result.vms).toEqual(expect.arrayContaining(['ok', 'bad']));
+        expect(result.svg).toMatch(/<svg[\s>]/);
     });
 
     it('exports its VMs from the editor\'s text into the chosen folder: ok written, bad refused with its error', async () => {
