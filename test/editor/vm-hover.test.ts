@@ -37,8 +37,8 @@ describe('hover on a VM', () => {
         expect(md).toContain('GPUs (2):');
         expect(md).toMatch(/- `gpu0` — passthrough, H200 SXM5 141GB; NUMA 0, switch `sw0`, `0000:19:00\.0`/);
         // NIC on gpu0's switch: PIX to gpu0; gpu1 hangs off another switch of the same node: NODE.
-        expect(md).toContain('- `mlx5_3` — passthrough, ConnectX-7, NUMA 0; gpu0 PIX, gpu1 NODE');
-        expect(md).toContain('- `mlx5_5` — passthrough, ConnectX-7, NUMA 0; gpu0 NODE, gpu1 PIX');
+        expect(md).toContain('- `mlx5_3` — passthrough, ConnectX-7, NUMA 0; gpu0 PIX, gpu1 PHB');
+        expect(md).toContain('- `mlx5_5` — passthrough, ConnectX-7, NUMA 0; gpu0 PHB, gpu1 PIX');
         expect(TWO_H200).toBeLessThanOrEqual(1024);
         expect(md).toContain(`MMIO window: 1024 GiB written; passthrough GPUs need ${TWO_H200} GiB — enough`);
         expect(md).toContain('Licence: none');

@@ -30,7 +30,7 @@ describe('hover and completion of the HGX example', () => {
         assert.match(text, /\*\*VM `train-a`\*\* on host `sprocket` \(kvm\): 96 vCPUs/);
         assert.match(text, /\| 0 \| 96 \|/);
         assert.match(text, /GPUs \(4\):/);
-        assert.match(text, /- `mlx5_3` — passthrough, ConnectX-7, NUMA 0; gpu0 PIX, gpu1 NODE, gpu2 NODE, gpu3 NODE/);
+        assert.match(text, /- `mlx5_3` — passthrough, ConnectX-7, NUMA 0; gpu0 PIX, gpu1 PHB, gpu2 PHB, gpu3 PHB/);
         assert.match(text, /MMIO window: \d+ GiB written; passthrough GPUs need \d+ GiB — enough/);
         assert.doesNotMatch(text, /Problems: \d+ error/, 'the example is clean');
     });
