@@ -11,6 +11,7 @@ import { ExportCommand } from './commands/export-command.js';
 import { EXPORT_COMMANDS } from './commands/export-formats.js';
 import { ShowTopologyCommand, TopologyPanel, registerTopologySerializer } from './topology/panel.js';
 import { ImportHostCommand } from './import/import-command.js';
+import { ExplainRuleActions, ExplainRuleCommand, explainRuleLinks } from './rules/explain-rule.js';
 
 let client: LanguageClient | undefined;
 
@@ -28,8 +29,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         }
     };
     const clientOptions: LanguageClientOptions = {
-        documentSelector: [{ scheme: 'file', language: 'vmtopo' }],
+        // Every vmtopo document, saved or not: files, and untitled buffers (new files, Import Host's
+        // result), checked, hovered, completed and drawn alike.
+        documentSelector: [{ scheme: 'file', language: 'vmtopo' }, { scheme: 'untitled', language: 'vmtopo' }],
         outputChannel: log,
+        middleware: {
+            // A diagnostic's code link opens its rule's section of the packaged docs/rules.md (rules/explain-rule.ts).
+            handleDiagnostics: (uri, diagnostics, next) => next(uri, explainRuleLinks(diagnostics))
+        },
         synchronize: {
             // Several files make one workspace (hosts in one, VMs in another): watch them all.
             fileEvents: vscode.workspace.createFileSystemWatcher('**/*.vmtopo')
@@ -51,6 +58,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     context.subscriptions.push(registerTopologySerializer(context.extensionUri, () => started, log));
     // "vmtopo: Import Host…" (client/import/): hwloc, NCCL or nvidia-smi output → a new vmtopo document.
     commands.registerCommands(new ImportHostCommand(() => started, log));
+    // Rule docs offline (client/rules/): "Explain RULE" from a diagnostic's code link or its code action.
+    commands.registerCommands(new ExplainRuleCommand(context.extensionUri, log));
+    context.subscriptions.push(vscode.languages.registerCodeActionsProvider({ language: 'vmtopo' }, new ExplainRuleActions(),
+        { providedCodeActionKinds: [ExplainRuleActions.kind()] }));
     await started;
     log.info(`vmtopo language server started (${serverModule})`);
 }

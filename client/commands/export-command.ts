@@ -7,8 +7,9 @@
  * topology view shows for this file, else the host (or VM's host) at the cursor, or one picked from
  * the file's hosts (or all). The output folder comes from `vmtopo.export.outputFolder`. The export
  * itself runs in the language server (`workspace/executeCommand` `vmtopo.export`), with the same
- * exporter as the CLI; a file with errors is refused there (unless the format draws them) and the
- * errors are shown here.
+ * exporter as the CLI: each VM is written when it and its host have no error (unless the format
+ * draws them); a refusal names the blocking errors, with "Show in Problems". An unsaved (untitled)
+ * document is exported from the editor's text into a folder picked in a dialog.
  *
  * The server writes only inside the workspace folders (or the file's folder when none is open).
  * When the configured folder lies outside them, a modal dialog asks the user to choose a folder,
@@ -54,20 +55,20 @@ export class ExportCommand implements Command {
      * topology view or the pick list decides. Resolves once the files are written (or the export is
      * refused), with the server's answer; the notification that follows is not waited for.
      */
-    async execute(documentUri: vscode.Uri | undefined, target?: unknown): Promise<ExportResult | undefined> {
+    async execute(documentUri: vscode.Uri | undefined, target?: unknown, options?: unknown): Promise<ExportResult | undefined> {
         const editor = vscode.window.activeTextEditor;
         const uri = documentUri ?? editor?.document.uri;
         if (!uri) {
             void vscode.window.showWarningMessage('vmtopo: open a .vmtopo file to export it.');
             return undefined;
         }
-        if (uri.scheme !== 'file') {
-            void vscode.window.showWarningMessage(`vmtopo: only files on disk can be exported, not ${uri.scheme}: documents.`);
+        if (uri.scheme !== 'file' && uri.scheme !== 'untitled') {
+            void vscode.window.showWarningMessage(`vmtopo: only files on disk and unsaved documents can be exported, not ${uri.scheme}: documents.`);
             return undefined;
         }
         const document = editor?.document.uri.toString() === uri.toString()
             ? editor.document
-            : await vscode.workspace.openTextDocument(uri);
+            : vscode.workspace.textDocuments.find(d => d.uri.toString() === uri.toString()) ?? await vscode.workspace.openTextDocument(uri);
         if (document.languageId !== 'vmtopo') {
             void vscode.window.showWarningMessage(`vmtopo: ${path.basename(uri.fsPath)} is not a vmtopo file.`);
             return undefined;
@@ -78,6 +79,9 @@ export class ExportCommand implements Command {
             : await this.pickTarget(document, editor?.document === document ? editor : undefined);
         if (chosen === undefined) {
             return undefined; // cancelled, or nothing to export in the file
+        }
+        if (uri.scheme === 'untitled') {
+            return this.exportUnsaved(document, chosen, options);
         }
         if (document.isDirty && !(await document.save())) {
             void vscode.window.showErrorMessage(`vmtopo: ${path.basename(uri.fsPath)} could not be saved; nothing was exported.`);
@@ -109,6 +113,40 @@ export class ExportCommand implements Command {
             arguments: [args]
         }) as ExportResult | undefined | null;
         // The notification waits for a click; the command's caller should not.
+        void this.report(result, outDir).catch(err => this.log.error(`export report failed: ${String(err)}`));
+        return result ?? undefined;
+    }
+
+    /**
+     * An unsaved (untitled) document — e.g. the host "vmtopo: Import Host…" opened — has no folder:
+     * the user picks the output folder in a folder dialog (`options.outDir`, an absolute path, stands
+     * for that pick in scripts and tests), and the server exports the text the editor holds, without
+     * saving it (`file` is the document's `untitled:` URI).
+     */
+    private async exportUnsaved(document: vscode.TextDocument, chosen: string, options: unknown): Promise<ExportResult | undefined> {
+        const given = typeof options === 'object' && options !== null ? (options as { outDir?: unknown }).outDir : undefined;
+        let outDir: string | undefined;
+        if (typeof given === 'string' && path.isAbsolute(given)) {
+            outDir = given;
+        } else {
+            const picked = await vscode.window.showOpenDialog({
+                canSelectFolders: true, canSelectFiles: false, canSelectMany: false,
+                defaultUri: vscode.workspace.workspaceFolders?.find(f => f.uri.scheme === 'file')?.uri,
+                openLabel: 'Export Here',
+                title: `Export ${this.format.label} of the unsaved ${document.uri.path} to`
+            });
+            outDir = picked?.[0]?.scheme === 'file' ? picked[0].fsPath : undefined;
+        }
+        if (outDir === undefined) {
+            this.log.info(`export ${this.format.format} ${document.uri.toString()}: cancelled (no output folder chosen)`);
+            return undefined;
+        }
+        const name = chosen === ALL ? undefined : chosen;
+        const args: ExportCommandArgs = { file: document.uri.toString(), format: this.format.format, outDir, outDirChosenByUser: true };
+        if (name !== undefined) args[this.format.scope === 'host' ? 'host' : 'vm'] = name;
+        this.log.info(`export ${this.format.format} ${document.uri.toString()} (unsaved)${name ? ` ${name}` : ''} -o ${outDir}`);
+        const client = await this.client();
+        const result = await client.sendRequest(ExecuteCommandRequest.type, { command: EXPORT_COMMAND, arguments: [args] }) as ExportResult | undefined | null;
         void this.report(result, outDir).catch(err => this.log.error(`export report failed: ${String(err)}`));
         return result ?? undefined;
     }
@@ -217,10 +255,14 @@ export class ExportCommand implements Command {
             else this.log.error(problem);
         }
         if (!result.ok) {
-            const details = result.problems.length > 1 ? ' (the errors are in the log)' : '';
-            const choice = await vscode.window.showErrorMessage(`vmtopo: ${refusalLine(result)}${details}`, 'Show Log');
-            if (choice === 'Show Log') {
+            // A refusal names the blocking errors (count, first); "Show in Problems" goes to them.
+            const locations = result.refused?.flatMap(r => r.locations) ?? [];
+            const choices = locations.length > 0 ? [SHOW_IN_PROBLEMS, SHOW_LOG] : [SHOW_LOG];
+            const choice = await vscode.window.showErrorMessage(`vmtopo: ${refusalLine(result)}`, ...choices);
+            if (choice === SHOW_LOG) {
                 this.log.show(true);
+            } else if (choice === SHOW_IN_PROBLEMS) {
+                await showInProblems(locations[0]);
             }
             return;
         }
@@ -241,6 +283,20 @@ export class ExportCommand implements Command {
 }
 
 const OPEN = 'Open';
+const SHOW_LOG = 'Show Log';
+const SHOW_IN_PROBLEMS = 'Show in Problems';
+
+/**
+ * The first blocking error of a refused export: its document opens with the error's range selected,
+ * and the Problems panel opens beside it, where VS Code reveals the marker at the cursor
+ * (`problems.autoReveal`, on by default).
+ */
+async function showInProblems(location: { uri: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }): Promise<void> {
+    const { start, end } = location.range;
+    const range = new vscode.Range(start.line, start.character, end.line, end.character);
+    await vscode.window.showTextDocument(vscode.Uri.parse(location.uri), { selection: range, preserveFocus: false });
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+}
 const REVEAL_IN_EXPLORER = 'Reveal in Explorer View';
 const REVEAL_IN_OS = process.platform === 'darwin' ? 'Reveal in Finder' : process.platform === 'win32' ? 'Reveal in File Explorer' : 'Open Containing Folder';
 

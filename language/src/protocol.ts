@@ -28,6 +28,24 @@ export interface ExportResult {
      * written and the VMs not written. Absent otherwise. (The CLI exits 2 for it, 1 for a refusal.)
      */
     writeFailed?: true;
+    /**
+     * The targets (VMs; hosts for a per-host format) not written because they or their host have
+     * errors, each with its blocking errors; absent when none was refused. The others are written
+     * all the same (`written`), and `ok` is false.
+     */
+    refused?: RefusedExport[];
+    /** When some target was refused: the names of the targets written. */
+    exported?: string[];
+}
+
+/** A VM (or host) an export refused: its blocking errors, as lines and as locations. */
+export interface RefusedExport {
+    kind: 'VM' | 'host';
+    name: string;
+    /** `file:line:col error CODE message`, one per blocking error, in document order. */
+    errors: string[];
+    /** Where each error is: the document URI and its 0-based LSP range (for "Show in Problems"). */
+    locations: { uri: string; range: { start: TopologyPosition; end: TopologyPosition } }[];
 }
 
 /** The command id; the extension's commands call it with one {@link ExportCommandArgs}. */
@@ -37,9 +55,11 @@ export const EXPORT_COMMAND = 'vmtopo.export';
  * The one argument of {@link EXPORT_COMMAND}: `arguments: [ExportCommandArgs]`.
  *
  * - `file`: the `.vmtopo` file, an absolute path or a `file:` URI without authority
- *   (`file:///w/a.vmtopo`, not `file://host/…`); `untitled:` and other schemes are refused (save the
- *   document first). It must lie inside a workspace folder of the client (`initialize`
- *   `workspaceFolders`), or, when the client gave none, it is its own root.
+ *   (`file:///w/a.vmtopo`, not `file://host/…`). It must lie inside a workspace folder of the client
+ *   (`initialize` `workspaceFolders`), or, when the client gave none, it is its own root. An
+ *   `untitled:` URI of a document open in the editor (not saved) is exported from the editor's
+ *   text, into an absolute `outDir` the user chose (`outDirChosenByUser: true`, required then);
+ *   other schemes are refused.
  * - `format`: the id of a format of the registry: `libvirt` (one domain XML per VM), `nccl` (one
  *   NCCL topology XML per VM), `svg` (one topology diagram per host).
  * - `vm`: only this VM (default: every VM of the file); for a per-host format, only its host.

@@ -283,14 +283,31 @@ describe('vmtopo export', () => {
         const r = vmtopo(['export', 'libvirt', 'broken.vmtopo', '-o', 'out'], dir);
         expect(r.status).toBe(1);
         expect(r.stdout).toBe('');
-        // The error, then one line that says what happened — once, and counting right.
+        // The error (in the host, so it blocks every VM), then one line that says what happened — once.
+        const refusedLine = new RegExp(`^vmtopo: export refused: ${EXAMPLE_VMS.length} VMs with errors: ${EXAMPLE_VMS.map(vm => `${vm} \\(1\\)`).join(', ')}; `
+            + 'first: broken\\.vmtopo:\\d+:\\d+ error SYN001 0000:9b:00 is not a PCI address.*; nothing was written$');
         expect(lines(r.stderr)).toEqual([
             expect.stringMatching(/^broken\.vmtopo:\d+:\d+ error SYN001 0000:9b:00 is not a PCI address/),
-            'vmtopo: export refused: 1 error in broken.vmtopo; nothing was written'
+            expect.stringMatching(refusedLine)
         ]);
         expect(r.stderr).not.toMatch(/^\s+at /m);
         expect(fs.readdirSync(out)).toEqual(['keep.txt']);
         expect(fs.readFileSync(path.join(out, 'keep.txt'), 'utf8')).toBe('sentinel\n');
+    });
+
+    it('writes the VMs without errors next to a broken one, names the refused VM and its first error, and exits 1', () => {
+        const dir = fs.mkdtempSync(path.join(tmp, 'per-vm-'));
+        // infer-b pins a vCPU to CPU 999, which the host does not have (LOC013, inside infer-b only).
+        fs.writeFileSync(path.join(dir, 'one-broken.vmtopo'), EXAMPLE_TEXT.replace('vcpus 32 pin 72-87,200-215', 'vcpus 32 pin 72-87,200-214,999'));
+        const r = vmtopo(['export', 'libvirt', 'one-broken.vmtopo', '-o', 'out'], dir);
+        expect(r.status).toBe(1);
+        const others = EXAMPLE_VMS.filter(vm => vm !== 'infer-b');
+        expect(lines(r.stdout)).toEqual(others.map(vm => path.join('out', `${vm}.domain.xml`)));
+        expect(lines(r.stderr)).toEqual([
+            expect.stringMatching(/^one-broken\.vmtopo:\d+:\d+ error LOC013 /),
+            expect.stringMatching(new RegExp(`^vmtopo: export refused: VM infer-b: 1 error \\(first: one-broken\\.vmtopo:\\d+:\\d+ error LOC013 .*\\); written: ${others.join(', ')}$`))
+        ]);
+        expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(others.map(vm => `${vm}.domain.xml`).sort());
     });
 
     it('--vm with an unknown name exits 1 and lists the VM names', () => {

@@ -86,10 +86,12 @@ describe('vmtopo check --rule', () => {
 
 describe('vmtopo export --rule', () => {
     it('refuses the error, and exports when --rule makes it a warning: the same overrides as check', () => {
+        // LOC008 is reported on b's pin list: b is refused, a (no error of its own) is written.
         const refused = vmtopo(['export', 'libvirt', 'clash.vmtopo', '-o', 'refused'], dir);
         expect(refused.status).toBe(1);
         expect(refused.stderr).toContain(LOC008);
-        expect(fs.existsSync(path.join(dir, 'refused'))).toBe(false);
+        expect(refused.stderr).toContain('vmtopo: export refused: VM b: 1 error (first: clash.vmtopo:11:17 error LOC008 ');
+        expect(fs.readdirSync(path.join(dir, 'refused'))).toEqual(['a.domain.xml']);
 
         const written = vmtopo(['export', 'libvirt', 'clash.vmtopo', '-o', 'written', '--rule', 'LOC008=warning'], dir);
         expect(written.stderr).toBe('');

@@ -17,6 +17,7 @@ import * as esbuild from 'esbuild';
 import { resolveOutputFolder } from '../../client/output-folder.js';
 import { EXPORT_COMMANDS } from '../../client/commands/export-formats.js';
 import { EXPORT_FORMATS } from '../../language/src/features/export/formats.js';
+import { INDENT_UNIT } from '../../language/src/editor/formatter.js';
 import { CLIENT_DESCRIPTORS_FILE, GENERATE_COMMAND, clientDescriptorsSource, withExportContributions } from '../../language/src/features/export/contributions.js';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -73,11 +74,12 @@ describe('extension manifest (package.json)', () => {
     it('declares one export command per format of the registry and the other commands, and the client registers exactly those', () => {
         const declared = Object.fromEntries(manifest.contributes.commands.map(c =>
             [c.command, c.category ? `${c.category}: ${c.title}` : c.title]));
-        // Besides the commands on vmtopo files: "Import Host…" (client/import/), in the palette everywhere.
-        const all = { ...FILE_COMMANDS, 'vmtopo.importHost': 'vmtopo: Import Host…' };
+        // Besides the commands on vmtopo files: "Import Host…" (client/import/) and "Explain Rule"
+        // (client/rules/, the rule docs offline), in the palette everywhere.
+        const all = { ...FILE_COMMANDS, 'vmtopo.importHost': 'vmtopo: Import Host…', 'vmtopo.explainRule': 'vmtopo: Explain Rule' };
         expect(declared).toEqual(all);
         // Hand-written command classes name their id; the export commands are one ExportCommand per generated descriptor.
-        const clientSources = ['client/commands/export-command.ts', 'client/extension.ts', 'client/topology/panel.ts', 'client/import/import-command.ts'].map(read).join('\n');
+        const clientSources = ['client/commands/export-command.ts', 'client/extension.ts', 'client/topology/panel.ts', 'client/import/import-command.ts', 'client/rules/explain-rule.ts'].map(read).join('\n');
         const handWritten = [...clientSources.matchAll(/readonly id = '([^']+)'/g)].map(m => m[1]);
         expect(read('client/extension.ts')).toMatch(/EXPORT_COMMANDS\.map\(format => new ExportCommand\(format,/);
         expect([...handWritten, ...EXPORT_COMMANDS.map(d => d.command)].sort()).toEqual(Object.keys(all).sort());
@@ -121,6 +123,16 @@ describe('extension manifest (package.json)', () => {
                 expect(item.when, `${menu} ${item.command}`).toMatch(/(^|&&\s*)editorLangId == vmtopo(\s*&&|$)/);
             }
         }
+    });
+
+    it('sets the editor defaults of vmtopo files to the formatter\'s fixed style (4 spaces, no indentation guessing, no format on save)', () => {
+        const defaults = (manifest.contributes as unknown as { configurationDefaults: Record<string, Record<string, unknown>> }).configurationDefaults;
+        expect(defaults['[vmtopo]']).toEqual({
+            'editor.tabSize': INDENT_UNIT.length,
+            'editor.insertSpaces': !INDENT_UNIT.includes('\t'),
+            'editor.detectIndentation': false,
+            'editor.formatOnSave': false
+        });
     });
 
     it('has an output-folder setting whose default is out/ beside the file', () => {

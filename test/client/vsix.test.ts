@@ -1,7 +1,8 @@
 /**
  * The extension package as users install it: `vsce package --no-dependencies` (what `npm run
  * package` runs after the build) writes a .vsix, a zip read here with yauzl. It holds exactly the
- * files listed below — the two bundles, the editor assets, README, CHANGELOG, LICENSE and the icon —
+ * files listed below — the two bundles, the editor assets, README, CHANGELOG, LICENSE, the icon and
+ * the rule docs (docs/rules.md, read offline) —
  * and nothing else: no source maps, sources, tests, examples or node_modules. Any other file fails
  * the test; add it here and to .vscodeignore only when the extension needs it at run time.
  * Needs out/ built (`npm test` builds first).
@@ -13,6 +14,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yauzl from 'yauzl';
+import { findRuleDocs } from '../../language/src/rules/engine/links.js';
+import { ALL_RULES } from '../../language/src/rules/index.js';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -25,6 +28,8 @@ const EXPECTED = [
     'extension/changelog.md',
     'extension/LICENSE.txt',
     'extension/images/icon.png',
+    // the rule docs, opened offline from a diagnostic's code link and "Explain this rule"
+    'extension/docs/rules.md',
     'extension/language-configuration.json',
     'extension/syntaxes/vmtopo.tmLanguage.json',
     'extension/out/client/extension.cjs',
@@ -121,6 +126,24 @@ describe('the .vsix package (vsce package)', () => {
         expect(images.length).toBeGreaterThan(0);
         expect(images.filter(src => !/^https:\/\//.test(src))).toEqual([]);
         expect(text('extension/changelog.md')).toMatch(/^# Changelog/);
+    });
+
+    it('ships docs/rules.md, with a section per rule, where the installed server finds it (offline rule docs)', () => {
+        const docs = text('extension/docs/rules.md');
+        expect(docs).toBe(fs.readFileSync(path.join(REPO, 'docs/rules.md'), 'utf8'));
+        for (const rule of ALL_RULES) expect(docs, rule.id).toContain(`\n## ${rule.id}\n`);
+        // Unpacked as VS Code installs it: the bundled server (extension/out/server/main.cjs) looks
+        // upwards from its folder for docs/rules.md and links each diagnostic's code to it (rules/engine/links.ts).
+        const installed = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-installed-'));
+        try {
+            for (const name of ['extension/out/server/main.cjs', 'extension/docs/rules.md']) {
+                fs.mkdirSync(path.join(installed, path.dirname(name)), { recursive: true });
+                fs.writeFileSync(path.join(installed, name), entries.get(name)!);
+            }
+            expect(findRuleDocs([path.join(installed, 'extension/out/server')])).toBe(path.join(installed, 'extension/docs/rules.md'));
+        } finally {
+            fs.rmSync(installed, { recursive: true, force: true });
+        }
     });
 
     it('has self-contained bundles: they require only Node built-ins and vscode', () => {

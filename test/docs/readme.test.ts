@@ -114,3 +114,49 @@ describe('README "Project layout"', () => {
         expect(wanted.filter(f => !named.has(f)).sort()).toEqual([]);
     });
 });
+
+describe('README Quick start: the set-up as written', () => {
+    const quickStart = /^## Quick start\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';
+
+    it('names every Debian package .ci/run installs (its NEEDED list)', () => {
+        const ci = readRepoFile('.ci/run');
+        const needed = /^NEEDED=\(\n([\s\S]*?)^\)/m.exec(ci)?.[1] ?? '';
+        const packages = [...needed.matchAll(/^\s*"[^"]*:([^":]+)"/gm)].map(m => m[1]);
+        expect(packages.length).toBeGreaterThan(5);
+        for (const pkg of packages) expect(quickStart, `Debian package ${pkg}`).toContain(`\`${pkg}\``);
+        // …and the one install command lists them all.
+        const command = /apt-get install[^\n]*/.exec(quickStart)?.[0] ?? '';
+        for (const pkg of packages) expect(command.split(/\s+/), `${pkg} in the install command`).toContain(pkg);
+    });
+
+    it('says how many test declarations skip without ../shared/reference, and that number is the count', () => {
+        // Counted as the README says: `it(`/`test(` calls inside each `describeWithReference(…)` block.
+        const files: string[] = [];
+        const walk = (dir: string) => {
+            for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+                const full = path.join(dir, entry.name);
+                if (entry.isDirectory()) walk(full);
+                else if (entry.name.endsWith('.test.ts')) files.push(full);
+            }
+        };
+        walk(path.join(REPO, 'test'));
+        let declarations = 0;
+        let withBlocks = 0;
+        for (const file of files) {
+            const text = fs.readFileSync(file, 'utf8');
+            let inFile = 0;
+            for (const m of text.matchAll(/\bdescribeWithReference\(/g)) {
+                let depth = 0;
+                let i = m.index + m[0].length - 1;
+                for (; i < text.length; i++) {
+                    if (text[i] === '(') depth++;
+                    else if (text[i] === ')' && --depth === 0) break;
+                }
+                inFile += [...text.slice(m.index, i).matchAll(/\b(?:it|test)(?:\.(?:each|skip|skipIf|runIf|only|concurrent))?\(/g)].length;
+            }
+            declarations += inFile;
+            if (inFile > 0) withBlocks++;
+        }
+        expect(quickStart.replace(/\s+/g, ' ')).toContain(`${declarations} test declarations in ${withBlocks} files`);
+    });
+});

@@ -51,6 +51,11 @@ cp "$(command -v rg)" "$TMPDIR/rgpkg/rg"
 tar czf "$TMPDIR/vscode-ripgrep-cache-$RIPGREP_PKG/$RIPGREP_TARBALL" -C "$TMPDIR/rgpkg" rg
 
 # 3. code-server itself (native builds against Node 22's headers).
+# Its postinstall reads the Node major version from npm_config_user_agent ("npm/10.9.2 node/v22.23.3 …")
+# and refuses anything but 22. Under `npm run e2e:install` the outer npm (on the system Node, maybe 20)
+# has set that variable, and the inner npm takes it as its `user-agent` setting and passes it on: drop
+# it, so the inner npm, running on the Node 22 put first on PATH above, describes itself.
+unset npm_config_user_agent
 export npm_config_unsafe_perm=true npm_config_yes=true
 npm install --no-audit --no-fund "code-server@$CS_VERSION" </dev/null
 

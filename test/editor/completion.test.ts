@@ -109,9 +109,10 @@ describe('vGPU types and MIG profiles', () => {
         expect(new Set(labels(items))).toEqual(new Set(H200.migProfiles.map(p => p.name)));
         expect(items.find(i => i.label === '1g.18gb')!.detail).toMatch(/^free start slots 1, 2, 3 \(of 0, 1, 2, 3, 4, 5, 6\)/);
         expect(items.find(i => i.label === '2g.35gb')!.detail).toMatch(/^free start slots 2 \(of 0, 2, 4\)/);
-        expect(items.find(i => i.label === '7g.141gb')!.detail).toMatch(/^free start slots none/);
-        // profiles with no free slot sort after the others
+        // no free slot: the placement rule it would break (MIG004) is named, and it sorts after the others
         const full = items.find(i => i.label === '7g.141gb')!;
+        expect(full.detail).toMatch(/^✗ MIG004 · free start slots none/);
+        expect(full.labelDetails?.description).toBe('✗ MIG004');
         expect(items.every(i => i === full || i.sortText! < full.sortText! || i.detail!.includes('slots none'))).toBe(true);
     });
 
@@ -155,17 +156,64 @@ describe('devices of the VM\'s host', () => {
         const items = await complete(HOST + 'vm b on h {\n    gpu gpu0 passthrough\n}\nvm c on h {\n    mig gpu1 "1g.18gb"\n}\nvm a on h {\n    gpu ‸\n}\n');
         const gpus = items.filter(i => i.kind === CompletionItemKind.Field);
         expect(labels(gpus).sort()).toEqual(['gpu0', 'gpu1', 'gpu2', 'gpu3']);
-        expect(gpus.find(i => i.label === 'gpu0')!.detail).toBe('held by b (passthrough)');
-        expect(gpus.find(i => i.label === 'gpu1')!.detail).toBe('held by c (MIG 1g.18gb)');
+        // Passing through gpu0 (b's) or gpu1 (c's MIG slice) would be an error: marked with the rule, ranked last.
+        expect(gpus.find(i => i.label === 'gpu0')!.detail).toBe('✗ GEN001: held by b (passthrough) · H200 SXM5 141GB · NUMA 0 · sw0');
+        expect(gpus.find(i => i.label === 'gpu1')!.detail).toBe('✗ GEN002: held by c (MIG 1g.18gb) · H200 SXM5 141GB · NUMA 0 · sw0');
+        expect(gpus.find(i => i.label === 'gpu0')!.labelDetails?.description).toBe('✗ GEN001');
         expect(gpus.find(i => i.label === 'gpu2')!.detail).toMatch(/^free/);
         const sorted = [...gpus].sort((x, y) => x.sortText!.localeCompare(y.sortText!)).map(i => i.label);
         expect(sorted.slice(0, 2).sort()).toEqual(['gpu2', 'gpu3']);
+        // The documentation part has it all: the rule and why, where the GPU is, every holder, the model's facts.
+        const doc = (gpus.find(i => i.label === 'gpu0')!.documentation as { value: string }).value;
+        expect(doc).toContain('**Would raise GEN001** (error): gpu0 is passed through to b; a device has one owner.');
+        expect(doc).toContain('`gpu0` at `0000:11:00.0`, NUMA node 0, behind PCIe switch `sw0`');
+        expect(doc).toContain('- `b`: passthrough');
+        expect(doc).toContain(`${findGpu('H200 SXM5 141GB')!.memoryGB} GB`);
     });
 
-    it('a NIC\'s VFs held by others are named with their index', async () => {
+    it('never calls a device "free" that the VM itself already holds; it ranks after the free ones', async () => {
+        const items = await complete(HOST + 'vm a on h {\n    gpu gpu2 passthrough\n    gpu ‸\n}\n');
+        const gpus = items.filter(i => i.kind === CompletionItemKind.Field);
+        const gpu2 = gpus.find(i => i.label === 'gpu2')!;
+        expect(gpu2.detail).toMatch(/^already in a \(passthrough\) · /);
+        expect(gpu2.labelDetails?.description).toBe('in this VM');
+        expect(gpus.filter(i => i.detail!.startsWith('free')).map(i => i.label).sort()).toEqual(['gpu0', 'gpu1', 'gpu3']);
+        expect(gpus.every(i => i === gpu2 || !i.detail!.startsWith('free') || i.sortText! < gpu2.sortText!)).toBe(true);
+    });
+
+    it('a NIC\'s VFs held by others are named with their index (sharing a NIC by VFs is no error)', async () => {
         const items = await complete(HOST + 'vm b on h {\n    nic nic0 vf 0\n}\nvm a on h {\n    nic ‸\n}\n');
         const nic0 = items.find(i => i.label === 'nic0')!;
-        expect(nic0.detail).toBe('held by b (VF 0)');
+        expect(nic0.detail).toBe('shared with b (VF 0) · ConnectX-7 · NUMA 0 · sw0');
+        expect(nic0.labelDetails?.description).toBe('● b (VF 0)');
+    });
+
+    it('marks the vGPU types that would break a rule on the GPU: time-sliced beside a MIG-backed slice (GEN003), ranked last', async () => {
+        // b holds a MIG slice of gpu0: a time-sliced vGPU on gpu0 would mix the two modes.
+        const items = (await complete(HOST + 'vm b on h {\n    mig gpu0 "1g.18gb"\n}\nvm a on h {\n    vgpu gpu0 "‸"\n}\n'))
+            .filter(i => i.kind === CompletionItemKind.EnumMember);
+        const mode = (i: CompletionItem) => H200.vgpuTypes.find(t => t.name === i.label)!.mode;
+        const timeSliced = items.filter(i => mode(i) === 'time-sliced');
+        const migBacked = items.filter(i => mode(i) === 'mig-backed');
+        expect(timeSliced.length).toBeGreaterThan(0);
+        expect(migBacked.length).toBeGreaterThan(0);
+        for (const item of timeSliced) {
+            expect(item.labelDetails?.description, item.label).toBe('✗ GEN003');
+            expect(item.detail).toMatch(/^✗ GEN003 · \d+ GB frame buffer/);
+            expect((item.documentation as { value: string }).value)
+                .toContain('**Would raise GEN003** (error): gpu0 already carries MIG-backed slices (b (MIG 1g.18gb))');
+        }
+        for (const item of migBacked) expect(item.labelDetails, item.label).toBeUndefined();
+        const sorted = [...items].sort((x, y) => x.sortText!.localeCompare(y.sortText!));
+        expect(sorted.slice(0, migBacked.length).every(i => mode(i) === 'mig-backed')).toBe(true);
+    });
+
+    it('in equal-size mode, a time-sliced type of another frame buffer than those on the GPU is VGPU003', async () => {
+        const items = (await complete(HOST + 'vm b on h {\n    vgpu gpu0 "H200X-35C"\n    license nvaie\n}\nvm a on h {\n    vgpu gpu0 "‸"\n}\n'))
+            .filter(i => i.kind === CompletionItemKind.EnumMember);
+        expect(items.find(i => i.label === 'H200X-35C')!.labelDetails).toBeUndefined();
+        expect(items.find(i => i.label === 'H200X-70C')!.labelDetails?.description).toBe('✗ VGPU003');
+        expect(items.find(i => i.label === 'H200X-1-18C')!.labelDetails?.description).toBe('✗ GEN003');
     });
 });
 

@@ -65,8 +65,13 @@ describe('layout', () => {
         expect(await format(text)).toBe('vm a on h {\n    // vmtopo-ignore LOC001: test\n    vcpus 4 memory 16 GiB\n    mmio 64 GiB\n    license nvaie\n}\n');
     });
 
-    it('uses tabs when the editor does', async () => {
-        expect(await format('host h {\nplatform kvm\n}\n', { tabSize: 4, insertSpaces: false })).toBe('host h {\n\tplatform kvm\n}\n');
+    it('has one fixed style, whatever tab size or indentation the editor guessed (as terraform fmt)', async () => {
+        // A messy file: VS Code's indentation detection guesses 6 spaces, or tabs.
+        const text = 'host h {\n      platform kvm\n      socket cpu0 {\n\tnuma 0\n      }\n}\n';
+        const expected = 'host h {\n    platform kvm\n    socket cpu0 {\n        numa 0\n    }\n}\n';
+        expect(await format(text, { tabSize: 6, insertSpaces: true })).toBe(expected);
+        expect(await format(text, { tabSize: 4, insertSpaces: false })).toBe(expected);
+        expect(await format(text, { tabSize: 2, insertSpaces: true })).toBe(expected);
     });
 
     it('a document with syntax errors is only re-indented', async () => {

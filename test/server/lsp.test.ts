@@ -24,7 +24,7 @@ import { findGpu, findNic } from '../../language/src/catalog/index.js';
 const MISCONFIGURED = path.join(REPO, 'examples/misconfigured.vmtopo');
 const HGX = path.join(REPO, 'examples/hgx-h200.vmtopo');
 
-interface ExportResult { ok: boolean; written: string[]; problems: string[] }
+interface ExportResult { ok: boolean; written: string[]; problems: string[]; refused?: { name: string }[] }
 
 /** Offset → LSP position in `text`. */
 function positionAt(text: string, offset: number): { line: number; character: number } {
@@ -230,7 +230,9 @@ describe('language server over stdio (bundled out/server/main.cjs)', () => {
         }) as ExportResult;
         expect(result.ok).toBe(false);
         expect(result.written).toEqual([]);
-        expect(result.problems[0]).toMatch(/^\d+ errors? in /);
+        // Every VM of the example has an error of its own or of its host: each is refused, none written.
+        expect(result.problems[0]).toMatch(/^\d+ VMs with errors: (\S+ \(\d+\), ){7}\S+ \(\d+\) and \d+ more; first: .*misconfigured\.vmtopo:\d+:\d+ error /);
+        expect(result.refused?.length).toBeGreaterThan(8);
         expect(fs.existsSync(outDir) ? fs.readdirSync(outDir) : []).toEqual([]);
     });
 

@@ -5,6 +5,7 @@
  *   vmtopo export FORMAT FILE... [--vm NAME] [--host NAME] [-o DIR] [--rule RULE=LEVEL]...
  *   vmtopo graph FILE... [--host NAME] [--fleet] [--size WxH] [-o out.svg]
  *   vmtopo import FILE... [--format hwloc|nccl|nvidia-smi] [--name HOST] [-o OUT.vmtopo] [--force]
+ *   vmtopo explain RULE
  *
  * FORMAT is a format of the export-format registry (features/export/formats.ts): its ids are the
  * choices, its records the help.
@@ -149,6 +150,14 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         .action(async (files: string[], options: { format?: ImportFormat; name?: string; output?: string; force?: boolean }) => {
             const { runImport } = await import('./import.js');
             setExitCode(runImport(files, options, io));
+        });
+
+    program.command('explain')
+        .description('print a rule\'s documentation (what it checks, why, how to fix it, its sources): the section of docs/rules.md')
+        .argument('<rule>', 'a rule id, e.g. LOC001 (the code of a diagnostic)')
+        .action(async (rule: string) => {
+            const { runExplain } = await import('./explain.js');
+            setExitCode(runExplain(rule, io));
         });
 
     return program;

@@ -20,8 +20,10 @@ export interface ExportOptions {
 }
 
 /**
- * Exports `files` in `format` and prints each written path. Exit code: 0 written; 1 refused (the
- * errors, then one line saying so, on stderr); 2 a file could not be written (the files written so
+ * Exports `files` in `format` and prints each written path. Exit code: 0 written; 1 refused, for
+ * the whole export or for some VMs — each VM is written when it and its host have no error — (the
+ * paths written on stdout; the blocking errors, then one line naming the refused and the written
+ * VMs, on stderr); 2 a file could not be written (the files written so
  * far on stdout, one line on stderr). Throws `InputError` for an unusable input file.
  */
 export async function runExport(format: string, files: readonly string[], options: ExportOptions, io: CliIo): Promise<number> {
@@ -47,7 +49,9 @@ export async function runExport(format: string, files: readonly string[], option
         return EXIT_USAGE;
     }
     if (!result.ok) {
-        // The details (one error per line), then the one line saying what happened.
+        // What was written all the same (the VMs without errors, when others were refused), the
+        // details (one error per line), then the one line saying what was refused and what written.
+        for (const file of result.written) io.stdout(`${escapePath(displayPath(file, io.cwd))}\n`);
         for (const problem of result.problems.slice(1)) io.stderr(`${asGiven(problem)}\n`);
         io.stderr(`vmtopo: ${asGiven(refusalLine(result))}\n`);
         return EXIT_PROBLEMS;

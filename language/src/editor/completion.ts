@@ -5,7 +5,11 @@
  *   buffer and maximum per GPU; the MIG profiles of the GPU(s) in a `mig` clause with their free
  *   start slots;
  * - size units, PCIe link speeds and widths, the port speeds of the NIC's model;
- * - inside a VM, the devices of its host, marked with who holds them when another VM already does;
+ * - inside a VM, the devices of its host: free ones first, then shared ones, those the VM already
+ *   holds, and last those the clause would take against a rule (marked with the rule id);
+ * - vGPU types and MIG profiles that would break a rule on the clause's GPU (a time-sliced type on a
+ *   GPU carrying MIG-backed slices: GEN003) marked with the rule id and ranked below the others;
+ * - the full facts of every choice in its documentation (detail and label stay one short line);
  * - clause keywords only where a clause can start: at the start of a line only keywords that begin
  *   a clause ({@link clauseStarts}, from the grammar), after a clause on the same line only its
  *   optional tails when it has any (`pin` after `vcpus 8`, `on`/`hugepages` after `memory 64 GiB`);
@@ -19,13 +23,13 @@ import {
 import {
     CompletionItemKind, InsertTextFormat, type CancellationToken, type CompletionItem, type CompletionList, type CompletionParams, type MarkupContent, type Range
 } from 'vscode-languageserver';
-import { CPUS, GPUS, NICS, NVSWITCHES, findMigProfile } from '../catalog/index.js';
+import { CPUS, GPUS, NICS, NVSWITCHES, findMigProfile, type VgpuType } from '../catalog/index.js';
 import { isHost, isMigSlice, isNic, isVgpuSlice, isVm, type Gpu, type Vm } from '../generated/ast.js';
 import type { DeviceModel, GpuModel, HostModel, NicModel } from '../model/topology.js';
-import { PCIE_SPEEDS_GTS, PCIE_WIDTHS } from '../syntax/tokens.js';
+import { PCIE_SPEEDS_GTS, PCIE_WIDTHS, formatBdf } from '../syntax/tokens.js';
 import type { VmtopoCoreServices } from '../langium/services.js';
 import { clauseStarts, type ClauseStarts } from './clause-starts.js';
-import { describeUses, deviceUses, freeStartSlots } from '../model/device-holders.js';
+import { describeUses, deviceUses, freeStartSlots, type DeviceUse } from '../model/device-holders.js';
 import { migProfileFacts, specFacts, vgpuTypeFacts } from '../catalog/facts.js';
 
 /** Size units of the language (binary; `sizeToMiB` in syntax/tokens.ts accepts exactly these), most used first. */
@@ -234,16 +238,32 @@ export class VmtopoCompletionProvider extends DefaultCompletionProvider {
             .filter(t => specs.every(s => s.vgpuTypes.some(u => u.name === t.name)))
             .filter(t => modes.size === 0 || (t.mode === 'mig-backed' ? modes.has('mig') && modes.size === 1 : !modes.has('mig')));
         const sorted = [...types].sort((a, b) => b.framebufferGB - a.framebufferGB || (a.mode === b.mode ? 0 : a.mode === 'time-sliced' ? -1 : 1));
+        const othersOn = this.otherSlices(context, isVgpuSlice, gpus);
         sorted.forEach((type, i) => {
             const max = mixed && type.maxPerGpuMixed !== undefined ? `max ${type.maxPerGpuMixed} per GPU (mixed-size)` : `max ${type.maxPerGpu} per GPU`;
+            const conflict = firstConflict(gpus, gpu => sliceConflict(gpu, othersOn(gpu), type.mode === 'mig-backed' ? 'mig' : 'time-sliced', type));
+            const detail = `${type.framebufferGB} GB frame buffer · ${max} · ${type.mode === 'mig-backed' ? `MIG-backed (${type.migProfile})` : 'time-sliced'}`;
             acceptor(context, this.stringItem(context, type.name, {
                 kind: CompletionItemKind.EnumMember,
-                detail: `${type.framebufferGB} GB frame buffer · ${max} · ${type.mode === 'mig-backed' ? `MIG-backed (${type.migProfile})` : 'time-sliced'}`,
-                documentation: markdown(vgpuTypeFacts(specs[0], type).join('  \n')),
-                sortText: order(i)
+                detail: conflict ? `✗ ${conflict.rule} · ${detail}` : detail,
+                labelDetails: conflict ? { description: `✗ ${conflict.rule}` } : undefined,
+                documentation: markdown([...conflictText(conflict), `${detail}`, '', ...vgpuTypeFacts(specs[0], type)].join('  \n')),
+                sortText: order(i + (conflict ? 500 : 0))
             }));
         });
         return true;
+    }
+
+    /**
+     * The uses of each GPU by the other clauses (every VM but the one at the cursor), as
+     * {@link sliceConflict} reads them.
+     */
+    private otherSlices(context: CompletionContext, isClause: (n: unknown) => n is AstNode, gpus: readonly GpuModel[]): (gpu: GpuModel) => DeviceUse[] {
+        const clause = context.node && AstUtils.getContainerOfType(context.node, isClause);
+        const vm = clause && AstUtils.getContainerOfType(clause, isVm);
+        const topology = this.services.model.TopologyProvider.get().topology;
+        const byGpu = new Map(gpus.map(gpu => [gpu, deviceUses(topology, gpu).filter(u => u.vm.name !== vm?.name)]));
+        return gpu => byGpu.get(gpu) ?? [];
     }
 
     /** MIG profiles of the clause's GPU(s), largest first, with the start slots still free on each GPU. */
@@ -252,6 +272,7 @@ export class VmtopoCompletionProvider extends DefaultCompletionProvider {
         const specs = [...new Set(gpus.map(g => g.spec))];
         if (specs.length === 0) return false;
         const resolved = this.services.model.TopologyProvider.get();
+        const othersOn = this.otherSlices(context, isMigSlice, gpus);
         const profiles = specs[0].migProfiles.filter(p => specs.every(s => s.migProfiles.some(q => q.name === p.name)));
         const sorted = [...profiles].sort((a, b) => b.computeSlices - a.computeSlices || b.memorySlices - a.memorySlices || a.name.localeCompare(b.name));
         sorted.forEach((profile, i) => {
@@ -265,11 +286,15 @@ export class VmtopoCompletionProvider extends DefaultCompletionProvider {
             });
             const slots = free.map(f => gpus.length > 1 ? `${f.gpu.name}: ${f.slots.join(', ') || 'none'}` : f.slots.join(', ') || 'none').join('; ');
             const full = free.some(f => f.slots.length === 0);
+            const conflict = firstConflict(gpus, gpu => sliceConflict(gpu, othersOn(gpu), 'mig'))
+                ?? (full ? { rule: 'MIG004', why: `no start slot of ${profile.name} is free on ${free.filter(f => f.slots.length === 0).map(f => f.gpu.name).join(', ')}` } : undefined);
+            const detail = `free start slots ${slots} (of ${profile.startSlots.join(', ')}) · ${profile.computeSlices} compute, ${profile.memorySlices} memory slices · max ${profile.maxPerGpu} per GPU`;
             acceptor(context, this.stringItem(context, profile.name, {
                 kind: CompletionItemKind.EnumMember,
-                detail: `free start slots ${slots} (of ${profile.startSlots.join(', ')}) · ${profile.computeSlices} compute, ${profile.memorySlices} memory slices · max ${profile.maxPerGpu} per GPU`,
-                documentation: markdown(migProfileFacts(specs[0], profile).join('  \n')),
-                sortText: order(i + (full ? 100 : 0))
+                detail: conflict ? `✗ ${conflict.rule} · ${detail}` : detail,
+                labelDetails: conflict ? { description: `✗ ${conflict.rule}` } : undefined,
+                documentation: markdown([...conflictText(conflict), detail, '', ...migProfileFacts(specs[0], profile)].join('  \n')),
+                sortText: order(i + (conflict ? 500 : 0))
             }));
         });
         return true;
@@ -328,7 +353,13 @@ export class VmtopoCompletionProvider extends DefaultCompletionProvider {
         return { start: context.textDocument.positionAt(start), end: context.textDocument.positionAt(end) };
     }
 
-    /** Device references in a VM: who already holds the device (another VM), or `free`; free devices first. */
+    /**
+     * Device references in a VM: `free`, held by this VM already, or held by other VMs (who and how);
+     * a device this clause would take against a rule (passthrough of a device another VM holds:
+     * GEN001; a GPU both passed through and sliced: GEN002) is marked with the rule id and ranked
+     * last. Order: free, shared without error, already in this VM, would raise an error. The full
+     * facts (model, place, every holder) are in the item's documentation; detail and label stay short.
+     */
     protected override createReferenceCompletionItem(nodeDescription: AstNodeDescription, refInfo: ReferenceInfo, context: CompletionContext): CompletionValueItem {
         const item = super.createReferenceCompletionItem(nodeDescription, refInfo, context);
         const vm: Vm | undefined = AstUtils.getContainerOfType(refInfo.container, isVm);
@@ -337,17 +368,96 @@ export class VmtopoCompletionProvider extends DefaultCompletionProvider {
         return this.log(() => {
             const device = this.modelOf<DeviceModel>(node);
             if (!device) return item;
-            const others = deviceUses(this.services.model.TopologyProvider.get().topology, device).filter(u => u.vm.name !== vm.name);
-            const held = describeUses(others);
+            const uses = deviceUses(this.services.model.TopologyProvider.get().topology, device);
+            const others = uses.filter(u => u.vm.name !== vm.name);
+            const mine = uses.filter(u => u.vm.name === vm.name);
+            const conflict = referenceConflict(refInfo.container, device, others);
             const facts = 'spec' in device ? `${device.spec.model} · NUMA ${device.numa}${device.parentSwitch ? ` · ${device.parentSwitch.name}` : ''}` : '';
+            const state = conflict ? `✗ ${conflict.rule}: held by ${describeUses(others)}`
+                : others.length > 0 ? `shared with ${describeUses(others)}`
+                    : mine.length > 0 ? `already in ${vm.name} (${[...new Set(mine.map(u => u.how))].join(', ')})`
+                        : 'free';
+            const rank = conflict ? 3 : mine.length > 0 ? 2 : others.length > 0 ? 1 : 0;
+            const holders = uses.length === 0 ? ['Held by no VM.'] : ['Held by:', ...uses.map(u => `- \`${u.vm.name}\`${u.vm.name === vm.name ? ' (this VM)' : ''}: ${u.how}`)];
+            const place = `\`${device.name}\` at \`${formatBdf(device.address)}\`, NUMA node ${device.numa}${device.parentSwitch ? `, behind PCIe switch \`${device.parentSwitch.name}\`` : ''}`;
             return {
                 ...item,
-                detail: others.length > 0 ? `held by ${held}` : `free · ${facts}`,
-                labelDetails: { detail: ` ${facts}`, description: others.length > 0 ? `● held by ${held}` : 'free' },
-                sortText: `${others.length > 0 ? '1' : '0'}${nodeDescription.name}`
+                detail: `${state}${facts ? ` · ${facts}` : ''}`,
+                labelDetails: { detail: facts ? ` ${facts}` : undefined, description: conflict ? `✗ ${conflict.rule}` : rank === 0 ? 'free' : rank === 2 ? 'in this VM' : `● ${describeUses(others)}` },
+                documentation: markdown([...conflictText(conflict), place, ...holders, '', ...('spec' in device ? specFacts(device.spec) : [])].join('  \n')),
+                sortText: `${rank}${nodeDescription.name}`
             };
         }, item);
     }
+}
+
+/** A rule a completion choice would break, and why (one sentence). */
+interface Conflict {
+    rule: string;
+    why: string;
+}
+
+/** The first conflict over `gpus`, or undefined. */
+function firstConflict(gpus: readonly GpuModel[], conflictOf: (gpu: GpuModel) => Conflict | undefined): Conflict | undefined {
+    for (const gpu of gpus) {
+        const conflict = conflictOf(gpu);
+        if (conflict) return conflict;
+    }
+    return undefined;
+}
+
+/** The documentation lines that say which rule a choice would raise (none without a conflict). */
+function conflictText(conflict: Conflict | undefined): string[] {
+    return conflict ? [`**Would raise ${conflict.rule}** (error): ${conflict.why}.`, ''] : [];
+}
+
+/**
+ * What a new slice on `gpu` would break given the other VMs' uses of it: the GPU passed through
+ * (GEN002); slices of the other sharing mode — a time-sliced vGPU beside a MIG slice or MIG-backed
+ * vGPU, or the reverse (GEN003); in equal-size mode (no `vgpu-mode mixed-size`), a time-sliced type
+ * of another frame buffer than those already there (VGPU003) [docs/rules.md].
+ */
+export function sliceConflict(gpu: GpuModel, others: readonly DeviceUse[], mode: 'time-sliced' | 'mig', type?: VgpuType): Conflict | undefined {
+    const passthrough = others.filter(u => u.how === 'passthrough');
+    if (passthrough.length > 0) return { rule: 'GEN002', why: `${gpu.name} is passed through to ${names(passthrough)}` };
+    const mig = others.filter(u => u.migProfile);
+    const timeSliced = others.filter(u => !u.migProfile && u.how.startsWith('vGPU '));
+    if (mode === 'time-sliced' && mig.length > 0) {
+        return { rule: 'GEN003', why: `${gpu.name} already carries MIG-backed slices (${describeUses(mig)}); a GPU runs time-sliced or MIG-backed vGPUs, not both` };
+    }
+    if (mode === 'mig' && timeSliced.length > 0) {
+        return { rule: 'GEN003', why: `${gpu.name} already carries time-sliced vGPUs (${describeUses(timeSliced)}); a GPU runs time-sliced or MIG-backed vGPUs, not both` };
+    }
+    if (mode === 'time-sliced' && type && gpu.vgpuMode !== 'mixed-size') {
+        const sizes = timeSliced.map(u => gpu.spec.vgpuTypes.find(t => t.name === u.how.slice('vGPU '.length))).filter((t): t is VgpuType => t !== undefined);
+        const other = sizes.find(t => t.framebufferGB !== type.framebufferGB);
+        if (other) return { rule: 'VGPU003', why: `${gpu.name} is in equal-size mode and already has ${other.name} (${other.framebufferGB} GB); ${type.name} has ${type.framebufferGB} GB` };
+    }
+    return undefined;
+}
+
+/**
+ * What referencing `device` in `clause` (a VM's `gpu … passthrough`, `vgpu`, `mig`, `nic`,
+ * `nvswitch` clause) would break, given the other VMs' uses: a GPU, NIC or NVSwitch another VM has
+ * by passthrough, in any clause (GEN001 for passthrough, GEN002 for a slice); a GPU others slice,
+ * passed through here (GEN002).
+ */
+function referenceConflict(clause: AstNode, device: DeviceModel, others: readonly DeviceUse[]): Conflict | undefined {
+    const passthrough = others.filter(u => u.how === 'passthrough');
+    const slices = others.filter(u => u.how !== 'passthrough');
+    if (device.kind === 'gpu' && (isVgpuSlice(clause) || isMigSlice(clause))) {
+        return passthrough.length > 0 ? { rule: 'GEN002', why: `${device.name} is passed through to ${names(passthrough)}; a passed-through GPU hosts no slices` } : undefined;
+    }
+    if (passthrough.length > 0) return { rule: 'GEN001', why: `${device.name} is passed through to ${names(passthrough)}; a device has one owner` };
+    if (device.kind === 'gpu' && slices.length > 0) {
+        return { rule: 'GEN002', why: `${device.name} carries slices of ${names(slices)}; passing it through would take them away` };
+    }
+    return undefined;
+}
+
+/** `a, b`: the VMs of `uses`, once each. */
+function names(uses: readonly DeviceUse[]): string {
+    return [...new Set(uses.map(u => u.vm.name))].join(', ');
 }
 
 function markdown(value: string): MarkupContent {

@@ -1,6 +1,7 @@
 /**
- * Formatter ("Format Document", "Format Selection", and on typing `}`): block indentation, one
- * clause per line, one space between the tokens of a clause, at most one blank line kept, trailing
+ * Formatter ("Format Document", "Format Selection", and on typing `}`): block indentation (four
+ * spaces per level, a fixed style like `terraform fmt`'s: the request's tab size and "insert spaces"
+ * are ignored), one clause per line, one space between the tokens of a clause, at most one blank line kept, trailing
  * `//` comments kept and aligned. It only ever changes the whitespace between two tokens, so the
  * token stream is the same before and after (and a gap that holds anything but whitespace — text
  * the lexer could not read — is left alone). Idempotent: formatting formatted text changes nothing.
@@ -28,6 +29,13 @@ import type {
 } from 'vscode-languageserver';
 import type { VmtopoCoreServices } from '../langium/services.js';
 import { clauseStarts, type ClauseStarts } from './clause-starts.js';
+
+/**
+ * The one indentation unit of vmtopo files: four spaces per block level, whatever the editor's tab
+ * size or "insert spaces" setting (the extension also contributes these as the `[vmtopo]` editor
+ * defaults, so typing and formatting agree).
+ */
+export const INDENT_UNIT = '    ';
 
 interface Token {
     readonly offset: number;
@@ -136,17 +144,18 @@ export class VmtopoFormatter extends AbstractFormatter {
 
     /**
      * The whitespace edits that format the whole document, as offsets, in document order.
-     * @param options `tabSize` and `insertSpaces` of the editor (indentation unit).
+     * @param _options the request's `tabSize` and `insertSpaces`: ignored. The style is fixed
+     * ({@link INDENT_UNIT}), as `terraform fmt` and `gofmt` fix theirs, so that one file formats alike
+     * in every editor whatever indentation the editor guessed from a messy file.
      */
-    layout(document: LangiumDocument, options: FormattingOptions): OffsetEdit[] {
+    layout(document: LangiumDocument, _options?: FormattingOptions): OffsetEdit[] {
         const text = document.textDocument.getText();
         const tokens = this.tokens(document);
         if (tokens.length === 0) return [];
         const pr = document.parseResult;
         const reindentOnly = pr.lexerErrors.length > 0 || pr.parserErrors.length > 0;
         const eol = text.includes('\r\n') ? '\r\n' : '\n';
-        const unit = options.insertSpaces === false ? '\t' : ' '.repeat(Math.max(1, Math.min(16, options.tabSize || 4)));
-        const indent = (depth: number): string => unit.repeat(Math.max(0, depth));
+        const indent = (depth: number): string => INDENT_UNIT.repeat(Math.max(0, depth));
 
         // Offsets of the keywords that begin a clause (from the CST: which grammar element each keyword is).
         const clauseStart = new Set<number>();

@@ -48,11 +48,16 @@ export function formatDiagnostic(file: string, diagnostic: Diagnostic): string {
 
 /**
  * The one line that says why an export was refused, as the CLI and the editor show it:
- * `export refused: 16 errors in a.vmtopo; nothing was written`. The first problem is the headline
- * (it never says "refused" or "nothing was written" itself); the others are details (the errors,
- * one per line), which the CLI prints before this line and the editor puts in its log.
+ * `export refused: VM train: 3 errors (first: a.vmtopo:12:5 error LOC004 …); written: infer, tenant-c`
+ * or `…; nothing was written`. The first problem is the headline (it never says "refused" or
+ * "nothing was written" itself); the others are details (the errors, one per line), which the CLI
+ * prints before this line and the editor puts in its log. `exported` (the targets written, when
+ * the export went on past a refused one) names what was written; else the files are counted.
  */
-export function refusalLine(result: { readonly problems: readonly string[]; readonly written: readonly string[] }): string {
+export function refusalLine(result: { readonly problems: readonly string[]; readonly written: readonly string[]; readonly exported?: readonly string[] }): string {
     const headline = result.problems[0] ?? 'unknown error';
-    return `export refused: ${headline}; ${result.written.length === 0 ? 'nothing was written' : `written: ${result.written.length} files`}`;
+    const written = result.written.length === 0
+        ? 'nothing was written'
+        : `written: ${result.exported && result.exported.length > 0 ? result.exported.map(n => escapeText(n)).join(', ') : `${result.written.length} files`}`;
+    return `export refused: ${headline}; ${written}`;
 }

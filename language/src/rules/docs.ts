@@ -44,6 +44,30 @@ function anchor(rule: RuleInfo): string {
     return rule.id.toLowerCase();
 }
 
+/**
+ * One rule's section of docs/rules.md, as lines (no trailing blank line): `## ID`, what it checks,
+ * its default severity, why it matters, the fix, whether the editor has a quick-fix, and its sources
+ * as Markdown links (a repository file's link relative to `from`, default `docs/rules.md`). `vmtopo
+ * explain RULE` prints it and the editor's "Explain this rule" opens it in docs/rules.md.
+ */
+export function ruleSection(r: RuleInfo, from = 'docs/rules.md'): string[] {
+    return [
+        `## ${r.id}`,
+        '',
+        sentence(r.summary),
+        '',
+        `- **Severity:** ${r.severity}`,
+        `- **Why:** ${sentence(r.why)}`,
+        `- **Fix:** ${sentence(r.fix)}`,
+        `- **Quick-fix:** ${r.quickFix ? 'yes — the editor offers it on the diagnostic (light bulb), checked before it is offered' : 'no'}`,
+        `- **Sources:**`,
+        ...r.sources.map(key => {
+            const source = SOURCES[key];
+            return `  - [${source.title.replace(/([[\]])/g, '\\$1')}](${link(source.url, from)}) (\`${key}\`)`;
+        })
+    ];
+}
+
 /** The whole of docs/rules.md. */
 export function rulesMarkdown(rules: readonly RuleInfo[] = ALL_RULES): string {
     const out: string[] = [
@@ -65,24 +89,7 @@ export function rulesMarkdown(rules: readonly RuleInfo[] = ALL_RULES): string {
         ...rules.map(r => `| [${r.id}](#${anchor(r)}) | ${r.severity} | ${r.quickFix ? 'yes' : '—'} | ${markdownCell(sentence(r.summary))} |`),
         ''
     ];
-    for (const r of rules) {
-        out.push(
-            `## ${r.id}`,
-            '',
-            sentence(r.summary),
-            '',
-            `- **Severity:** ${r.severity}`,
-            `- **Why:** ${sentence(r.why)}`,
-            `- **Fix:** ${sentence(r.fix)}`,
-            `- **Quick-fix:** ${r.quickFix ? 'yes — the editor offers it on the diagnostic (light bulb), checked before it is offered' : 'no'}`,
-            `- **Sources:**`,
-            ...r.sources.map(key => {
-                const source = SOURCES[key];
-                return `  - [${source.title.replace(/([[\]])/g, '\\$1')}](${link(source.url, 'docs/rules.md')}) (\`${key}\`)`;
-            }),
-            ''
-        );
-    }
+    for (const r of rules) out.push(...ruleSection(r), '');
     return out.join('\n');
 }
 

@@ -75,6 +75,14 @@ describe('parseExportArgs: the shape of the argument', () => {
         expect(parseExportArgs({ file, format: 'svg', host: 3 })).toBe(`${EXPORT_COMMAND}: 'host' must be a host name, not the number 3`);
     });
 
+    it('takes an unsaved (untitled:) document only with an absolute output folder the user chose', () => {
+        expect(parsed({ file: 'untitled:Untitled-1', format: 'libvirt', outDir: '/srv/x', outDirChosenByUser: true }))
+            .toEqual({ file: 'untitled:Untitled-1', format: 'libvirt', outDir: path.resolve('/srv/x'), outDirChosenByUser: true, unsaved: true });
+        for (const arg of [{ outDir: '/srv/x' }, { outDir: 'rel', outDirChosenByUser: true }, { outDirChosenByUser: true }]) {
+            expect(parseExportArgs({ file: 'untitled:Untitled-1', format: 'libvirt', ...arg }), JSON.stringify(arg)).toMatch(/is not saved to a file/);
+        }
+    });
+
     it('reads outDirChosenByUser only as a boolean', () => {
         expect(parsed({ file, format: 'libvirt', outDirChosenByUser: true }).outDirChosenByUser).toBe(true);
         expect(parsed({ file, format: 'libvirt', outDirChosenByUser: false }).outDirChosenByUser).toBe(false);
@@ -83,7 +91,7 @@ describe('parseExportArgs: the shape of the argument', () => {
     });
 
     it.each([
-        ['an untitled: document', 'untitled:Untitled-1', /not a untitled: URI; save the document to a file first/],
+        ['an untitled: document without a folder the user chose', 'untitled:Untitled-1', /untitled:Untitled-1 is not saved to a file: the output folder must be an absolute folder chosen by the user/],
         ['an http: URL', 'http://example.com/a.vmtopo', /not a http: URI/],
         ['a file on another host', 'file://otherhost/w/a.vmtopo', /names a file on another host \(otherhost\)/],
         ['a relative path', 'topo/hgx.vmtopo', /must be an absolute path or a file: URI, not the relative path topo\/hgx\.vmtopo/],
@@ -221,5 +229,8 @@ describe('the vmtopo.export command handler (in-process, workspace folders from 
         }
         expect((await run({ file: path.join(ws, 'missing.vmtopo'), format: 'nccl' })).problems)
             .toEqual([`${path.join(ws, 'missing.vmtopo')}: no such file`]);
+        // An unsaved document is exported only from the editor's text: one that is not open is refused.
+        expect((await run({ file: 'untitled:Untitled-9', format: 'nccl', outDir: outside, outDirChosenByUser: true })).problems)
+            .toEqual(['untitled:Untitled-9 is not open in the editor (an unsaved document is exported from the editor\'s text)']);
     });
 });

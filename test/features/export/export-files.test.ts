@@ -1,6 +1,6 @@
 /**
- * `exportFiles`, the export the CLI and the VS Code commands run: reads real files, refuses files
- * with errors (nothing written), selects VMs, writes atomically and touches nothing else; cleans up
+ * `exportFiles`, the export the CLI and the VS Code commands run: reads real files, refuses each VM
+ * that it or its host has errors (and writes the others), selects VMs, writes atomically and touches nothing else; cleans up
  * what a killed export left, reports a write that fails part-way without throwing, and never
  * overwrites a file it wrote in the same run.
  */
@@ -24,6 +24,7 @@ beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-export-')
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const services = () => createVmtopoServices(NodeFileSystem);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function write(name: string, text: string): string {
     const file = path.join(dir, name);
@@ -77,17 +78,56 @@ describe('exporting the HGX example from disk', () => {
 });
 
 describe('refusals', () => {
-    it('refuses a file with errors, lists them as file:line:col severity code message, and writes nothing', async () => {
-        // vCPU pinned to CPU 999, which the host does not have (LOC013, an error)
+    it('refuses the VM with errors, names its errors as file:line:col severity code message, and writes the other VMs', async () => {
+        // infer-b's vCPU pinned to CPU 999, which the host does not have (LOC013, an error inside infer-b)
         const text = readRepoFile('examples/hgx-h200.vmtopo').replace('vcpus 32 pin 72-87,200-215', 'vcpus 32 pin 72-87,200-214,999');
         const file = write('broken.vmtopo', text);
         const result = await exportFiles(services(), { files: [file], format: 'libvirt' });
         expect(result.ok).toBe(false);
-        expect(result.written).toEqual([]);
-        expect(result.problems[0]).toMatch(/^\d+ errors? in .*broken\.vmtopo$/);
         const line = text.split('\n').findIndex(l => l.includes('200-214,999')) + 1;
-        expect(result.problems.some(p => p.startsWith(`${file}:${line}:`) && / error LOC013 /.test(p))).toBe(true);
-        expect(tree(dir)).toEqual(['broken.vmtopo']);
+        expect(result.problems[0]).toMatch(new RegExp(`^VM infer-b: \\d+ errors? \\(first: ${escapeRegExp(file)}:${line}:\\d+ error LOC013 `));
+        expect(result.problems.slice(1).some(p => p.startsWith(`${file}:${line}:`) && / error LOC013 /.test(p))).toBe(true);
+        expect(result.refused?.map(r => [r.kind, r.name])).toEqual([['VM', 'infer-b']]);
+        expect(result.refused![0].locations[0]).toMatchObject({ uri: URI.file(file).toString(), range: { start: { line: line - 1 } } });
+        // The other VMs of the file have no error: they are written, and said to be.
+        expect(result.exported).toEqual(['train-a', 'fm-service', 'tenant-c', 'tenant-d']);
+        expect(tree(dir)).toEqual(['broken.vmtopo', ...['fm-service', 'tenant-c', 'tenant-d', 'train-a'].map(vm => `out/${vm}.domain.xml`)]);
+    });
+
+    it('refuses every VM of a host with errors (the error is in the host), writing nothing', async () => {
+        const file = write('bad-host.vmtopo', THREE_VMS.replace('cores 8-15,24-31', 'cores 7-15,24-31')); // CPU 7 in both sockets: HOST004
+        const result = await exportFiles(services(), { files: [file], format: 'nccl' });
+        expect(result.ok).toBe(false);
+        expect(result.written).toEqual([]);
+        expect(result.refused?.map(r => r.name)).toEqual(['va', 'vb', 'vc']);
+        expect(result.problems[0]).toMatch(/^3 VMs with errors: va \(2\), vb \(2\), vc \(2\); first: .*bad-host\.vmtopo:\d+:\d+ error HOST004 /);
+        // each blocking error once, though it blocks three VMs
+        expect(result.problems.slice(1)).toHaveLength(2);
+        expect(tree(dir)).toEqual(['bad-host.vmtopo']);
+    });
+
+    it('a syntax error anywhere in the file refuses all its VMs (the parser may have cut or joined blocks)', async () => {
+        const file = write('syntax.vmtopo', `${THREE_VMS}vm vd on h { vcpus 2 pin 4,20 memory 8 GiB on numa 0 ??? }\n`);
+        const result = await exportFiles(services(), { files: [file], format: 'libvirt' });
+        expect(result.ok).toBe(false);
+        expect(result.written).toEqual([]);
+        expect(result.refused?.map(r => r.name)).toEqual(expect.arrayContaining(['va', 'vb', 'vc']));
+        expect(tree(dir)).toEqual(['syntax.vmtopo']);
+    });
+
+    it('exports an unsaved (untitled:) document from its text, into the folder given, and needs that folder', async () => {
+        const s = services();
+        // (The language server finds the language of `untitled:Untitled-1` from the editor's languageId;
+        // without an editor here, the name carries the extension. test/server/untitled.test.ts has the real form.)
+        const uri = URI.parse('untitled:Untitled-1.vmtopo');
+        const document = s.shared.workspace.LangiumDocumentFactory.fromString(THREE_VMS, uri);
+        s.shared.workspace.LangiumDocuments.addDocument(document);
+        const out = path.join(dir, 'chosen');
+        const result = await exportFiles(s, { files: [], unsaved: [uri.toString()], format: 'nccl', vm: 'vb', outDir: out });
+        expect(result).toEqual({ ok: true, written: [path.join(out, 'vb.nccl-topo.xml')], problems: [] });
+        expect(fs.readFileSync(path.join(out, "vb.nccl-topo.xml"), "utf8")).toMatch(/^<system version="1"/);
+        const noFolder = await exportFiles(s, { files: [], unsaved: [uri.toString()], format: 'nccl' });
+        expect(noFolder).toEqual({ ok: false, written: [], problems: ['untitled:Untitled-1.vmtopo is not saved to a file, so there is no folder beside it: choose the output folder'] });
     });
 
     it('refuses a file that does not exist', async () => {
@@ -231,14 +271,16 @@ describe('refusals before anything is written', () => {
         const result = await exportFiles(services(), { files: [hosts, again], format: 'libvirt' });
         // VM names are unique across the workspace (SYN005 in both files), so validation refuses it
         // first; the exporter's own same-target check stays behind it.
+        // Each va is refused for its SYN005; vb and vc of hosts.vmtopo have no error and are written.
         expect(result.ok).toBe(false);
-        expect(result.written).toEqual([]);
-        expect(result.problems[0]).toBe(`2 errors in ${hosts}, ${again}`);
+        expect(result.refused?.map(r => r.name)).toEqual(['va', 'va']);
+        expect(result.exported).toEqual(['vb', 'vc']);
+        expect(result.problems[0]).toMatch(/^2 VMs with errors: va \(1\), va \(1\); first: .*hosts\.vmtopo:18:4 error SYN005 /);
         expect(result.problems.slice(1)).toEqual([
             expect.stringMatching(/hosts\.vmtopo:18:4 error SYN005 Duplicate name 'va': also declared as VM at again\.vmtopo:1;/),
             expect.stringMatching(/again\.vmtopo:1:4 error SYN005 Duplicate name 'va': also declared as VM at hosts\.vmtopo:18;/)
         ]);
-        expect(tree(dir)).toEqual(['again.vmtopo', 'hosts.vmtopo']);
+        expect(tree(dir)).toEqual(['again.vmtopo', 'hosts.vmtopo', 'out/vb.domain.xml', 'out/vc.domain.xml']);
     });
 
     it('refuses VMs whose names differ only by case (SYN009 warns; on a case-insensitive file system they are one file)', async () => {
@@ -262,7 +304,7 @@ vm train on h { vcpus 2 pin 1,17 memory 8 GiB on numa 0 }
         await s.shared.workspace.DocumentBuilder.build([await s.shared.workspace.LangiumDocuments.getOrCreateDocument(URI.file(hosts))], { validation: true });
         const result = await exportFiles(s, { files: [vms], format: 'libvirt' });
         expect(result.ok).toBe(false);
-        expect(result.problems[0]).toBe(`2 errors in ${hosts}, which declares the host of the VMs`);
+        expect(result.problems[0]).toMatch(new RegExp(`^VM va: 2 errors \\(first: ${escapeRegExp(hosts)}:\\d+:\\d+ error HOST004 `));
         expect(result.problems.slice(1).every(p => p.includes('error HOST004'))).toBe(true);
         expect(tree(dir)).toEqual(['hosts.vmtopo', 'vms.vmtopo']);
     });
@@ -273,9 +315,9 @@ vm train on h { vcpus 2 pin 1,17 memory 8 GiB on numa 0 }
         const file = write('long.vmtopo', `${THREE_VMS}vm ${name} on h { vcpus 2 pin 3,19 memory 8 GiB on numa 0 }\n`);
         const result = await exportFiles(services(), { files: [file], format: 'libvirt' });
         expect(result.ok).toBe(false);
-        expect(result.written).toEqual([]);
-        expect(result.problems[0]).toMatch(/^1 error in .*long\.vmtopo$/);
+        expect(result.problems[0]).toMatch(/^VM vx+: 1 error \(first: .*long\.vmtopo:\d+:\d+ error SYN008 /);
         expect(result.problems[1]).toMatch(/ error SYN008 This name has 245 characters; names are at most 241/);
-        expect(tree(dir)).toEqual(['long.vmtopo']);
+        // only that VM: the others of the file are written
+        expect(tree(dir)).toEqual(['long.vmtopo', 'out/va.domain.xml', 'out/vb.domain.xml', 'out/vc.domain.xml']);
     });
 });

@@ -37,6 +37,11 @@ export interface ParsedExportArgs {
     outDir: string;
     /** True only when the argument said `outDirChosenByUser: true`. */
     outDirChosenByUser: boolean;
+    /**
+     * True when `file` is the URI of an unsaved (`untitled:`) document, exported from the text the
+     * editor holds; `outDir` is then the absolute folder the user chose.
+     */
+    unsaved?: true;
 }
 
 /** A URI scheme at the start of a string (two characters at least, so `C:\x` is a path, not a URI). */
@@ -47,8 +52,9 @@ const URI_SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]+):/;
  * Pure: no file-system access (confinement is {@link confineExport}'s job).
  *
  * - `file` must be an absolute path or a `file:` URI without authority, query or fragment; refused:
- *   not a string, empty, a relative path, another scheme (`untitled:`, `http:`…), `file://host/…`,
- *   a NUL character (also percent-encoded).
+ *   not a string, empty, a relative path, another scheme (`http:`…), `file://host/…`, a NUL
+ *   character (also percent-encoded). An `untitled:` URI (an unsaved document of the editor) is
+ *   accepted only with an absolute `outDir` and `outDirChosenByUser: true` (`unsaved` is then set).
  * - `format` must be the id of a format of the registry (`formats.ts`).
  * - `vm` and `host`, if present and not null, must be strings (empty means every VM, every host).
  * - `outDir`, if present and not null, must be a string: absolute, a `file:` URI as for `file`, or
@@ -62,6 +68,9 @@ export function parseExportArgs(arg: unknown): ParsedExportArgs | string {
         return `${EXPORT_COMMAND} expects one argument { file, format, vm?, host?, outDir? }`;
     }
     const { file, format, vm, host, outDir, outDirChosenByUser } = arg as Record<string, unknown>;
+    if (typeof file === 'string' && /^untitled:/i.test(file) && !file.includes('\0')) {
+        return parseUnsavedExportArgs({ file, format, vm, host, outDir, outDirChosenByUser });
+    }
     const filePath = parseLocalPath(file, "'file'");
     if (typeof filePath !== 'string') return filePath.error;
     if (!path.isAbsolute(filePath)) {
@@ -93,6 +102,33 @@ export function parseExportArgs(arg: unknown): ParsedExportArgs | string {
         host: typeof host === 'string' && host.length > 0 ? host : undefined,
         outDir: outDirPath,
         outDirChosenByUser: outDirChosenByUser === true
+    };
+}
+
+/**
+ * The argument for an unsaved (`untitled:`) document: it has no folder, so the output folder must be
+ * one the user chose (`outDirChosenByUser: true`) and absolute (a path or a `file:` URI).
+ */
+function parseUnsavedExportArgs(arg: Record<string, unknown> & { file: string }): ParsedExportArgs | string {
+    const { file, format, vm, host, outDir, outDirChosenByUser } = arg;
+    if (typeof format !== 'string' || !formatById(format)) {
+        return `${EXPORT_COMMAND}: 'format' must be one of ${formatIds().join(', ')}, not ${describeValue(format)}`;
+    }
+    if ((vm !== undefined && vm !== null && typeof vm !== 'string') || (host !== undefined && host !== null && typeof host !== 'string')) {
+        return `${EXPORT_COMMAND}: 'vm' and 'host' must be names`;
+    }
+    const folder = outDir === undefined || outDir === null || outDir === '' ? undefined : parseLocalPath(outDir, "'outDir'");
+    if (outDirChosenByUser !== true || typeof folder !== 'string' || !path.isAbsolute(folder)) {
+        return `${EXPORT_COMMAND}: ${shortText(file, 80)} is not saved to a file: the output folder must be an absolute folder chosen by the user (outDirChosenByUser: true)`;
+    }
+    return {
+        file,
+        format,
+        vm: typeof vm === 'string' && vm.length > 0 ? vm : undefined,
+        host: typeof host === 'string' && host.length > 0 ? host : undefined,
+        outDir: path.resolve(folder),
+        outDirChosenByUser: true,
+        unsaved: true
     };
 }
 
@@ -179,16 +215,20 @@ export async function runExportCommand(services: { shared: LangiumSharedServices
             return { ok: false, written: [], problems: [parsed] };
         }
         const { shared } = services;
-        const roots = exportRoots(localWorkspaceFolders(shared.workspace.WorkspaceManager.workspaceFolders), parsed.file);
-        const refused = confineExport(parsed, roots);
-        if (refused !== undefined) {
-            return { ok: false, written: [], problems: [refused] };
+        if (!parsed.unsaved) {
+            const roots = exportRoots(localWorkspaceFolders(shared.workspace.WorkspaceManager.workspaceFolders), parsed.file);
+            const refused = confineExport(parsed, roots);
+            if (refused !== undefined) {
+                return { ok: false, written: [], problems: [refused] };
+            }
         }
+        // An unsaved document is read from the editor's text (it is open: nothing is read from disk),
+        // and written only into the folder the user chose.
         // A (normal) read waits for the build of pending edits, and no rebuild starts while the
         // export runs: the exported text is the validated text.
         const engine = formatById(parsed.format)?.scope === 'host' ? await layoutEngine?.() : undefined;
         return await shared.workspace.WorkspaceLock.read(() => exportFiles(services, {
-            files: [parsed.file], format: parsed.format, vm: parsed.vm, host: parsed.host, outDir: parsed.outDir, layoutEngine: engine
+            files: parsed.unsaved ? [] : [parsed.file], unsaved: parsed.unsaved ? [parsed.file] : undefined, format: parsed.format, vm: parsed.vm, host: parsed.host, outDir: parsed.outDir, layoutEngine: engine
         }));
     } catch (err) {
         return { ok: false, written: [], problems: [shortText(err instanceof Error ? err.message : String(err), 400)] };

@@ -25,8 +25,12 @@ export const CLIENT_DESCRIPTORS_FILE = 'client/commands/export-formats.ts';
 export const README_FORMATS_START = '<!-- EXPORT-FORMATS';
 export const README_FORMATS_END = '<!-- /EXPORT-FORMATS -->';
 
-/** When a format's command is offered in the editor's menus: a vmtopo file on disk (the server exports files only). */
-export const MENU_WHEN = 'editorLangId == vmtopo && resourceScheme == file';
+/**
+ * When a format's command is offered in the editor's menus: a vmtopo file on disk, or an unsaved
+ * (untitled) vmtopo document, which the server exports from the editor's text into a folder the user
+ * picks; not other schemes (a git diff's side, a remote file system).
+ */
+export const MENU_WHEN = 'editorLangId == vmtopo && resourceScheme =~ /^(file|untitled)$/';
 /** When it is offered in the command palette: in a vmtopo editor. */
 export const PALETTE_WHEN = 'editorLangId == vmtopo';
 /** The menu group of the export commands (after the group `vmtopo`, behind a separator). */

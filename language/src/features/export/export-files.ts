@@ -14,13 +14,15 @@ import type { VmtopoCoreServices } from '../../langium/services.js';
 import { planGuestAddresses, type GuestPlan } from '../../model/guest-plan.js';
 import { ExportError } from '../../model/export-error.js';
 import { escapePath, escapeText, shortText } from '../../kernel/text.js';
-import { formatDiagnostic, severityName } from '../../kernel/diagnostics.js';
+import { diagnosticCode, formatDiagnostic, severityName } from '../../kernel/diagnostics.js';
+import { isHost } from '../../generated/ast.js';
+import type { Diagnostic } from 'vscode-languageserver-types';
 import { describeError, isFsError, removeStaleTempFiles, writeFileAtomic } from '../../kernel/files.js';
 import type { LayoutEngine } from '../diagram/layout.js';
-import type { ExportFormat, ExportResult } from '../../protocol.js';
+import type { ExportFormat, ExportResult, RefusedExport } from '../../protocol.js';
 import { formatById, formatIds, type ExportFormatRecord } from './formats.js';
 
-export type { ExportFormat, ExportResult } from '../../protocol.js';
+export type { ExportFormat, ExportResult, RefusedExport } from '../../protocol.js';
 
 export interface ExportRequest {
     /** Absolute paths of `.vmtopo` files (relative ones are resolved against the working directory). */
@@ -31,8 +33,13 @@ export interface ExportRequest {
     vm?: string;
     /** Only this host (per-host formats), or only the VMs on it (per-VM formats). Default: all of `files`. */
     host?: string;
-    /** Output folder; default: `out/` beside each VM's (or host's) file. */
+    /** Output folder; default: `out/` beside each VM's (or host's) file. Required with `unsaved`. */
     outDir?: string;
+    /**
+     * URIs of documents the workspace holds only in memory (an editor's untitled buffer, e.g. the
+     * result of Import Host): exported from their text as it is; they must be open in the workspace.
+     */
+    unsaved?: string[];
     /** How per-host writers lay out diagrams (the language server's layout worker); default: elkjs in this thread. */
     layoutEngine?: LayoutEngine;
 }
@@ -43,14 +50,21 @@ export interface ExportRequest {
  * the one named `vm`, or those on `host`); for a per-host format each host declared in the files or
  * holding a VM declared in them (all, the one named `host`, or the host of `vm`).
  *
- * Refuses — `ok: false`, nothing written, one line per problem (paths and names escaped) — when the
- * format is not one of the registry's, a file cannot be read, a given document has errors (unless
- * the format `writesWithErrors`), a check threw while validating them (an internal error, reported
- * to `InternalErrors`: the files are not known to be valid), the VM or host name is unknown (the
- * problem lists the names), a writer throws {@link ExportError}, or two targets would write the same
- * file (e.g. one VM name declared in two files of one folder): no export overwrites a file it wrote
- * itself. For a per-VM format, errors in the file that declares a VM's host refuse it too.
+ * Refuses the whole export — `ok: false`, nothing written, one line per problem (paths and names
+ * escaped) — when the format is not one of the registry's, a file cannot be read, a check threw
+ * while validating them (an internal error, reported to `InternalErrors`: the files are not known
+ * to be valid), the VM or host name is unknown (the problem lists the names), a writer throws
+ * {@link ExportError}, or two targets would write the same file (e.g. one VM name declared in two
+ * files of one folder): no export overwrites a file it wrote itself.
  *
+ * Per target (unless the format `writesWithErrors`): a VM is written when it and its host have no
+ * error, even if other VMs of the file do; a VM with errors in its declaration, in its host's (or
+ * the host's template's), outside every declaration of those files, or a syntax error anywhere in
+ * them (see `blockingErrors`) is refused. Then `ok` is false, `written` holds the files of the
+ * others, `refused` names each refused target with its blocking errors (lines and locations),
+ * `exported` the targets written, and `problems` is the headline (`VM train: 3 errors (first: …)`)
+ * followed by each blocking error once.
+
  * Every file is written with {@link writeFileAtomic}; nothing else in the output folder is touched
  * (except leftover temporary files of the same targets from killed exports). A file-system error
  * while writing (EACCES, ENOSPC, ENOTDIR…) stops the export: `ok: false`, `writeFailed: true`,
@@ -67,7 +81,11 @@ export async function exportFiles(
         return refuse([`unknown export format '${shortText(request.format)}'; formats: ${formatIds().join(', ')}`]);
     }
     const files = request.files.map(f => path.resolve(f));
-    const shownFiles = files.map(escapePath).join(', ');
+    const unsaved = (request.unsaved ?? []).map(u => ({ uri: URI.parse(u), shown: shortText(u) }));
+    const shownFiles = [...files.map(escapePath), ...unsaved.map(u => u.shown)].join(', ');
+    if (unsaved.length > 0 && request.outDir === undefined) {
+        return refuse([`${unsaved[0].shown} is not saved to a file, so there is no folder beside it: choose the output folder`]);
+    }
     const unreadable = files.flatMap(f => {
         try {
             return fs.statSync(f).isFile() ? [] : [`${escapePath(f)}: not a file`];
@@ -101,6 +119,14 @@ export async function exportFiles(
             return refuse([`${escapePath(f)}: cannot read it (${describeError(err)})`]);
         }
     }
+    // Unsaved documents: as the editor holds them (the client sent their text).
+    for (const { uri, shown } of unsaved) {
+        const open = workspace.LangiumDocuments.getDocument(uri);
+        if (!open) return refuse([`${shown} is not open in the editor (an unsaved document is exported from the editor's text)`]);
+        if (!documents.includes(open)) documents.push(open);
+    }
+    // The name each document goes by in messages: the file as given, or the URI of an unsaved one.
+    const names = [...files, ...unsaved.map(u => u.shown)];
     const failuresBefore = services.vmtopo.log.InternalErrors.count;
     await workspace.DocumentBuilder.build(documents, { validation: true });
     if (services.vmtopo.log.InternalErrors.count > failuresBefore) {
@@ -108,13 +134,8 @@ export async function exportFiles(
         return refuse([`an internal error stopped a check of ${shownFiles} (see the log), so the files are not known to be valid`]);
     }
 
-    if (!format.writesWithErrors) {
-        const errors = errorLines(documents, (_, i) => files[i]);
-        if (errors.length > 0) return refuse([`${errorCount(errors)} in ${shownFiles}`, ...errors]);
-    }
-
     const resolved = services.vmtopo.model.TopologyProvider.get();
-    const fileOf = new Map(documents.map((doc, i) => [doc.uri.toString(), files[i]]));
+    const fileOf = new Map(documents.map((doc, i) => [doc.uri.toString(), names[i]]));
     const declaredIn = (obj: object): string | undefined => {
         const node = resolved.trace.get(obj)?.node;
         return node && fileOf.get(AstUtils.getDocument(node).uri.toString());
@@ -127,28 +148,37 @@ export async function exportFiles(
     const selected = selectTargets(format, request, resolved.topology.hosts, declared, declaredIn, shownFiles);
     if (typeof selected === 'string') return refuse([selected]);
 
-    // A target is only as valid as its host: errors in the file that declares the host of an
-    // exported VM (in the editor, another file of the workspace) refuse the export too. Those files
-    // are validated in any case: a diagram draws their diagnostics.
+    // A target is only as valid as its host: the file that declares the host of an exported VM (in
+    // the editor, another file of the workspace) is validated too (a diagram draws its diagnostics).
     const hostDocuments = [...new Set(selected.map(t => resolved.trace.get(t.host)?.node)
         .filter((node): node is AstNode => node !== undefined)
         .map(node => AstUtils.getDocument(node)))].filter(doc => !documents.includes(doc));
     if (hostDocuments.some(doc => doc.state < DocumentState.Validated)) {
         await workspace.DocumentBuilder.build(hostDocuments.filter(doc => doc.state < DocumentState.Validated), { validation: true });
     }
-    if (!format.writesWithErrors) {
-        const hostErrors = errorLines(hostDocuments, doc => doc.uri.fsPath);
-        if (hostErrors.length > 0) {
-            const hostFiles = hostDocuments.map(doc => escapePath(doc.uri.fsPath)).join(', ');
-            return refuse([`${errorCount(hostErrors)} in ${hostFiles}, which declares the host of the VMs`, ...hostErrors]);
-        }
-    }
+
+    // Per target: it is written when it and its host have no error; the others are refused with
+    // the errors that block them (blockingErrors), and the rest is still written.
+    const nameOfFile = (doc: LangiumDocument): string => fileOf.get(doc.uri.toString()) ?? doc.uri.fsPath;
+    const refused: RefusedExport[] = [];
+    const writable = format.writesWithErrors ? selected : selected.filter(target => {
+        const blocking = blockingErrors(target, resolved.trace, documents);
+        if (blocking.length === 0) return true;
+        refused.push({
+            kind: target.kind,
+            name: target.name,
+            errors: blocking.map(b => formatDiagnostic(nameOfFile(b.document), b.diagnostic)),
+            locations: blocking.map(b => ({ uri: b.document.uri.toString(), range: b.diagnostic.range }))
+        });
+        return false;
+    });
+    if (writable.length === 0) return { ...refuse(refusalProblems(refused)), refused };
 
     const write = await writerOf(format, services, resolved, request.layoutEngine);
     const outputs: { name: string; file: string; content: string }[] = [];
     const problems: string[] = [];
     const byTarget = new Map<string, { target: Target; file: string }>();
-    for (const target of selected) {
+    for (const target of writable) {
         const dir = request.outDir !== undefined ? path.resolve(request.outDir) : path.join(path.dirname(target.file), 'out');
         const out = path.join(dir, `${target.name}${format.suffix}`);
         const key = sameFileKey(out);
@@ -187,13 +217,87 @@ export async function exportFiles(
                 ok: false,
                 written,
                 writeFailed: true,
+                ...(refused.length > 0 ? { refused } : {}),
                 problems: [`cannot write ${escapePath(o.file)} (${describeError(err)}); `
                     + `${done.length === 0 ? 'nothing was written' : `written: ${done.join(', ')}`}; not written: ${notDone.join(', ')}`]
             };
         }
         written.push(o.file);
     }
+    if (refused.length > 0) {
+        return { ok: false, written, problems: refusalProblems(refused), refused, exported: outputs.map(o => o.name) };
+    }
     return { ok: true, written, problems: [] };
+}
+
+/** One error that blocks a target, and its document. */
+interface BlockingError {
+    document: LangiumDocument;
+    diagnostic: Diagnostic;
+}
+
+/**
+ * The errors that keep `target` from being written, in document order: in the files that declare
+ * it, its host and its host's template,
+ * - every error inside those declarations (their text, from the first to the last character);
+ * - every error outside all top-level declarations of those files (a stray token between blocks);
+ * - every syntax error (lexing, parsing) anywhere in those files: a file the parser had to recover
+ *   from may have its blocks cut or joined, so none of it is trusted.
+ * Errors inside another VM or host of the same file do not block it. A target whose declaration
+ * cannot be found is blocked by every error of `fallback`.
+ */
+function blockingErrors(target: Target, trace: ReturnType<VmtopoCoreServices['model']['TopologyProvider']['get']>['trace'],
+    fallback: readonly LangiumDocument[]): BlockingError[] {
+    const hostNode = trace.get(target.host)?.node;
+    const templateNode = hostNode && isHost(hostNode) ? hostNode.template?.ref : undefined;
+    const scopes = [target.kind === 'VM' ? trace.get(target.vm)?.node : hostNode, hostNode, templateNode];
+    if (scopes[0] === undefined || hostNode === undefined) {
+        return fallback.flatMap(document => errorsOf(document).map(diagnostic => ({ document, diagnostic })));
+    }
+    const found: BlockingError[] = [];
+    const documents = [...new Set(scopes.filter((n): n is AstNode => n !== undefined).map(n => AstUtils.getDocument(n)))];
+    for (const document of documents) {
+        const own = scopes.filter((n): n is AstNode => n !== undefined && AstUtils.getDocument(n) === document).map(offsetsOf);
+        const declarations = [...AstUtils.streamContents(document.parseResult.value)].map(offsetsOf);
+        const text = document.textDocument;
+        for (const diagnostic of errorsOf(document)) {
+            const at = text.offsetAt(diagnostic.range.start);
+            const code = diagnosticCode(diagnostic);
+            const inside = (r: { start: number; end: number } | undefined) => r !== undefined && at >= r.start && at <= r.end;
+            if (code === 'lexing-error' || code === 'parsing-error' || own.some(inside) || !declarations.some(inside)) {
+                found.push({ document, diagnostic });
+            }
+        }
+    }
+    return found;
+}
+
+/** The errors of a document (warnings and infos never block). */
+function errorsOf(document: LangiumDocument): Diagnostic[] {
+    return (document.diagnostics ?? []).filter(d => severityName(d) === 'error');
+}
+
+/** The text offsets a node was written at, or undefined for a node without text. */
+function offsetsOf(node: AstNode): { start: number; end: number } | undefined {
+    const cst = node.$cstNode;
+    return cst ? { start: cst.offset, end: cst.end } : undefined;
+}
+
+/** How many refused targets the headline names (the rest are counted; all are in `refused`). */
+const NAMED_IN_HEADLINE = 8;
+
+/**
+ * The problems of a refusal: the headline — `VM train: 3 errors (first: FILE:LINE:COL error CODE
+ * message)` for one target, `2 VMs with errors: train (3), infer (1); first: …` for several (the first eight named, the rest counted) — then
+ * each blocking error once, one line each.
+ */
+function refusalProblems(refused: readonly RefusedExport[]): string[] {
+    const first = refused[0].errors[0];
+    const headline = refused.length === 1
+        ? `${refused[0].kind} ${escapeText(refused[0].name)}: ${errorCount(refused[0].errors)} (first: ${first})`
+        : `${refused.length} ${refused[0].kind}s with errors: ${refused.slice(0, NAMED_IN_HEADLINE).map(r => `${escapeText(r.name)} (${r.errors.length})`).join(', ')}`
+            + `${refused.length > NAMED_IN_HEADLINE ? ` and ${refused.length - NAMED_IN_HEADLINE} more` : ''}; first: ${first}`;
+    return [headline, ...new Set(refused.flatMap(r => r.errors))];
 }
 
 /** One file to write: a VM (per-VM formats) or a host (per-host formats), and the file that declares it. */
@@ -250,11 +354,6 @@ function selectTargets(format: ExportFormatRecord, request: ExportRequest, hosts
 /** Remembers the first file seen for a host. */
 function fileOf(map: Map<HostModel, string>, host: HostModel, file: string): void {
     if (!map.has(host)) map.set(host, file);
-}
-
-/** Every error of `documents`, one line each (`file:line:col error code message`, the file as `fileOf` names it). */
-function errorLines(documents: readonly LangiumDocument[], fileOf: (document: LangiumDocument, index: number) => string): string[] {
-    return documents.flatMap((doc, i) => (doc.diagnostics ?? []).filter(d => severityName(d) === 'error').map(d => formatDiagnostic(fileOf(doc, i), d)));
 }
 
 /** `1 error`, `3 errors`. */
