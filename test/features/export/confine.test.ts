@@ -223,3 +223,15 @@ describe('the vmtopo.export command handler (in-process, workspace folders from 
             .toEqual([`${path.join(ws, 'missing.vmtopo')}: no such file`]);
     });
 });
+
+describe('parseExportArgs: into (the libvirt merge of "vmtopo: Export libvirt Domain Into…")', () => {
+    it('takes an absolute path or file: URI for libvirt, and refuses it for another format or relative', () => {
+        const file = path.resolve('/w/a.vmtopo');
+        const into = path.resolve('/w/my-domain.xml');
+        expect(parseExportArgs({ file, format: 'libvirt', into, intoChosenByUser: true })).toMatchObject({ into, intoChosenByUser: true });
+        expect(parseExportArgs({ file, format: 'libvirt', into: `file://${into.split(path.sep).join('/')}` })).toMatchObject({ into, intoChosenByUser: false });
+        expect(parseExportArgs({ file, format: 'nccl', into })).toBe("vmtopo.export: 'into' merges into a libvirt domain; it cannot be used with format 'nccl'");
+        expect(parseExportArgs({ file, format: 'libvirt', into: 'my-domain.xml' })).toBe("vmtopo.export: 'into' must be an absolute path or a file: URI, not the relative path my-domain.xml");
+        expect(parseExportArgs({ file, format: 'libvirt', into, intoChosenByUser: 'yes' })).toBe("vmtopo.export: 'intoChosenByUser' must be true or false, not 'yes'");
+    });
+});
