@@ -356,11 +356,11 @@ function checkPlatform(domain: XmlElement, fail: (at: number, message: string) =
     const os = domain.children.find(c => c.name === 'os');
     const osType = os?.children.find(c => c.name === 'type');
     if (!osType) fail(os?.start ?? domain.start, 'the domain has no <os><type machine=…>; vmtopo\'s PCI Express tree needs machine=\'q35\'');
-    const machine = osType!.attrs.find(([k]) => k === 'machine')?.[1];
-    const arch = osType!.attrs.find(([k]) => k === 'arch')?.[1];
-    if (arch !== undefined && arch !== 'x86_64') fail(osType!.start, `the domain's arch is '${arch}'; vmtopo's domains are x86_64`);
+    const machine = osType.attrs.find(([k]) => k === 'machine')?.[1];
+    const arch = osType.attrs.find(([k]) => k === 'arch')?.[1];
+    if (arch !== undefined && arch !== 'x86_64') fail(osType.start, `the domain's arch is '${arch}'; vmtopo's domains are x86_64`);
     if (machine === undefined || !/q35/.test(machine)) {
-        fail(osType!.start, `the machine is '${machine ?? '(none: libvirt picks the i440fx machine pc)'}', which has no PCI Express root complex for vmtopo's expander buses; `
+        fail(osType.start, `the machine is '${machine ?? '(none: libvirt picks the i440fx machine pc)'}', which has no PCI Express root complex for vmtopo's expander buses; `
             + 'use machine=\'q35\' (converting a guest from i440fx to q35 changes its devices\' addresses: see https://libvirt.org/pci-addresses.html)');
     }
 }
