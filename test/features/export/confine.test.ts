@@ -17,7 +17,7 @@ import { EXPORT_COMMAND } from '../../../language/src/protocol.js';
 import { EXPORT_FORMATS } from '../../../language/src/features/export/formats.js';
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
 import type { ExportResult } from '../../../language/src/features/export/index.js';
-import { readRepoFile } from '../../support/util.js';
+import { REPO, readRepoFile } from '../../support/util.js';
 
 let tmp: string;
 /** The workspace folder of these tests: `<tmp>/ws`, holding `topo/hgx.vmtopo`. */
@@ -221,6 +221,16 @@ describe('the vmtopo.export command handler (in-process, workspace folders from 
         }
         expect((await run({ file: path.join(ws, 'missing.vmtopo'), format: 'nccl' })).problems)
             .toEqual([`${path.join(ws, 'missing.vmtopo')}: no such file`]);
+    });
+
+    it('merges into a domain outside the workspace only when the user picked it in a dialog (into, intoChosenByUser)', async () => {
+        const domain = path.join(outside, 'db01.xml');
+        fs.copyFileSync(path.join(REPO, 'test', 'fixtures', 'libvirt-merge', 'virtio-bridge.xml'), domain);
+        const refused = await run({ file, format: 'libvirt', vm: 'infer-b', outDir: 'merged', into: domain });
+        expect(refused).toEqual({ ok: false, written: [], problems: [`${domain} lies outside the folder ${ws}`] });
+        const merged = await run({ file, format: 'libvirt', vm: 'infer-b', outDir: 'merged', into: domain, intoChosenByUser: true });
+        expect(merged).toEqual({ ok: true, written: [path.join(ws, 'topo', 'merged', 'infer-b.domain.xml')], problems: [] });
+        expect(fs.readFileSync(merged.written[0], 'utf8')).toContain('<name>db01</name>');
     });
 });
 
