@@ -200,6 +200,23 @@ describe('bad input: one located error', () => {
         expect(err.message).toContain("the machine is 'pc'");
     });
 
+    it('a disk the user moved onto a port of an earlier merge: refused at its address, vmtopo does not move the user\'s devices', () => {
+        const merged = mergeLibvirtDomain(fixture('virt-install-default.xml'), ours('train-a'));
+        // index 16: the first root port below vmtopo's expander bus (index 15)
+        expect(merged).toContain("<controller type='pci' index='16' model='pcie-root-port'>");
+        const moved = merged.replace("<target dev='vda' bus='virtio'/>\n", "<target dev='vda' bus='virtio'/>\n      <address type='pci' domain='0x0000' bus='0x10' slot='0x00' function='0x0'/>\n");
+        const err = refusal(moved);
+        expect(moved.split('\n')[err.line - 1].slice(err.column - 1)).toBe("<address type='pci' domain='0x0000' bus='0x10' slot='0x00' function='0x0'/>");
+        expect(err.message).toContain('a PCI controller an earlier vmtopo merge added');
+    });
+
+    it('a disk of the user with an alias in vmtopo\'s ua-vmtopo- namespace: refused at the alias (a merge would take it for vmtopo\'s)', () => {
+        const user = fixture('virt-install-default.xml').replace("<target dev='vda' bus='virtio'/>\n", "<target dev='vda' bus='virtio'/>\n      <alias name='ua-vmtopo-boot'/>\n");
+        const err = refusal(user);
+        expect(user.split('\n')[err.line - 1].slice(err.column - 1)).toBe("<alias name='ua-vmtopo-boot'/>");
+        expect(err.message).toBe("your <disk> has the alias 'ua-vmtopo-boot'; aliases starting 'ua-vmtopo-' mark vmtopo's devices, which a merge replaces: rename it");
+    });
+
     it('a hostdev of a GPU vmtopo assigns, with a ROM file vmtopo would drop: refused at that hostdev', () => {
         const user = fixture('conflicting-hostdev.xml');
         const err = refusal(user);

@@ -79,7 +79,7 @@ export async function exportFiles(
     let into: { file: string; text: string } | undefined;
     if (request.into !== undefined) {
         const file = path.resolve(request.into);
-        if (format.id !== 'libvirt') return refuse([`${escapePath(file)}: only a libvirt domain can be merged into (--into), not a ${format.label} file`]);
+        if (format.id !== 'libvirt') return refuse([`${escapePath(file)}: --into merges into a libvirt domain, and format ${format.id} writes ${format.label}`]);
         try {
             into = { file, text: fs.readFileSync(file, 'utf8') };
         } catch (err) {

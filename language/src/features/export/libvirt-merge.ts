@@ -211,6 +211,11 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
 
         // An earlier merge's elements go.
         const earlier = d.children.filter(isOurs);
+        const foreign = earlier.find(el => !['controller', 'hostdev', 'iommu'].includes(el.name));
+        if (foreign) {
+            fail(foreign.children.find(c => c.name === 'alias')?.start ?? foreign.start, `your <${foreign.name}> has the alias '${aliasOf(foreign)}'; `
+                + `aliases starting '${VMTOPO_ALIAS_PREFIX}' mark vmtopo's devices, which a merge replaces: rename it`);
+        }
         for (const el of earlier) edits.remove(el);
         const earlierIndexes = new Set(earlier.filter(c => c.name === 'controller').map(c => Number(attr(c, 'index'))));
         const kept = d.children.filter(c => !isOurs(c));
