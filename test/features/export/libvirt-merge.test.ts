@@ -140,6 +140,14 @@ describe('the user\'s domain decides what is not vmtopo\'s', () => {
         expect(mergeLibvirtDomain(merged, ours('train-a'))).toBe(merged);
     });
 
+    it('merging another VM into a merged domain gives what merging it into the user\'s domain gives (nothing of the first VM stays)', () => {
+        // (Not existing-hostdev.xml: merging train-a takes over the user's hostdev of gpu0, which then is vmtopo's.)
+        for (const file of ['virt-install-default.xml', 'virtio-bridge.xml']) {
+            const user = fixture(file);
+            expect(mergeLibvirtDomain(mergeLibvirtDomain(user, ours('train-a')), ours('infer-b')), file).toBe(mergeLibvirtDomain(user, ours('infer-b')));
+        }
+    });
+
     it('moves vmtopo\'s expander bus off pcie.0 slot 5, which the user\'s virtio-scsi controller holds, and leaves theirs', () => {
         const user = fixture('virtio-bridge.xml');
         const scsi = /<controller type='scsi'[\s\S]*?<\/controller>/.exec(user)![0];
