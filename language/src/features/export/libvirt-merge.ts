@@ -120,8 +120,8 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
 
     const ours = parseXml(vmtopoXml);
     const vDomain = ours.roots[0];
-    const edits = new Edits(userXml);
     const style = styleOf(userXml, domain);
+    const edits = new Edits(userXml, style.newline);
 
     // Every comment of an earlier merge goes; the new ones come with vmtopo's elements.
     for (const c of markerComments(userXml, domain)) edits.remove(c);
@@ -178,7 +178,7 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
             if (inner.length === 0 && !attrsChanged) return;
             const open = startTag(u.name, attrs, style.quote, inner.length === 0 && u.selfClosing);
             const body = inner.length === 0 ? (u.selfClosing ? '' : userXml.slice(u.tagEnd, u.end)) :
-                `\n${inner.map(l => `${childIndent}${l}\n`).join('')}${indent}</${u.name}>`;
+                `${style.newline}${inner.map(l => `${childIndent}${l}${style.newline}`).join('')}${indent}</${u.name}>`;
             edits.replace(u.start, u.end, open + body);
             return;
         }
@@ -255,7 +255,9 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
         // Controller indexes after the user's (those without `index` get the lowest free ones from libvirt).
         const userPci = keptOthers.filter(c => c.name === 'controller' && attr(c, 'type') === 'pci');
         const explicit = userPci.map(c => attr(c, 'index')).filter((i): i is string => i !== undefined).map(Number);
-        const base = Math.max(Math.max(0, ...explicit) + 1, userPci.length);
+        // libvirt adds pcie-root (index 0) when the domain has none; vmtopo then writes its own.
+        const hasRoot = userPci.some(c => attr(c, 'model') === 'pcie-root');
+        const base = Math.max(Math.max(0, ...explicit) + 1, userPci.length + (hasRoot ? 0 : 1));
         const newIndex = (old: number) => (old === 0 ? 0 : base + old - 1);
 
         // Guest bus numbers: the user's PCI bridges below pcie.0 number their buses from 1 on, vmtopo's expanders from their busNr.
@@ -305,6 +307,17 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
             slotOf.set(c, { slot: free, movedFrom: want, holder: taken.get(want) });
         }
 
+        // Ports' chassis numbers: vmtopo's are its controller indexes; one the user's ports use takes the next free number.
+        const userChassis = new Set(userPci.map(c => attr(c.children.find(t => t.name === 'target') ?? c, 'chassis')).filter(x => x !== undefined).map(Number));
+        const chassisOf = new Map<number, number>();
+        for (const c of vTree) {
+            const old = attr(c.children.find(t => t.name === 'target') ?? c, 'chassis');
+            if (old === undefined) continue;
+            let chassis = newIndex(Number(old));
+            while (userChassis.has(chassis) || [...chassisOf.values()].includes(chassis)) chassis++;
+            chassisOf.set(Number(old), chassis);
+        }
+
         const rename = (el: XmlElement, alias: string): Rewrite => {
             const holder = userAliases.get(alias);
             if (holder) fail(holder.start, `your alias '${alias}' is one vmtopo gives its own device; rename yours (vmtopo's aliases start with '${VMTOPO_ALIAS_PREFIX}')`);
@@ -313,7 +326,7 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
                     if (e === el && k === 'index') return [k, String(newIndex(Number(val)))];
                     if (e.name === 'address' && path.length === 1 && k === 'bus') return [k, hex2(newIndex(Number(val)))];
                     if (e.name === 'address' && path.length === 1 && k === 'slot' && slotOf.has(el)) return [k, hex2(slotOf.get(el)!.slot)];
-                    if (e.name === 'target' && k === 'chassis') return [k, String(newIndex(Number(val)))];
+                    if (e.name === 'target' && k === 'chassis') return [k, String(chassisOf.get(Number(val)) ?? newIndex(Number(val)))];
                     if (e.name === 'alias' && k === 'name') return [k, alias];
                     return [k, val];
                 }),
@@ -414,9 +427,11 @@ interface Style {
     readonly quote: string;
     /** One level of the user's indentation. */
     readonly unit: string;
+    /** The user's line ending. */
+    readonly newline: '\n' | '\r\n';
 }
 
-/** The user's quote and indentation unit (two spaces, as virsh, when the text does not tell). */
+/** The user's quote, indentation unit (two spaces, as virsh, when the text does not tell) and line ending. */
 function styleOf(text: string, domain: XmlElement): Style {
     const tag = text.slice(domain.start, domain.tagEnd);
     const quote = /=\s*(['"])/.exec(tag)?.[1] ?? '\'';
@@ -424,7 +439,7 @@ function styleOf(text: string, domain: XmlElement): Style {
     const outer = indentOf(text, domain.start);
     const inner = child ? indentOf(text, child.start) : '';
     const unit = inner.startsWith(outer) && inner.length > outer.length ? inner.slice(outer.length) : '  ';
-    return { quote, unit };
+    return { quote, unit, newline: text.includes('\r\n') ? '\r\n' : '\n' };
 }
 
 /** The lines of element `el` of `text`, in the user's style, after its comment `note` (marked as vmtopo's). */
@@ -432,17 +447,19 @@ function serialize(text: string, el: XmlElement, style: Style, note?: XmlComment
     const lines: string[] = note ? [markComment(note.text)] : [];
     const write = (e: XmlElement, path: XmlElement[]): string[] => {
         const attrs = rewrite ? rewrite.attrs(e, path) : e.attrs;
+        // A user alias for the element itself, before its guest <address> (or last), as virsh writes it.
+        const alias = path.length === 0 && rewrite?.alias && !e.children.some(c => c.name === 'alias')
+            ? `<alias name=${q(rewrite.alias, style.quote)}/>` : undefined;
         const children: string[] = [];
-        const nodes = childNodes(text, e);
-        if (rewrite?.alias && path.length === 0 && !e.children.some(c => c.name === 'alias')) {
-            const at = nodes.findIndex(n => n.kind === 'element' && n.name === 'address');
-            const alias = `<alias name=${q(rewrite.alias, style.quote)}/>`;
-            const lines = nodes.flatMap(n => n.kind === 'comment' ? [markComment(n.text)] : write(n, [...path, e]));
-            if (at < 0) lines.push(alias); else lines.splice(lines.length - write(nodes[at] as XmlElement, [...path, e]).length, 0, alias);
-            children.push(...lines);
-        } else {
-            for (const n of nodes) children.push(...(n.kind === 'comment' ? [markComment(n.text)] : write(n, [...path, e])));
+        for (const n of childNodes(text, e)) {
+            if (n.kind === 'comment') {
+                children.push(markComment(n.text));
+                continue;
+            }
+            if (alias && n.name === 'address') children.push(alias);
+            children.push(...write(n, [...path, e]));
         }
+        if (alias && !e.children.some(c => c.name === 'address')) children.push(alias);
         if (children.length === 0) {
             const body = e.selfClosing ? '' : text.slice(e.tagEnd, e.closeStart);
             return body === '' ? [startTag(e.name, attrs, style.quote, true)] : [`${startTag(e.name, attrs, style.quote, false)}${body}</${e.name}>`];
@@ -605,7 +622,7 @@ function closeLineStart(text: string, el: XmlElement): number {
 /** Text edits on one text, applied together (later positions first). */
 class Edits {
     private readonly list: { start: number; end: number; text: string; seq: number }[] = [];
-    constructor(private readonly text: string) {}
+    constructor(private readonly text: string, private readonly newline: string) {}
 
     /** Removes a node, with its line when it stands alone on it. */
     remove(node: { start: number; end: number }): void {
@@ -623,7 +640,7 @@ class Edits {
     /** Inserts lines at `at` (a line start: each line indented and ended; else inline). */
     insertLines(at: number, lines: readonly string[], indent: string): void {
         const atLineStart = at === 0 || this.text[at - 1] === '\n';
-        this.add(at, at, atLineStart ? lines.map(l => `${indent}${l}\n`).join('') : lines.join(''));
+        this.add(at, at, atLineStart ? lines.map(l => `${indent}${l}${this.newline}`).join('') : lines.join(''));
     }
 
     private add(start: number, end: number, text: string): void {
