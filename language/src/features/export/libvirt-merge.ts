@@ -104,8 +104,9 @@ interface XmlText {
  * Throws {@link LibvirtMergeError}, located in `userXml`, when it is not well-formed XML, its root is
  * not `<domain>`, the domain is not a KVM q35 x86_64 one, a hostdev or `<interface type='hostdev'>`
  * of the user assigns a host device vmtopo assigns with other settings, a user device sits on a
- * controller of an earlier merge, the user's PCI buses reach vmtopo's expander bus numbers, a user
- * alias is one vmtopo gives, or no pcie.0 slot is free for an expander.
+ * controller of an earlier merge, the user's PCI buses reach vmtopo's expander bus numbers, a device
+ * of the user other than a PCI controller, hostdev or IOMMU has an alias starting `ua-vmtopo-` (that
+ * prefix marks what vmtopo replaces), or no pcie.0 slot is free for an expander.
  */
 export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
     const user = parseXml(userXml);
@@ -160,7 +161,7 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
     return edits.apply();
 
     /** Sets vmtopo's attributes and children of the user's element `u` (vmtopo's is `v`). */
-    function mergePartial(u: XmlElement, v: XmlElement | undefined, ownedAttrs: readonly string[], ownedChildren: readonly string[], extra: string[] = []): void {
+    function mergePartial(u: XmlElement, v: XmlElement | undefined, ownedAttrs: readonly string[], ownedChildren: readonly string[]): void {
         const indent = indentOf(userXml, u.start);
         const childIndent = indent + style.unit;
         const attrs: (readonly [string, string])[] = u.attrs.filter(([k]) => !ownedAttrs.includes(k) || v?.attrs.some(([n]) => n === k))
@@ -174,7 +175,7 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
             groups.set(c.name, [...(groups.get(c.name) ?? []), ...lines]);
         }
         if (u.selfClosing || u.children.length === 0 && userXml.slice(u.tagEnd, u.closeStart).trim() === '') {
-            const inner = [...groups.values()].flat().concat(extra);
+            const inner = [...groups.values()].flat();
             if (inner.length === 0 && !attrsChanged) return;
             const open = startTag(u.name, attrs, style.quote, inner.length === 0 && u.selfClosing);
             const body = inner.length === 0 ? (u.selfClosing ? '' : userXml.slice(u.tagEnd, u.end)) :
@@ -188,7 +189,6 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
             const first = u.children.find(c => c.name === name);
             edits.insertLines(first ? lineStartOrSelf(userXml, first.start) : closeLineStart(userXml, u), lines, childIndent);
         }
-        if (extra.length > 0) edits.insertLines(closeLineStart(userXml, u), extra, childIndent);
     }
 
     function mergeDevices(): void {
@@ -247,10 +247,6 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
                 fail(el.start, `this device sits on bus ${attr(el, 'bus')}, a PCI controller an earlier vmtopo merge added and this merge replaces; move the device to one of your own controllers`);
             }
         }
-
-        // Aliases vmtopo gives must be free.
-        const userAliases = new Map<string, XmlElement>();
-        for (const el of walk(keptOthers)) if (el.name === 'alias' && attr(el, 'name')) userAliases.set(attr(el, 'name')!, el);
 
         // Controller indexes after the user's (those without `index` get the lowest free ones from libvirt).
         const userPci = keptOthers.filter(c => c.name === 'controller' && attr(c, 'type') === 'pci');
@@ -318,9 +314,8 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
             chassisOf.set(Number(old), chassis);
         }
 
+        /** vmtopo's controller or device `el` with its new index, buses, slot, chassis and alias. */
         const rename = (el: XmlElement, alias: string): Rewrite => {
-            const holder = userAliases.get(alias);
-            if (holder) fail(holder.start, `your alias '${alias}' is one vmtopo gives its own device; rename yours (vmtopo's aliases start with '${VMTOPO_ALIAS_PREFIX}')`);
             return {
                 attrs: (e, path) => e.attrs.map(([k, val]) => {
                     if (e === el && k === 'index') return [k, String(newIndex(Number(val)))];
