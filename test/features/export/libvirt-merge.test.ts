@@ -249,6 +249,39 @@ describe('bad input: one located error', () => {
         expect(err.message).toBe("your <disk> has the alias 'ua-vmtopo-boot'; aliases starting 'ua-vmtopo-' mark vmtopo's devices, which a merge replaces: rename it");
     });
 
+    it('a TCG domain (type qemu): refused at <domain>, VFIO needs KVM', () => {
+        const err = refusal(fixture('virt-install-default.xml').replace("<domain type='kvm'>", "<domain type='qemu'>"));
+        expect([err.line, err.column]).toEqual([1, 1]);
+        expect(err.message).toContain("needs <domain type='kvm'>");
+    });
+
+    it('an SR-IOV NIC the user passes as <interface type=\'hostdev\'> that vmtopo assigns too: refused at the interface', () => {
+        const user = fixture('virt-install-default.xml').replace("<interface type='network'>", [
+            "<interface type='hostdev' managed='yes'>",
+            '      <source>',
+            "        <address type='pci' domain='0x0000' bus='0x1a' slot='0x00' function='0x0'/>",
+            '      </source>',
+            '    </interface>',
+            "    <interface type='network'>"
+        ].join('\n'));
+        const err = refusal(user);
+        expect(user.split('\n')[err.line - 1].trim()).toBe("<interface type='hostdev' managed='yes'>");
+        expect(err.message).toBe("your <interface type='hostdev'> passes host device 0000:1a:00.0, which vmtopo assigns as a <hostdev> (ua-vmtopo-mlx5_3); remove one of them");
+    });
+
+    it('an expander bus of the user numbered inside vmtopo\'s guest buses: refused at it (vmtopo cannot renumber: the NCCL file names its buses)', () => {
+        const user = fixture('virt-install-default.xml').replace("<controller type='pci' index='14' model='pcie-root-port'/>", [
+            "<controller type='pci' index='14' model='pcie-root-port'/>",
+            "    <controller type='pci' index='15' model='pcie-expander-bus'>",
+            "      <target busNr='72'/>",
+            "      <address type='pci' domain='0x0000' bus='0x00' slot='0x0a' function='0x0'/>",
+            '    </controller>'
+        ].join('\n'));
+        const err = refusal(user);
+        expect(user.split('\n')[err.line - 1].trim()).toBe("<controller type='pci' index='15' model='pcie-expander-bus'>");
+        expect(err.message).toMatch(/^your pcie-expander-bus has busNr 72, inside the guest buses vmtopo's expander buses use \(64-\d+\)/);
+    });
+
     it('a hostdev of a GPU vmtopo assigns, with a ROM file vmtopo would drop: refused at that hostdev', () => {
         const user = fixture('conflicting-hostdev.xml');
         const err = refusal(user);

@@ -201,6 +201,8 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
         const attr = (el: XmlElement, name: string) => el.attrs.find(([k]) => k === name)?.[1];
         const aliasOf = (el: XmlElement) => attr(el.children.find(c => c.name === 'alias') ?? el, 'name');
         const isOurs = (el: XmlElement) => aliasOf(el)?.startsWith(VMTOPO_ALIAS_PREFIX) ?? false;
+        /** The alias a hostdev of vmtopo's writer (`ua-gpu0`) has in the merged domain (`ua-vmtopo-gpu0`). */
+        const mergedAlias = (h: XmlElement) => aliasOf(h)?.replace(/^ua-/, VMTOPO_ALIAS_PREFIX) ?? `${VMTOPO_ALIAS_PREFIX}hostdev`;
 
         // vmtopo's devices: its PCI controllers (index 0 is pcie-root), hostdevs and iommu.
         const vControllers = vDevices.children.filter(c => c.name === 'controller' && attr(c, 'type') === 'pci');
@@ -228,7 +230,7 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
             const v = source === undefined ? undefined : vSources.get(source);
             if (!v) continue;
             if (el.name === 'interface') {
-                fail(el.start, `your <interface type='hostdev'> passes host device ${source}, which vmtopo assigns as a <hostdev> (${aliasOf(v)}); remove one of them`);
+                fail(el.start, `your <interface type='hostdev'> passes host device ${source}, which vmtopo assigns as a <hostdev> (${mergedAlias(v)}); remove one of them`);
             }
             const differs = settingsDiffer(el, v);
             if (differs) {
@@ -348,8 +350,7 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
         if (controllerLines.length > 0) placeNew(d, DEVICE_ORDER, 'controller', controllerLines, indent);
 
         const hostdevLines = vHostdevs.flatMap(h => {
-            const alias = aliasOf(h)?.replace(/^ua-/, VMTOPO_ALIAS_PREFIX) ?? `${VMTOPO_ALIAS_PREFIX}hostdev`;
-            return serialize(vmtopoXml, h, style, commentBefore(vmtopoXml, vDevices, h), rename(h, alias));
+            return serialize(vmtopoXml, h, style, commentBefore(vmtopoXml, vDevices, h), rename(h, mergedAlias(h)));
         });
         if (hostdevLines.length > 0) placeNew(d, DEVICE_ORDER, 'hostdev', hostdevLines, indent);
 
