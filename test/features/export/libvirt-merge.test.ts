@@ -19,7 +19,8 @@ import { LibvirtMergeError, mergeLibvirtDomain } from '../../../language/src/fea
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
 import type { VmModel } from '../../../language/src/model/topology.js';
 import { predictGuestAddresses } from '../../support/libvirt-guest.js';
-import { REPO, buildWorkspace, readRepoFile } from '../../support/util.js';
+import { HOST } from '../../support/fixtures.js';
+import { REPO, build, buildWorkspace, readRepoFile } from '../../support/util.js';
 
 const EXAMPLE = 'examples/hgx-h200.vmtopo';
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'libvirt-merge');
@@ -170,6 +171,32 @@ describe('the user\'s domain decides what is not vmtopo\'s', () => {
         expect(merged.replace(/\r\n/g, '')).not.toContain('\n');
         expect(merged.replace(/\r\n/g, '\n')).toBe(`<?xml version="1.0" encoding="UTF-8"?>\n${mergeLibvirtDomain(fixture('virtio-bridge.xml'), ours('train-a'))}`);
         expect(mergeLibvirtDomain(merged, ours('train-a'))).toBe(merged);
+    });
+
+    it('a VM of 256 vCPUs with Secure Boot: vmtopo\'s SMM, split IOAPIC and intel IOMMU join the user\'s features and devices', async () => {
+        const text = HOST.replace('cores 0-7,16-23   memory 256 GiB', 'cores 0-7,16-23,32-511 memory 256 GiB') +
+            'vm big on h { vcpus 256 memory 16 GiB on numa 0 secure-boot gpu gpu0 passthrough }\n';
+        const big = (await build(text)).resolved().topology.vms.find(v => v.name === 'big')!;
+        const merged = mergeLibvirtDomain(fixture('virt-install-default.xml'), exportVm(big, 'libvirt'));
+        expect(/<features>[\s\S]*?<\/features>/.exec(merged)![0].split('\n').map(l => l.trim())).toEqual([
+            '<features>', '<acpi/>', '<apic/>', "<vmport state='off'/>", "<smm state='on'/>",
+            '<!-- vmtopo: 256 vCPUs > 255: x2APIC ids need QEMU\'s split irqchip and an IOMMU with interrupt remapping and EIM (rule KVM001) -->',
+            "<ioapic driver='qemu'/>", '</features>'
+        ]);
+        expect(merged).toContain("<iommu model='intel'>");
+        const out = path.join(tmp, 'big-into-web01.xml');
+        fs.writeFileSync(out, merged);
+        expect(run('virt-xml-validate', [out, 'domain']).status).toBe(0);
+        expect(run('virsh', ['-c', 'test:///default', 'define', out]).output).toContain("Domain 'web01' defined");
+        expect(mergeLibvirtDomain(merged, exportVm(big, 'libvirt'))).toBe(merged);
+    });
+
+    it('leaves <os> to the user, and says so in a comment when the user\'s boots BIOS and the VM asks for UEFI', () => {
+        const bios = mergeLibvirtDomain(fixture('virt-install-default.xml'), ours('train-a'));
+        expect(bios).toContain("  <!-- vmtopo: the .vmtopo file asks for UEFI firmware (OVMF), which maps the GPUs' large 64-bit BARs; this <os> boots SeaBIOS: add firmware='efi' (vmtopo leaves <os> to you) -->\n  <os>\n");
+        const uefi = mergeLibvirtDomain(fixture('virtio-bridge.xml'), ours('train-a'));
+        expect(uefi).toContain("  </numatune>\n  <os firmware='efi'>\n");
+        expect(uefi).not.toContain('SeaBIOS');
     });
 
     it('moves vmtopo\'s expander bus off pcie.0 slot 5, which the user\'s virtio-scsi controller holds, and leaves theirs', () => {

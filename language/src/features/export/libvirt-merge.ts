@@ -157,8 +157,23 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
         else placeNew(domain, DOMAIN_ORDER, name, lines, domainIndent);
     }
 
+    noteFirmware();
     mergeDevices();
     return edits.apply();
+
+    /**
+     * `<os>` is the user's; when vmtopo's VM wants UEFI and the user's domain boots BIOS, a comment
+     * before their `<os>` says so (SeaBIOS maps no 64-bit BARs: large-BAR GPUs need OVMF, [OVMF-MMIO64]).
+     */
+    function noteFirmware(): void {
+        const vOs = vDomain.children.find(c => c.name === 'os');
+        const uOs = domain.children.find(c => c.name === 'os');
+        const efi = (os: XmlElement) => os.attrs.some(([k, val]) => k === 'firmware' && val === 'efi') || os.children.some(c => c.name === 'loader');
+        if (vOs && uOs && efi(vOs) && !efi(uOs)) {
+            edits.insertLines(lineStartOrSelf(userXml, uOs.start), [`<!--${COMMENT_MARK}the .vmtopo file asks for UEFI firmware (OVMF), which maps the GPUs' large 64-bit BARs; `
+                + `this <os> boots SeaBIOS: add firmware=${q('efi', style.quote)} (vmtopo leaves <os> to you) -->`], domainIndent);
+        }
+    }
 
     /** Sets vmtopo's attributes and children of the user's element `u` (vmtopo's is `v`). */
     function mergePartial(u: XmlElement, v: XmlElement | undefined, ownedAttrs: readonly string[], ownedChildren: readonly string[]): void {
