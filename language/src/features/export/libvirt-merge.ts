@@ -12,7 +12,13 @@
  * - in `<devices>`: its PCI controllers (the pcie-expander-bus per host NUMA node and the ports and
  *   switches below it) and its hostdevs, both marked with a user alias starting `ua-vmtopo-`, and
  *   `<iommu>` when vmtopo sets one (more than 255 vCPUs);
- * - its comments, which start with `vmtopo:`.
+ * - its comments, which start with `vmtopo:` (one says so when the user's `<os>` boots BIOS and the VM
+ *   asks for UEFI: `<os>` stays the user's).
+ *
+ * A hostdev of the user for a host device vmtopo assigns (same PCI address or mdev UUID) becomes
+ * vmtopo's when its settings are vmtopo's; with other settings (a ROM file, a boot order,
+ * `managed='no'`…) the merge refuses rather than drop them or assign the device twice. The user's
+ * other hostdevs stay.
  *
  * The merge edits the user's text in place: every byte outside what vmtopo owns stays as it was
  * (quotes, indentation, attribute order, entity references, comments), and merging the result again
@@ -114,7 +120,8 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
         const { line, column } = lineColumn(userXml, at);
         throw new LibvirtMergeError(message, line, column);
     };
-    if (user.roots.length !== 1) fail(user.roots[1]?.start ?? 0, 'the file has more than one root element; a libvirt domain has one, <domain>');
+    if (user.roots.length === 0) fail(0, 'the file has no element; expected a libvirt domain (<domain type=\'kvm\'>…)');
+    if (user.roots.length > 1) fail(user.roots[1].start, 'the file has more than one root element; a libvirt domain has one, <domain>');
     const domain = user.roots[0];
     if (domain.name !== 'domain') fail(domain.start, `the root element is <${domain.name}>, not <domain>: this is not a libvirt domain`);
     checkPlatform(domain, fail);
