@@ -142,11 +142,18 @@ describe('the user\'s domain decides what is not vmtopo\'s', () => {
         expect(mergeLibvirtDomain(merged, ours('train-a'))).toBe(merged);
     });
 
-    it('merging another VM into a merged domain gives what merging it into the user\'s domain gives (nothing of the first VM stays)', () => {
-        // (Not existing-hostdev.xml: merging train-a takes over the user's hostdev of gpu0, which then is vmtopo's.)
-        for (const file of ['virt-install-default.xml', 'virtio-bridge.xml']) {
+    it('merging a VM into a domain merged with another gives what merging it into the user\'s domain gives (nothing of the first VM stays)', () => {
+        const names = ['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d'];
+        for (const file of ['virt-install-default.xml', 'virtio-bridge.xml', 'existing-hostdev.xml']) {
             const user = fixture(file);
-            expect(mergeLibvirtDomain(mergeLibvirtDomain(user, ours('train-a')), ours('infer-b')), file).toBe(mergeLibvirtDomain(user, ours('infer-b')));
+            for (const first of names) {
+                // (Merging train-a into existing-hostdev.xml takes over the user's hostdev of gpu0, which is then vmtopo's.)
+                if (file === 'existing-hostdev.xml' && first === 'train-a') continue;
+                const once = mergeLibvirtDomain(user, ours(first));
+                for (const second of names) {
+                    expect(mergeLibvirtDomain(once, ours(second)), `${first}, then ${second}, into ${file}`).toBe(mergeLibvirtDomain(user, ours(second)));
+                }
+            }
         }
     });
 
@@ -179,7 +186,7 @@ describe('the user\'s domain decides what is not vmtopo\'s', () => {
         const big = (await build(text)).resolved().topology.vms.find(v => v.name === 'big')!;
         const merged = mergeLibvirtDomain(fixture('virt-install-default.xml'), exportVm(big, 'libvirt'));
         expect(/<features>[\s\S]*?<\/features>/.exec(merged)![0].split('\n').map(l => l.trim())).toEqual([
-            '<features>', '<acpi/>', '<apic/>', "<vmport state='off'/>", "<smm state='on'/>",
+            '<features>', '<acpi/>', '<apic/>', "<vmport state='off'/>", '<!-- vmtopo: set by vmtopo -->', "<smm state='on'/>",
             '<!-- vmtopo: 256 vCPUs > 255: x2APIC ids need QEMU\'s split irqchip and an IOMMU with interrupt remapping and EIM (rule KVM001) -->',
             "<ioapic driver='qemu'/>", '</features>'
         ]);
@@ -189,6 +196,8 @@ describe('the user\'s domain decides what is not vmtopo\'s', () => {
         expect(run('virt-xml-validate', [out, 'domain']).status).toBe(0);
         expect(run('virsh', ['-c', 'test:///default', 'define', out]).output).toContain("Domain 'web01' defined");
         expect(mergeLibvirtDomain(merged, exportVm(big, 'libvirt'))).toBe(merged);
+        // The VM shrinks: what vmtopo added for it leaves the domain, what the user had stays.
+        expect(mergeLibvirtDomain(merged, ours('train-a'))).toBe(mergeLibvirtDomain(fixture('virt-install-default.xml'), ours('train-a')));
     });
 
     it('leaves <os> to the user, and says so in a comment when the user\'s boots BIOS and the VM asks for UEFI', () => {

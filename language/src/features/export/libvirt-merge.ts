@@ -57,7 +57,7 @@ const PARTIAL: Record<string, { attrs: readonly string[]; children: readonly str
     memoryBacking: { attrs: [], children: ['hugepages', 'nosharepages'] },
     cputune: { attrs: [], children: ['vcpupin', 'emulatorpin'] },
     cpu: { attrs: ['mode', 'check', 'migratable'], children: ['topology', 'cache', 'maxphysaddr', 'numa', 'model', 'vendor'] },
-    // the features vmtopo's domain sets
+    // the features vmtopo's domain sets, and those an earlier merge added (after a `vmtopo:` comment)
     features: { attrs: [], children: 'vmtopo' }
 };
 /** Order of `<domain>`'s children as `virsh dumpxml` writes them: where a new element goes. */
@@ -152,7 +152,15 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
         if (spec) {
             const u = domain.children.find(c => c.name === name);
             const ownedChildren = spec.children === 'vmtopo' ? (v?.children.map(c => c.name) ?? []) : spec.children;
-            if (u) mergePartial(u, v, spec.attrs, ownedChildren);
+            if (u && spec.children === 'vmtopo') {
+                // A feature an earlier merge added (after its comment) goes when the VM no longer sets it.
+                const nodes = childNodes(userXml, u);
+                const added = u.children.filter(c => {
+                    const prev = nodes[nodes.indexOf(c) - 1];
+                    return prev?.kind === 'comment' && prev.text.startsWith(COMMENT_MARK);
+                });
+                mergePartial(u, v, spec.attrs, ownedChildren, added);
+            } else if (u) mergePartial(u, v, spec.attrs, ownedChildren);
             else if (v) placeNew(domain, DOMAIN_ORDER, name, serialize(vmtopoXml, v, style), domainIndent);
             continue;
         }
@@ -182,8 +190,13 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
         }
     }
 
-    /** Sets vmtopo's attributes and children of the user's element `u` (vmtopo's is `v`). */
-    function mergePartial(u: XmlElement, v: XmlElement | undefined, ownedAttrs: readonly string[], ownedChildren: readonly string[]): void {
+    /**
+     * Sets vmtopo's attributes and children of the user's element `u` (vmtopo's is `v`). `added`:
+     * children of an earlier merge, removed too; when given, a child new to `u` gets a comment that
+     * marks it as vmtopo's.
+     */
+    function mergePartial(u: XmlElement, v: XmlElement | undefined, ownedAttrs: readonly string[], ownedChildren: readonly string[],
+        added?: readonly XmlElement[]): void {
         const indent = indentOf(userXml, u.start);
         const childIndent = indent + style.unit;
         const attrs: (readonly [string, string])[] = u.attrs.filter(([k]) => !ownedAttrs.includes(k) || v?.attrs.some(([n]) => n === k))
@@ -193,24 +206,38 @@ export function mergeLibvirtDomain(userXml: string, vmtopoXml: string): string {
         const vChildren = v ? v.children.filter(c => ownedChildren.includes(c.name)) : [];
         const groups = new Map<string, string[]>();
         for (const c of vChildren) {
-            const lines = serialize(vmtopoXml, c, style, commentBefore(vmtopoXml, v!, c));
+            const note = commentBefore(vmtopoXml, v!, c);
+            const mark = added && !note && !u.children.some(k => k.name === c.name && !added.includes(k)) ? [`<!--${COMMENT_MARK}set by vmtopo -->`] : [];
+            const lines = [...mark, ...serialize(vmtopoXml, c, style, note)];
             groups.set(c.name, [...(groups.get(c.name) ?? []), ...lines]);
         }
-        if (u.selfClosing || u.children.length === 0 && userXml.slice(u.tagEnd, u.closeStart).trim() === '') {
-            const inner = [...groups.values()].flat();
-            if (inner.length === 0 && !attrsChanged) return;
-            const open = startTag(u.name, attrs, style.quote, inner.length === 0 && u.selfClosing);
-            const body = inner.length === 0 ? (u.selfClosing ? '' : userXml.slice(u.tagEnd, u.end)) :
-                `${style.newline}${inner.map(l => `${childIndent}${l}${style.newline}`).join('')}${indent}</${u.name}>`;
-            edits.replace(u.start, u.end, open + body);
+        // Nothing of the user's inside (only vmtopo's children and comments, or nothing): written whole,
+        // or, left empty, self-closing (removed when it has no attributes either, as an empty
+        // <cputune/> means nothing), as a merge into the user's own domain would write it.
+        const goes = (c: XmlElement) => ownedChildren.includes(c.name) || (added?.includes(c) ?? false);
+        const nodes = childNodes(userXml, u);
+        const theirs = nodes.filter(n => (n.kind === 'element' ? !goes(n) : !n.text.startsWith(COMMENT_MARK)));
+        const inner = [...groups.values()].flat();
+        if (theirs.length === 0 && textBetween(userXml, u, nodes).trim() === '') {
+            if (inner.length > 0) {
+                const body = inner.map(l => `${childIndent}${l}${style.newline}`).join('');
+                edits.replace(u.start, u.end, `${startTag(u.name, attrs, style.quote, false)}${style.newline}${body}${indent}</${u.name}>`);
+            } else if (attrs.length === 0) {
+                edits.remove(u);
+            } else if (attrsChanged || !u.selfClosing) {
+                edits.replace(u.start, u.end, startTag(u.name, attrs, style.quote, true));
+            }
             return;
         }
         if (attrsChanged) edits.replace(u.start, u.tagEnd, startTag(u.name, attrs, style.quote, false));
-        for (const c of u.children) if (ownedChildren.includes(c.name)) edits.remove(c);
-        for (const [name, lines] of groups) {
-            const first = u.children.find(c => c.name === name);
-            edits.insertLines(first ? lineStartOrSelf(userXml, first.start) : closeLineStart(userXml, u), lines, childIndent);
-        }
+        for (const c of u.children) if (ownedChildren.includes(c.name) || added?.includes(c)) edits.remove(c);
+        // Each group where the user's element has one of its name, else before the next group that
+        // has one (vmtopo's order), else last: a merge into a merged domain puts them where they were.
+        const names = [...groups.keys()];
+        names.forEach((name, i) => {
+            const anchor = names.slice(i).map(n => u.children.find(c => c.name === n && !added?.includes(c))).find(c => c !== undefined);
+            edits.insertLines(anchor ? lineStartOrSelf(userXml, anchor.start) : closeLineStart(userXml, u), groups.get(name)!, childIndent);
+        });
     }
 
     function mergeDevices(): void {
@@ -528,6 +555,18 @@ function markerComments(text: string, domain: XmlElement): XmlComment[] {
     };
     visit(domain);
     return found;
+}
+
+/** The text of `el`'s content outside its child elements and comments. */
+function textBetween(text: string, el: XmlElement, nodes: readonly (XmlElement | XmlComment)[]): string {
+    if (el.selfClosing) return '';
+    let from = el.tagEnd;
+    let result = '';
+    for (const n of nodes) {
+        result += text.slice(from, n.start);
+        from = n.end;
+    }
+    return result + text.slice(from, el.closeStart);
 }
 
 /** The comment right before `child` in `parent` (only blanks between), if any. */
