@@ -84,13 +84,12 @@ function guestAddresses(xml: string): Map<string, string> {
     return new Map(predictGuestAddresses(placed).filter(f => f.element === 'hostdev').map(f => [f.alias!.replace(/^ua-vmtopo-/, 'ua-'), f.bdf]));
 }
 
+/** The user domains (virt-install's default, virtio disks + bridge + disk controller at 00:05.0, two hostdevs) × every VM of the example. */
 const DOMAINS = [
-    { file: 'virt-install-default.xml', name: 'web01', vm: 'train-a' },
-    { file: 'virtio-bridge.xml', name: 'db01', vm: 'train-a' },
-    { file: 'existing-hostdev.xml', name: 'gpu01', vm: 'train-a' },
-    { file: 'virt-install-default.xml', name: 'web01', vm: 'tenant-c' },
-    { file: 'virtio-bridge.xml', name: 'db01', vm: 'infer-b' }
-];
+    { file: 'virt-install-default.xml', name: 'web01' },
+    { file: 'virtio-bridge.xml', name: 'db01' },
+    { file: 'existing-hostdev.xml', name: 'gpu01' }
+].flatMap(d => ['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d'].map(vm => ({ ...d, vm })));
 
 describe.each(DOMAINS)('$vm merged into $file', ({ file, name, vm }) => {
     const merge = () => mergeLibvirtDomain(fixture(file), ours(vm));
