@@ -359,3 +359,13 @@ describe('exportFiles with into (what the CLI and the editor command run)', () =
         expect(fs.existsSync(outDir)).toBe(false);
     }, 60_000);
 });
+
+describe('README "Merging into your own libvirt domain"', () => {
+    it('shows lines the merge writes (infer-b into virtio-bridge.xml)', () => {
+        const section = readRepoFile('README.md').split('### Merging into your own libvirt domain')[1];
+        const excerpt = /```xml\n([\s\S]*?)```/.exec(section)![1].split('\n').filter(l => l.trim() !== '' && !l.includes('…'));
+        expect(excerpt.length).toBeGreaterThan(15);
+        const merged = mergeLibvirtDomain(fixture('virtio-bridge.xml'), ours('infer-b')).split('\n');
+        for (const line of excerpt) expect(merged, line).toContain(line);
+    });
+});
