@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { CommandManager } from './commands/command-manager.js';
-import { ExportCommand } from './commands/export-command.js';
+import { ExportCommand, ExportIntoCommand } from './commands/export-command.js';
 import { EXPORT_COMMANDS } from './commands/export-formats.js';
 import { ShowTopologyCommand, TopologyPanel, registerTopologySerializer } from './topology/panel.js';
 import { ImportHostCommand } from './import/import-command.js';
@@ -53,6 +53,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     context.subscriptions.push(commands);
     // A per-host export (the diagram) exports the host the topology view shows, when it shows this file.
     commands.registerCommands(...EXPORT_COMMANDS.map(format => new ExportCommand(format, () => started, log, { viewedHost: () => TopologyPanel.shownHost() })));
+    // "vmtopo: Export libvirt Domain Into…": the libvirt export merged into the user's own domain XML.
+    const libvirt = EXPORT_COMMANDS.find(format => format.format === 'libvirt');
+    if (libvirt) commands.registerCommands(new ExportIntoCommand(libvirt, () => started, log));
     // Topology view (client/topology/): the panel and its restore after a reload.
     commands.registerCommands(new ShowTopologyCommand(context.extensionUri, () => started, log));
     context.subscriptions.push(registerTopologySerializer(context.extensionUri, () => started, log));

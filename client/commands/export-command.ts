@@ -1,6 +1,6 @@
 /**
  * The export commands: "vmtopo: Export libvirt XML", "vmtopo: Export NCCL topology XML", "vmtopo:
- * Export Topology as SVG" — one {@link ExportCommand} per descriptor of `export-formats.ts`, which
+ * Export Topology as SVG" (and "vmtopo: Export libvirt Domain Into…", {@link ExportIntoCommand}) — one {@link ExportCommand} per descriptor of `export-formats.ts`, which
  * `npm run docs` generates from the export-format registry (as it generates the commands and menus
  * of package.json). The target is, for a per-VM format, the VM at the cursor of the active vmtopo
  * editor, or one picked from the file's VMs (or all of them); for a per-host format, the host the
@@ -81,7 +81,15 @@ export class ExportCommand implements Command {
             return undefined; // cancelled, or nothing to export in the file
         }
         if (uri.scheme === 'untitled') {
+            if (!this.exportsUnsaved) {
+                void vscode.window.showWarningMessage('vmtopo: save the document to a file first; merging into a domain exports a saved file.');
+                return undefined;
+            }
             return this.exportUnsaved(document, chosen, options);
+        }
+        const extra = await this.extraArgs(chosen === ALL ? undefined : chosen);
+        if (extra === undefined) {
+            return undefined; // cancelled
         }
         if (document.isDirty && !(await document.save())) {
             void vscode.window.showErrorMessage(`vmtopo: ${path.basename(uri.fsPath)} could not be saved; nothing was exported.`);
@@ -107,6 +115,7 @@ export class ExportCommand implements Command {
         if (outDirChosenByUser) {
             args.outDirChosenByUser = true;
         }
+        Object.assign(args, extra);
         const client = await this.client();
         const result = await client.sendRequest(ExecuteCommandRequest.type, {
             command: EXPORT_COMMAND,
@@ -115,6 +124,14 @@ export class ExportCommand implements Command {
         // The notification waits for a click; the command's caller should not.
         void this.report(result, outDir).catch(err => this.log.error(`export report failed: ${String(err)}`));
         return result ?? undefined;
+    }
+
+    /** Whether an unsaved (untitled) document can be exported by this command. */
+    protected readonly exportsUnsaved: boolean = true;
+
+    /** More arguments of the export for the chosen VM or host (undefined: every one); undefined cancels. */
+    protected extraArgs(_target: string | undefined): Promise<Partial<ExportCommandArgs> | undefined> {
+        return Promise.resolve({});
     }
 
     /**
@@ -279,6 +296,33 @@ export class ExportCommand implements Command {
         } else if (choice === REVEAL_IN_OS) {
             await vscode.commands.executeCommand('revealFileInOS', target);
         }
+    }
+}
+
+/**
+ * "vmtopo: Export libvirt Domain Into…": the libvirt export of one VM merged into a domain XML file
+ * the user picks in an open dialog (the server's `into`; language/src/features/export/libvirt-merge.ts).
+ * The merged domain is written to the output folder as `<vm>.domain.xml`; the picked file is not changed.
+ */
+export class ExportIntoCommand extends ExportCommand {
+    override readonly id = 'vmtopo.mergeLibvirtDomain';
+    protected override readonly exportsUnsaved = false;
+
+    protected override async extraArgs(vm: string | undefined): Promise<Partial<ExportCommandArgs> | undefined> {
+        if (vm === undefined) {
+            void vscode.window.showWarningMessage('vmtopo: a libvirt domain takes one VM: put the cursor in a VM, or pick one.');
+            return undefined;
+        }
+        const picked = await vscode.window.showOpenDialog({
+            canSelectFiles: true,
+            canSelectFolders: false,
+            canSelectMany: false,
+            filters: { 'libvirt domain XML': ['xml'] },
+            openLabel: 'Merge Into',
+            title: `Merge VM ${vm} into a libvirt domain (e.g. virsh dumpxml output)`
+        });
+        const file = picked?.[0];
+        return file && file.scheme === 'file' ? { into: file.fsPath, intoChosenByUser: true } : undefined;
     }
 }
 

@@ -70,6 +70,10 @@ export const EXPORT_COMMAND = 'vmtopo.export';
  *   pointing out of the workspace is refused) unless `outDirChosenByUser` is true.
  * - `outDirChosenByUser`: set by the client only when the user picked or confirmed `outDir` in a
  *   folder dialog; then `outDir` may lie anywhere.
+ * - `into` (format `libvirt` only): the user's own domain XML, an absolute path or a `file:` URI, to
+ *   merge the VM into ("vmtopo: Export libvirt Domain Into…"); one VM, written as `<vm>.domain.xml`
+ *   in `outDir`, never over `into`. It must lie inside a workspace folder unless `intoChosenByUser`.
+ * - `intoChosenByUser`: set by the client only when the user picked `into` in a file dialog.
  */
 export interface ExportCommandArgs {
     file: string;
@@ -78,6 +82,8 @@ export interface ExportCommandArgs {
     host?: string;
     outDir?: string;
     outDirChosenByUser?: boolean;
+    into?: string;
+    intoChosenByUser?: boolean;
 }
 
 /**

@@ -44,7 +44,9 @@ const manifest = JSON.parse(read('package.json')) as Manifest;
 const FILE_COMMANDS: Record<string, string> = {
     ...Object.fromEntries(EXPORT_FORMATS.map(f => [f.command.id, `vmtopo: ${f.command.title}`])),
     // The topology view (client/topology/panel.ts).
-    'vmtopo.showTopology': 'vmtopo: Show Topology'
+    'vmtopo.showTopology': 'vmtopo: Show Topology',
+    // The libvirt export merged into the user's domain (ExportIntoCommand, client/commands/export-command.ts).
+    'vmtopo.mergeLibvirtDomain': 'vmtopo: Export libvirt Domain Into…'
 };
 const stale = (file: string) => `${file} is out of date with the export-format registry: run \`${GENERATE_COMMAND}\` and commit the result`;
 

@@ -220,6 +220,21 @@ describe('language server over stdio (bundled out/server/main.cjs)', () => {
         }
     });
 
+    it('merges a VM into the user\'s libvirt domain (into, "vmtopo: Export libvirt Domain Into…")', async () => {
+        const hgxCopy = path.join(workspace, 'hgx-h200.vmtopo'); // written by the test above
+        const domain = path.join(workspace, 'db01.xml');
+        fs.copyFileSync(path.join(__dirname, '..', 'fixtures', 'libvirt-merge', 'virtio-bridge.xml'), domain);
+        const outDir = path.join(workspace, 'out', 'merged');
+        const result = await connection.sendRequest(ExecuteCommandRequest.type, {
+            command: 'vmtopo.export',
+            arguments: [{ file: hgxCopy, format: 'libvirt', vm: 'infer-b-copy', outDir, into: uriOf(domain) }]
+        }) as ExportResult;
+        expect(result).toEqual({ ok: true, written: [path.join(outDir, 'infer-b-copy.domain.xml')], problems: [] });
+        const merged = fs.readFileSync(result.written[0], 'utf8');
+        expect(merged).toContain('<name>db01</name>');
+        expect(merged).toContain("<alias name='ua-vmtopo-gpu4'/>");
+    });
+
     it('refuses to export the misconfigured example and writes nothing', async () => {
         const copy = path.join(workspace, 'misconfigured.vmtopo');
         fs.copyFileSync(MISCONFIGURED, copy);

@@ -2,7 +2,7 @@
  * The `vmtopo` command line (commander):
  *
  *   vmtopo check FILE... [--format text|json|sarif] [--rule RULE=LEVEL]...
- *   vmtopo export FORMAT FILE... [--vm NAME] [--host NAME] [-o DIR] [--rule RULE=LEVEL]...
+ *   vmtopo export FORMAT FILE... [--vm NAME] [--host NAME] [-o DIR] [--into DOMAIN.xml] [--rule RULE=LEVEL]...
  *   vmtopo graph FILE... [--host NAME] [--fleet] [--size WxH] [-o out.svg]
  *   vmtopo import FILE... [--format hwloc|nccl|nvidia-smi] [--name HOST] [-o OUT.vmtopo] [--force]
  *   vmtopo explain RULE
@@ -120,12 +120,13 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         .option('--vm <name>', 'export only this VM (for a per-host format: its host); default: every VM and host of the files')
         .option('--host <name>', 'export only this host (for a per-VM format: the VMs on it)')
         .option('-o, --out-dir <dir>', 'output folder (default: out/ beside each VM\'s file); only the exported files are written')
+        .option('--into <domain.xml>', 'libvirt only: merge the VM into your own domain XML (e.g. virsh dumpxml output); writes <vm>.domain.xml in the output folder, never over this file')
         .addOption(ruleOption())
         .addHelpText('after', `\nFormats:\n${formatTable()}`)
-        .action(async (format: string, files: string[], options: { vm?: string; host?: string; outDir?: string; rule?: string[] }, command: Command) => {
+        .action(async (format: string, files: string[], options: { vm?: string; host?: string; outDir?: string; into?: string; rule?: string[] }, command: Command) => {
             const rules = await checkedRules(options.rule, command);
             const { runExport } = await import('./export-command.js');
-            setExitCode(await runExport(format, files, { vm: options.vm, host: options.host, outDir: options.outDir, rules }, io));
+            setExitCode(await runExport(format, files, { vm: options.vm, host: options.host, outDir: options.outDir, into: options.into, rules }, io));
         });
 
     program.command('graph')

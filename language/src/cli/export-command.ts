@@ -1,5 +1,5 @@
 /**
- * `vmtopo export FORMAT FILE... [--vm NAME] [--host NAME] [-o DIR] [--rule RULE=LEVEL]...`: loaded
+ * `vmtopo export FORMAT FILE... [--vm NAME] [--host NAME] [-o DIR] [--into DOMAIN.xml] [--rule RULE=LEVEL]...`: loaded
  * when the command runs (cli.ts). Writes the files of one format of the registry with `exportFiles`
  * (features/export), the code the editor's export commands run in the language server.
  */
@@ -16,6 +16,8 @@ export interface ExportOptions {
     vm?: string;
     host?: string;
     outDir?: string;
+    /** libvirt only: the user's domain XML to merge the VM into (`--into`). */
+    into?: string;
     rules: RuleOverrides;
 }
 
@@ -34,11 +36,13 @@ export async function runExport(format: string, files: readonly string[], option
         format,
         vm: options.vm,
         host: options.host,
-        outDir: options.outDir === undefined ? undefined : path.resolve(io.cwd, options.outDir)
+        outDir: options.outDir === undefined ? undefined : path.resolve(io.cwd, options.outDir),
+        into: options.into === undefined ? undefined : path.resolve(io.cwd, options.into)
     });
     // The exporter names files by absolute path (escaped); show them as the user gave them (escaped
     // too). Longest first, so that /w/a.vmtopo does not replace the start of /w/a.vmtopo.vmtopo.
-    const names = inputs.map(i => ({ absolute: escapePath(i.absolute), given: escapePath(i.given) }))
+    const given = [...inputs, ...(options.into === undefined ? [] : [{ absolute: path.resolve(io.cwd, options.into), given: options.into }])];
+    const names = given.map(i => ({ absolute: escapePath(i.absolute), given: escapePath(i.given) }))
         .sort((a, b) => b.absolute.length - a.absolute.length);
     const asGiven = (line: string) => names.reduce((text, { absolute, given }) =>
         [':', ',', ';', ' '].reduce((t, end) => t.split(`${absolute}${end}`).join(`${given}${end}`), text), line);

@@ -17,7 +17,7 @@ describe('activation', () => {
         // activate() resolves once the language client has started; a failed start rejects here
         await extension.activate();
         const commands = await vscode.commands.getCommands(true);
-        for (const id of ['vmtopo.exportLibvirt', 'vmtopo.exportNccl']) {
+        for (const id of ['vmtopo.exportLibvirt', 'vmtopo.exportNccl', 'vmtopo.mergeLibvirtDomain']) {
             assert.ok(commands.includes(id), `command ${id} is registered`);
         }
     });

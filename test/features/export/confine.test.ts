@@ -17,7 +17,7 @@ import { EXPORT_COMMAND } from '../../../language/src/protocol.js';
 import { EXPORT_FORMATS } from '../../../language/src/features/export/formats.js';
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
 import type { ExportResult } from '../../../language/src/features/export/index.js';
-import { readRepoFile } from '../../support/util.js';
+import { REPO, readRepoFile } from '../../support/util.js';
 
 let tmp: string;
 /** The workspace folder of these tests: `<tmp>/ws`, holding `topo/hgx.vmtopo`. */
@@ -232,5 +232,27 @@ describe('the vmtopo.export command handler (in-process, workspace folders from 
         // An unsaved document is exported only from the editor's text: one that is not open is refused.
         expect((await run({ file: 'untitled:Untitled-9', format: 'nccl', outDir: outside, outDirChosenByUser: true })).problems)
             .toEqual(['untitled:Untitled-9 is not open in the editor (an unsaved document is exported from the editor\'s text)']);
+    });
+
+    it('merges into a domain outside the workspace only when the user picked it in a dialog (into, intoChosenByUser)', async () => {
+        const domain = path.join(outside, 'db01.xml');
+        fs.copyFileSync(path.join(REPO, 'test', 'fixtures', 'libvirt-merge', 'virtio-bridge.xml'), domain);
+        const refused = await run({ file, format: 'libvirt', vm: 'infer-b', outDir: 'merged', into: domain });
+        expect(refused).toEqual({ ok: false, written: [], problems: [`${domain} lies outside the folder ${ws}`] });
+        const merged = await run({ file, format: 'libvirt', vm: 'infer-b', outDir: 'merged', into: domain, intoChosenByUser: true });
+        expect(merged).toEqual({ ok: true, written: [path.join(ws, 'topo', 'merged', 'infer-b.domain.xml')], problems: [] });
+        expect(fs.readFileSync(merged.written[0], 'utf8')).toContain('<name>db01</name>');
+    });
+});
+
+describe('parseExportArgs: into (the libvirt merge of "vmtopo: Export libvirt Domain Into…")', () => {
+    it('takes an absolute path or file: URI for libvirt, and refuses it for another format or relative', () => {
+        const file = path.resolve('/w/a.vmtopo');
+        const into = path.resolve('/w/my-domain.xml');
+        expect(parseExportArgs({ file, format: 'libvirt', into, intoChosenByUser: true })).toMatchObject({ into, intoChosenByUser: true });
+        expect(parseExportArgs({ file, format: 'libvirt', into: `file://${into.split(path.sep).join('/')}` })).toMatchObject({ into, intoChosenByUser: false });
+        expect(parseExportArgs({ file, format: 'nccl', into })).toBe("vmtopo.export: 'into' merges into a libvirt domain; it cannot be used with format 'nccl'");
+        expect(parseExportArgs({ file, format: 'libvirt', into: 'my-domain.xml' })).toBe("vmtopo.export: 'into' must be an absolute path or a file: URI, not the relative path my-domain.xml");
+        expect(parseExportArgs({ file, format: 'libvirt', into, intoChosenByUser: 'yes' })).toBe("vmtopo.export: 'intoChosenByUser' must be true or false, not 'yes'");
     });
 });

@@ -42,6 +42,10 @@ export interface ParsedExportArgs {
      * editor holds; `outDir` is then the absolute folder the user chose.
      */
     unsaved?: true;
+    /** Absolute path of the user's domain to merge into (libvirt), if any. */
+    into?: string;
+    /** With `into`: true only when the argument said `intoChosenByUser: true`. */
+    intoChosenByUser?: boolean;
 }
 
 /** A URI scheme at the start of a string (two characters at least, so `C:\x` is a path, not a URI). */
@@ -60,6 +64,8 @@ const URI_SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]+):/;
  * - `outDir`, if present and not null, must be a string: absolute, a `file:` URI as for `file`, or
  *   relative to the file's folder; empty or absent means `out` beside the file.
  * - `outDirChosenByUser`, if present and not null, must be a boolean.
+ * - `into`, if present and not null, must be an absolute path or a `file:` URI as for `file`, and the
+ *   format `libvirt`; `intoChosenByUser`, if present and not null, a boolean.
  *
  * @returns the parsed argument, or one line saying what is wrong (user values escaped and cut short).
  */
@@ -67,8 +73,11 @@ export function parseExportArgs(arg: unknown): ParsedExportArgs | string {
     if (typeof arg !== 'object' || arg === null || Array.isArray(arg)) {
         return `${EXPORT_COMMAND} expects one argument { file, format, vm?, host?, outDir? }`;
     }
-    const { file, format, vm, host, outDir, outDirChosenByUser } = arg as Record<string, unknown>;
+    const { file, format, vm, host, outDir, outDirChosenByUser, into, intoChosenByUser } = arg as Record<string, unknown>;
     if (typeof file === 'string' && /^untitled:/i.test(file) && !file.includes('\0')) {
+        if (into !== undefined && into !== null) {
+            return `${EXPORT_COMMAND}: 'into' merges a saved file's VM into a domain; save ${shortText(file, 80)} to a file first`;
+        }
         return parseUnsavedExportArgs({ file, format, vm, host, outDir, outDirChosenByUser });
     }
     const filePath = parseLocalPath(file, "'file'");
@@ -89,6 +98,17 @@ export function parseExportArgs(arg: unknown): ParsedExportArgs | string {
     if (outDirChosenByUser !== undefined && outDirChosenByUser !== null && typeof outDirChosenByUser !== 'boolean') {
         return `${EXPORT_COMMAND}: 'outDirChosenByUser' must be true or false, not ${describeValue(outDirChosenByUser)}`;
     }
+    if (intoChosenByUser !== undefined && intoChosenByUser !== null && typeof intoChosenByUser !== 'boolean') {
+        return `${EXPORT_COMMAND}: 'intoChosenByUser' must be true or false, not ${describeValue(intoChosenByUser)}`;
+    }
+    let intoPath: string | undefined;
+    if (into !== undefined && into !== null) {
+        const parsed = parseLocalPath(into, "'into'");
+        if (typeof parsed !== 'string') return parsed.error;
+        if (!path.isAbsolute(parsed)) return `${EXPORT_COMMAND}: 'into' must be an absolute path or a file: URI, not the relative path ${shortText(parsed)}`;
+        if (format !== 'libvirt') return `${EXPORT_COMMAND}: 'into' merges into a libvirt domain; it cannot be used with format '${shortText(format)}'`;
+        intoPath = path.resolve(parsed);
+    }
     let outDirPath = path.join(path.dirname(absoluteFile), 'out');
     if (outDir !== undefined && outDir !== null && outDir !== '') {
         const parsed = parseLocalPath(outDir, "'outDir'");
@@ -101,7 +121,8 @@ export function parseExportArgs(arg: unknown): ParsedExportArgs | string {
         vm: typeof vm === 'string' && vm.length > 0 ? vm : undefined,
         host: typeof host === 'string' && host.length > 0 ? host : undefined,
         outDir: outDirPath,
-        outDirChosenByUser: outDirChosenByUser === true
+        outDirChosenByUser: outDirChosenByUser === true,
+        ...(intoPath === undefined ? {} : { into: intoPath, intoChosenByUser: intoChosenByUser === true })
     };
 }
 
@@ -200,7 +221,7 @@ export function localWorkspaceFolders(folders: readonly { uri: string }[] | null
  *
  * Refusals, all `ok: false` with `written: []` and one line in `problems` — never a protocol error:
  * - a malformed argument ({@link parseExportArgs});
- * - the file, or the output folder without `outDirChosenByUser`, outside the roots — the workspace
+ * - the file, the output folder without `outDirChosenByUser`, or `into` without `intoChosenByUser`, outside the roots — the workspace
  *   folders of `initialize`, or the file's folder when there are none — on real paths
  *   ({@link confineExport}); the line names the file or folder and the roots;
  * - a file that cannot be read, a document with errors, an unknown VM or host, names that cannot be
@@ -217,7 +238,8 @@ export async function runExportCommand(services: { shared: LangiumSharedServices
         const { shared } = services;
         if (!parsed.unsaved) {
             const roots = exportRoots(localWorkspaceFolders(shared.workspace.WorkspaceManager.workspaceFolders), parsed.file);
-            const refused = confineExport(parsed, roots);
+            const refused = confineExport(parsed, roots)
+                ?? (parsed.into !== undefined && !parsed.intoChosenByUser ? confineExport({ file: parsed.into, outDir: parsed.outDir, outDirChosenByUser: true }, roots) : undefined);
             if (refused !== undefined) {
                 return { ok: false, written: [], problems: [refused] };
             }
@@ -228,7 +250,7 @@ export async function runExportCommand(services: { shared: LangiumSharedServices
         // export runs: the exported text is the validated text.
         const engine = formatById(parsed.format)?.scope === 'host' ? await layoutEngine?.() : undefined;
         return await shared.workspace.WorkspaceLock.read(() => exportFiles(services, {
-            files: parsed.unsaved ? [] : [parsed.file], unsaved: parsed.unsaved ? [parsed.file] : undefined, format: parsed.format, vm: parsed.vm, host: parsed.host, outDir: parsed.outDir, layoutEngine: engine
+            files: parsed.unsaved ? [] : [parsed.file], unsaved: parsed.unsaved ? [parsed.file] : undefined, format: parsed.format, vm: parsed.vm, host: parsed.host, outDir: parsed.outDir, layoutEngine: engine, into: parsed.into
         }));
     } catch (err) {
         return { ok: false, written: [], problems: [shortText(err instanceof Error ? err.message : String(err), 400)] };

@@ -42,6 +42,12 @@ export interface ExportRequest {
     unsaved?: string[];
     /** How per-host writers lay out diagrams (the language server's layout worker); default: elkjs in this thread. */
     layoutEngine?: LayoutEngine;
+    /**
+     * `libvirt` only: the user's own domain XML to merge the VM into (`libvirt-merge.ts`). The merged
+     * domain is written as `<vm>.domain.xml` in the output folder; exactly one VM must be selected, and
+     * the output file must not be this file (it is never overwritten).
+     */
+    into?: string;
 }
 
 /**
@@ -70,6 +76,10 @@ export interface ExportRequest {
  * while writing (EACCES, ENOSPC, ENOTDIR…) stops the export: `ok: false`, `writeFailed: true`,
  * `written` = the files written before it, and one problem line naming the file, the error, the VMs
  * (or hosts) written and those not written. Never throws for file-system errors.
+ *
+ * With `into` (libvirt only) the VM's domain is merged into that file's domain (`libvirt-merge.ts`);
+ * refused, nothing written, when the file cannot be read, more than one VM is selected, the output
+ * file would be that file, or the merge refuses (one line: `file:line:col: why`).
  */
 export async function exportFiles(
     services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices },
@@ -79,6 +89,16 @@ export async function exportFiles(
     const format = formatById(request.format);
     if (!format) {
         return refuse([`unknown export format '${shortText(request.format)}'; formats: ${formatIds().join(', ')}`]);
+    }
+    let into: { file: string; text: string } | undefined;
+    if (request.into !== undefined) {
+        const file = path.resolve(request.into);
+        if (format.id !== 'libvirt') return refuse([`${escapePath(file)}: --into merges into a libvirt domain, and format ${format.id} writes ${format.label}`]);
+        try {
+            into = { file, text: fs.readFileSync(file, 'utf8') };
+        } catch (err) {
+            return refuse([`${escapePath(file)}: cannot read the domain to merge into (${describeError(err)})`]);
+        }
     }
     const files = request.files.map(f => path.resolve(f));
     const unsaved = (request.unsaved ?? []).map(u => ({ uri: URI.parse(u), shown: shortText(u) }));
@@ -174,7 +194,11 @@ export async function exportFiles(
     });
     if (writable.length === 0) return { ...refuse(refusalProblems(refused)), refused };
 
-    const write = await writerOf(format, services, resolved, request.layoutEngine);
+    if (into && selected.length !== 1) {
+        return refuse([`${escapePath(into.file)}: one domain takes one VM, and ${selected.length} VMs are selected (${selected.map(t => escapeText(t.name)).join(', ')}); name one with --vm`]);
+    }
+    const write = into ? await mergingWriter(await writerOf(format, services, resolved, request.layoutEngine), into)
+        : await writerOf(format, services, resolved, request.layoutEngine);
     const outputs: { name: string; file: string; content: string }[] = [];
     const problems: string[] = [];
     const byTarget = new Map<string, { target: Target; file: string }>();
@@ -182,6 +206,10 @@ export async function exportFiles(
         const dir = request.outDir !== undefined ? path.resolve(request.outDir) : path.join(path.dirname(target.file), 'out');
         const out = path.join(dir, `${target.name}${format.suffix}`);
         const key = sameFileKey(out);
+        if (into && (key === sameFileKey(into.file) || sameRealFile(out, into.file))) {
+            problems.push(`the merged domain of ${target.kind} ${escapeText(target.name)} would be written over the domain it merges into, ${escapePath(into.file)}; choose another output folder (-o)`);
+            continue;
+        }
         const other = byTarget.get(key);
         if (other) {
             problems.push(`${other.target.kind} ${escapeText(other.target.name)} of ${escapePath(other.file)} and ${target.kind} ${escapeText(target.name)} of ${escapePath(target.file)} would both be written to ${escapePath(out)}`);
@@ -192,7 +220,7 @@ export async function exportFiles(
             outputs.push({ name: target.name, file: out, content: await write(target) });
         } catch (err) {
             if (!(err instanceof ExportError)) throw err;
-            problems.push(`${escapePath(target.file)}: ${escapeText(err.message)}`);
+            problems.push(err instanceof LocatedExportError ? err.message : `${escapePath(target.file)}: ${escapeText(err.message)}`);
         }
     }
     if (problems.length > 0) return refuse(problems);
@@ -381,6 +409,35 @@ async function writerOf(format: ExportFormatRecord, services: { shared: LangiumS
         engine
     };
     return target => write(target.host, context);
+}
+
+/**
+ * `write`, then the result merged into the user's domain `into` (`libvirt-merge.ts`, loaded now). A
+ * merge refusal becomes an `ExportError` whose message starts with the user's file, line and column.
+ */
+async function mergingWriter(write: (target: Target) => Promise<string>, into: { file: string; text: string }): Promise<(target: Target) => Promise<string>> {
+    const { mergeLibvirtDomain, LibvirtMergeError } = await import('./libvirt-merge.js');
+    return async target => {
+        const ours = await write(target);
+        try {
+            return mergeLibvirtDomain(into.text, ours);
+        } catch (err) {
+            if (err instanceof LibvirtMergeError) throw new LocatedExportError(`${escapePath(into.file)}:${err.line}:${err.column}: ${escapeText(err.message)}`);
+            throw err;
+        }
+    };
+}
+
+/** An export refusal whose message already names the file and place it concerns. */
+class LocatedExportError extends ExportError {}
+
+/** Whether two paths are one existing file (links followed). */
+function sameRealFile(a: string, b: string): boolean {
+    try {
+        return fs.realpathSync(a) === fs.realpathSync(b);
+    } catch {
+        return false;
+    }
 }
 
 /**
