@@ -9,6 +9,9 @@ import { planGuestAddresses } from '../../model/guest-plan.js';
 import type { VmWriter } from './writer.js';
 import { exportLibvirtDomain } from './libvirt.js';
 import { exportNcclTopology } from './nccl.js';
+import { exportCloudHypervisorCli, exportCloudHypervisorJson } from './cloud-hypervisor.js';
+import { exportProxmoxConfig } from './proxmox.js';
+import { exportVmx } from './vmx.js';
 
 export { exportFiles, type ExportRequest } from './export-files.js';
 export {
@@ -21,15 +24,22 @@ export { ExportError } from '../../model/export-error.js';
 export { exportLibvirtDomain } from './libvirt.js';
 export { exportNcclTopology } from './nccl.js';
 export { exportTopologySvg } from './topology-svg.js';
+export { cloudHypervisorArgs, cloudHypervisorConfig, exportCloudHypervisorCli, exportCloudHypervisorJson } from './cloud-hypervisor.js';
+export { exportProxmoxConfig, proxmoxEntries } from './proxmox.js';
+export { exportVmx, VMX_KEYS, vmxEntries, vmxKey, vmxValueFits } from './vmx.js';
 
-/** The two per-VM writers that {@link exportVm} runs synchronously. */
+/** The per-VM writers that {@link exportVm} runs synchronously. */
 const VM_WRITERS = {
     libvirt: exportLibvirtDomain,
-    nccl: exportNcclTopology
+    nccl: exportNcclTopology,
+    'cloud-hypervisor': exportCloudHypervisorJson,
+    'cloud-hypervisor-cli': exportCloudHypervisorCli,
+    proxmox: exportProxmoxConfig,
+    vmx: exportVmx
 } as const satisfies Readonly<Record<string, VmWriter>>;
 
 /**
- * Pure and synchronous: the text of one VM's libvirt domain or NCCL topology file (its guest address
+ * Pure and synchronous: the text of one VM's file of a per-VM format (its guest address
  * plan computed inside). Throws `ExportError` when the VM cannot be exported as asked. Any format of
  * the registry, by its loaded writer: `(await formatById(id).writer())(vm, planGuestAddresses(vm))`.
  */
