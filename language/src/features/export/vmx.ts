@@ -32,7 +32,6 @@ import type { VmModel } from '../../model/topology.js';
 import type { GuestPlan } from '../../model/guest-plan.js';
 import { requiredMmioGiB } from '../../catalog/index.js';
 import type { PciId } from '../../catalog/types.js';
-import { formatCpuList } from '../../syntax/tokens.js';
 import { ExportError } from '../../model/export-error.js';
 
 /** The type of a `.vmx` value: how its text must look. */
@@ -127,7 +126,7 @@ export function vmxEntries(vm: VmModel, plan: GuestPlan): { key: string; value: 
     const even = plan.cells.every(c => c.vcpus.length === perCell);
     add('cpuid.coresPerSocket', even ? perCell : vm.vcpus);
     if (plan.cells.length > 1 && even) add('numa.vcpu.maxPerVirtualNode', perCell);
-    if (plan.bindMemory) add('numa.nodeAffinity', formatCpuList(plan.cells.flatMap(c => [c.hostNode, ...c.memoryNodes])));
+    if (plan.bindMemory) add('numa.nodeAffinity', [...new Set(plan.cells.flatMap(c => [c.hostNode, ...c.memoryNodes]))].sort((a, b) => a - b).join(','));
     add('memSize', vm.memoryMiB);
     add('sched.mem.min', vm.memoryMiB);
     add('sched.mem.pin', true);
