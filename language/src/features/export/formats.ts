@@ -156,7 +156,7 @@ export const EXPORT_FORMATS: readonly ExportFormatRecord[] = [
         writesWithErrors: false,
         command: { id: 'vmtopo.exportCloudHypervisor', title: 'Export cloud-hypervisor VmConfig JSON', icon: '$(export)' },
         consumers: [
-            { tool: 'jq', args: ['-e', '.payload and .cpus and .memory', '{file}'], debianPackage: 'jq', proves: 'the file is JSON holding a payload, CPUs and memory (the tests check it against cloud-hypervisor\'s OpenAPI schema)' }
+            { tool: 'jq', args: ['-e', '.payload', '{file}'], debianPackage: 'jq', proves: 'the file is JSON holding a VmConfig payload (the tests check it against cloud-hypervisor\'s OpenAPI schema)' }
         ],
         writer: () => import('./cloud-hypervisor.js').then(m => m.exportCloudHypervisorJson)
     },
@@ -207,7 +207,7 @@ export const EXPORT_FORMATS: readonly ExportFormatRecord[] = [
         writesWithErrors: false,
         command: { id: 'vmtopo.exportVmx', title: 'Export VMware ESXi .vmx fragment', icon: '$(export)' },
         consumers: [
-            { tool: 'awk', args: ['!/^(#.*|[A-Za-z][A-Za-z0-9_.]* = "[^"]*")$/ { bad = 1 } END { exit bad }', '{file}'], debianPackage: 'mawk', proves: 'every line is a comment or key = "value", the .vmx syntax' }
+            { tool: 'awk', args: ['-f', 'scripts/check-vmx.awk', '{file}'], debianPackage: 'mawk', proves: 'every line is a comment or key = "value" (the .vmx syntax), and the file ends with its keys' }
         ],
         writer: () => import('./vmx.js').then(m => m.exportVmx)
     }
