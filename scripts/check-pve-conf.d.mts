@@ -12,7 +12,6 @@ export interface PveProperty {
     readonly default_key?: number;
 }
 export declare const INDEX_LIMITS: Readonly<Record<string, number>>;
-export declare function defaultApidataPath(): string;
 export declare function vmConfigProperties(apidataText: string): Record<string, PveProperty>;
 export declare function subKeysOfTypetext(typetext: string): { keys: Record<string, string>; defaultKey?: string };
 export declare function checkValue(schema: PveProperty, value: string, what: string): string[];

@@ -6,11 +6,12 @@
  * (https://pve.proxmox.com/pve-docs/api-viewer/). The export-format registry names this script as the
  * `proxmox` format's consumer; test/features/export/proxmox.test.ts imports its functions.
  *
- *   node scripts/check-pve-conf.mjs FILE...
+ *   node scripts/check-pve-conf.mjs --apidata apidata.js FILE...
  *
- * Exit status 0: every line of every file fits; 1: a problem (one line each on stderr, `FILE:LINE:
- * message`); 2: the schema cannot be read (`../shared/reference/platforms/proxmox/apidata.js` beside
- * the repository, or the path in `PVE_APIDATA`).
+ * `apidata.js` is pve-docs' API viewer data (https://pve.proxmox.com/pve-docs/api-viewer/apidata.js;
+ * `PVE_APIDATA` in the environment names it too). Exit status 0: every line of every file fits; 1: a
+ * problem (one line each on stderr, `FILE:LINE: message`); 2: no schema or no file given, or the schema
+ * cannot be read.
  *
  * What is checked, per line: a `#` comment (the VM's description) or `key: value`, the key a property
  * of the schema (`hostpci3` by `hostpci[n]`, n below Proxmox's limit), the value of the property's
@@ -27,12 +28,6 @@ import { fileURLToPath } from 'node:url';
 
 /** Highest index + 1 of the indexed keys vmtopo writes (qemu-server: `$MAX_HOSTPCI_DEVICES`, `$MAX_NUMA`). */
 export const INDEX_LIMITS = { 'hostpci[n]': 16, 'numa[n]': 8 };
-
-/** The default place of apidata.js: `../shared/reference/platforms/proxmox/` beside the repository. */
-export function defaultApidataPath() {
-    const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-    return process.env.PVE_APIDATA ?? path.resolve(repo, '../shared/reference/platforms/proxmox/apidata.js');
-}
 
 /**
  * The properties of a VM configuration: the POST parameters of `/nodes/{node}/qemu/{vmid}/config`
@@ -207,9 +202,15 @@ export function checkPveConfig(text, props) {
     return problems;
 }
 
-function main(files) {
+function main(args) {
     let props;
-    const apidata = defaultApidataPath();
+    const at = args.indexOf('--apidata');
+    const apidata = at >= 0 ? args[at + 1] : process.env.PVE_APIDATA;
+    const files = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
+    if (!apidata) {
+        process.stderr.write('check-pve-conf: give Proxmox\'s API schema with --apidata FILE or PVE_APIDATA (https://pve.proxmox.com/pve-docs/api-viewer/apidata.js)\n');
+        return 2;
+    }
     try {
         props = vmConfigProperties(fs.readFileSync(apidata, 'utf8'));
     } catch (err) {
@@ -217,7 +218,7 @@ function main(files) {
         return 2;
     }
     if (files.length === 0) {
-        process.stderr.write('usage: node scripts/check-pve-conf.mjs FILE...\n');
+        process.stderr.write('usage: node scripts/check-pve-conf.mjs --apidata apidata.js FILE...\n');
         return 2;
     }
     let status = 0;

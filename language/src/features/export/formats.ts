@@ -190,7 +190,7 @@ export const EXPORT_FORMATS: readonly ExportFormatRecord[] = [
         writesWithErrors: false,
         command: { id: 'vmtopo.exportProxmox', title: 'Export Proxmox VE configuration', icon: '$(export)' },
         consumers: [
-            { tool: 'node', args: ['scripts/check-pve-conf.mjs', '{file}'], debianPackage: 'nodejs', proves: 'every key and value fits Proxmox\'s API schema of /nodes/{node}/qemu/{vmid}/config (pve-docs apidata.js, read from ../shared/reference)' }
+            { tool: 'awk', args: ['-f', 'scripts/check-pve-conf.awk', '{file}'], debianPackage: 'mawk', proves: 'every line is a comment or `key: value`, no key twice (the tests check every key and value against Proxmox\'s API schema with scripts/check-pve-conf.mjs)' }
         ],
         writer: () => import('./proxmox.js').then(m => m.exportProxmoxConfig)
     },
