@@ -22,8 +22,8 @@ args=(
     --platform 'num_pci_segments=2'
     --pci-segment 'pci_segment=1,mmio64_aperture_weight=1'
     --device 'path=/sys/bus/pci/devices/0000:03:00.0/,id=nvs0,pci_segment=1'
-    --device 'path=/sys/bus/pci/devices/0000:04:00.0/,id=nvs1,pci_segment=1'
-    --device 'path=/sys/bus/pci/devices/0000:05:00.0/,id=nvs2,pci_segment=1'
-    --device 'path=/sys/bus/pci/devices/0000:06:00.0/,id=nvs3,pci_segment=1'
+        'path=/sys/bus/pci/devices/0000:04:00.0/,id=nvs1,pci_segment=1'
+        'path=/sys/bus/pci/devices/0000:05:00.0/,id=nvs2,pci_segment=1'
+        'path=/sys/bus/pci/devices/0000:06:00.0/,id=nvs3,pci_segment=1'
 )
 exec cloud-hypervisor "${args[@]}" "$@"

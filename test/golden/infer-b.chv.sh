@@ -23,6 +23,6 @@ args=(
     --platform 'num_pci_segments=2'
     --pci-segment 'pci_segment=1,mmio64_aperture_weight=1024'
     --device 'path=/sys/bus/pci/devices/0000:9b:00.0/,id=gpu4,pci_segment=1'
-    --device 'path=/sys/bus/pci/devices/0000:bb:00.0/,id=gpu5,pci_segment=1'
+        'path=/sys/bus/pci/devices/0000:bb:00.0/,id=gpu5,pci_segment=1'
 )
 exec taskset -c 64-65,192-193 cloud-hypervisor "${args[@]}" "$@"

@@ -24,6 +24,6 @@ args=(
     --platform 'num_pci_segments=2'
     --pci-segment 'pci_segment=1,mmio64_aperture_weight=1'
     --device 'path=/sys/bus/mdev/devices/0f6edad8-d894-535a-a1c9-32cae9adac4b/,id=gpu6-vgpu,pci_segment=1'
-    --device 'path=/sys/bus/pci/devices/0000:cc:00.1/,id=mlx5_8-vf0,pci_segment=1'
+        'path=/sys/bus/pci/devices/0000:cc:00.1/,id=mlx5_8-vf0,pci_segment=1'
 )
 exec taskset -c 66,194 cloud-hypervisor "${args[@]}" "$@"

@@ -24,6 +24,6 @@ args=(
     --platform 'num_pci_segments=2'
     --pci-segment 'pci_segment=1,mmio64_aperture_weight=1'
     --device 'path=/sys/bus/mdev/devices/fc131e02-c78d-5868-9b60-4fba07ed53c1/,id=gpu6-vgpu,pci_segment=1'
-    --device 'path=/sys/bus/pci/devices/0000:cc:00.2/,id=mlx5_8-vf1,pci_segment=1'
+        'path=/sys/bus/pci/devices/0000:cc:00.2/,id=mlx5_8-vf1,pci_segment=1'
 )
 exec taskset -c 66,194 cloud-hypervisor "${args[@]}" "$@"

@@ -38,11 +38,24 @@ const json = (name: string) => JSON.parse(exportVm(vm(name), 'cloud-hypervisor')
 function parseScript(script: string): { config: Record<string, any>; exec: string } {
     const body = /\nargs=\(\n([\s\S]*?)\n\)\n/.exec(script);
     if (!body) throw new Error('no args=( … ) block');
-    const options = body[1].split('\n').map(line => {
-        const m = /^ {4}(--[a-z-]+) '([^']*)'$/.exec(line);
-        if (!m) throw new Error(`not "--option 'value'": ${line}`);
-        return [m[1], m[2]] as const;
-    });
+    // `    --option 'value'` lines, each followed by `        'value'` lines for more values of that option
+    const options: (readonly [string, string])[] = [];
+    const given = new Set<string>();
+    let current = '';
+    for (const line of body[1].split('\n')) {
+        const first = /^ {4}(--[a-z-]+) '([^']*)'$/.exec(line);
+        const more = /^ {8}'([^']*)'$/.exec(line);
+        if (first) {
+            current = first[1];
+            if (given.has(current)) throw new Error(`${current} given twice (cloud-hypervisor takes each option once)`);
+            given.add(current);
+            options.push([current, first[2]]);
+        } else if (more && current) {
+            options.push([current, more[1]]);
+        } else {
+            throw new Error(`not "--option 'value'" or "'value'": ${line}`);
+        }
+    }
     const splitTop = (text: string): string[] => {
         const parts: string[] = [];
         let depth = 0;

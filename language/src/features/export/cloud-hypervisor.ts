@@ -16,18 +16,19 @@
  *   (docs/cpu.md): one host CPU per vCPU, from the plan's pin order;
  * - memory: `--memory size=0` and one `--memory-zone id=memK,size=…,host_numa_node=…,hugepages=on,
  *   hugepage_size=…` per guest NUMA cell (docs/memory.md, "Memory zones": the zone's memory is bound to
- *   the host node; with zones the `--memory` size is 0);
+ *   the host node through `mbind(2)`; with zones the `--memory` size is 0);
  * - guest NUMA: `--numa guest_numa_id=K,cpus=[…],memory_zones=[memK],pci_segments=[…]` (docs/memory.md,
- *   "NUMA settings");
+ *   "NUMA settings", "PCI bus": the default segment 0 has affinity to guest node 0);
  * - device locality: cloud-hypervisor has no PCIe bridges; a device's NUMA node is its PCI segment's
  *   (`pci_segments` of the NUMA node). One segment per host NUMA node holding the VM's devices, like the
  *   libvirt export's expander buses; segment 0 stays for the user's virtio devices
  *   (`--platform num_pci_segments=…`, docs/memory.md "pci_segments");
  * - devices: `--device path=/sys/bus/pci/devices/<BDF>/,id=…,pci_segment=…` (docs/vfio.md); a vGPU
  *   mediated device by its sysfs path `/sys/bus/mdev/devices/<uuid>/`;
- * - 64-bit MMIO: `--pci-segment pci_segment=K,mmio64_aperture_weight=W` shares the 64-bit aperture among
- *   segments by weight (docs/device_model.md, "PCI segments"); W is the GiB the segment's passthrough GPUs
- *   need (1 for a segment without), so the GPU segments get their share.
+ * - 64-bit MMIO: `--pci-segment pci_segment=K,mmio64_aperture_weight=W`: the device manager divides the
+ *   64-bit device area among the segments in proportion to their weights (default 1; `vmm/src/config.rs`
+ *   `PciSegmentConfig`, `vmm/src/device_manager.rs` `create_mmio_allocators`); W is the GiB the segment's
+ *   passthrough GPUs need (1 for a segment without), so the GPU segments get their share.
  */
 import type { VmModel } from '../../model/topology.js';
 import type { GuestDevice, GuestPlan } from '../../model/guest-plan.js';
@@ -140,36 +141,46 @@ function sysfsPath(d: GuestDevice): string {
     return `/sys/bus/pci/devices/${formatBdf(d.hostAddress!)}/`;
 }
 
+/** One option of the command line and its values (several for `--memory-zone`, `--numa`, `--pci-segment`, `--device`). */
+export interface ChvOption {
+    readonly option: string;
+    readonly values: readonly string[];
+}
+
 /**
- * The command-line options of `config`, in order, each option followed by its value (values as
- * cloud-hypervisor's option parser reads them: `key=value` pairs, lists in brackets, sizes in bytes
- * with a `K`/`M`/`G` suffix when whole). Repeated options (`--memory-zone`, `--numa`, `--device`,
- * `--pci-segment`) are written once per entry.
+ * The command-line options of `config`, in order, each with its values as cloud-hypervisor's option
+ * parser reads them: `key=value` pairs, lists in brackets, sizes in bytes with a `K`/`M`/`G` suffix
+ * when whole. The options taking several values (`--memory-zone`, `--numa`, `--pci-segment`,
+ * `--device`: clap `num_args(1..)` without `Append` in cloud-hypervisor's `src/main.rs`, so the option
+ * may be given only once) get all their values after one occurrence, as in docs/memory.md's examples.
  */
-export function cloudHypervisorArgs(config: ChvVmConfig): string[] {
-    const args: string[] = ['--firmware', config.payload.firmware];
+export function cloudHypervisorArgs(config: ChvVmConfig): ChvOption[] {
+    const options: ChvOption[] = [{ option: '--firmware', values: [config.payload.firmware] }];
+    const add = (option: string, values: readonly string[]) => {
+        if (values.length > 0) options.push({ option, values });
+    };
     const c = config.cpus;
     const t = c.topology;
     const cpuParts = [`boot=${c.boot_vcpus}`, `max=${c.max_vcpus}`, `topology=${t.threads_per_core}:${t.cores_per_die}:${t.dies_per_package}:${t.packages}`];
     if (c.affinity) cpuParts.push(`affinity=[${c.affinity.map(a => `${a.vcpu}@[${listText(a.host_cpus)}]`).join(',')}]`);
-    args.push('--cpus', cpuParts.join(','));
-    args.push('--memory', `size=${byteText(config.memory.size)}`);
-    for (const z of config.memory.zones) {
+    add('--cpus', [cpuParts.join(',')]);
+    add('--memory', [`size=${byteText(config.memory.size)}`]);
+    add('--memory-zone', config.memory.zones.map(z => {
         const parts = [`id=${z.id}`, `size=${byteText(z.size)}`];
         if (z.host_numa_node !== undefined) parts.push(`host_numa_node=${z.host_numa_node}`);
         if (z.hugepages) parts.push('hugepages=on');
         if (z.hugepage_size !== undefined) parts.push(`hugepage_size=${byteText(z.hugepage_size)}`);
-        args.push('--memory-zone', parts.join(','));
-    }
-    for (const n of config.numa) {
+        return parts.join(',');
+    }));
+    add('--numa', config.numa.map(n => {
         const parts = [`guest_numa_id=${n.guest_numa_id}`, `cpus=[${listText(n.cpus)}]`, `memory_zones=[${n.memory_zones.join(',')}]`];
         if (n.pci_segments) parts.push(`pci_segments=[${listText(n.pci_segments)}]`);
-        args.push('--numa', parts.join(','));
-    }
-    if (config.platform) args.push('--platform', `num_pci_segments=${config.platform.num_pci_segments}`);
-    for (const s of config.pci_segments ?? []) args.push('--pci-segment', `pci_segment=${s.pci_segment},mmio64_aperture_weight=${s.mmio64_aperture_weight}`);
-    for (const d of config.devices ?? []) args.push('--device', `path=${d.path},id=${d.id},pci_segment=${d.pci_segment}`);
-    return args;
+        return parts.join(',');
+    }));
+    if (config.platform) add('--platform', [`num_pci_segments=${config.platform.num_pci_segments}`]);
+    add('--pci-segment', (config.pci_segments ?? []).map(s => `pci_segment=${s.pci_segment},mmio64_aperture_weight=${s.mmio64_aperture_weight}`));
+    add('--device', (config.devices ?? []).map(d => `path=${d.path},id=${d.id},pci_segment=${d.pci_segment}`));
+    return options;
 }
 
 /** `0-3,8` (cloud-hypervisor's list syntax inside brackets: ranges and commas). */
@@ -222,7 +233,7 @@ export function exportCloudHypervisorJson(vm: VmModel, plan: GuestPlan): string 
  */
 export function exportCloudHypervisorCli(vm: VmModel, plan: GuestPlan): string {
     const config = cloudHypervisorConfig(vm, plan);
-    const args = cloudHypervisorArgs(config);
+    const options = cloudHypervisorArgs(config);
     const lines = [
         '#!/bin/bash',
         `# Generated by vmtopo: VM ${vm.name} on host ${vm.host.name}, for cloud-hypervisor (command line; the REST API's VmConfig`,
@@ -233,7 +244,9 @@ export function exportCloudHypervisorCli(vm: VmModel, plan: GuestPlan): string {
     lines.push('# cloud-hypervisor cannot express:');
     for (const limit of cloudHypervisorLimits(vm, plan)) lines.push(...wrap(`- ${limit}`).map(l => `#   ${l}`));
     lines.push('set -euo pipefail', 'args=(');
-    for (let i = 0; i < args.length; i += 2) lines.push(`    ${args[i]} ${shellQuote(args[i + 1])}`);
+    for (const { option, values } of options) {
+        lines.push(`    ${option} ${shellQuote(values[0])}`, ...values.slice(1).map(v => `        ${shellQuote(v)}`));
+    }
     lines.push(')');
     const taskset = vm.emulatorPin ? `taskset -c ${vm.emulatorPin.toString()} ` : '';
     lines.push(`exec ${taskset}cloud-hypervisor "\${args[@]}" "$@"`);
