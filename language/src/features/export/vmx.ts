@@ -174,6 +174,9 @@ export function vmxLimits(vm: VmModel, plan: GuestPlan): string[] {
     if (plan.devices.some(d => d.role === 'vf')) {
         limits.push('SR-IOV VFs: on ESXi a VF is a network adapter of type SR-IOV passthrough on a port group, not a PCI device line; add it in vSphere.');
     }
+    if (plan.devices.some(d => d.role === 'vgpu')) {
+        limits.push('vGPU profile names: written as grid_ and the type in lower case; the profiles vSphere lists for the GPU (Edit Settings, PCI device, NVIDIA vGPU) are authoritative.');
+    }
     const ids = plan.devices.filter(d => d.role !== 'vgpu' && d.role !== 'vf' && d.location.spec.pciIds.length > 1);
     if (ids.length > 0) limits.push(`PCI id: ${[...new Set(ids.map(d => d.location.spec.model))].join(', ')} has several device ids; the catalog's first is written: check with esxcli hardware pci list.`);
     return limits;
