@@ -12,8 +12,9 @@
 #     address bits) is divided among the segments by mmio64_aperture_weight.
 #   - emulator pin: no per-thread option; the script starts cloud-hypervisor under taskset -c 66,194
 #     (its own threads stay there, each vCPU thread moves to its affinity); the JSON cannot say it.
-#   - vGPU: passed as its mediated device's sysfs path; cloud-hypervisor's docs/vfio.md describes PCI
-#     devices, so check that your release accepts it.
+#   - vGPU as a mediated device: cloud-hypervisor documents the assignment of PCI devices only
+#     (docs/vfio.md); the mediated device is passed by its sysfs path, untested. With vgpu-delivery vfio
+#     on the host (NVIDIA vGPU 17+), a vGPU is a VF, a PCI device.
 set -euo pipefail
 args=(
     --firmware '/usr/share/cloud-hypervisor/CLOUDHV_EFI.fd'

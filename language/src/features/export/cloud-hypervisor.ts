@@ -212,7 +212,8 @@ export function cloudHypervisorLimits(vm: VmModel, plan: GuestPlan): string[] {
         limits.push('memory on several host nodes per cell: a memory zone binds to one host_numa_node; the first node of each cell is written.');
     }
     if (plan.devices.some(d => d.mdev)) {
-        limits.push('vGPU: passed as its mediated device\'s sysfs path; cloud-hypervisor\'s docs/vfio.md describes PCI devices, so check that your release accepts it.');
+        limits.push('vGPU as a mediated device: cloud-hypervisor documents the assignment of PCI devices only (docs/vfio.md); the mediated '
+            + 'device is passed by its sysfs path, untested. With vgpu-delivery vfio on the host (NVIDIA vGPU 17+), a vGPU is a VF, a PCI device.');
     }
     if (vm.firmware === 'bios') limits.push('firmware bios: cloud-hypervisor boots EFI firmware or a kernel, no legacy BIOS; the EFI firmware is written.');
     if (vm.secureBoot) limits.push('secure-boot: not a cloud-hypervisor option.');
