@@ -211,6 +211,15 @@ describe('vGPUs, VFs, unpinned VMs', () => {
         expect(exportVm(vm('tenant-c'), 'cloud-hypervisor-cli')).toContain(`mdevctl start -u ${plan.devices[0].mdev!.uuid} -p 0000:cb:00.4`);
     });
 
+    it('a vGPU delivered as a VF (vgpu-delivery vfio) is the VF\'s PCI device', async () => {
+        const host = ESXI_HOST.replace('host e {', 'host h {').replace('platform esxi', 'platform kvm\n    vgpu-delivery vfio');
+        const ws = await build(`${host}\nvm t on h { vcpus 2 pin 0,16 memory 16 GiB on numa 0 vgpu gpu0 "H200X-70C" license nvaie }\n`);
+        expect(ws.diagnostics().filter(d => d.severity === 1)).toEqual([]);
+        const c = JSON.parse(exportVm(ws.resolved().topology.vms[0], 'cloud-hypervisor'));
+        expect(c.devices).toEqual([{ path: '/sys/bus/pci/devices/0000:11:00.4/', id: 'gpu0-vgpu', pci_segment: 1 }]);
+        expect(exportVm(ws.resolved().topology.vms[0], 'cloud-hypervisor-cli')).toContain('0000:11:00.4/nvidia/current_vgpu_type');
+    });
+
     it('an unpinned VM without NUMA binding gets no affinity and no host node, and no taskset', async () => {
         const text = readRepoFile(EXAMPLE).split('\nvm ')[0] + '\nvm free on sprocket {\n    vcpus 4\n    memory 16 GiB\n}\n';
         const ws = await build(text);

@@ -28,13 +28,13 @@ beforeAll(async () => {
 
 const vm = (name: string) => vms.find(v => v.name === name)!;
 
-/** The `key: value` lines of a .conf (comments left out), as a map; `#key: value` comment lines apart. */
+/** The `key: value` lines of a .conf (comments left out), as a map; `#hostpciN: value` comment lines (a vGPU to complete) apart. */
 function parseConf(text: string): { keys: Map<string, string>; commented: Map<string, string>; comments: string[] } {
     const keys = new Map<string, string>();
     const commented = new Map<string, string>();
     const comments: string[] = [];
     for (const line of text.split('\n').filter(l => l !== '')) {
-        const c = /^#([a-z]+\d*): (.*)$/.exec(line);
+        const c = /^#(hostpci\d+): (.*)$/.exec(line);
         if (c) commented.set(c[1], c[2]);
         else if (line.startsWith('#')) comments.push(line.slice(1));
         else {
@@ -150,6 +150,18 @@ describe('train-a and tenant-c', () => {
         const { keys } = parseConf(exportVm(ws.resolved().topology.vms[0], 'proxmox'));
         expect([keys.get('numa0'), keys.get('numa1')]).toEqual(['cpus=0-1,hostnodes=0,memory=16384,policy=bind', 'cpus=2-3,hostnodes=1,memory=16384,policy=bind']);
         expect(keys.get('affinity')).toBe('0,8,16,24');
+    });
+
+    it('a vGPU delivered as a VF (vgpu-delivery vfio) is a hostpci line of the VF, with a note to set its vGPU type', async () => {
+        const host = HOST.replace('platform kvm', 'platform kvm\n    vgpu-delivery vfio');
+        const ws = await build(`${host}\nvm t on h { vcpus 2 pin 0,16 memory 16 GiB on numa 0 vgpu gpu0 "H200X-70C" license nvaie }\n`);
+        expect(ws.diagnostics().filter(d => d.severity === 1)).toEqual([]);
+        const text = exportVm(ws.resolved().topology.vms[0], 'proxmox');
+        const { keys, commented, comments } = parseConf(text);
+        expect(keys.get('hostpci0')).toBe('0000:11:00.4,pcie=1');
+        expect(commented.size).toBe(0);
+        expect(comments.join('\n')).toContain('0000:11:00.4/nvidia/current_vgpu_type');
+        if (pveProperties()) expect(checkPveConfig(text, pveProperties()!)).toEqual([]);
     });
 
     it('refuses a VM on an ESXi host, saying why', async () => {

@@ -112,6 +112,10 @@ export function proxmoxLimits(vm: VmModel, plan: GuestPlan): string[] {
         limits.push('vGPU: Proxmox names the type by the host\'s mediated-device type id (mdev=nvidia-<id>), which vmtopo does not know; '
             + 'read it from mdev_supported_types/*/name of the parent function, then uncomment the hostpci line.');
     }
+    for (const d of plan.devices.filter(x => x.vgpuVf)) {
+        limits.push(`vGPU ${d.vgpuVf!.type} on VF ${formatBdf(d.hostAddress!)}: passed as a PCI device; write the type's id to `
+            + `${formatBdf(d.hostAddress!)}/nvidia/current_vgpu_type before the VM starts (a hookscript), or add mdev=nvidia-<id> to its line.`);
+    }
     if (vm.hugepageMiB && !PVE_HUGEPAGES.has(vm.hugepageMiB)) limits.push(`hugepages of ${vm.hugepageMiB} MiB: Proxmox takes 2 or 1024.`);
     if (vm.firmware !== 'bios') limits.push('EFI variables: add an efidisk0 on your storage (Proxmox warns and keeps none without it).');
     if (vm.secureBoot) limits.push('secure-boot: set pre-enrolled-keys=1 on that efidisk0.');
