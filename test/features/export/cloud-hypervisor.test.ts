@@ -13,6 +13,7 @@ import type { VmModel } from '../../../language/src/model/topology.js';
 import { ESXI_HOST } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { ajvErrors, chvValidators } from '../../support/platform-schemas.js';
+import { chvFacts, parseChvScript as parseScript } from '../../support/platform-files.js';
 import { build, buildWorkspace, describeWithReference, readRepoFile } from '../../support/util.js';
 
 const EXAMPLE = 'examples/hgx-h200.vmtopo';
@@ -28,88 +29,6 @@ beforeAll(async () => {
 
 const vm = (name: string) => vms.find(v => v.name === name)!;
 const json = (name: string) => JSON.parse(exportVm(vm(name), 'cloud-hypervisor')) as Record<string, any>;
-
-/**
- * The command line of a `.chv.sh` read back as a VmConfig: the `args=( … )` lines `--option 'value'`,
- * each value split into `key=value` pairs (commas inside brackets belong to the value), lists and
- * ranges expanded, sizes with K/M/G suffixes turned into bytes. Written from cloud-hypervisor's option
- * syntax (docs/cpu.md, docs/memory.md, docs/vfio.md), not from the writer.
- */
-function parseScript(script: string): { config: Record<string, any>; exec: string } {
-    const body = /\nargs=\(\n([\s\S]*?)\n\)\n/.exec(script);
-    if (!body) throw new Error('no args=( … ) block');
-    // `    --option 'value'` lines, each followed by `        'value'` lines for more values of that option
-    const options: (readonly [string, string])[] = [];
-    const given = new Set<string>();
-    let current = '';
-    for (const line of body[1].split('\n')) {
-        const first = /^ {4}(--[a-z-]+) '([^']*)'$/.exec(line);
-        const more = /^ {8}'([^']*)'$/.exec(line);
-        if (first) {
-            current = first[1];
-            if (given.has(current)) throw new Error(`${current} given twice (cloud-hypervisor takes each option once)`);
-            given.add(current);
-            options.push([current, first[2]]);
-        } else if (more && current) {
-            options.push([current, more[1]]);
-        } else {
-            throw new Error(`not "--option 'value'" or "'value'": ${line}`);
-        }
-    }
-    const splitTop = (text: string): string[] => {
-        const parts: string[] = [];
-        let depth = 0;
-        let cur = '';
-        for (const ch of text) {
-            if (ch === '[') depth++;
-            if (ch === ']') depth--;
-            if (ch === ',' && depth === 0) { parts.push(cur); cur = ''; } else cur += ch;
-        }
-        parts.push(cur);
-        return parts;
-    };
-    const pairs = (text: string) => Object.fromEntries(splitTop(text).map(p => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
-    const ids = (list: string): number[] => list.replace(/^\[|\]$/g, '').split(',').flatMap(r => {
-        const [a, b] = r.split('-').map(Number);
-        return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
-    });
-    const bytes = (s: string) => {
-        const m = /^(\d+)([KMG]?)$/.exec(s)!;
-        return Number(m[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as Record<string, number>)[m[2]];
-    };
-    const config: Record<string, any> = { memory: { zones: [] }, numa: [] };
-    for (const [option, value] of options) {
-        const p = pairs(value);
-        switch (option) {
-            case '--firmware': config.payload = { firmware: value }; break;
-            case '--cpus': {
-                const [threads, cores, dies, packages] = p.topology.split(':').map(Number);
-                config.cpus = { boot_vcpus: Number(p.boot), max_vcpus: Number(p.max), topology: { threads_per_core: threads, cores_per_die: cores, dies_per_package: dies, packages } };
-                if (p.affinity) {
-                    config.cpus.affinity = [...p.affinity.matchAll(/(\d+)@\[([^\]]*)\]/g)].map(m => ({ vcpu: Number(m[1]), host_cpus: ids(m[2]) }));
-                }
-                break;
-            }
-            case '--memory': config.memory.size = bytes(p.size); break;
-            case '--memory-zone': config.memory.zones.push({
-                id: p.id, size: bytes(p.size),
-                ...(p.host_numa_node !== undefined ? { host_numa_node: Number(p.host_numa_node) } : {}),
-                ...(p.hugepages !== undefined ? { hugepages: p.hugepages === 'on' } : {}),
-                ...(p.hugepage_size !== undefined ? { hugepage_size: bytes(p.hugepage_size) } : {})
-            }); break;
-            case '--numa': config.numa.push({
-                guest_numa_id: Number(p.guest_numa_id), cpus: ids(p.cpus), memory_zones: p.memory_zones.replace(/^\[|\]$/g, '').split(','),
-                ...(p.pci_segments ? { pci_segments: ids(p.pci_segments) } : {})
-            }); break;
-            case '--platform': config.platform = { num_pci_segments: Number(p.num_pci_segments) }; break;
-            case '--pci-segment': (config.pci_segments ??= []).push({ pci_segment: Number(p.pci_segment), mmio64_aperture_weight: Number(p.mmio64_aperture_weight) }); break;
-            case '--device': (config.devices ??= []).push({ path: p.path, id: p.id, pci_segment: Number(p.pci_segment) }); break;
-            default: throw new Error(`unexpected option ${option}`);
-        }
-    }
-    const exec = /\nexec (.*)\n$/.exec(script)?.[1] ?? '';
-    return { config, exec };
-}
 
 describeWithReference(`every VM of ${EXAMPLE}: cloud-hypervisor's OpenAPI schema`, () => {
     for (const name of NAMES) {
@@ -148,14 +67,14 @@ describe(`every VM of ${EXAMPLE}: the command line and the JSON`, () => {
         it(`${name}: carries the guest plan's devices, NUMA cells, CPU sets and memory per cell`, () => {
             const plan: GuestPlan = planGuestAddresses(vm(name));
             const c = json(name);
-            expect(c.numa.map((n: any) => n.cpus)).toEqual(plan.cells.map(cell => cell.vcpus));
-            const zones = new Map(c.memory.zones.map((z: any) => [z.id, z]));
-            expect(c.numa.map((n: any) => n.memory_zones.map((id: string) => (zones.get(id) as any).size).reduce((a: number, b: number) => a + b, 0)))
-                .toEqual(plan.cells.map(cell => cell.memoryMiB * 1024 * 1024));
-            expect(c.numa.map((n: any) => (zones.get(n.memory_zones[0]) as any).host_numa_node)).toEqual(plan.cells.map(cell => cell.memoryNodes[0]));
-            expect((c.cpus.affinity ?? []).map((a: any) => a.host_cpus[0])).toEqual(plan.vcpuPins ?? []);
-            const hostOf = (d: GuestPlan['devices'][number]) => d.mdev ? `/sys/bus/mdev/devices/${d.mdev.uuid}/` : `/sys/bus/pci/devices/${formatBdf(d.hostAddress!)}/`;
-            expect((c.devices ?? []).map((d: any) => d.path)).toEqual(plan.devices.map(hostOf));
+            const facts = chvFacts(c);
+            expect(facts.cells).toEqual(plan.cells.map(cell => ({
+                vcpus: cell.vcpus, memoryMiB: cell.memoryMiB, ...(plan.bindMemory ? { hostNodes: [cell.memoryNodes[0]] } : {})
+            })));
+            expect(facts.vcpuPins).toEqual(plan.vcpuPins);
+            expect(facts.memoryMiB).toBe(vm(name).memoryMiB);
+            expect(facts.devices).toEqual(plan.devices.map(d => (d.mdev ? `mdev:${d.mdev.uuid}` : `pci:${formatBdf(d.hostAddress!)}`)));
+            expect(chvFacts(parseScript(exportVm(vm(name), 'cloud-hypervisor-cli')).config)).toEqual(facts);
             // each device's segment belongs to the guest cell of its host node's expander
             for (const d of c.devices ?? []) {
                 const device = plan.devices.find(p => p.name === d.id)!;

@@ -14,6 +14,7 @@ import { checkPveConfig, checkValue, subKeysOfTypetext } from '../../../scripts/
 import { ESXI_HOST, HOST } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { pveProperties } from '../../support/platform-schemas.js';
+import { parsePveConf as parseConf, pveFacts, pveSubKeys as sub } from '../../support/platform-files.js';
 import { build, buildWorkspace, describeWithReference, readRepoFile } from '../../support/util.js';
 
 const EXAMPLE = 'examples/hgx-h200.vmtopo';
@@ -27,36 +28,6 @@ beforeAll(async () => {
 });
 
 const vm = (name: string) => vms.find(v => v.name === name)!;
-
-/** The `key: value` lines of a .conf (comments left out), as a map; `#hostpciN: value` comment lines (a vGPU to complete) apart. */
-function parseConf(text: string): { keys: Map<string, string>; commented: Map<string, string>; comments: string[] } {
-    const keys = new Map<string, string>();
-    const commented = new Map<string, string>();
-    const comments: string[] = [];
-    for (const line of text.split('\n').filter(l => l !== '')) {
-        const c = /^#(hostpci\d+): (.*)$/.exec(line);
-        if (c) commented.set(c[1], c[2]);
-        else if (line.startsWith('#')) comments.push(line.slice(1));
-        else {
-            const m = /^([a-z]+\d*): (.*)$/.exec(line)!;
-            keys.set(m[1], m[2]);
-        }
-    }
-    return { keys, commented, comments };
-}
-
-/** `0-3;8` → [0, 1, 2, 3, 8]; `0-1,8` likewise. */
-function ids(list: string): number[] {
-    return list.split(/[;,]/).flatMap(r => {
-        const [a, b] = r.split('-').map(Number);
-        return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
-    });
-}
-
-/** The sub-keys of a property string: `0000:19:00.0,pcie=1` → { '': '0000:19:00.0', pcie: '1' }. */
-function sub(value: string): Record<string, string> {
-    return Object.fromEntries(value.split(',').map(p => (p.includes('=') ? [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] : ['', p])));
-}
 
 describeWithReference(`every VM of ${EXAMPLE}: Proxmox's API schema`, () => {
     for (const name of NAMES) {
@@ -99,19 +70,18 @@ describe(`every VM of ${EXAMPLE}: the guest plan in the configuration`, () => {
     for (const name of NAMES) {
         it(`${name}: devices, NUMA cells (CPUs, memory, host node), CPU set and memory are the plan's`, () => {
             const plan = planGuestAddresses(vm(name));
-            const { keys, commented } = parseConf(exportVm(vm(name), 'proxmox'));
-            const cells = plan.cells.map(c => sub(keys.get(`numa${c.id}`)!));
-            expect(cells.map(c => ids(c.cpus))).toEqual(plan.cells.map(c => c.vcpus));
-            expect(cells.map(c => Number(c.memory))).toEqual(plan.cells.map(c => c.memoryMiB));
-            expect(cells.map(c => ids(c.hostnodes))).toEqual(plan.cells.map(c => c.memoryNodes));
-            expect(cells.every(c => c.policy === 'bind')).toBe(true);
-            // Proxmox's own checks: the cells' memory is the VM's, their CPUs are sockets × cores
-            expect(cells.reduce((s, c) => s + Number(c.memory), 0)).toBe(Number(keys.get('memory')));
-            expect(cells.flatMap(c => ids(c.cpus)).sort((a, b) => a - b)).toEqual([...Array(Number(keys.get('sockets')) * Number(keys.get('cores'))).keys()]);
-            const devices = plan.devices.map((d, i) => [`hostpci${i}`, sub((d.mdev ? commented : keys).get(`hostpci${i}`)!)[''], d.mdev ? formatBdf(d.mdev.parent) : formatBdf(d.hostAddress!)]);
-            for (const [key, written, expected] of devices) expect(written, key).toBe(expected);
+            const text = exportVm(vm(name), 'proxmox');
+            const facts = pveFacts(text);
+            expect(facts.cells).toEqual(plan.cells.map(c => ({ vcpus: c.vcpus, memoryMiB: c.memoryMiB, ...(plan.bindMemory ? { hostNodes: c.memoryNodes } : {}) })));
+            expect(facts.memoryMiB).toBe(vm(name).memoryMiB);
+            expect(facts.devices).toEqual(plan.devices.map(d => (d.mdev ? `mdev-parent:${formatBdf(d.mdev.parent)}` : `pci:${formatBdf(d.hostAddress!)}`)));
             const pinned = [...(plan.vcpuPins ?? []), ...(vm(name).emulatorPin ?? [])];
-            expect(ids(keys.get('affinity')!).sort((a, b) => a - b)).toEqual([...new Set(pinned)].sort((a, b) => a - b));
+            expect([...facts.cpuSet ?? []].sort((a, b) => a - b)).toEqual([...new Set(pinned)].sort((a, b) => a - b));
+            // Proxmox's own checks: the cells' memory is the VM's, their CPUs are sockets × cores, every cell is bound
+            const { keys } = parseConf(text);
+            expect(facts.cells!.reduce((s, c) => s + c.memoryMiB, 0)).toBe(Number(keys.get('memory')));
+            expect(facts.cells!.flatMap(c => c.vcpus).sort((a, b) => a - b)).toEqual([...Array(Number(keys.get('sockets')) * Number(keys.get('cores'))).keys()]);
+            expect(plan.cells.every(c => sub(keys.get(`numa${c.id}`)!).policy === 'bind')).toBe(true);
         });
     }
 });

@@ -15,6 +15,7 @@ import type { VmModel } from '../../../language/src/model/topology.js';
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
 import { ESXI_HOST, HOST } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
+import { parseVmx as readVmx, vmxFacts } from '../../support/platform-files.js';
 import { build, buildWorkspace, readRepoFile, REPO } from '../../support/util.js';
 
 const EXAMPLE = 'examples/hgx-h200-esxi.vmtopo';
@@ -30,26 +31,18 @@ beforeAll(async () => {
 const vm = (name: string) => vms.find(v => v.name === name)!;
 
 /**
- * The lines of a fragment: `#` comments, and `key = "value"` pairs; any other line is a problem.
- * Each pair is checked against the key table: a known key and a value of its type.
+ * The lines of a fragment (test/support/platform-files.ts), each pair also checked against the key
+ * table: a known key and a value of its type.
  */
 function parseVmx(text: string): { pairs: Map<string, string>; comments: string[]; problems: string[] } {
-    const pairs = new Map<string, string>();
-    const comments: string[] = [];
-    const problems: string[] = [];
-    text.split('\n').forEach((line, i) => {
-        if (line === '' && i === text.split('\n').length - 1) return;
-        if (line.startsWith('#')) { comments.push(line); return; }
-        const m = /^([A-Za-z][A-Za-z0-9_.]*) = "([^"]*)"$/.exec(line);
-        if (!m) { problems.push(`line ${i + 1}: not key = "value": ${line}`); return; }
-        const [, key, value] = m;
+    const parsed = readVmx(text);
+    const problems = [...parsed.problems];
+    for (const [key, value] of parsed.pairs) {
         const known = vmxKey(key);
-        if (!known) problems.push(`line ${i + 1}: unknown key ${key}`);
-        else if (!vmxValueFits(known.type, value)) problems.push(`line ${i + 1}: ${key} = "${value}" is not a ${known.type}`);
-        if (pairs.has(key)) problems.push(`line ${i + 1}: ${key} twice`);
-        pairs.set(key, value);
-    });
-    return { pairs, comments, problems };
+        if (!known) problems.push(`unknown key ${key}`);
+        else if (!vmxValueFits(known.type, value)) problems.push(`${key} = "${value}" is not a ${known.type}`);
+    }
+    return { ...parsed, problems };
 }
 
 describe('the key table', () => {
@@ -95,8 +88,11 @@ describe(`every VM of ${EXAMPLE}`, () => {
             expect(Number(pairs.get('memSize'))).toBe(plan.cells.reduce((s, c) => s + c.memoryMiB, 0));
             expect(pairs.get('sched.mem.min')).toBe(pairs.get('memSize'));
             expect(pairs.get('sched.mem.pin')).toBe('TRUE');
-            const devices = [...pairs.keys()].filter(k => /^pciPassthru\d+\.present$/.test(k));
-            expect(devices.length).toBe(plan.devices.filter(d => d.role !== 'vf').length);
+            const facts = vmxFacts(exportVm(vm(name), 'vmx'));
+            expect(facts.memoryMiB).toBe(vm(name).memoryMiB);
+            expect(facts.devices).toEqual(plan.devices.filter(d => d.role !== 'vf').map(d => (d.role === 'vgpu'
+                ? `vgpu:grid_${(d.mdev?.type ?? d.vgpuVf?.type)!.toLowerCase()}`
+                : `id:0x${d.location.spec.pciIds[0].vendor}:0x${d.location.spec.pciIds[0].device}/${d.location.name}`)));
         });
     }
 
