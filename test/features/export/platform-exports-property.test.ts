@@ -6,13 +6,13 @@
  * pinning (one node or both, with or without SMT siblings), NUMA binding, hugepages, GPUs (passthrough
  * or vGPU), NICs (PF or VF) and `mmio`. Runs: VMTOPO_PROPERTY_RUNS (default 12); a failure prints the seed.
  */
-import { describe, it, expect } from 'vitest';
+import { it, expect } from 'vitest';
 import fc from 'fast-check';
 import { exportVm, vmxKey, vmxValueFits } from '../../../language/src/features/export/index.js';
 import { checkPveConfig } from '../../../scripts/check-pve-conf.mjs';
 import { ESXI_HOST, HOST } from '../../support/fixtures.js';
 import { ajvErrors, chvValidators, pveProperties } from '../../support/platform-schemas.js';
-import { build, HAS_REFERENCE } from '../../support/util.js';
+import { build, describeWithReference } from '../../support/util.js';
 
 const RUNS = Number(process.env.VMTOPO_PROPERTY_RUNS ?? 12);
 
@@ -51,7 +51,7 @@ function vmText(shape: VmShape, host: 'h' | 'e'): string {
     return `vm v on ${host} {\n${lines.map(l => `    ${l}`).join('\n')}\n}\n`;
 }
 
-describe.skipIf(!HAS_REFERENCE)('any VM that checks clean exports to schema-valid files', () => {
+describeWithReference('any VM that checks clean exports to schema-valid files', () => {
     it('KVM: cloud-hypervisor VmConfig and Proxmox configuration', async () => {
         let clean = 0;
         await fc.assert(fc.asyncProperty(shapeArb, async shape => {
