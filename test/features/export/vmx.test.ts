@@ -145,6 +145,16 @@ vm p on e {
         expect(out).toContain('SR-IOV VFs: on ESXi a VF is a network adapter');
     });
 
+    it('writes the VM\'s own smaller reservation, without the pin and without 1 GB pages, and says why', async () => {
+        const ws = await build(`${ESXI_HOST}\nvm r on e { vcpus 2 pin 0,16 memory 16 GiB on numa 0 hugepages 1 GiB reserve 8 GiB }`);
+        expect(ws.diagnostics().filter(d => d.severity === 1)).toEqual([]);
+        const out = exportVm(ws.resolved().topology.vms[0], 'vmx');
+        const { pairs, problems } = parseVmx(out);
+        expect(problems).toEqual([]);
+        expect([pairs.get('memSize'), pairs.get('sched.mem.min'), pairs.has('sched.mem.pin'), pairs.has('sched.mem.lpage.enable1GPage')]).toEqual(['16384', '8192', false, false]);
+        expect(out).toContain('1 GB pages: ESXi backs a VM with them only when all its memory is reserved');
+    });
+
     it('refuses a VM on a KVM host, saying why', async () => {
         const ws = await build(`${HOST}\nvm k on h { vcpus 2 pin 0,16 memory 16 GiB on numa 0 }`);
         const kvm = ws.resolved().topology.vms[0];

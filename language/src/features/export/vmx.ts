@@ -15,7 +15,8 @@
  *   nodes. ESXi also numbers logical CPUs its own way (the two threads of a core adjacent), so the
  *   host CPU numbers of a vmtopo `pin` list are not ESXi's.
  * - Memory: `memSize` (MiB), full reservation `sched.mem.min` = memSize and `sched.mem.pin = "TRUE"`
- *   (VMware KB 2142307: DirectPath I/O needs all guest memory reserved); 1 GB pages
+ *   (VMware KB 2142307: DirectPath I/O needs all guest memory reserved), or the VM's own smaller
+ *   `reserve` (then no `sched.mem.pin`, and no 1 GB pages); 1 GB pages
  *   `sched.mem.lpage.enable1GPage` (vSphere "Backing Guest vRAM with 1GB Pages": needs the full reservation).
  * - Devices: Dynamic DirectPath I/O, `pciPassthruN.allowedDevices = "0x10de:0x2335"` with
  *   `pciPassthruN.customLabel` = the host device's name: the VMware notation of
@@ -128,9 +129,11 @@ export function vmxEntries(vm: VmModel, plan: GuestPlan): { key: string; value: 
     if (plan.cells.length > 1 && even) add('numa.vcpu.maxPerVirtualNode', perCell);
     if (plan.bindMemory) add('numa.nodeAffinity', [...new Set(plan.cells.flatMap(c => [c.hostNode, ...c.memoryNodes]))].sort((a, b) => a - b).join(','));
     add('memSize', vm.memoryMiB);
-    add('sched.mem.min', vm.memoryMiB);
-    add('sched.mem.pin', true);
-    if (vm.hugepageMiB === 1024) add('sched.mem.lpage.enable1GPage', true);
+    // The VM's `reserve`; all of its memory when it writes none (DirectPath I/O, vGPU and 1 GB pages need it all).
+    const reserved = Math.min(vm.reservedMiB ?? vm.memoryMiB, vm.memoryMiB);
+    add('sched.mem.min', reserved);
+    if (reserved === vm.memoryMiB) add('sched.mem.pin', true);
+    if (vm.hugepageMiB === 1024 && reserved === vm.memoryMiB) add('sched.mem.lpage.enable1GPage', true);
     add('firmware', vm.firmware === 'bios' ? 'bios' : 'efi');
     if (vm.secureBoot && vm.firmware !== 'bios') add('uefi.secureBoot.enabled', true);
     const passthrough = vm.gpus.filter(g => g.mode === 'passthrough').map(g => g.gpu.spec);
@@ -170,6 +173,9 @@ export function vmxLimits(vm: VmModel, plan: GuestPlan): string[] {
     if (vm.emulatorPin) limits.push('emulator pin: no ESXi setting for the VMX threads.');
     const perCell = plan.cells.map(c => c.vcpus.length);
     if (perCell.some(c => c !== perCell[0])) limits.push(`uneven guest NUMA cells (${perCell.join(', ')} vCPUs): vNUMA nodes are equal; one virtual socket is written.`);
+    if (vm.hugepageMiB === 1024 && (vm.reservedMiB ?? vm.memoryMiB) < vm.memoryMiB) {
+        limits.push('1 GB pages: ESXi backs a VM with them only when all its memory is reserved; this VM reserves less, so they are not enabled.');
+    }
     if (vm.hugepageMiB && vm.hugepageMiB !== 1024) limits.push(`hugepages of ${vm.hugepageMiB} MiB: ESXi backs guests with 2 MB pages by default and offers only 1 GB pages as a setting.`);
     if (plan.devices.some(d => d.role === 'vf')) {
         limits.push('SR-IOV VFs: on ESXi a VF is a network adapter of type SR-IOV passthrough on a port group, not a PCI device line; add it in vSphere.');
