@@ -24,9 +24,9 @@ export { ExportError } from '../../model/export-error.js';
 export { exportLibvirtDomain } from './libvirt.js';
 export { exportNcclTopology } from './nccl.js';
 export { exportTopologySvg } from './topology-svg.js';
-export { cloudHypervisorArgs, cloudHypervisorConfig, exportCloudHypervisorCli, exportCloudHypervisorJson } from './cloud-hypervisor.js';
-export { exportProxmoxConfig, proxmoxEntries } from './proxmox.js';
-export { exportVmx, VMX_KEYS, vmxEntries, vmxKey, vmxValueFits } from './vmx.js';
+export { cloudHypervisorArgs, cloudHypervisorConfig, cloudHypervisorLimits, exportCloudHypervisorCli, exportCloudHypervisorJson } from './cloud-hypervisor.js';
+export { exportProxmoxConfig, proxmoxEntries, proxmoxLimits } from './proxmox.js';
+export { exportVmx, VMX_KEYS, vmxEntries, vmxKey, vmxLimits, vmxValueFits } from './vmx.js';
 
 /** The per-VM writers that {@link exportVm} runs synchronously. */
 const VM_WRITERS = {
