@@ -17,8 +17,8 @@
  *   (QEMU's q35 host bridge property; Proxmox has no key for it).
  *
  * The VMID is not vmtopo's: the file is `<vm>.pve.conf`, and its first comment line says to install it
- * under a free VMID of the cluster (`pvesh get /cluster/nextid`). The leading `#` lines become the VM's
- * notes in the web interface (qm.conf(5), "The file format": comments are the VM's description).
+ * under a free VMID of the cluster (`pvesh get /cluster/nextid`). The leading `#` lines are the VM's
+ * notes in the web interface (the schema's `description`: "saved as comment inside the configuration file").
  */
 import type { VmModel } from '../../model/topology.js';
 import type { GuestDevice, GuestPlan } from '../../model/guest-plan.js';
