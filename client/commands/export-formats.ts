@@ -18,5 +18,9 @@ export const EXPORT_COMMANDS: readonly ExportCommandDescriptor[] = [
     { command: 'vmtopo.exportLibvirt', format: 'libvirt', label: 'libvirt domain XML', scope: 'vm' },
     { command: 'vmtopo.exportNccl', format: 'nccl', label: 'NCCL topology XML', scope: 'vm' },
     { command: 'vmtopo.exportTopologySvg', format: 'svg', label: 'topology SVG', scope: 'host' },
-    { command: 'vmtopo.exportKubevirt', format: 'kubevirt', label: 'KubeVirt VirtualMachine YAML', scope: 'vm' }
+    { command: 'vmtopo.exportKubevirt', format: 'kubevirt', label: 'KubeVirt VirtualMachine YAML', scope: 'vm' },
+    { command: 'vmtopo.exportCloudHypervisor', format: 'cloud-hypervisor', label: 'cloud-hypervisor VmConfig JSON', scope: 'vm' },
+    { command: 'vmtopo.exportCloudHypervisorCli', format: 'cloud-hypervisor-cli', label: 'cloud-hypervisor command line', scope: 'vm' },
+    { command: 'vmtopo.exportProxmox', format: 'proxmox', label: 'Proxmox VE VM configuration', scope: 'vm' },
+    { command: 'vmtopo.exportVmx', format: 'vmx', label: 'VMware ESXi .vmx fragment', scope: 'vm' }
 ];

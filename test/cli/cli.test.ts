@@ -353,23 +353,39 @@ describe('vmtopo export', () => {
 });
 
 describe('vmtopo export, every format of the registry', () => {
-    /** The files a format writes for the HGX example: one per VM, or one for its host. */
-    const expectedFiles = (format: typeof EXPORT_FORMATS[number]) =>
-        (format.scope === 'vm' ? EXAMPLE_VMS : ['sprocket']).map(name => `${name}${format.suffix}`).sort();
+    /** The example a format exports: the HGX example, or its ESXi twin for a format whose files run only on ESXi. */
+    const ESXI_EXAMPLE = 'examples/hgx-h200-esxi.vmtopo';
+    const exampleOf = (format: typeof EXPORT_FORMATS[number]) => (format.platforms && !format.platforms.includes('kvm') ? ESXI_EXAMPLE : EXAMPLE);
+    /** The files a format writes for its example: one per VM, or one per host. */
+    const expectedFiles = (format: typeof EXPORT_FORMATS[number]) => {
+        const text = readRepoFile(exampleOf(format));
+        const names = format.scope === 'vm' ? [...text.matchAll(/^vm\s+(\S+)\s+on\s/gm)].map(m => m[1]) : [...text.matchAll(/^host\s+(\S+)/gm)].map(m => m[1]);
+        return names.map(name => `${name}${format.suffix}`).sort();
+    };
 
     for (const format of EXPORT_FORMATS) {
         it(`export ${format.id} writes ${format.scope === 'vm' ? 'one file per VM' : 'one file per host'} (<${format.scope}>${format.suffix}) and prints each path`, () => {
             expect(EXAMPLE_TEXT).toMatch(/^host sprocket /m);
             const out = path.join(tmp, `every-${format.id}`);
-            const r = vmtopo(['export', format.id, EXAMPLE, '-o', out]);
+            const r = vmtopo(['export', format.id, exampleOf(format), '-o', out]);
             expect(r.stderr).toBe('');
             expect(r.status).toBe(0);
+            expect(expectedFiles(format).length).toBeGreaterThan(0);
             expect(fs.readdirSync(out).sort()).toEqual(expectedFiles(format));
             expect(lines(r.stdout).map(p => path.basename(p)).sort()).toEqual(expectedFiles(format));
-            // every printed path is a written file with content (XML, SVG, YAML…: the consumers tests check each format's)
-            for (const printed of lines(r.stdout)) expect(fs.readFileSync(path.resolve(REPO, printed), 'utf8')).toMatch(/^\S[^]*\n$/);
+            // XML and SVG files start with an element; the others (JSON, scripts, configurations) with their own first line
+            const start = /\.(xml|svg)$/.test(format.suffix) ? /^</ : /^\S/;
+            for (const printed of lines(r.stdout)) expect(fs.readFileSync(path.resolve(REPO, printed), 'utf8')).toMatch(start);
         });
     }
+
+    it('a format for another platform than the file\'s hosts refuses in one line and writes nothing', () => {
+        const out = path.join(tmp, 'wrong-platform');
+        const r = vmtopo(['export', 'vmx', EXAMPLE, '-o', out]);
+        expect(r.status).toBe(1);
+        expect(lines(r.stderr)).toEqual([`vmtopo: export refused: VMware ESXi .vmx fragment files are for VMs on esxi hosts; the VMs of ${EXAMPLE} run on kvm host sprocket; nothing was written`]);
+        expect(fs.existsSync(out)).toBe(false);
+    });
 
     it('a per-host format: --vm exports the VM\'s host, --host names one, an unknown --host lists the hosts', () => {
         const host = EXPORT_FORMATS.find(f => f.scope === 'host')!;

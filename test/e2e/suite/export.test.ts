@@ -21,6 +21,8 @@ interface ExportResult { ok: boolean; written: string[]; problems: string[] }
 
 /** The VM (per-VM formats) or host (per-host formats) of the HGX example each format exports. */
 const TARGET = { vm: 'train-a', host: 'sprocket' } as const;
+/** The same in the ESXi example, for a format whose files run only on ESXi hosts. */
+const ESXI_TARGET = { example: 'hgx-h200-esxi.vmtopo', vm: 'train-e', host: 'esx-h200' } as const;
 /** The same for the misconfigured example. */
 const MISCONFIGURED_TARGET = { vm: 'train', host: 'kvm01' } as const;
 
@@ -37,10 +39,12 @@ describe('export commands', () => {
     before(() => fs.rmSync(outDir(), { recursive: true, force: true }));
 
     for (const format of EXPORT_FORMATS) {
-        const target = TARGET[format.scope];
+        const esxi = format.platforms !== undefined && !format.platforms.includes('kvm');
+        const example = esxi ? ESXI_TARGET.example : 'hgx-h200.vmtopo';
+        const target = (esxi ? ESXI_TARGET : TARGET)[format.scope];
         it(`${format.command.id} writes ${target}${format.suffix}, which ${format.consumers.map(c => c.tool).join(' and ')} accept`, async () => {
-            await openExample('hgx-h200.vmtopo');
-            const result = await vscode.commands.executeCommand<ExportResult>(format.command.id, exampleUri('hgx-h200.vmtopo'), target);
+            await openExample(example);
+            const result = await vscode.commands.executeCommand<ExportResult>(format.command.id, exampleUri(example), target);
             assert.ok(result, 'the command returns the export result');
             assert.equal(result.ok, true, result.problems.join('\n'));
             assert.deepEqual(result.written, [path.join(outDir(), `${target}${format.suffix}`)]);

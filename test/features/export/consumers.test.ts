@@ -1,6 +1,6 @@
 /**
  * Every format of the export-format registry is checked by the programs that consume its files (the
- * record's `consumers`): the HGX example is exported in each format with `exportFiles` (what the CLI
+ * record's `consumers`): the HGX example (for a format whose files run only on ESXi, the ESXi example) is exported in each format with `exportFiles` (what the CLI
  * and the language server run) and every consumer accepts every file — and rejects the same file cut
  * short, so the check has teeth. A consumer that is not installed skips its checks with a warning
  * (in CI, where `.ci/run` installs them, it fails instead).
@@ -17,6 +17,8 @@ import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
 import { REPO } from '../../support/util.js';
 
 const EXAMPLE = path.join(REPO, 'examples', 'hgx-h200.vmtopo');
+/** The example exported in a format whose files run only on ESXi hosts (the HGX example's host is KVM). */
+const ESXI_EXAMPLE = path.join(REPO, 'examples', 'hgx-h200-esxi.vmtopo');
 
 /** Whether `tool` can be run (found on PATH). */
 function installed(tool: string): boolean {
@@ -34,16 +36,17 @@ beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-consumers-
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 for (const format of EXPORT_FORMATS) {
+    const example = format.platforms && !format.platforms.includes('kvm') ? ESXI_EXAMPLE : EXAMPLE;
     describe(`${format.id}: ${format.label}`, () => {
         let written: string[] = [];
         beforeAll(async () => {
-            const result = await exportFiles(createVmtopoServices(NodeFileSystem), { files: [EXAMPLE], format: format.id, outDir: path.join(tmp, format.id) });
+            const result = await exportFiles(createVmtopoServices(NodeFileSystem), { files: [example], format: format.id, outDir: path.join(tmp, format.id) });
             expect(result.problems).toEqual([]);
             written = result.written;
         }, 120_000);
 
         it(`writes one file per ${format.scope} of the example, named <${format.scope}>${format.suffix}`, () => {
-            const text = fs.readFileSync(EXAMPLE, 'utf8');
+            const text = fs.readFileSync(example, 'utf8');
             const names = format.scope === 'vm'
                 ? [...text.matchAll(/^vm\s+(\S+)\s+on\s/gm)].map(m => m[1])
                 : [...text.matchAll(/^host\s+(\S+)/gm)].map(m => m[1]);

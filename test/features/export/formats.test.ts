@@ -18,13 +18,13 @@ import { HOST } from '../../support/fixtures.js';
 import { build, readRepoFile, withCode } from '../../support/util.js';
 
 describe('the records', () => {
-    it('have unique ids (lowercase), suffixes and command ids, and a writer that loads', async () => {
+    it('have unique ids (lowercase words joined by -), suffixes and command ids, and a writer that loads', async () => {
         const unique = (values: string[]) => new Set(values).size === values.length;
         expect(unique(EXPORT_FORMATS.map(f => f.id))).toBe(true);
         expect(unique(EXPORT_FORMATS.map(f => f.suffix))).toBe(true);
         expect(unique(EXPORT_FORMATS.map(f => f.command.id))).toBe(true);
         for (const f of EXPORT_FORMATS) {
-            expect(f.id).toMatch(/^[a-z][a-z0-9]*$/);
+            expect(f.id).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
             expect(f.suffix).toMatch(/^\.[a-z0-9.-]+$/);
             expect(f.command.id).toMatch(/^vmtopo\.export[A-Z]/);
             expect(f.consumers.length, f.id).toBeGreaterThan(0);

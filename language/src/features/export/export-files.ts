@@ -53,8 +53,9 @@ export interface ExportRequest {
 /**
  * Loads only the given files into the services' workspace, builds them with validation and writes
  * one file of `request.format` per target: for a per-VM format each VM declared in the files (all,
- * the one named `vm`, or those on `host`); for a per-host format each host declared in the files or
- * holding a VM declared in them (all, the one named `host`, or the host of `vm`).
+ * the one named `vm`, or those on `host`; of a format with `platforms`, without `vm`, only the VMs
+ * on hosts of those platforms, and one refusal line when there is none); for a per-host format each
+ * host declared in the files or holding a VM declared in them (all, the one named `host`, or the host of `vm`).
  *
  * Refuses the whole export — `ok: false`, nothing written, one line per problem (paths and names
  * escaped) — when the format is not one of the registry's, a file cannot be read, a check threw
@@ -358,6 +359,17 @@ function selectTargets(format: ExportFormatRecord, request: ExportRequest, hosts
             vms = onHost;
         }
         if (vms.length === 0) return `${shownFiles} declares no VM`;
+        const platforms = format.platforms;
+        if (platforms && request.vm === undefined) {
+            // Every VM of the files: those on hosts the format's files run on (a named VM on another
+            // platform is refused by the writer, saying why).
+            const runnable = vms.filter(d => platforms.includes(d.vm.host.platform));
+            if (runnable.length === 0) {
+                const hosts = [...new Set(vms.map(d => `${d.vm.host.platform} host ${escapeText(d.vm.host.name)}`))];
+                return `${format.label} files are for VMs on ${platforms.join(' or ')} hosts; the VMs of ${shownFiles} run on ${hosts.join(', ')}`;
+            }
+            vms = runnable;
+        }
         return vms.map(({ vm, file }) => ({ kind: 'VM', name: vm.name, file, vm, host: vm.host }));
     }
     // Per host: the hosts declared in the files and those of the VMs declared in them (workspace order).

@@ -19,6 +19,7 @@
  * here, add its golden tests, and run `npm run docs`.
  */
 import { nameLimitFor, type NameLimit } from '../../syntax/limits.js';
+import type { Platform } from '../../model/topology.js';
 import type { HostWriter, VmWriter } from './writer.js';
 
 /** Whether a format writes one file per VM or one per host. */
@@ -53,7 +54,7 @@ export interface ExportCommandInfo {
 }
 
 interface FormatBase {
-    /** `vmtopo export <id>`, and the `format` of `vmtopo.export`: lowercase letters and digits. */
+    /** `vmtopo export <id>`, and the `format` of `vmtopo.export`: lowercase letters and digits, words joined by `-`. */
     readonly id: string;
     /** What the files are, for messages and dialogs: `libvirt domain XML`. */
     readonly label: string;
@@ -68,6 +69,11 @@ interface FormatBase {
     readonly writesWithErrors: boolean;
     readonly command: ExportCommandInfo;
     readonly consumers: readonly ExportConsumer[];
+    /**
+     * The host platforms whose VMs the files run on; absent: any. The writer refuses a VM on another
+     * platform (ExportError); the tests export an example of a listed platform.
+     */
+    readonly platforms?: readonly Platform[];
 }
 
 /** A format with one file per VM. */
@@ -142,6 +148,7 @@ export const EXPORT_FORMATS: readonly ExportFormatRecord[] = [
         label: 'KubeVirt VirtualMachine YAML',
         suffix: '.kubevirt.yaml',
         scope: 'vm',
+        platforms: ['kvm'],
         description: 'A KubeVirt `VirtualMachine` (`kubevirt.io/v1`): `dedicatedCpuPlacement`, `isolateEmulatorThread`, sockets/cores/threads '
             + 'of the guest plan, `numa.guestMappingPassthrough` with hugepages, memory, GPUs and host devices by resource name, vGPUs '
             + 'as mediated devices, SR-IOV VFs as `sriov` interfaces on Multus networks; then, as a second YAML document, the '
@@ -159,6 +166,74 @@ export const EXPORT_FORMATS: readonly ExportFormatRecord[] = [
             }
         ],
         writer: () => import('./kubevirt.js').then(m => m.exportKubevirt)
+    },
+    {
+        id: 'cloud-hypervisor',
+        label: 'cloud-hypervisor VmConfig JSON',
+        suffix: '.chv.json',
+        scope: 'vm',
+        platforms: ['kvm'],
+        description: 'The body of cloud-hypervisor\'s `PUT /api/v1/vm.create` (`VmConfig`): vCPUs with per-vCPU `affinity` and the plan\'s '
+            + 'topology, one memory zone per guest NUMA cell bound to its host node with hugepages, `numa` cells with their CPUs, zones '
+            + 'and PCI segments, one PCI segment per host NUMA node holding the VM\'s devices (64-bit aperture weighted by the GPUs\' '
+            + 'needs), VFIO `devices` by sysfs path. Checked against cloud-hypervisor\'s OpenAPI schema in the tests.',
+        writesWithErrors: false,
+        command: { id: 'vmtopo.exportCloudHypervisor', title: 'Export cloud-hypervisor VmConfig JSON', icon: '$(export)' },
+        consumers: [
+            { tool: 'jq', args: ['-e', '.payload', '{file}'], debianPackage: 'jq', proves: 'the file is JSON holding a VmConfig payload (the tests check it against cloud-hypervisor\'s OpenAPI schema)' }
+        ],
+        writer: () => import('./cloud-hypervisor.js').then(m => m.exportCloudHypervisorJson)
+    },
+    {
+        id: 'cloud-hypervisor-cli',
+        label: 'cloud-hypervisor command line',
+        suffix: '.chv.sh',
+        scope: 'vm',
+        platforms: ['kvm'],
+        description: 'The same configuration as the `cloud-hypervisor` JSON, as a bash script running `cloud-hypervisor --cpus … --memory-zone … '
+            + '--numa … --pci-segment … --device …` (under `taskset` for the emulator pin); the boot disk, network and console are the '
+            + 'script\'s own arguments. Comments list the host preparation and what cloud-hypervisor cannot express.',
+        writesWithErrors: false,
+        command: { id: 'vmtopo.exportCloudHypervisorCli', title: 'Export cloud-hypervisor command line', icon: '$(export)' },
+        consumers: [
+            { tool: 'bash', args: ['-n', '{file}'], debianPackage: 'bash', proves: 'bash parses the script' },
+            { tool: 'shellcheck', args: ['{file}'], debianPackage: 'shellcheck', proves: 'shellcheck finds no problem in it' }
+        ],
+        writer: () => import('./cloud-hypervisor.js').then(m => m.exportCloudHypervisorCli)
+    },
+    {
+        id: 'proxmox',
+        label: 'Proxmox VE VM configuration',
+        suffix: '.pve.conf',
+        scope: 'vm',
+        platforms: ['kvm'],
+        description: 'A Proxmox VE `qemu-server` configuration (install as `/etc/pve/qemu-server/<VMID>.conf`): `machine: q35`, `bios: ovmf`, '
+            + '`cpu: host,phys-bits=host`, `sockets`/`cores`, `numa: 1` with one `numaN: cpus=…,hostnodes=…,memory=…,policy=bind` per guest '
+            + 'cell, `affinity`, `memory`, `hugepages`, `hostpciN: <BDF>,pcie=1`, the 64-bit window through `args:`. Every key and value '
+            + 'checked against Proxmox\'s API schema.',
+        writesWithErrors: false,
+        command: { id: 'vmtopo.exportProxmox', title: 'Export Proxmox VE configuration', icon: '$(export)' },
+        consumers: [
+            { tool: 'awk', args: ['-f', 'scripts/check-pve-conf.awk', '{file}'], debianPackage: 'mawk', proves: 'every line is a comment or `key: value`, no key twice (the tests check every key and value against Proxmox\'s API schema with scripts/check-pve-conf.mjs)' }
+        ],
+        writer: () => import('./proxmox.js').then(m => m.exportProxmoxConfig)
+    },
+    {
+        id: 'vmx',
+        label: 'VMware ESXi .vmx fragment',
+        suffix: '.fragment.vmx',
+        scope: 'vm',
+        platforms: ['esxi'],
+        description: 'For VMs on ESXi hosts: the `.vmx` lines vmtopo owns, to merge into the VM\'s configuration: `numvcpus`, '
+            + '`cpuid.coresPerSocket`, `memSize` with full reservation (`sched.mem.min`, `sched.mem.pin`), `numa.nodeAffinity`, 1 GB pages, '
+            + '`pciPassthru.use64bitMMIO` and `pciPassthru.64bitMMIOSizeGB`, Dynamic DirectPath I/O devices (`pciPassthruN.allowedDevices` '
+            + 'by PCI id with a `customLabel`), vGPU profiles (`pciPassthruN.vgpu`). Every key is in vmtopo\'s key table with its type and source.',
+        writesWithErrors: false,
+        command: { id: 'vmtopo.exportVmx', title: 'Export VMware ESXi .vmx fragment', icon: '$(export)' },
+        consumers: [
+            { tool: 'awk', args: ['-f', 'scripts/check-vmx.awk', '{file}'], debianPackage: 'mawk', proves: 'every line is a comment or key = "value" (the .vmx syntax), and the file ends with its keys' }
+        ],
+        writer: () => import('./vmx.js').then(m => m.exportVmx)
     }
 ];
 

@@ -10,6 +10,9 @@ import type { VmWriter } from './writer.js';
 import { exportLibvirtDomain } from './libvirt.js';
 import { exportNcclTopology } from './nccl.js';
 import { exportKubevirt } from './kubevirt.js';
+import { exportCloudHypervisorCli, exportCloudHypervisorJson } from './cloud-hypervisor.js';
+import { exportProxmoxConfig } from './proxmox.js';
+import { exportVmx } from './vmx.js';
 
 export { exportFiles, type ExportRequest } from './export-files.js';
 export {
@@ -23,16 +26,23 @@ export { exportLibvirtDomain } from './libvirt.js';
 export { exportNcclTopology } from './nccl.js';
 export { exportTopologySvg } from './topology-svg.js';
 export { exportKubevirt } from './kubevirt.js';
+export { cloudHypervisorArgs, cloudHypervisorConfig, cloudHypervisorLimits, exportCloudHypervisorCli, exportCloudHypervisorJson } from './cloud-hypervisor.js';
+export { exportProxmoxConfig, proxmoxEntries, proxmoxLimits } from './proxmox.js';
+export { exportVmx, VMX_KEYS, vmxEntries, vmxKey, vmxLimits, vmxValueFits } from './vmx.js';
 
 /** The per-VM writers that {@link exportVm} runs synchronously. */
 const VM_WRITERS = {
     libvirt: exportLibvirtDomain,
     nccl: exportNcclTopology,
-    kubevirt: exportKubevirt
+    kubevirt: exportKubevirt,
+    'cloud-hypervisor': exportCloudHypervisorJson,
+    'cloud-hypervisor-cli': exportCloudHypervisorCli,
+    proxmox: exportProxmoxConfig,
+    vmx: exportVmx
 } as const satisfies Readonly<Record<string, VmWriter>>;
 
 /**
- * Pure and synchronous: the text of one VM's libvirt domain, NCCL topology or KubeVirt file (its guest address
+ * Pure and synchronous: the text of one VM's file of a per-VM format (its guest address
  * plan computed inside). Throws `ExportError` when the VM cannot be exported as asked. Any format of
  * the registry, by its loaded writer: `(await formatById(id).writer())(vm, planGuestAddresses(vm))`.
  */
