@@ -136,14 +136,19 @@ describe('refusals', () => {
         expect(result).toEqual({ ok: false, written: [], problems: [`${missing}: no such file`] });
     });
 
-    it('refuses, with nothing written, when a VM of the file cannot be exported (ESXi host)', async () => {
+    it('refuses, with nothing written, a file whose VMs all run on a platform the format is not for (ESXi host)', async () => {
         const file = write('esxi.vmtopo', `${ESXI_HOST}
 vm x on e { vcpus 2 pin 0,16 memory 8 GiB on numa 0 hugepages 1 GiB gpu gpu0 passthrough mmio 512 GiB reserve all }
 `);
         const result = await exportFiles(services(), { files: [file], format: 'libvirt' });
         expect(result.ok).toBe(false);
         expect(result.written).toEqual([]);
-        expect(result.problems[0]).toMatch(/esxi\.vmtopo: x runs on ESXi host e; libvirt domain XML is only exported for VMs on KVM hosts/);
+        expect(result.problems[0]).toMatch(/^libvirt domain XML files are for VMs on kvm hosts; the VMs of .*esxi\.vmtopo run on esxi host e$/);
+        expect(tree(dir)).toEqual(['esxi.vmtopo']);
+        // asked for by name, the VM gets the writer's own reason
+        const named = await exportFiles(services(), { files: [file], format: 'libvirt', vm: 'x' });
+        expect(named.ok).toBe(false);
+        expect(named.problems.join('\n')).toMatch(/x runs on ESXi host e; libvirt domain XML is only exported for VMs on KVM hosts/);
         expect(tree(dir)).toEqual(['esxi.vmtopo']);
     });
 });

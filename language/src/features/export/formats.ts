@@ -99,6 +99,7 @@ export const EXPORT_FORMATS: readonly ExportFormatRecord[] = [
         label: 'libvirt domain XML',
         suffix: '.domain.xml',
         scope: 'vm',
+        platforms: ['kvm'],
         description: 'A libvirt domain: q35 + OVMF, `host-passthrough` CPU, `<vcpupin>`/`<emulatorpin>`, `<numatune>` strict, '
             + 'guest NUMA cells, hugepages, one `pcie-expander-bus` per host NUMA node the VM uses, root port → switch upstream → '
             + 'downstream ports mirroring the host\'s PCIe switches, VFIO `<hostdev>`s with host source and guest address, '
@@ -116,6 +117,7 @@ export const EXPORT_FORMATS: readonly ExportFormatRecord[] = [
         label: 'NCCL topology XML',
         suffix: '.nccl-topo.xml',
         scope: 'vm',
+        platforms: ['kvm'],
         description: 'The guest\'s PCI tree for NCCL: one `<cpu>` per guest NUMA cell with its vCPU affinity, one PCI switch per '
             + 'mirrored host switch holding its GPUs and NICs at the **same guest bus ids** the libvirt file assigns, link speeds '
             + 'and widths from the host. Written for NCCL\'s own XML reader (no declaration, double quotes, lowercase bus ids; '
