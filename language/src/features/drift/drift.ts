@@ -163,12 +163,12 @@ function inventory(target: DriftTarget, facts: HostFacts, emit: Emit): void {
             }
         }
         if (d.$type === 'Nic') {
-            const liveVfs = pci?.sriovNumvfs ?? live?.vfs;
+            const liveVfs = pci ? pci.sriovNumvfs ?? 0 : live?.vfs;
             const fileVfs = d.vfs ?? 0;
             if (liveVfs !== undefined && liveVfs !== fileVfs) {
                 const edit = d.vfs !== undefined ? replaceProperty(d, 'vfs', String(liveVfs)) : insertAfterProperty(d, 'address', ` vfs ${liveVfs}`);
                 emit('DRIFT008', d, d.vfs !== undefined ? 'vfs' : 'name', `NIC ${d.name} at ${at} has ${liveVfs} SR-IOV virtual functions on the host, the file says ${fileVfs}`,
-                    pci?.sriovNumvfs !== undefined ? SYSFS_PCI : lstopo, { title: `Accept the live value: vfs ${liveVfs}`, edit });
+                    pci ? SYSFS_PCI : lstopo, { title: `Accept the live value: vfs ${liveVfs}`, edit });
             }
         }
         const link = d.$type === 'NvSwitch' ? undefined : d.link;

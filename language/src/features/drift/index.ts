@@ -3,13 +3,16 @@
  * CLI (cli/drift.ts) and the language server's `vmtopo.drift` command (server.ts).
  *
  * A bundle belongs to the host of the files whose name is the bundle's host name, or its first
- * label (`gpu-07.example.com` → `gpu-07`); a bundle of a host the files do not declare is refused
+ * label (`gpu-07.example.com` → `gpu-07`), or that label as `vmtopo import` names a host (`vm` →
+ * `vm-host`, the grammar's keywords being no names); a bundle of a host the files do not declare is refused
  * ({@link BundleError}), as is a bundle the reader refuses (bundle.ts).
  */
 import type { AstNode } from 'langium';
+import type { Diagnostic } from 'vscode-languageserver-types';
 import type * as ast from '../../generated/ast.js';
 import type { ResolvedTopology } from '../../model/resolve.js';
 import type { HostModel, VmModel } from '../../model/topology.js';
+import { hostId } from '../import/host-text.js';
 import { BundleError, type Bundle } from './bundle.js';
 import { hostFacts, type HostFacts } from './facts.js';
 import { driftOfHost, type DriftFinding, type DriftTarget } from './drift.js';
@@ -39,8 +42,7 @@ export function driftTargets(models: readonly ast.Model[], resolved: ResolvedTop
 /** The host of `targets` a bundle belongs to. @throws BundleError when none. */
 export function hostOfBundle(bundle: Bundle, targets: ReadonlyMap<string, unknown>): string {
     const short = bundle.host.split('.')[0];
-    if (targets.has(bundle.host)) return bundle.host;
-    if (targets.has(short)) return short;
+    for (const name of [bundle.host, short, hostId(short)]) if (targets.has(name)) return name;
     const names = [...targets.keys()];
     throw new BundleError(bundle.name, `collected on host ${JSON.stringify(bundle.host)}, which the files do not declare (${names.length > 0 ? `hosts: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}` : 'no host'})`);
 }
@@ -61,4 +63,19 @@ export function driftAll(models: readonly ast.Model[], resolved: ResolvedTopolog
         work.push({ target: targets.get(host)!, facts: hostFacts(bundle) });
     }
     return work.flatMap(w => driftOfHost(w.target, w.facts));
+}
+
+/** LSP severities of the findings. */
+const SEVERITY = { error: 1, warning: 2, info: 3 } as const;
+
+/**
+ * A finding as an LSP diagnostic: `code` and `data.code` the drift code, `data.fixes` its
+ * quick-fixes (the form the code-action provider reads), `data.command` the command that showed it,
+ * `source` `vmtopo drift`.
+ */
+export function findingDiagnostic(f: DriftFinding): Diagnostic {
+    return {
+        range: f.range, severity: SEVERITY[f.severity], code: f.code, source: 'vmtopo drift', message: f.message,
+        data: { code: f.code, command: f.command, ...(f.fixes.length > 0 ? { fixes: f.fixes } : {}) }
+    };
 }

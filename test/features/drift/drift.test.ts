@@ -1,0 +1,185 @@
+/**
+ * `vmtopo drift` on bundles that behave like real hosts (test/support/drift-bundles.ts): a real
+ * hwloc capture imported with `vmtopo import`, VMs exported by vmtopo and defined in libvirt's test
+ * driver. The untouched bundle has no drift; each perturbation gives exactly its finding, at the
+ * range of the clause it concerns; applying the finding's quick-fix makes it go away.
+ */
+import * as fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { driftAll, readBundle, type DriftFinding } from '../../../language/src/features/drift/index.js';
+import { exportVm } from '../../../language/src/features/export/index.js';
+import { buildWorkspace, describeWithReference, readReference, readRepoFile } from '../../support/util.js';
+import {
+    bundleFiles, hugepagesTsv, importedHost, libvirtDomains, pciTsv, tarBundle, tempDir, type BundleFiles, type LibvirtDomains
+} from '../../support/drift-bundles.js';
+
+let tmp: string;
+beforeAll(() => { tmp = tempDir(); });
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** The findings of `text` (one file, host.vmtopo) against the bundle made of `files`. */
+async function drift(text: string, files: BundleFiles): Promise<{ findings: DriftFinding[]; at: (f: DriftFinding) => string; document: TextDocument }> {
+    const bundle = readBundle(tarBundle(tmp, files), 'host.tar');
+    const ws = await buildWorkspace({ 'host.vmtopo': text });
+    const findings = driftAll(ws.documents.map(d => d.parseResult.value), ws.resolved(), [bundle]);
+    const document = TextDocument.create('file:///ws/host.vmtopo', 'vmtopo', 1, text);
+    return { findings, document, at: f => document.getText(f.range) };
+}
+
+/** The text after the finding's first quick-fix. */
+function fixed(document: TextDocument, f: DriftFinding): string {
+    expect(f.fixes.length).toBeGreaterThan(0);
+    return TextDocument.applyEdits(document, [...f.fixes[0].edits]);
+}
+
+const CAPTURE = 'hwloc/24em64t-2n6c2t-pci.xml';
+/** The VM written on the imported host: 4 pinned vCPUs on node 0, its memory there in 1 GiB pages. */
+const VM = `
+vm web on HOST {
+    vcpus 4 pin 0,2,4,6
+    emulator pin 8
+    memory 8 GiB on numa 0 hugepages 1 GiB
+}
+`;
+
+describeWithReference('drift: an imported real host (hwloc capture 24em64t: 2 nodes, 3 GPUs, 3 NICs) with one VM', () => {
+    let host: string;
+    let text: string;
+    let xml: string;
+    let hwloc: string;
+    let domains: LibvirtDomains;
+    const base = (parts: { lstopo?: string; pci?: string; hugepages?: string; domains?: LibvirtDomains } = {}) => {
+        const lstopo = parts.lstopo ?? hwloc;
+        return bundleFiles(host, {
+            lstopo, pci: parts.pci ?? pciTsv(importedHost(lstopo, 'lstopo.xml').devices),
+            hugepages: parts.hugepages ?? hugepagesTsv([{ node: 0, sizeKiB: 1048576, reserved: 8, free: 8 }]),
+            domains: parts.domains ?? domains
+        });
+    };
+
+    beforeAll(async () => {
+        hwloc = readReference(CAPTURE);
+        const imported = importedHost(hwloc, 'lstopo.xml');
+        host = imported.name;
+        // the file: the import, 8 × 1 GiB pages reserved on node 0, and the VM
+        text = imported.text.replace(/(socket numa0 \{[^}]*?)\s*\}/, '$1 hugepages 1 GiB count 8 }') + VM.replace('HOST', host);
+        const ws = await buildWorkspace({ 'host.vmtopo': text });
+        xml = exportVm(ws.resolved().topology.vms.find(v => v.name === 'web')!, 'libvirt');
+        domains = libvirtDomains(tmp, new Map([['web', xml]]));
+    });
+
+    it('an untouched host: no finding at all', async () => {
+        const { findings } = await drift(text, base());
+        expect(findings).toEqual([]);
+    });
+
+    it('a GPU moved to another slot: DRIFT003 at its address, from lstopo; accepting the live address removes it', async () => {
+        const { findings, at, document } = await drift(text, base({ lstopo: hwloc.replace('pci_busid="0000:14:00.0"', 'pci_busid="0000:15:00.0"') }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT003', '0000:14:00.0']]);
+        expect(findings[0].message).toContain('is at 0000:15:00.0 on the host');
+        expect(findings[0].command).toBe('lstopo-no-graphics --of xml -');
+        const again = await drift(fixed(document, findings[0]), base({ lstopo: hwloc.replace('pci_busid="0000:14:00.0"', 'pci_busid="0000:15:00.0"') }));
+        expect(again.findings).toEqual([]);
+    });
+
+    it('a GPU gone (its function no longer a 3D controller): DRIFT001 at its name', async () => {
+        const gone = hwloc.replace(/(pci_busid="0000:11:00.0" pci_type=")0302/, '$10101');
+        const { findings, at } = await drift(text, base({ lstopo: gone }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT001', 'gpu_11_00']]);
+    });
+
+    it('a GPU local to the other NUMA node: DRIFT005 at its `on` socket, from sysfs numa_node; the fix moves it', async () => {
+        const pci = pciTsv(importedHost(hwloc, 'lstopo.xml').devices).replace(/^(0000:06:00\.0(?:\t[^\t]*){5})\t0\t/m, '$1\t1\t');
+        const { findings, at, document } = await drift(text, base({ pci }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT005', 'numa0']]);
+        expect(findings[0].command).toContain('sysfs');
+        expect((await drift(fixed(document, findings[0]), base({ pci }))).findings).toEqual([]);
+    });
+
+    it('a link trained at x4 instead of x8: DRIFT007 at the NIC\'s link clause (no fix: the host is wrong, not the file)', async () => {
+        const pci = pciTsv(importedHost(hwloc, 'lstopo.xml').devices).replace(/^(0000:05:00\.0(?:\t[^\t]*){10})\t8\t/m, '$1\t4\t');
+        const { findings, at } = await drift(text, base({ pci }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT007', '2.5 GT/s x8']]);
+        expect(findings[0].message).toContain('trained at 2.5 GT/s x4');
+        expect(findings[0].fixes).toEqual([]);
+    });
+
+    it('SR-IOV VFs enabled on a NIC: DRIFT008 at its name; the fix writes `vfs 7`', async () => {
+        const pci = pciTsv(importedHost(hwloc, 'lstopo.xml').devices).replace(/^(0000:04:00\.0(?:\t[^\t]*){7})\t0\t/m, '$1\t7\t');
+        const { findings, at, document } = await drift(text, base({ pci }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT008', 'eth0']]);
+        const after = fixed(document, findings[0]);
+        expect(after).toMatch(/nic eth0 .* at 0000:04:00\.0 vfs 7/);
+        expect((await drift(after, base({ pci }))).findings).toEqual([]);
+    });
+
+    it('a device the file does not declare: DRIFT002 (info) at the host name', async () => {
+        const { findings, at } = await drift(text.replace(/^\s*nic eth1 .*\n/m, ''), base());
+        expect(findings.map(f => [f.code, f.severity, at(f)])).toEqual([['DRIFT002', 'info', host]]);
+    });
+
+    it('a vCPU re-pinned with virsh: DRIFT011 at the pin list, from virsh dumpxml --inactive; accepting the live pins removes it', async () => {
+        const repinned = libvirtDomains(tmp, new Map([['web', xml.replace('<vcpupin vcpu="1" cpuset="2"/>', '<vcpupin vcpu="1" cpuset="10"/>')]]));
+        const { findings, at, document } = await drift(text, base({ domains: repinned }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT011', '0,2,4,6']]);
+        expect(findings[0].command).toMatch(/^virsh -r dumpxml --inactive [0-9a-f-]+$/);
+        const after = fixed(document, findings[0]);
+        expect(after).toContain('vcpus 4 pin 0,10,4,6');
+        expect((await drift(after, base({ domains: repinned }))).findings).toEqual([]);
+    });
+
+    it('a hugepage reservation lost at reboot: DRIFT013 at the pool\'s count, from sysfs', async () => {
+        const hugepages = hugepagesTsv([{ node: 0, sizeKiB: 1048576, reserved: 0, free: 0 }]);
+        const { findings, at, document } = await drift(text, base({ hugepages }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT013', '8']]);
+        expect(fixed(document, findings[0])).toContain('hugepages 1 GiB count 0');
+    });
+
+    it('too few free hugepages for the stopped VM: DRIFT017 at the pool', async () => {
+        const hugepages = hugepagesTsv([{ node: 0, sizeKiB: 1048576, reserved: 8, free: 3 }]);
+        const { findings, at } = await drift(text, base({ hugepages }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT017', '8']]);
+    });
+
+    it('the VM not defined: DRIFT010 at the VM name', async () => {
+        const none = libvirtDomains(tmp, new Map([['other', xml.replace('<name>web</name>', '<name>other</name>').replace(/<uuid>[^<]*<\/uuid>/, '')]]));
+        const { findings, at } = await drift(text, base({ domains: none }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT010', 'web']]);
+    });
+});
+
+describe('drift: the HGX H200 example, its five VMs defined by libvirt (no lstopo on the host)', () => {
+    const text = readRepoFile('examples/hgx-h200.vmtopo');
+    let xmls: Map<string, string>;
+    beforeAll(async () => {
+        const ws = await buildWorkspace({ 'host.vmtopo': text });
+        xmls = new Map(ws.resolved().topology.vms.map(v => [v.name, exportVm(v, 'libvirt')]));
+    });
+    const files = (d: LibvirtDomains) => bundleFiles('sprocket', { domains: d });
+
+    it('untouched, infer-b running: no finding (aliases, addresses, units and controllers libvirt adds are no drift)', async () => {
+        const { findings } = await drift(text, files(libvirtDomains(tmp, xmls, ['infer-b'])));
+        expect(findings).toEqual([]);
+    });
+
+    it('a hostdev removed from train-a: DRIFT011 at the GPU clause that brings it', async () => {
+        const trainA = xmls.get('train-a')!;
+        const first = /<hostdev[\s\S]*?<\/hostdev>/.exec(trainA)![0];
+        const { findings, at } = await drift(text, files(libvirtDomains(tmp, new Map([...xmls, ['train-a', trainA.replace(first, '')]]))));
+        expect(findings.map(f => f.code)).toEqual(['DRIFT011']);
+        expect(at(findings[0])).toMatch(/^gpu gpu0, .* passthrough$/);
+        expect(findings[0].message).toMatch(/hostdev pci 0000:[0-9a-f:.]+ is absent in the domain's configuration/);
+    });
+
+    it('infer-b started with other emulator pins, then its configuration restored: DRIFT012 (pending), from virsh dumpxml', async () => {
+        const inferB = xmls.get('infer-b')!;
+        const perturbed = inferB.replace(/<emulatorpin cpuset="[^"]*"\/>/, '<emulatorpin cpuset="66"/>');
+        expect(perturbed).not.toBe(inferB);
+        const d = libvirtDomains(tmp, new Map([...xmls, ['infer-b', perturbed]]), ['infer-b'], new Map([['infer-b', inferB]]));
+        const { findings, at } = await drift(text, files(d));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT012', 'infer-b']]);
+        expect(findings[0].command).toMatch(/^virsh -r dumpxml [0-9a-f-]+$/);
+        expect(findings[0].message).toContain('emulator pins 66');
+    });
+});
