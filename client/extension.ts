@@ -11,6 +11,7 @@ import { ExportCommand } from './commands/export-command.js';
 import { EXPORT_COMMANDS } from './commands/export-formats.js';
 import { ShowTopologyCommand, TopologyPanel, registerTopologySerializer } from './topology/panel.js';
 import { ImportHostCommand } from './import/import-command.js';
+import { CheckDriftCommand } from './drift/drift-command.js';
 
 let client: LanguageClient | undefined;
 
@@ -51,6 +52,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     context.subscriptions.push(registerTopologySerializer(context.extensionUri, () => started, log));
     // "vmtopo: Import Host…" (client/import/): hwloc, NCCL or nvidia-smi output → a new vmtopo document.
     commands.registerCommands(new ImportHostCommand(() => started, log));
+    // "vmtopo: Check Drift Against Bundle…" (client/drift/): a host's bundle → drift findings as diagnostics.
+    commands.registerCommands(new CheckDriftCommand(() => started, log));
     await started;
     log.info(`vmtopo language server started (${serverModule})`);
 }

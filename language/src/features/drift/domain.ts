@@ -107,7 +107,7 @@ export function readDomain(xml: string): DomainFacts {
         if (index === undefined) continue;
         const target = el(c.target);
         pciControllers.set(index, {
-            index, model: String(c['@model'] ?? ''),
+            index, model: typeof c['@model'] === 'string' ? c['@model'] : '',
             busNr: int(target?.['@busNr']), node: int(textOf(target?.node))
         });
         const hole = c.pcihole64;
@@ -134,7 +134,7 @@ export function readDomain(xml: string): DomainFacts {
         pins,
         emulatorPin: cpuset(el(cputune?.emulatorpin)?.['@cpuset']),
         memoryKiB: kib(textOf(d.memory), memory?.['@unit'] as string | undefined),
-        numatune: mem && typeof mem['@nodeset'] === 'string' ? { mode: String(mem['@mode'] ?? 'strict'), nodeset: cpuset(mem['@nodeset']) ?? String(mem['@nodeset']) } : undefined,
+        numatune: mem && typeof mem['@nodeset'] === 'string' ? { mode: typeof mem['@mode'] === 'string' ? mem['@mode'] : 'strict', nodeset: cpuset(mem['@nodeset']) ?? String(mem['@nodeset']) } : undefined,
         memnodes,
         hugepageKiB: hugepages ? (page ? kib(String(page['@size']), page['@unit'] as string | undefined) : undefined) ?? 0 : undefined,
         hostdevs,
@@ -155,7 +155,7 @@ function list(x: unknown): El[] {
 function textOf(x: unknown): string | undefined {
     if (typeof x === 'string' || typeof x === 'number') return String(x);
     const t = el(x)?.['#text'];
-    return t === undefined ? undefined : String(t);
+    return typeof t === 'string' || typeof t === 'number' ? String(t) : undefined;
 }
 
 function int(x: unknown): number | undefined {

@@ -230,7 +230,7 @@ function differences(a: DomainFacts, b: DomainFacts, vm: { node: ast.Vm; model: 
     const tune = (d: DomainFacts) => d.numatune ? `${d.numatune.mode} ${d.numatune.nodeset}` : 'none';
     if (tune(a) !== tune(b)) {
         const simple = b.numatune?.mode === 'strict' && vm.node.memoryNuma !== undefined;
-        out.push({ what: 'numatune memory', a: tune(a), b: tune(b), property: vm.node.memoryNuma !== undefined ? 'memoryNuma' : 'memory', accept: simple ? b.numatune!.nodeset : undefined });
+        out.push({ what: 'numatune memory', a: tune(a), b: tune(b), property: vm.node.memoryNuma !== undefined ? 'memoryNuma' : 'memory', accept: simple ? b.numatune?.nodeset : undefined });
     }
     const hp = (d: DomainFacts) => d.hugepageKiB === undefined ? 'none' : d.hugepageKiB === 0 ? 'default size' : kibText(d.hugepageKiB);
     if (hp(a) !== hp(b)) {
@@ -302,7 +302,7 @@ function configuration(target: DriftTarget, facts: HostFacts, emit: Emit): Set<s
         }
         if (!domain.live?.running) stopped.add(vm.model.name);
         let expected: DomainFacts;
-        let smtPaired = false;
+        let smtPaired: boolean;
         try {
             const plan = planGuestAddresses(vm.model);
             smtPaired = plan.smtPaired;

@@ -115,7 +115,7 @@ export function hostFacts(bundle: Bundle): HostFacts {
         pci: succeeded(bundle, 'sysfs/pci.tsv') ? pciFunctions(bundle.files.get('sysfs/pci.tsv')!) : undefined,
         hugepages: succeeded(bundle, 'sysfs/hugepages.tsv') ? hugepagePools(bundle.files.get('sysfs/hugepages.tsv')!) : undefined,
         ...domains(bundle),
-        mig: succeeded(bundle, 'nvidia-smi/query.xml') ? migModes(bundle, bundle.files.get('nvidia-smi/query.xml')!) : undefined,
+        mig: succeeded(bundle, 'nvidia-smi/query.xml') ? migModes(bundle, 'nvidia-smi/query.xml') : undefined,
         mdevTypes: mdevTypes(bundle)
     };
 }
@@ -219,22 +219,34 @@ function domains(bundle: Bundle): { domains?: Map<string, LiveDomain>; virshComm
     return { domains: result, virshCommand: list.command };
 }
 
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: n => n === 'gpu' || n === 'type' });
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: n => n === 'gpu' || n === 'type' || n === 'capability' });
+
+/** A parsed XML element (fast-xml-parser: attributes as `@name`, children by tag). */
+type XmlEl = { readonly [key: string]: unknown };
+
+const child = (e: unknown, key: string): unknown => (e && typeof e === 'object' ? (e as XmlEl)[key] : undefined);
+const children = (e: unknown, key: string): XmlEl[] => {
+    const c = child(e, key);
+    return (Array.isArray(c) ? c : c === undefined ? [] : [c]).filter((x): x is XmlEl => !!x && typeof x === 'object');
+};
+const textOf = (e: unknown): string => (typeof e === 'string' || typeof e === 'number' ? String(e) : typeof child(e, '#text') === 'string' ? String(child(e, '#text')) : '');
+
+function parseXml(bundle: Bundle, file: string): unknown {
+    try {
+        return xml.parse(bundle.files.get(file)!, true) as unknown;
+    } catch (err) {
+        throw new BundleError(bundle.name, `bundle/${file} is not well-formed XML: ${(err as Error).message.split('\n')[0]}`);
+    }
+}
 
 /** `nvidia-smi -q -x`: `<gpu id="00000000:18:00.0"><mig_mode><current_mig>…<pending_mig>…`. */
-function migModes(bundle: Bundle, text: string): Map<string, { current: string; pending: string }> {
-    let doc: Record<string, any>;
-    try {
-        doc = xml.parse(text, true) as Record<string, any>;
-    } catch (err) {
-        throw new BundleError(bundle.name, `bundle/nvidia-smi/query.xml is not well-formed XML: ${(err as Error).message.split('\n')[0]}`);
-    }
+function migModes(bundle: Bundle, file: string): Map<string, { current: string; pending: string }> {
     const result = new Map<string, { current: string; pending: string }>();
-    for (const gpu of doc.nvidia_smi_log?.gpu ?? []) {
-        const address = pciAddressOf(String(gpu['@id'] ?? ''));
-        const mig = gpu.mig_mode;
+    for (const gpu of children(child(parseXml(bundle, file), 'nvidia_smi_log'), 'gpu')) {
+        const address = pciAddressOf(textOf(gpu['@id']));
+        const mig = child(gpu, 'mig_mode');
         if (!address || !mig || typeof mig !== 'object') continue;
-        result.set(address, { current: String(mig.current_mig ?? 'N/A'), pending: String(mig.pending_mig ?? 'N/A') });
+        result.set(address, { current: textOf(child(mig, 'current_mig')) || 'N/A', pending: textOf(child(mig, 'pending_mig')) || 'N/A' });
     }
     return result;
 }
@@ -259,23 +271,15 @@ function mdevTypes(bundle: Bundle): MdevType[] {
     if (result.length > 0) return result;
     for (const c of bundle.commands) {
         if (!c.file.startsWith('virsh/nodedev/') || c.exit !== 0) continue;
-        let doc: Record<string, any>;
-        try {
-            doc = xml.parse(bundle.files.get(c.file)!, true) as Record<string, any>;
-        } catch {
-            throw new BundleError(bundle.name, `bundle/${c.file} is not well-formed XML`);
-        }
-        const dev = doc.device;
-        const caps = [dev?.capability].flat().filter(Boolean) as Array<Record<string, any>>;
-        const pci = caps.find(x => x['@type'] === 'pci');
+        const pci = children(child(parseXml(bundle, c.file), 'device'), 'capability').find(x => x['@type'] === 'pci');
         if (!pci) continue;
-        const h = (v: unknown, w: number) => Number(v).toString(16).padStart(w, '0');
-        const parent = `${h(pci.domain, 4)}:${h(pci.bus, 2)}:${h(pci.slot, 2)}.${Number(pci.function).toString(16)}`;
-        for (const mt of [pci.capability].flat().filter(Boolean) as Array<Record<string, any>>) {
+        const h = (v: unknown, w: number) => Number(textOf(v)).toString(16).padStart(w, '0');
+        const parent = `${h(pci.domain, 4)}:${h(pci.bus, 2)}:${h(pci.slot, 2)}.${Number(textOf(pci.function)).toString(16)}`;
+        for (const mt of children(pci, 'capability')) {
             if (mt['@type'] !== 'mdev_types') continue;
-            for (const t of mt.type ?? []) {
-                const n = intOf(String(t.availableInstances ?? ''));
-                if (n !== undefined) result.push({ parent, type: String(t['@id']), name: String(t.name ?? t['@id']), available: n, command: c.command });
+            for (const t of children(mt, 'type')) {
+                const n = intOf(textOf(t.availableInstances));
+                if (n !== undefined) result.push({ parent, type: textOf(t['@id']), name: textOf(t.name) || textOf(t['@id']), available: n, command: c.command });
             }
         }
     }

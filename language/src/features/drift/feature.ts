@@ -5,7 +5,7 @@
  * in `data.fixes` (the code-action provider offers them as it offers the rules'). Without a loaded
  * bundle the check returns at once.
  */
-import { AstUtils, type AstNode, type ValidationAcceptor } from 'langium';
+import { AstUtils, type ValidationAcceptor } from 'langium';
 import { DRIFT_COMMAND } from '../../protocol.js';
 import type * as ast from '../../generated/ast.js';
 import type { Feature } from '../feature.js';
@@ -28,7 +28,7 @@ export const driftFeature: Feature = {
                 for (const f of sessionFindings(host, models, context.vmtopo.model.TopologyProvider.get()) ?? []) {
                     if (f.uri !== uri) continue;
                     accept(f.severity, f.message, {
-                        node: model as AstNode, range: f.range, code: f.code,
+                        node: model, range: f.range, code: f.code,
                         data: { code: f.code, command: f.command, ...(f.fixes.length > 0 ? { fixes: f.fixes } : {}) }
                     });
                 }

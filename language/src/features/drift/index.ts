@@ -7,7 +7,6 @@
  * `vm-host`, the grammar's keywords being no names); a bundle of a host the files do not declare is refused
  * ({@link BundleError}), as is a bundle the reader refuses (bundle.ts).
  */
-import type { AstNode } from 'langium';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import type * as ast from '../../generated/ast.js';
 import type { ResolvedTopology } from '../../model/resolve.js';
@@ -33,7 +32,7 @@ export function driftTargets(models: readonly ast.Model[], resolved: ResolvedTop
     for (const m of models) {
         for (const v of m.vms ?? []) {
             const target = v.host?.ref?.name !== undefined ? targets.get(v.host.ref.name) : undefined;
-            if (target) target.vms.push({ node: v, model: resolved.modelOf.get(v as AstNode) as VmModel | undefined });
+            if (target) target.vms.push({ node: v, model: resolved.modelOf.get(v) as VmModel | undefined });
         }
     }
     return targets;

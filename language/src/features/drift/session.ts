@@ -63,7 +63,7 @@ export function sessionFindings(host: string, models: () => readonly AstNode[], 
     const entry = loaded.get(host);
     if (!entry) return undefined;
     let byHost = computed.get(resolved);
-    if (!byHost) computed.set(resolved, byHost = new Map());
+    if (!byHost) computed.set(resolved, byHost = new Map<SessionEntry, readonly SessionFinding[]>());
     let findings = byHost.get(entry);
     if (!findings) byHost.set(entry, findings = entry.findings(models(), resolved));
     return findings;
