@@ -11,9 +11,15 @@ import type * as ast from '../../generated/ast.js';
 import type { Feature } from '../feature.js';
 import { driftLoaded, sessionFindings } from './session.js';
 
+/** The registries the check is registered in (once each, however often the features are registered). */
+const registered = new WeakSet<object>();
+
 export const driftFeature: Feature = {
     name: 'drift',
     validation: context => {
+        const registry = context.vmtopo.validation.ValidationRegistry;
+        if (registered.has(registry)) return;
+        registered.add(registry);
         const documents = context.shared.workspace.LangiumDocuments;
         const models = () => documents.all.filter(d => d.uri.path.endsWith('.vmtopo') || d.textDocument.languageId === 'vmtopo').map(d => d.parseResult.value).toArray();
         // On the document's root: the node checks' reports on a block are reused while the block is
@@ -34,7 +40,7 @@ export const driftFeature: Feature = {
                 }
             }
         };
-        context.vmtopo.validation.ValidationRegistry.register({ Model: check });
+        registry.register({ Model: check });
     },
     commands: context => ({
         [DRIFT_COMMAND]: async (args: unknown[]) => (await import('./server.js')).runDriftCommand(context, args[0])
