@@ -10,8 +10,8 @@
  *   missing, moved (the same kind and model at an address the file does not use), another model,
  *   NUMA node, enclosing switch, SR-IOV VFs, IOMMU group, link trained below capability, and the
  *   file's `link` against the device's; devices the file does not declare;
- * - configuration: each KVM VM's domain (`virsh dumpxml --inactive`) against vmtopo's own libvirt
- *   export of it (features/export/libvirt.ts), both read by domain.ts: vCPUs, vCPU pins, emulator
+ * - configuration: each KVM VM's domain (`virsh dumpxml --inactive`, read by domain.ts) against
+ *   vmtopo's own libvirt export of it (features/export/libvirt.ts; its facts made by expected.ts): vCPUs, vCPU pins, emulator
  *   pins, memory, numatune, hugepages, hostdevs (host source and guest address), PCI controllers
  *   (model, bus number and NUMA node of each of vmtopo's), pcihole64;
  * - runtime: a running domain (`virsh dumpxml`) against its own next-boot XML: changes pending;
@@ -28,8 +28,8 @@ import { findGpu, findNic, findNvSwitch } from '../../catalog/index.js';
 import { planGuestAddresses } from '../../model/guest-plan.js';
 import { ExportError } from '../../model/export-error.js';
 import { replaceProperty, insertAfterProperty, type FixData } from '../../rules/engine/fixes.js';
-import { exportLibvirtDomain } from '../export/libvirt.js';
-import { readDomain, expandCpuset, type DomainFacts } from './domain.js';
+import { expandCpuset, type DomainFacts } from './domain.js';
+import { expectedDomain } from './expected.js';
 import { driftKind, type DriftCode } from './findings.js';
 import { SYSFS_HUGEPAGES, SYSFS_PCI, type HostFacts, type LiveDevice } from './facts.js';
 
@@ -306,7 +306,7 @@ function configuration(target: DriftTarget, facts: HostFacts, emit: Emit): Set<s
         try {
             const plan = planGuestAddresses(vm.model);
             smtPaired = plan.smtPaired;
-            expected = readDomain(exportLibvirtDomain(vm.model, plan));
+            expected = expectedDomain(vm.model, plan);
         } catch (err) {
             if (err instanceof ExportError) continue;
             throw err;
