@@ -108,8 +108,19 @@ export function libvirtDomains(dir: string, xmls: ReadonlyMap<string, string>, s
     return result;
 }
 
-/** The bundle files of a host: the capture, the sysfs tables, the domains; `virsh` missing when `domains` is undefined. */
-export function bundleFiles(host: string, parts: { lstopo?: string; pci?: string; hugepages?: string; domains?: LibvirtDomains }): BundleFiles {
+/**
+ * `virsh nodedev-dumpxml NAME` of a node device as libvirt's test driver reports it from a node file
+ * (`virsh -c test:///FILE`, https://libvirt.org/drvtest.html): `devices` are the `<device>` elements
+ * the file declares (what the host's driver would report, as input to libvirt).
+ */
+export function libvirtNodedev(dir: string, devices: string, name: string): string {
+    const file = path.join(dir, `node-${name}.xml`);
+    fs.writeFileSync(file, `<node>\n${devices}\n</node>\n`);
+    return run('virsh', ['-q', '-c', `test://${file}`, 'nodedev-dumpxml', name]);
+}
+
+/** The bundle files of a host: the capture, the sysfs tables, the domains, node devices; `virsh` missing when `domains` is undefined. */
+export function bundleFiles(host: string, parts: { lstopo?: string; pci?: string; hugepages?: string; domains?: LibvirtDomains; nodedevs?: ReadonlyMap<string, string> }): BundleFiles {
     const files = new Map<string, string>();
     const manifest: BundleFiles['manifest'] = [];
     const add = (file: string, text: string, command: string) => { files.set(file, text); manifest.push(['0', file, command]); };
@@ -121,6 +132,7 @@ export function bundleFiles(host: string, parts: { lstopo?: string; pci?: string
             const live = parts.domains.live.get(name);
             if (live) add(`virsh/domain/${uuid}.live.xml`, live, `virsh -r dumpxml ${uuid}`);
         }
+        for (const [name, xml] of parts.nodedevs ?? []) add(`virsh/nodedev/${name}.xml`, xml, `virsh -r nodedev-dumpxml ${name}`);
     } else {
         manifest.push(['missing', 'virsh']);
     }

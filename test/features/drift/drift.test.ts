@@ -11,7 +11,7 @@ import { driftAll, readBundle, type DriftFinding } from '../../../language/src/f
 import { exportVm } from '../../../language/src/features/export/index.js';
 import { buildWorkspace, describeWithReference, readReference, readRepoFile } from '../../support/util.js';
 import {
-    bundleFiles, hugepagesTsv, importedHost, libvirtDomains, pciTsv, tarBundle, tempDir, type BundleFiles, type LibvirtDomains
+    bundleFiles, hugepagesTsv, importedHost, libvirtDomains, libvirtNodedev, pciTsv, tarBundle, tempDir, type BundleFiles, type LibvirtDomains
 } from '../../support/drift-bundles.js';
 
 let tmp: string;
@@ -172,6 +172,22 @@ describe('drift: the HGX H200 example, its five VMs defined by libvirt (no lstop
         expect(findings[0].message).toMatch(/hostdev pci 0000:[0-9a-f:.]+ is absent in the domain's configuration/);
     });
 
+    /** GPU6 (0000:cb:00.0) as a node device with the vGPU type tenant-c uses, `available` instances left. */
+    const gpu6 = (available: number) => libvirtNodedev(tmp, `<device><name>pci_0000_cb_00_0</name><parent>computer</parent>
+  <capability type='pci'><class>0x030200</class><domain>0</domain><bus>203</bus><slot>0</slot><function>0</function>
+    <product id='0x2335'>GH100 [H200 SXM 141GB]</product><vendor id='0x10de'>NVIDIA Corporation</vendor>
+    <capability type='mdev_types'><type id='nvidia-1110'><name>NVIDIA H200X-1-18C</name><deviceAPI>vfio-pci</deviceAPI><availableInstances>${available}</availableInstances></type></capability>
+  </capability></device>`, 'pci_0000_cb_00_0');
+
+    it('a vGPU type with instances left on the GPU of stopped VMs: no finding; none left: DRIFT015 at each clause that needs it (tenant-c\'s vGPU, tenant-d\'s MIG-backed vGPU)', async () => {
+        const d = libvirtDomains(tmp, xmls);
+        const free = await drift(text, bundleFiles('sprocket', { domains: d, nodedevs: new Map([['pci_0000_cb_00_0', gpu6(1)]]) }));
+        expect(free.findings).toEqual([]);
+        const { findings, at } = await drift(text, bundleFiles('sprocket', { domains: d, nodedevs: new Map([['pci_0000_cb_00_0', gpu6(0)]]) }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT015', 'vgpu gpu6 "H200X-1-18C"'], ['DRIFT015', 'mig gpu6 "1g.18gb"']]);
+        expect(findings[0].command).toBe('virsh -r nodedev-dumpxml pci_0000_cb_00_0');
+    });
+
     it('infer-b started with other emulator pins, then its configuration restored: DRIFT012 (pending), from virsh dumpxml', async () => {
         const inferB = xmls.get('infer-b')!;
         const perturbed = inferB.replace(/<emulatorpin cpuset="[^"]*"\/>/, '<emulatorpin cpuset="66"/>');
@@ -181,5 +197,40 @@ describe('drift: the HGX H200 example, its five VMs defined by libvirt (no lstop
         expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT012', 'infer-b']]);
         expect(findings[0].command).toMatch(/^virsh -r dumpxml [0-9a-f-]+$/);
         expect(findings[0].message).toContain('emulator pins 66');
+    });
+});
+
+describeWithReference('drift: an imported real host with PCIe switches and SR-IOV VFs (hwloc capture 16intel64-manyVFs)', () => {
+    let host: string;
+    let text: string;
+    let hwloc: string;
+    const base = (pci?: string) => bundleFiles(host, { lstopo: hwloc, pci: pci ?? pciTsv(importedHost(hwloc, 'lstopo.xml').devices) });
+
+    beforeAll(() => {
+        hwloc = readReference('hwloc/16intel64-manyVFs.xml');
+        const imported = importedHost(hwloc, 'lstopo.xml');
+        host = imported.name;
+        text = imported.text;
+    });
+
+    it('untouched: no finding', async () => {
+        expect((await drift(text, base())).findings).toEqual([]);
+    });
+
+    it('a NIC written behind the outer switch, though it sits behind the inner one: DRIFT006 at its name', async () => {
+        const line = /^\s*nic usnic_1 .*\n/m.exec(text)![0];
+        const moved = text.replace(line, '').replace(/(pcie-switch sw0 [^\n]*\n)/, `$1${line}`);
+        const { findings, at } = await drift(moved, base());
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT006', 'usnic_1']]);
+        expect(findings[0].message).toContain('is behind switch 0000:09:00.0 on the host (path 0000:06:00.0 → 0000:09:00.0), the file puts it behind switch 0000:06:00.0');
+    });
+
+    it('VFs reset to 0 by a firmware update: DRIFT008 at `vfs 5`; the fix writes the live count', async () => {
+        const pci = pciTsv(importedHost(hwloc, 'lstopo.xml').devices).replace(/^(0000:88:00\.0(?:\t[^\t]*){7})\t5\t/m, '$1\t0\t');
+        const { findings, at, document } = await drift(text, base(pci));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT008', '5']]);
+        const after = fixed(document, findings[0]);
+        expect(after).toMatch(/nic usnic_2 .* at 0000:88:00\.0 vfs 0/);
+        expect((await drift(after, base(pci))).findings).toEqual([]);
     });
 });

@@ -156,10 +156,11 @@ function inventory(target: DriftTarget, facts: HostFacts, emit: Emit): void {
             emit('DRIFT005', d, d.socket ? 'socket' : 'name', `${kind} ${d.name} at ${at} is local to NUMA node ${liveNuma} on the host, the file puts it on node ${fileNuma}`,
                 pci?.numa !== undefined ? SYSFS_PCI : lstopo, fix);
         }
-        if (live && ctx && ctx.switches.length > 0) {
-            const fileSwitch = ctx.switches[ctx.switches.length - 1];
-            if (!live.switches.includes(fileSwitch) && !(pci && pci.path.includes(fileSwitch))) {
-                emit('DRIFT006', d, 'name', `${kind} ${d.name} at ${at} is not behind switch ${fileSwitch} on the host (it is behind ${live.switches.length > 0 ? live.switches.join(' → ') : 'no switch'})`, lstopo);
+        if (live && ctx && (ctx.switches.length > 0 || live.switches.length > 0)) {
+            // the innermost switch: the one whose downstream port the device is on (PIX for NCCL)
+            const fileSwitch = ctx.switches.at(-1);
+            if (fileSwitch !== live.switches.at(-1)) {
+                emit('DRIFT006', d, 'name', `${kind} ${d.name} at ${at} is behind ${live.switches.length > 0 ? `switch ${live.switches.at(-1)}` : 'no switch'} on the host (path ${live.switches.length > 0 ? live.switches.join(' → ') : 'from the root port'}), the file puts it behind ${fileSwitch ? `switch ${fileSwitch}` : 'no switch'}`, lstopo);
             }
         }
         if (d.$type === 'Nic') {
@@ -371,7 +372,7 @@ function capacity(target: DriftTarget, facts: HostFacts, emit: Emit, stopped: Re
                 const type = entry.mode === 'vgpu' ? entry.type.name : entry.type?.name;
                 if (!type) return;
                 const gpu = formatBdf(entry.gpu.address);
-                const bus = gpu.slice(0, 10);
+                const bus = gpu.slice(0, 8); // dddd:bb: the GPU and its VFs (SR-IOV vGPU) share its bus
                 const types = facts.mdevTypes.filter(t => t.parent.startsWith(bus) && (t.name === type || t.name.endsWith(` ${type}`)));
                 if (types.length === 0 || types.some(t => t.available > 0)) return;
                 const clause = vm.node.gpus.find(c => c.gpus.some(r => r.ref?.name === entry.gpu.name));

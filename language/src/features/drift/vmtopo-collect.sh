@@ -72,7 +72,16 @@ else missing lstopo; fi
 if have virsh; then
     if [ -n "${VMTOPO_VIRSH_URI:-}" ]; then set -- virsh -r -c "$VMTOPO_VIRSH_URI"; else set -- virsh -r; fi
     run virsh/capabilities.xml "$@" capabilities
-    if run virsh/nodedevs.txt "$@" nodedev-list --cap pci; then
+    # libvirt names a PCI node device pci_DDDD_BB_SS_F; when it cannot list them, the names come from sysfs
+    if ! run virsh/nodedevs.txt "$@" nodedev-list --cap pci; then
+        for d in /sys/bus/pci/devices/*; do
+            [ -e "$d" ] || continue
+            a=${d##*/}
+            printf 'pci_%s\n' "$a" | tr ':.' '__'
+        done > "$b/virsh/nodedevs.txt"
+        printf 'run\t0\tvirsh/nodedevs.txt\tls /sys/bus/pci/devices (libvirt node device names)\n' >> "$manifest"
+    fi
+    if [ -s "$b/virsh/nodedevs.txt" ]; then
         while read -r dev; do
             case $dev in
                 '' | *[!A-Za-z0-9_]*) continue ;;
