@@ -177,10 +177,10 @@ export async function templateFleet(dir: string, hosts = 64): Promise<{ check: C
 }
 
 /**
- * `vmtopo drift` of a fleet: `hosts` copies of `exampleFile` (examples/hgx-h200.vmtopo: host `sprocket` renamed
- * `hNNNN`, its VMs `hNNNN-…`), one file per host, and one bundle per host as `vmtopo collect` would
- * make it on an untouched host: the VMs' domains as libvirt's test driver (`virsh -c test:///default`)
- * defines them from vmtopo's export (defined once, then renamed per host, with a UUID each), the
+ * `vmtopo drift` of a fleet: `hosts` copies of `exampleFile` (examples/hgx-h200.vmtopo: host
+ * `sprocket` renamed `hNNNN`, its VMs `hNNNN-…`), one file per host, and one bundle per host as
+ * `vmtopo collect` would make it on an untouched host: every VM's domain as libvirt's test driver
+ * (`virsh -c test:///default`, one session) defines it from vmtopo's export, the
  * hugepage pools the file declares, and sysfs rows of the host's devices. Times what `vmtopo drift
  * BUNDLES... FILES...` does in-process (read and check the bundles, parse and link the files,
  * compare; reporting included) and returns the findings' count (0 expected: the bundles are
@@ -256,7 +256,7 @@ export async function driftFleet(dir: string, exampleFile: string, hosts = 64): 
     const start = performance.now();
     const exit = await runDrift([...bundles, ...files], 'json', 'bench', io);
     const ms = performance.now() - start;
-    let findings = -1;
+    let findings: number;
     try { findings = (JSON.parse(out) as unknown[]).length; } catch { throw new Error(`vmtopo drift: ${out.slice(0, 500)}`); }
     const bundleKiB = bundles.reduce((n, b) => n + fs.statSync(b).size, 0) / 1024;
     return { ms, exit, findings, bundles: bundles.length, bundleKiB };
