@@ -114,6 +114,21 @@ describeWithReference('drift: an imported real host (hwloc capture 24em64t: 2 no
         expect((await drift(after, base({ pci }))).findings).toEqual([]);
     });
 
+    it('another GPU model in the slot (another PCI device id): DRIFT004 at the model', async () => {
+        const other = hwloc.replace(/(pci_busid="0000:06:00.0" pci_type="0302 \[10de:)06d2/, '$11094');
+        const { findings, at } = await drift(text, base({ lstopo: other }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT004', '"10de:06d2"']]);
+        expect(findings[0].message).toContain('0000:06:00.0 is a gpu "10de:1094" on the host');
+    });
+
+    it('the IOMMU group the file writes is not the host\'s: DRIFT009 at the group; the fix writes the live one', async () => {
+        const grouped = text.replace(/(gpu gpu_06_00 "10de:06d2" at 0000:06:00\.0)/, '$1 iommu-group 5');
+        const pci = pciTsv(importedHost(hwloc, 'lstopo.xml').devices).replace(/^(0000:06:00\.0(?:\t[^\t]*){6})\t-\t/m, '$1\t6\t');
+        const { findings, at, document } = await drift(grouped, base({ pci }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT009', '5']]);
+        expect((await drift(fixed(document, findings[0]), base({ pci }))).findings).toEqual([]);
+    });
+
     it('a device the file does not declare: DRIFT002 (info) at the host name', async () => {
         const { findings, at } = await drift(text.replace(/^\s*nic eth1 .*\n/m, ''), base());
         expect(findings.map(f => [f.code, f.severity, at(f)])).toEqual([['DRIFT002', 'info', host]]);
@@ -170,6 +185,51 @@ describe('drift: the HGX H200 example, its five VMs defined by libvirt (no lstop
         expect(findings.map(f => f.code)).toEqual(['DRIFT011']);
         expect(at(findings[0])).toMatch(/^gpu gpu0, .* passthrough$/);
         expect(findings[0].message).toMatch(/hostdev pci 0000:[0-9a-f:.]+ is absent in the domain's configuration/);
+    });
+
+    /** `text` with one domain's XML changed before libvirt defines it. */
+    const withDomain = (name: string, change: (xml: string) => string) => {
+        const xml = change(xmls.get(name)!);
+        expect(xml).not.toBe(xmls.get(name));
+        return files(libvirtDomains(tmp, new Map([...xmls, [name, xml]])));
+    };
+
+    it('the expander bus renumbered (busNr 64 → 80): DRIFT011 at the VM, naming the controller', async () => {
+        const { findings, at } = await drift(text, withDomain('infer-b', x => x.replace('<target busNr="64">', '<target busNr="80">')));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT011', 'infer-b']]);
+        expect(findings[0].message).toContain('PCI controller 1 is pcie-expander-bus busNr 80 node 0 in the domain\'s configuration, vmtopo\'s export has pcie-expander-bus busNr 64 node 0');
+    });
+
+    it('a vCPU pair moved to another core (SMT siblings 96 and 224): DRIFT011 at the pin list; the fix writes the pin list that gives those pins', async () => {
+        const bundle = withDomain('infer-b', x => x.replace('<vcpupin vcpu="0" cpuset="72"/>', '<vcpupin vcpu="0" cpuset="96"/>').replace('<vcpupin vcpu="1" cpuset="200"/>', '<vcpupin vcpu="1" cpuset="224"/>'));
+        const { findings, at, document } = await drift(text, bundle);
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT011', '72-87,200-215']]);
+        const after = fixed(document, findings[0]);
+        expect(after).toContain('vcpus 32 pin 96,73-87,224,201-215');
+        expect((await drift(after, bundle)).findings).toEqual([]);
+        expect((await buildWorkspace({ 'host.vmtopo': after })).diagnostics().filter(d => d.severity === 1)).toEqual([]);
+    });
+
+    it('pcihole64 halved: DRIFT011 at `mmio 2048 GiB`, without a fix (the four GPUs\' BARs need 2048 GiB: the host is wrong)', async () => {
+        const { findings, at } = await drift(text, withDomain('train-a', x => x.replace('<pcihole64 unit="G">2048</pcihole64>', '<pcihole64 unit="G">1024</pcihole64>')));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT011', '2048 GiB']]);
+        expect(findings[0].message).toContain('pcihole64 is 1024 GiB');
+        expect(findings[0].fixes).toEqual([]);
+    });
+
+    it('pcihole64 doubled: the fix writes `mmio 4096 GiB`, and the finding goes', async () => {
+        const bundle = withDomain('train-a', x => x.replace('<pcihole64 unit="G">2048</pcihole64>', '<pcihole64 unit="G">4096</pcihole64>'));
+        const { findings, at, document } = await drift(text, bundle);
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT011', '2048 GiB']]);
+        const after = fixed(document, findings[0]);
+        expect(after).toContain('mmio 4096 GiB');
+        expect((await drift(after, bundle)).findings).toEqual([]);
+    });
+
+    it('hugepages dropped from the memory backing: DRIFT011 at the hugepage size', async () => {
+        const { findings, at } = await drift(text, withDomain('infer-b', x => x.replace(/<hugepages>[\s\S]*?<\/hugepages>\s*/, '')));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT011', '1 GiB']]);
+        expect(findings[0].message).toContain('hugepages is none in the domain\'s configuration, vmtopo\'s export has 1 GiB');
     });
 
     /** GPU6 (0000:cb:00.0) as a node device with the vGPU type tenant-c uses, `available` instances left. */

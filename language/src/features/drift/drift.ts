@@ -21,11 +21,11 @@
 import type { AstNode, CstNode } from 'langium';
 import type * as ast from '../../generated/ast.js';
 import type { HostModel, VmModel } from '../../model/topology.js';
-import { parseBdf, formatBdf, sizeToMiB } from '../../syntax/tokens.js';
+import { parseBdf, parseCpuList, formatBdf, sizeToMiB } from '../../syntax/tokens.js';
 import { nodeForProperty, uriOf } from '../../kernel/cst.js';
 import { allDevices } from '../../model/host-syntax.js';
 import { findGpu, findNic, findNvSwitch } from '../../catalog/index.js';
-import { planGuestAddresses } from '../../model/guest-plan.js';
+import { planGuestAddresses, type GuestPlan } from '../../model/guest-plan.js';
 import { ExportError } from '../../model/export-error.js';
 import { replaceProperty, insertAfterProperty, type FixData } from '../../rules/engine/fixes.js';
 import { expandCpuset, type DomainFacts } from './domain.js';
@@ -224,7 +224,12 @@ function differences(a: DomainFacts, b: DomainFacts, vm: { node: ast.Vm; model: 
     if (a.vcpus !== b.vcpus) out.push({ what: 'vCPUs', a: String(a.vcpus ?? 'none'), b: String(b.vcpus ?? 'none'), property: 'vcpus', accept: b.vcpus !== undefined ? String(b.vcpus) : undefined });
     const pinsText = (d: DomainFacts) => [...d.pins].sort((x, y) => x[0] - y[0]).map(([v, c]) => `${v}:${c}`).join(' ');
     if (pinsText(a) !== pinsText(b)) {
-        out.push({ what: 'vCPU pins (vcpu:cpus)', a: pinsText(a) || 'none', b: pinsText(b) || 'none', property: vm.node.pin !== undefined ? 'pin' : 'vcpus', accept: vm.node.pin !== undefined ? pinListOf(b, smtPaired) : undefined });
+        // The `pin` list that gives the live pins, when re-planning the VM with it gives them (SMT pairing included).
+        const list = vm.node.pin !== undefined ? pinListOf(b, smtPaired) : undefined;
+        const parsed = list !== undefined ? parseCpuList(list) : undefined;
+        const plan = parsed?.ok ? replanned(vm.model, { pin: parsed.value }) : undefined;
+        const follows = plan?.vcpuPins !== undefined && plan.vcpuPins.length === b.pins.size && plan.vcpuPins.every((cpu, v) => b.pins.get(v) === String(cpu));
+        out.push({ what: 'vCPU pins (vcpu:cpus)', a: pinsText(a) || 'none', b: pinsText(b) || 'none', property: vm.node.pin !== undefined ? 'pin' : 'vcpus', accept: follows ? list : undefined });
     }
     if (a.emulatorPin !== b.emulatorPin) out.push({ what: 'emulator pins', a: a.emulatorPin ?? 'none', b: b.emulatorPin ?? 'none', property: vm.node.emulatorPin !== undefined ? 'emulatorPin' : undefined, accept: vm.node.emulatorPin !== undefined ? b.emulatorPin : undefined });
     if (a.memoryKiB !== b.memoryKiB) out.push({ what: 'memory', a: kibText(a.memoryKiB), b: kibText(b.memoryKiB), property: 'memory', accept: b.memoryKiB !== undefined && b.memoryKiB % 1024 === 0 ? kibText(b.memoryKiB) : undefined });
@@ -253,12 +258,24 @@ function differences(a: DomainFacts, b: DomainFacts, vm: { node: ast.Vm; model: 
     }
     if (a.pcihole64KiB !== b.pcihole64KiB) {
         const gib = b.pcihole64KiB !== undefined && b.pcihole64KiB % (1024 * 1024) === 0 && b.pcihole64KiB > 0 ? b.pcihole64KiB / 1024 / 1024 : undefined;
-        out.push({ what: 'pcihole64', a: kibText(a.pcihole64KiB), b: kibText(b.pcihole64KiB), property: vm.node.mmio ? 'mmio' : undefined, accept: vm.node.mmio && gib ? `${gib} GiB` : undefined });
+        // The window is at least what the GPUs' BARs need (guest-plan.ts): the file can follow only a size the plan would keep.
+        const follows = gib !== undefined && replanned(vm.model, { mmioGiB: gib })?.pcihole64GiB === gib;
+        out.push({ what: 'pcihole64', a: kibText(a.pcihole64KiB), b: kibText(b.pcihole64KiB), property: vm.node.mmio ? 'mmio' : undefined, accept: vm.node.mmio && follows ? `${gib} GiB` : undefined });
     }
     return out;
 }
 
-/** The `pin` list that gives the domain's pins: every vCPU's CPU in vCPU order, or every second one when vmtopo pairs SMT siblings. */
+/** The guest plan of `vm` with some of its fields changed, or undefined when it cannot be planned so. */
+function replanned(vm: VmModel, change: Partial<Pick<VmModel, 'pin' | 'mmioGiB'>>): GuestPlan | undefined {
+    try {
+        return planGuestAddresses({ ...vm, ...change });
+    } catch (err) {
+        if (err instanceof ExportError) return undefined;
+        throw err;
+    }
+}
+
+/** A `pin` list for the domain's pins: every vCPU's CPU in vCPU order, or, when vmtopo pairs SMT siblings, the even vCPUs' CPUs then the odd ones'. */
 function pinListOf(d: DomainFacts, smtPaired: boolean): string | undefined {
     const cpus: number[] = [];
     for (let v = 0; v < d.pins.size; v++) {
@@ -267,7 +284,8 @@ function pinListOf(d: DomainFacts, smtPaired: boolean): string | undefined {
         if (!ids || ids.length !== 1) return undefined;
         cpus.push(ids[0]);
     }
-    const list = smtPaired ? cpus.filter((_, i) => i % 2 === 0) : cpus;
+    // Paired: each vCPU 2k's CPU, then the siblings (the planner puts each CPU's sibling right after it).
+    const list = smtPaired ? [...cpus.filter((_, i) => i % 2 === 0), ...cpus.filter((_, i) => i % 2 === 1)] : cpus;
     if (list.length === 0) return undefined;
     // ascending runs as ranges, in the order written
     const parts: string[] = [];
