@@ -105,6 +105,16 @@ describe('vmtopo drift', () => {
         expect(r.stderr).toMatch(/^vmtopo: .*cut\.tar: truncated: [^\n]*\n$/);
     });
 
+    it('a bundle file bigger than any bundle (a sparse 200 MiB file): refused before it is read, one line, exit 2', () => {
+        const huge = path.join(tmp, 'huge.tar');
+        fs.closeSync(fs.openSync(huge, 'w'));
+        fs.truncateSync(huge, 200 * 1024 * 1024);
+        const r = vmtopo(['drift', huge, 'hgx-h200.vmtopo'], tmp);
+        expect([r.status, r.stdout]).toEqual([2, '']);
+        expect(r.stderr).toBe(`vmtopo: ${huge}: 209715200 bytes: bigger than a bundle can be (134217728)\n`);
+        fs.rmSync(huge);
+    });
+
     it('a bundle of another host: one line, exit 2', () => {
         const other = path.join(tmp, 'other.tar');
         fs.writeFileSync(other, tarBundle(tmp, bundleFiles('gpu-node-7.example.com', {})));

@@ -101,6 +101,14 @@ describe('hostile or broken bundles: one error each', () => {
         expect(refusal(bytes)).toBe('b.tar: bundle/sysfs/pci.tsv is not UTF-8 text');
     });
 
+    it('an entry name that is not UTF-8', () => {
+        const bytes = tarOf(dir => {
+            fs.mkdirSync(path.join(dir, 'bundle'));
+            fs.writeFileSync(Buffer.concat([Buffer.from(path.join(dir, 'bundle', 'x')), Buffer.from([0xff, 0xfe])]), 'x');
+        });
+        expect(refusal(bytes)).toBe('b.tar: an entry name is not UTF-8');
+    });
+
     it('files outside bundle/ (not a bundle)', () => {
         const bytes = tarOf(dir => fs.writeFileSync(path.join(dir, 'notes.txt'), 'x'), ['notes.txt']);
         expect(refusal(bytes)).toBe('b.tar: "notes.txt" is outside bundle/: not a vmtopo bundle');
