@@ -129,6 +129,21 @@ describeWithReference('drift: an imported real host (hwloc capture 24em64t: 2 no
         expect((await drift(fixed(document, findings[0]), base({ pci }))).findings).toEqual([]);
     });
 
+    it('a link at a lower speed than the device\'s maximum (an idle GPU\'s power saving): no finding', async () => {
+        const pci = pciTsv(importedHost(hwloc, 'lstopo.xml').devices).replace(/^(0000:06:00\.0(?:\t[^\t]*){9})\t2\.5 GT\/s PCIe\t16\t-?[^\t]*\t/m, '$1\t2.5 GT/s PCIe\t16\t5.0 GT/s PCIe\t');
+        expect(pci).toContain('0000:06:00.0');
+        expect(pci).toMatch(/^0000:06:00\.0.*\t2\.5 GT\/s PCIe\t16\t5\.0 GT\/s PCIe\t16\t/m);
+        // the file says what the device can do: link 5 GT/s x16
+        const { findings } = await drift(text.replace('gpu gpu_06_00 "10de:06d2" at 0000:06:00.0 on numa0 link 2.5 GT/s x16', 'gpu gpu_06_00 "10de:06d2" at 0000:06:00.0 on numa0 link 5 GT/s x16'), base({ pci }));
+        expect(findings).toEqual([]);
+    });
+
+    it('a GPU gone from sysfs too (no lstopo in the bundle): DRIFT001 from sysfs', async () => {
+        const pci = pciTsv(importedHost(hwloc, 'lstopo.xml').devices).replace(/^0000:11:00\.0\t.*\n/m, '');
+        const { findings, at } = await drift(text, bundleFiles(host, { pci, hugepages: hugepagesTsv([{ node: 0, sizeKiB: 1048576, reserved: 8, free: 8 }]), domains }));
+        expect(findings.map(f => [f.code, at(f), f.command])).toEqual([['DRIFT001', 'gpu_11_00', 'sysfs (/sys/bus/pci/devices)']]);
+    });
+
     it('a device the file does not declare: DRIFT002 (info) at the host name', async () => {
         const { findings, at } = await drift(text.replace(/^\s*nic eth1 .*\n/m, ''), base());
         expect(findings.map(f => [f.code, f.severity, at(f)])).toEqual([['DRIFT002', 'info', host]]);

@@ -127,6 +127,11 @@ function inventory(target: DriftTarget, facts: HostFacts, emit: Emit): void {
         const model = d.model ?? '';
         const live = facts.devices?.get(at);
         const pci = facts.pci?.get(at);
+        if (!facts.devices && !pci) {
+            // no lstopo capture: sysfs lists every PCI function the host has
+            emit('DRIFT001', d, 'name', `${kind} ${d.name} (${model || 'no model'}) at ${at} is not on the host`, SYSFS_PCI);
+            continue;
+        }
         if (facts.devices && !live) {
             const moved = [...facts.devices.values()].find(l => l.kind === kind && !declared.has(l.address) && !claimed.has(l.address)
                 && (model === '' || canonicalModel(kind, l.model) === canonicalModel(kind, model)));
@@ -173,7 +178,9 @@ function inventory(target: DriftTarget, facts: HostFacts, emit: Emit): void {
             }
         }
         const link = d.$type === 'NvSwitch' ? undefined : d.link;
-        if (pci?.current && pci.max && (pci.current.width < pci.max.width || pci.current.speedGTs < pci.max.speedGTs)) {
+        // Width only: GPUs lower their link speed while idle (nvidia-smi -q, "PCIe Generation … Current: may be
+        // reduced when the GPU is not in use"), so a lower current speed is no fault; fewer lanes are.
+        if (pci?.current && pci.max && pci.current.width < pci.max.width) {
             emit('DRIFT007', d, link ? 'link' : 'name',
                 `${kind} ${d.name} at ${at}: link trained at ${pci.current.speedGTs} GT/s x${pci.current.width}, the device can do ${pci.max.speedGTs} GT/s x${pci.max.width} (reseat, check the riser or the slot's bifurcation)`, SYSFS_PCI);
         }

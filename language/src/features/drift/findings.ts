@@ -20,7 +20,7 @@ const kinds = [
     ['DRIFT004', 'inventory', 'error', 'The device at the address is another model'],
     ['DRIFT005', 'inventory', 'error', 'A device hangs off another NUMA node'],
     ['DRIFT006', 'inventory', 'warning', 'A device sits behind another PCIe switch'],
-    ['DRIFT007', 'inventory', 'warning', 'A PCIe link trained below what both ends can do'],
+    ['DRIFT007', 'inventory', 'warning', 'A PCIe link trained with fewer lanes than the device has'],
     ['DRIFT008', 'inventory', 'warning', 'A NIC has another number of SR-IOV virtual functions'],
     ['DRIFT009', 'inventory', 'warning', 'A device is in another IOMMU group'],
     ['DRIFT010', 'configuration', 'error', 'A domain is not defined on the host'],
