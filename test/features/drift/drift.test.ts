@@ -138,6 +138,15 @@ describeWithReference('drift: an imported real host (hwloc capture 24em64t: 2 no
         expect(findings).toEqual([]);
     });
 
+    it('the file\'s link slower than the device\'s maximum: DRIFT016 at the link; the fix writes the device\'s', async () => {
+        const pci = pciTsv(importedHost(hwloc, 'lstopo.xml').devices).replace(/^(0000:06:00\.0(?:\t[^\t]*){9})\t2\.5 GT\/s PCIe\t16\t-?[^\t]*\t/m, '$1\t2.5 GT/s PCIe\t16\t5.0 GT/s PCIe\t');
+        const { findings, at, document } = await drift(text, base({ pci }));
+        expect(findings.map(f => [f.code, at(f)])).toEqual([['DRIFT016', '2.5 GT/s x16']]);
+        const after = fixed(document, findings[0]);
+        expect(after).toContain('at 0000:06:00.0 on numa0 link 5 GT/s x16');
+        expect((await drift(after, base({ pci }))).findings).toEqual([]);
+    });
+
     it('a GPU gone from sysfs too (no lstopo in the bundle): DRIFT001 from sysfs', async () => {
         const pci = pciTsv(importedHost(hwloc, 'lstopo.xml').devices).replace(/^0000:11:00\.0\t.*\n/m, '');
         const { findings, at } = await drift(text, bundleFiles(host, { pci, hugepages: hugepagesTsv([{ node: 0, sizeKiB: 1048576, reserved: 8, free: 8 }]), domains }));
