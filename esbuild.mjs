@@ -41,6 +41,14 @@ const removeStaleChunks = {
         });
     }
 };
+// `import text from './file.sh?raw'`: the file's text (the collector script of `vmtopo collect`), as Vite loads it in the tests.
+const rawText = {
+    name: 'raw-text',
+    setup(build) {
+        build.onResolve({ filter: /\?raw$/ }, args => ({ path: path.resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)), namespace: 'raw-text' }));
+        build.onLoad({ filter: /.*/, namespace: 'raw-text' }, args => ({ contents: fs.readFileSync(args.path, 'utf8'), loader: 'text' }));
+    }
+};
 const cli = await esbuild.context({
     entryPoints: { main: 'language/src/cli/main.ts' },
     outdir: 'out/cli',
@@ -55,7 +63,7 @@ const cli = await esbuild.context({
     sourcemap: true,
     banner: { js: 'import { createRequire as __vmtopoRequire } from "node:module"; const require = __vmtopoRequire(import.meta.url);' },
     metafile: true,
-    plugins: [removeStaleChunks],
+    plugins: [removeStaleChunks, rawText],
     logLevel: 'warning'
 });
 // The topology webview's script: browser code, one IIFE with @panzoom/panzoom (client/topology/webview).

@@ -175,3 +175,89 @@ export async function templateFleet(dir: string, hosts = 64): Promise<{ check: C
     const topology = check.services.vmtopo.model.TopologyProvider.get().topology;
     return { check, hosts: topology.hosts.length, vms: topology.vms.length, lines: text.split('\n').length };
 }
+
+/**
+ * `vmtopo drift` of a fleet: `hosts` copies of `exampleFile` (examples/hgx-h200.vmtopo: host
+ * `sprocket` renamed `hNNNN`, its VMs `hNNNN-…`), one file per host, and one bundle per host as
+ * `vmtopo collect` would make it on an untouched host: every VM's domain as libvirt's test driver
+ * (`virsh -c test:///default`, one session) defines it from vmtopo's export, the
+ * hugepage pools the file declares, and sysfs rows of the host's devices. Times what `vmtopo drift
+ * BUNDLES... FILES...` does in-process (read and check the bundles, parse and link the files,
+ * compare; reporting included) and returns the findings' count (0 expected: the bundles are
+ * untouched).
+ */
+export async function driftFleet(dir: string, exampleFile: string, hosts = 64): Promise<{ ms: number; exit: number; findings: number; bundles: number; bundleKiB: number }> {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { spawnSync } = await import('node:child_process');
+    const { exportVm } = await import('../language/src/features/export/index.js');
+    const { formatBdf } = await import('../language/src/syntax/tokens.js');
+    const { runDrift } = await import('../language/src/cli/drift.js');
+    const example = fs.readFileSync(exampleFile, 'utf8');
+    fs.mkdirSync(dir, { recursive: true });
+    const hostNames = Array.from({ length: hosts }, (_, h) => `h${String(h).padStart(4, '0')}`);
+    const files = hostNames.map(name => {
+        const file = path.join(dir, `${name}.vmtopo`);
+        fs.writeFileSync(file, example.replace(/\bhost sprocket\b/g, `host ${name}`).replace(/^vm (\S+) on sprocket\b/gm, `vm ${name}-$1 on ${name}`));
+        return file;
+    });
+    // every VM through libvirt's test driver: exported by vmtopo, defined, dumped (one virsh session)
+    const services = createVmtopoServices();
+    const docs = files.map(f => {
+        const d = services.shared.workspace.LangiumDocumentFactory.fromString(fs.readFileSync(f, 'utf8'), URI.file(f));
+        services.shared.workspace.LangiumDocuments.addDocument(d);
+        return d;
+    });
+    await services.shared.workspace.DocumentBuilder.build(docs, { validation: false });
+    const topology = services.vmtopo.model.TopologyProvider.get().topology;
+    const xmlDir = path.join(dir, 'xml');
+    fs.mkdirSync(xmlDir);
+    const commands = topology.vms.map(v => {
+        const file = path.join(xmlDir, `${v.name}.xml`);
+        fs.writeFileSync(file, exportVm(v, 'libvirt'));
+        return `define ${file}`;
+    });
+    for (const v of topology.vms) commands.push(`domuuid ${v.name}`, `dumpxml --inactive ${v.name}`);
+    const virsh = spawnSync('virsh', ['-q', '-c', 'test:///default', commands.join(' ; ')], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const domains = [...virsh.stdout.matchAll(/<domain[\s\S]*?<\/domain>\n/g)].map(m => m[0]);
+    const uuids = [...virsh.stdout.matchAll(/^([0-9a-f]{8}-[0-9a-f-]{27})$/gm)].map(m => m[1]);
+    if (domains.length !== topology.vms.length || uuids.length !== domains.length) throw new Error(`virsh test driver: ${virsh.stderr}`);
+    const bundles: string[] = [];
+    for (const host of topology.hosts) {
+        const pci = ['address\tvendor\tdevice\tclass\tsubsystem_vendor\tsubsystem_device\tnuma_node\tiommu_group\tsriov_numvfs\tsriov_totalvfs\tcurrent_link_speed\tcurrent_link_width\tmax_link_speed\tmax_link_width\tpath\tbars',
+            ...host.devices.map(d => [formatBdf(d.address), '-', '-', '-', '-', '-', String(d.numa), '-', d.kind === 'nic' ? String(d.vfs) : '-', '-', '-', '-', '-', '-', '-', '-'].join('\t'))].join('\n');
+        const huge = ['node\tsize_kib\tnr_hugepages\tfree_hugepages\tsurplus_hugepages',
+            ...host.numaNodes.flatMap(n => n.hugepagePools.map(p => `${n.id}\t${p.sizeMiB * 1024}\t${p.count}\t${p.count}\t0`))].join('\n');
+        const root = path.join(dir, `bundle-${host.name}`);
+        const write = (rel: string, text: string) => {
+            fs.mkdirSync(path.dirname(path.join(root, 'bundle', rel)), { recursive: true });
+            fs.writeFileSync(path.join(root, 'bundle', rel), text);
+        };
+        const manifest = ['vmtopo-bundle\t1', `host\t${host.name}.example.com`, 'missing\tlstopo', 'missing\tnvidia-smi'];
+        const mine = topology.vms.map((v, i) => ({ v, i })).filter(x => x.v.host === host);
+        write('virsh/domains.txt', `${mine.map(x => uuids[x.i]).join('\n')}\n`);
+        manifest.push('run\t0\tvirsh/domains.txt\tvirsh -r list --all --uuid');
+        for (const { i } of mine) {
+            const rel = `virsh/domain/${uuids[i]}.inactive.xml`;
+            write(rel, domains[i]);
+            manifest.push(`run\t0\t${rel}\tvirsh -r dumpxml --inactive ${uuids[i]}`);
+        }
+        write('sysfs/pci.tsv', `${pci}\n`);
+        write('sysfs/hugepages.tsv', `${huge}\n`);
+        manifest.push('run\t0\tsysfs/pci.tsv\tread /sys/bus/pci/devices/*', 'run\t0\tsysfs/hugepages.tsv\tread /sys/devices/system/node/node*/hugepages/*');
+        write('manifest.tsv', `${manifest.join('\n')}\n`);
+        const tar = path.join(dir, `${host.name}.tar`);
+        const r = spawnSync('tar', ['-cf', tar, '-C', root, 'bundle']);
+        if (r.status !== 0) throw new Error(`tar: ${String(r.stderr)}`);
+        bundles.push(tar);
+    }
+    let out = '';
+    const io = { stdout: (t: string) => { out += t; }, stderr: (t: string) => { out += t; }, cwd: dir, env: {} };
+    const start = performance.now();
+    const exit = await runDrift([...bundles, ...files], 'json', 'bench', io);
+    const ms = performance.now() - start;
+    let findings: number;
+    try { findings = (JSON.parse(out) as unknown[]).length; } catch { throw new Error(`vmtopo drift: ${out.slice(0, 500)}`); }
+    const bundleKiB = bundles.reduce((n, b) => n + fs.statSync(b).size, 0) / 1024;
+    return { ms, exit, findings, bundles: bundles.length, bundleKiB };
+}

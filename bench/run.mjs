@@ -32,6 +32,10 @@
  * - cli: a cold start of the CLI as a process: `node -e 0`, `vmtopo --version` and `vmtopo check
  *   examples/hgx-h200.vmtopo` with the project's Node, in turns (medians of --cli-runs 15); targets:
  *   --version ≤ 2 × and check ≤ 4 × `node -e 0`.
+ * - drift: `vmtopo drift` of a 64-host fleet (one file per host) against 64 bundles of untouched
+ *   hosts (bench/harness.ts driftFleet: domains defined by libvirt's test driver, hugepage and sysfs
+ *   tables), in-process: read and check the bundles, parse and link the files, compare, report.
+ *   First run, then the median of --drift-runs 5; target ≤ 2 s, and no finding.
  * - diagram: the topology diagram's layout + render (what `vmtopo graph` runs) of one host, of the
  *   overview of a 64-host fleet and of one host of it (first run, then median of --diagram-runs 5).
  *
@@ -47,7 +51,7 @@
  *          --fleet 64,640  --fleet-runs 3  --lsp-sizes 1000,10000  --lsp-fleet 640  --edits 40  --warmup 5
  *          --lsp-hosts-per-file 16,64  --lsp-fleet-layouts per-host,hosts-files
  *          --server out/server/main.cjs  --server-node-args "--cpu-prof --cpu-prof-dir=DIR"
- *          --cli-runs 15  --markdown
+ *          --cli-runs 15  --drift-runs 5  --markdown
  * The language is bundled for the benchmark with esbuild from bench/harness.ts into a temp folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -70,8 +74,9 @@ function option(name, fallback) {
     return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 const numbers = text => text.split(',').filter(Boolean).map(Number).filter(n => n > 0);
-const ONLY = new Set(option('only', 'sizes,fleet,lsp,cli,diagram,template').split(','));
+const ONLY = new Set(option('only', 'sizes,fleet,lsp,cli,diagram,template,drift').split(','));
 const DIAGRAM_RUNS = Number(option('diagram-runs', '5'));
+const DRIFT_RUNS = Number(option('drift-runs', '5'));
 const SIZES = numbers(option('sizes', '1000,10000,50000'));
 const RUNS = Number(option('runs', '9'));
 const LAYOUTS = option('layouts', 'one-file,split').split(',');
@@ -351,6 +356,26 @@ async function fleetPart(harness, tmp) {
     return rows;
 }
 
+// ---- drift -----------------------------------------------------------------------------------
+
+async function driftPart(harness, tmp) {
+    const hosts = 64;
+    const times = [];
+    let last;
+    for (let r = 0; r <= DRIFT_RUNS; r++) {
+        const dir = path.join(tmp, `drift-${r}`);
+        gc();
+        last = await harness.driftFleet(dir, EXAMPLE, hosts);
+        if (last.exit === 2) throw new Error('vmtopo drift refused the fleet');
+        times.push(last.ms);
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const first = times.shift();
+    const result = { hosts, first, median: median(times), max: Math.max(...times), findings: last.findings, bundleKiB: last.bundleKiB / hosts };
+    console.log(`\nDrift: ${hosts} hosts (${hosts} files, ${hosts} bundles of ${result.bundleKiB.toFixed(0)} KiB): first ${ms(first)}, median ${ms(result.median)}, max ${ms(result.max)} of ${DRIFT_RUNS}; ${result.findings} findings`);
+    return result;
+}
+
 // ---- language server -------------------------------------------------------------------------
 
 /** Keystroke → diagnostics over the bundled server for one workspace; returns the edit times. */
@@ -505,9 +530,14 @@ function timeCli() {
 
 // ---- targets ---------------------------------------------------------------------------------
 
-function targets(sizes, fleet, lsp, cli) {
+function targets(sizes, fleet, lsp, cli, drift) {
     const out = [];
     const add = (what, value, limit) => out.push({ what, value, limit, pass: value <= limit });
+    // Drift (issue 16): a 64-host fleet's bundles in ≤ 2 s, and an untouched fleet has no finding.
+    if (drift) {
+        add(`drift: ${drift.hosts}-host fleet against ${drift.hosts} bundles, median (ms)`, drift.median, 2000);
+        add(`drift: findings on ${drift.hosts} untouched hosts`, drift.findings, 0);
+    }
     // Fleet: the split layout costs at most 1.2 × the one file, for the check and for the export.
     for (const hosts of FLEET) {
         const one = fleet.find(r => r.hosts === hosts && r.layout === 'one-file');
@@ -579,13 +609,15 @@ async function main() {
             const t = await harness.templateFleet(path.join(tmp, 'template-fleet'), 64);
             console.log(`\nTemplate fleet: ${t.hosts} hosts from one host-template, ${t.vms} VMs, ${t.lines} lines: check ${t.check.ms.toFixed(0)} ms, ${t.check.errors} errors`);
         }
+        let drift;
+        if (ONLY.has('drift')) drift = await driftPart(harness, tmp);
         let cli;
         if (ONLY.has('cli')) {
             cli = timeCli();
             console.log(`\nCLI start (${cli.nodeVersion}, process wall time, median of ${CLI_RUNS} in turns): node -e 0 ${cli.node.toFixed(0)} ms, `
                 + `vmtopo --version ${cli.version.toFixed(0)} ms, vmtopo check examples/hgx-h200.vmtopo ${cli.check.toFixed(0)} ms`);
         }
-        targets(sizes, fleet, lsp, cli);
+        targets(sizes, fleet, lsp, cli, drift);
         console.log(`\nnode ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`);
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });

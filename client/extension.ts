@@ -12,6 +12,7 @@ import { EXPORT_COMMANDS } from './commands/export-formats.js';
 import { ShowTopologyCommand, TopologyPanel, registerTopologySerializer } from './topology/panel.js';
 import { ImportHostCommand } from './import/import-command.js';
 import { ExplainRuleActions, ExplainRuleCommand, explainRuleLinks } from './rules/explain-rule.js';
+import { CheckDriftCommand } from './drift/drift-command.js';
 
 let client: LanguageClient | undefined;
 
@@ -65,6 +66,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     commands.registerCommands(new ExplainRuleCommand(context.extensionUri, log));
     context.subscriptions.push(vscode.languages.registerCodeActionsProvider({ language: 'vmtopo' }, new ExplainRuleActions(),
         { providedCodeActionKinds: [ExplainRuleActions.kind()] }));
+    // "vmtopo: Check Drift Against Bundle…" (client/drift/): a host's bundle → drift findings as diagnostics.
+    commands.registerCommands(new CheckDriftCommand(() => started, log));
     await started;
     log.info(`vmtopo language server started (${serverModule})`);
 }

@@ -199,3 +199,29 @@ export interface ImportHostResult {
     /** When not ok: why. */
     message?: string;
 }
+
+// ---- Drift (`vmtopo.drift`): a host's files against a bundle of `vmtopo collect`. ----
+
+/** The command id of the language server's drift check (`workspace/executeCommand`). */
+export const DRIFT_COMMAND = 'vmtopo.drift';
+
+/**
+ * The one argument of {@link DRIFT_COMMAND}: `bundle`, the bundle file (an absolute path or a
+ * `file:` URI) whose host's documents get the drift findings as diagnostics (until the server
+ * stops or the same bundle is given with `clear: true`).
+ */
+export interface DriftCommandArgs {
+    bundle: string;
+    clear?: boolean;
+}
+
+/**
+ * The answer of {@link DRIFT_COMMAND}: `ok` with the host and the number of findings now shown, or
+ * `ok: false` with the one-line reason (a bundle refused, a host the workspace does not declare).
+ */
+export interface DriftCommandResult {
+    ok: boolean;
+    message: string;
+    host?: string;
+    findings?: number;
+}

@@ -76,12 +76,12 @@ describe('extension manifest (package.json)', () => {
     it('declares one export command per format of the registry and the other commands, and the client registers exactly those', () => {
         const declared = Object.fromEntries(manifest.contributes.commands.map(c =>
             [c.command, c.category ? `${c.category}: ${c.title}` : c.title]));
-        // Besides the commands on vmtopo files: "Import Host…" (client/import/) and "Explain Rule"
-        // (client/rules/, the rule docs offline), in the palette everywhere.
-        const all = { ...FILE_COMMANDS, 'vmtopo.importHost': 'vmtopo: Import Host…', 'vmtopo.explainRule': 'vmtopo: Explain Rule' };
+        // Besides the commands on vmtopo files: "Import Host…" (client/import/), "Explain Rule"
+        // (client/rules/, the rule docs offline) and "Check Drift Against Bundle…" (client/drift/), in the palette everywhere.
+        const all = { ...FILE_COMMANDS, 'vmtopo.importHost': 'vmtopo: Import Host…', 'vmtopo.explainRule': 'vmtopo: Explain Rule', 'vmtopo.checkDrift': 'vmtopo: Check Drift Against Bundle…' };
         expect(declared).toEqual(all);
         // Hand-written command classes name their id; the export commands are one ExportCommand per generated descriptor.
-        const clientSources = ['client/commands/export-command.ts', 'client/extension.ts', 'client/topology/panel.ts', 'client/import/import-command.ts', 'client/rules/explain-rule.ts'].map(read).join('\n');
+        const clientSources = ['client/commands/export-command.ts', 'client/extension.ts', 'client/topology/panel.ts', 'client/import/import-command.ts', 'client/rules/explain-rule.ts', 'client/drift/drift-command.ts'].map(read).join('\n');
         const handWritten = [...clientSources.matchAll(/readonly id = '([^']+)'/g)].map(m => m[1]);
         expect(read('client/extension.ts')).toMatch(/EXPORT_COMMANDS\.map\(format => new ExportCommand\(format,/);
         expect([...handWritten, ...EXPORT_COMMANDS.map(d => d.command)].sort()).toEqual(Object.keys(all).sort());

@@ -1,7 +1,7 @@
 /**
  * The features register their server side one way (language/src/features/feature.ts): each
  * feature's commands go into the one ExecuteCommandHandler in every process (the CLI's and the
- * tests' services answer `vmtopo.export` too), its requests onto the connection only in a language
+ * tests' services answer `vmtopo.export` and `vmtopo.drift` too), its requests onto the connection only in a language
  * server; a command id taken twice is refused. The wire names are pinned by the bundled-server tests
  * (test/server, test/features/diagram/server.test.ts).
  */
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
 import { FEATURES } from '../../language/src/features/index.js';
 import { FeatureCommandHandler, registerFeatures, type Feature } from '../../language/src/features/feature.js';
-import { EXPORT_COMMAND, IMPORT_HOST_REQUEST, TOPOLOGY_REQUEST } from '../../language/src/protocol.js';
+import { DRIFT_COMMAND, EXPORT_COMMAND, IMPORT_HOST_REQUEST, TOPOLOGY_REQUEST } from '../../language/src/protocol.js';
 import type { Connection } from 'vscode-languageserver';
 
 /** A stand-in connection that records the request methods registered on it. */
@@ -20,10 +20,10 @@ function recordingConnection(): { connection: Connection; methods: string[] } {
 }
 
 describe('registerFeatures', () => {
-    it('gives every services the features\' commands: vmtopo.export, and nothing else', () => {
+    it('gives every services the features\' commands: vmtopo.export and vmtopo.drift, and nothing else', () => {
         const { shared } = createVmtopoServices();
         expect(shared.lsp.ExecuteCommandHandler).toBeInstanceOf(FeatureCommandHandler);
-        expect(shared.lsp.ExecuteCommandHandler!.commands).toEqual([EXPORT_COMMAND]);
+        expect(shared.lsp.ExecuteCommandHandler!.commands).toEqual([EXPORT_COMMAND, DRIFT_COMMAND]);
     });
 
     it('registers the requests of every feature on a connection, and none without one', () => {
@@ -33,7 +33,7 @@ describe('registerFeatures', () => {
         const { connection, methods } = recordingConnection();
         registerFeatures(FEATURES, { shared: services, vmtopo, options: {} }, connection);
         expect(methods.sort()).toEqual([IMPORT_HOST_REQUEST, TOPOLOGY_REQUEST].sort());
-        expect(fresh.commands).toEqual([EXPORT_COMMAND]);
+        expect(fresh.commands).toEqual([EXPORT_COMMAND, DRIFT_COMMAND]);
     });
 
     it('answers a command through the feature\'s handler, with the command\'s arguments', async () => {

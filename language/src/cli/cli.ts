@@ -6,6 +6,8 @@
  *   vmtopo graph FILE... [--host NAME] [--fleet] [--size WxH] [-o out.svg]
  *   vmtopo import FILE... [--format hwloc|nccl|nvidia-smi] [--name HOST] [-o OUT.vmtopo] [--force]
  *   vmtopo explain RULE
+ *   vmtopo collect [-o FILE] [--force]
+ *   vmtopo drift BUNDLE... FILE... [--format text|json|sarif]
  *
  * FORMAT is a format of the export-format registry (features/export/formats.ts): its ids are the
  * choices, its records the help.
@@ -159,6 +161,24 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
         .action(async (rule: string) => {
             const { runExplain } = await import('./explain.js');
             setExitCode(runExplain(rule, io));
+        });
+
+    program.command('collect')
+        .description('print the collector: a read-only shell script to run as root on a host; it gathers lstopo, virsh, nvidia-smi and sysfs facts into one tar file (a bundle) for `vmtopo drift`')
+        .option('-o, --output <file>', 'write the script to this file (mode 0755) instead of stdout')
+        .option('--force', 'replace the output file if it exists')
+        .action(async (options: { output?: string; force?: boolean }) => {
+            const { runCollect } = await import('./collect.js');
+            setExitCode(runCollect(options, io));
+        });
+
+    program.command('drift')
+        .description('compare .vmtopo files with the bundles `vmtopo collect` made on their hosts: inventory, domain configuration, pending changes, capacity; exit 1 if anything drifted')
+        .argument('<bundle-or-file...>', 'bundles (.tar, .tar.gz from vmtopo collect) and .vmtopo files (loaded together as one workspace)')
+        .addOption(new Option('--format <format>', 'output format (sarif: SARIF 2.1.0 for CI code scanning)').choices(['text', 'json', 'sarif']).default('text'))
+        .action(async (args: string[], options: { format: 'text' | 'json' | 'sarif' }) => {
+            const { runDrift } = await import('./drift.js');
+            setExitCode(await runDrift(args, options.format, packageJson.version, io));
         });
 
     return program;

@@ -38,6 +38,8 @@ export interface Feature {
     commands?(context: FeatureContext): Readonly<Record<string, CommandHandler>>;
     /** Its custom requests: method → handler. Registered only in a language server (with a connection). */
     requests?(context: FeatureContext): Readonly<Record<string, RequestHandler>>;
+    /** Registers its validation checks, if any (`ValidationRegistry.register`). Called in every process. */
+    validation?(context: FeatureContext): void;
 }
 
 /**
@@ -77,6 +79,7 @@ export function registerFeatures(features: readonly Feature[], context: FeatureC
         throw new Error('registerFeatures: the ExecuteCommandHandler of the shared services is not a FeatureCommandHandler');
     }
     for (const feature of features) {
+        feature.validation?.(context);
         for (const [id, run] of Object.entries(feature.commands?.(context) ?? {})) handler.add(id, run, feature.name);
         if (!connection) continue;
         for (const [method, run] of Object.entries(feature.requests?.(context) ?? {})) {

@@ -1,0 +1,167 @@
+/**
+ * Reading bundles: the collector's own output on this machine is accepted; a truncated, foreign or
+ * hostile archive gets one clear error (BundleError, one line) and nothing else.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BundleError, driftAll, hostFacts, readBundle } from '../../../language/src/features/drift/index.js';
+import { buildWorkspace } from '../../support/util.js';
+import { bundleFiles, run, tarBundle, tempDir, type BundleFiles } from '../../support/drift-bundles.js';
+
+let tmp: string;
+beforeAll(() => { tmp = tempDir(); });
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A small valid bundle of host `h1` (no tools but sysfs' hugepage table). */
+const small = (): BundleFiles => bundleFiles('h1', { hugepages: 'node\tsize_kib\tnr_hugepages\tfree_hugepages\tsurplus_hugepages\n0\t2048\t0\t0\t0\n' });
+
+/** The one-line error of reading `bytes`, or 'accepted'. */
+function refusal(bytes: Uint8Array, limits?: Parameters<typeof readBundle>[2]): string {
+    try {
+        readBundle(bytes, 'b.tar', limits);
+        return 'accepted';
+    } catch (err) {
+        expect(err).toBeInstanceOf(BundleError);
+        const message = (err as Error).message;
+        expect(message).not.toContain('\n');
+        return message;
+    }
+}
+
+/** A tar made by the system's tar from a folder laid out by `lay` (paths relative to the folder). */
+function tarOf(lay: (dir: string) => void, args: string[] = ['bundle']): Uint8Array {
+    const dir = fs.mkdtempSync(path.join(tmp, 'raw-'));
+    lay(dir);
+    const out = path.join(tmp, `${path.basename(dir)}.tar`);
+    run('tar', ['-cf', out, '-C', dir, ...args]);
+    return fs.readFileSync(out);
+}
+
+describe('bundles made like the collector makes them', () => {
+    it('a valid bundle is read: host, manifest commands, missing tools, files', () => {
+        const b = readBundle(tarBundle(tmp, small()), 'b.tar');
+        expect(b.host).toBe('h1');
+        expect(b.missing).toEqual(['lstopo', 'virsh', 'nvidia-smi']);
+        expect(b.commands.map(c => [c.file, c.exit])).toEqual([['sysfs/hugepages.tsv', 0]]);
+        expect(hostFacts(b).hugepages).toEqual([{ node: 0, sizeKiB: 2048, reserved: 0, free: 0 }]);
+    });
+
+    it('a gzip-compressed bundle is read the same', () => {
+        expect(readBundle(gzipSync(tarBundle(tmp, small())), 'b.tar.gz').host).toBe('h1');
+    });
+});
+
+describe('hostile or broken bundles: one error each', () => {
+    it('truncated in the middle of a file', () => {
+        const bytes = tarBundle(tmp, small());
+        const lastByte = bytes.findLastIndex(b => b !== 0);
+        expect(refusal(bytes.subarray(0, lastByte - 5))).toMatch(/^b\.tar: truncated: "bundle\/[^"]+" should have \d+ bytes, the archive ends after \d+$/);
+    });
+
+    it('truncated at an entry boundary (no closing zero blocks)', () => {
+        const bytes = tarBundle(tmp, small());
+        expect(refusal(bytes.subarray(0, 512))).toBe('b.tar: truncated: the archive ends without its two closing zero blocks');
+    });
+
+    it('not a tar file at all', () => {
+        expect(refusal(new TextEncoder().encode('hello\n'.repeat(200)))).toMatch(/^b\.tar: not a tar archive/);
+    });
+
+    it('a corrupt gzip file', () => {
+        const gz = gzipSync(tarBundle(tmp, small()));
+        expect(refusal(gz.subarray(0, gz.length / 2))).toMatch(/^b\.tar: not a valid gzip file/);
+    });
+
+    it('a path climbing out with ..', () => {
+        const bytes = tarOf(dir => {
+            fs.mkdirSync(path.join(dir, 'bundle'));
+            fs.writeFileSync(path.join(dir, 'evil'), 'x');
+        }, ['--absolute-names', '--transform=s,^evil,bundle/../../evil,', 'evil']);
+        expect(refusal(bytes)).toBe('b.tar: "bundle/../../evil": a path outside the bundle (absolute, empty or with ..)');
+    });
+
+    it('a symbolic link', () => {
+        const bytes = tarOf(dir => {
+            fs.mkdirSync(path.join(dir, 'bundle'));
+            fs.symlinkSync('/etc/passwd', path.join(dir, 'bundle', 'manifest.tsv'));
+        });
+        expect(refusal(bytes)).toBe('b.tar: "bundle/manifest.tsv": a symbolic link entry; a bundle holds only files and folders');
+    });
+
+    it('a huge file (over the entry limit)', () => {
+        const bytes = tarBundle(tmp, small(), new Map([['lstopo.xml', 'x'.repeat(5000)]]));
+        expect(refusal(bytes, { maxEntries: 100, maxEntryBytes: 4096, maxTotalBytes: 1 << 20 })).toBe('b.tar: "bundle/lstopo.xml": 5000 bytes, more than the 4096 an entry may have');
+    });
+
+    it('a file that is not UTF-8', () => {
+        const bytes = tarBundle(tmp, small(), new Map([['sysfs/pci.tsv', new Uint8Array([0x61, 0xff, 0xfe, 0x0a])]]));
+        expect(refusal(bytes)).toBe('b.tar: bundle/sysfs/pci.tsv is not UTF-8 text');
+    });
+
+    it('an entry name that is not UTF-8', () => {
+        const bytes = tarOf(dir => {
+            fs.mkdirSync(path.join(dir, 'bundle'));
+            fs.writeFileSync(Buffer.concat([Buffer.from(path.join(dir, 'bundle', 'x')), Buffer.from([0xff, 0xfe])]), 'x');
+        });
+        expect(refusal(bytes)).toBe('b.tar: an entry name is not UTF-8');
+    });
+
+    it('files outside bundle/ (not a bundle)', () => {
+        const bytes = tarOf(dir => fs.writeFileSync(path.join(dir, 'notes.txt'), 'x'), ['notes.txt']);
+        expect(refusal(bytes)).toBe('b.tar: "notes.txt" is outside bundle/: not a vmtopo bundle');
+    });
+
+    it('no manifest', () => {
+        const bytes = tarOf(dir => { fs.mkdirSync(path.join(dir, 'bundle')); fs.writeFileSync(path.join(dir, 'bundle', 'lstopo.xml'), '<topology/>'); });
+        expect(refusal(bytes)).toBe('b.tar: no bundle/manifest.tsv: not a vmtopo bundle (make one with `vmtopo collect`)');
+    });
+
+    it('a manifest naming a file the archive lacks', () => {
+        const b = small();
+        b.manifest.push(['0', 'lstopo.xml', 'lstopo --of xml -']);
+        expect(refusal(tarBundle(tmp, b))).toBe('b.tar: the manifest names bundle/lstopo.xml, which is not in the archive (truncated?)');
+    });
+
+    it('lstopo captured on another host than the manifest says', () => {
+        const b = bundleFiles('h1', { lstopo: '<topology><object type="Machine"><info name="HostName" value="h2"/></object></topology>' });
+        expect(refusal(tarBundle(tmp, b))).toBe('b.tar: lstopo.xml was captured on host "h2", the manifest says "h1": files from two hosts');
+    });
+
+    it('a bundle of a host the files do not declare', async () => {
+        const bundle = readBundle(tarBundle(tmp, small()), 'b.tar');
+        const ws = await buildWorkspace({ 'a.vmtopo': 'host h2 { socket s0 { numa 0 cores 0-3 memory 8 GiB } }' });
+        expect(() => driftAll(ws.documents.map(d => d.parseResult.value), ws.resolved(), [bundle]))
+            .toThrow('b.tar: collected on host "h1", which the files do not declare (hosts: h2)');
+    });
+});
+
+describe('the collector (vmtopo-collect.sh)', () => {
+    const script = path.resolve(__dirname, '../../../language/src/features/drift/vmtopo-collect.sh');
+
+    it('passes shellcheck as a POSIX sh script', () => {
+        const r = spawnSync('shellcheck', ['-s', 'sh', script], { encoding: 'utf8' });
+        expect(r.stdout + r.stderr).toBe('');
+        expect(r.status).toBe(0);
+    });
+
+    it('runs here (no GPU, libvirt\'s test driver) and writes a bundle the reader accepts, in its own temporary folder only', () => {
+        const r = spawnSync('sh', [script], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp, VMTOPO_VIRSH_URI: 'test:///default' }, timeout: 60_000 });
+        expect(r.status, r.stderr).toBe(0);
+        const out = r.stdout.trim();
+        expect(path.dirname(path.dirname(out))).toBe(tmp);
+        expect(fs.readdirSync(path.dirname(out))).toEqual(['vmtopo-bundle.tar']);
+        const bundle = readBundle(fs.readFileSync(out), 'here.tar');
+        const facts = hostFacts(bundle);
+        // what this machine has: sysfs always; nvidia-smi is missing, and said so
+        expect(bundle.missing).toContain('nvidia-smi');
+        expect(facts.pci?.size).toBeGreaterThan(0);
+        expect(bundle.commands.find(c => c.file === 'proc/cmdline')?.exit).toBe(0);
+        // the test driver's predefined domain "test", both XMLs
+        expect([...facts.domains?.keys() ?? []]).toEqual(['test']);
+        expect(facts.domains?.get('test')?.live?.running).toBe(true);
+        for (const c of bundle.commands) expect(bundle.files.has(c.file)).toBe(true);
+    });
+});
