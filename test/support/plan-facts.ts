@@ -18,7 +18,8 @@ import { parseAllDocuments } from 'yaml';
 import { NOT_EXPRESSED_ANNOTATION, kubevirtName } from '../../language/src/features/export/kubevirt.js';
 import { cloudHypervisorLimits } from '../../language/src/features/export/cloud-hypervisor.js';
 import type { GuestPlan } from '../../language/src/model/guest-plan.js';
-import type { VmModel } from '../../language/src/model/topology.js';
+import type { VmFormat } from '../../language/src/features/export/formats.js';
+import type { Platform, VmModel } from '../../language/src/model/topology.js';
 import { formatBdf } from '../../language/src/syntax/tokens.js';
 import { predictGuestAddresses } from './libvirt-guest.js';
 import { chvFacts, idList, parseChvScript, parsePveConf, parseVmx, pveFacts, pveSubKeys, vmxFacts, type ChvConfig } from './platform-files.js';
@@ -289,13 +290,15 @@ function readVmx(text: string, { plan }: ReadContext): View {
                 cellVcpus: Object.fromEntries(Array.from({ length: count }, (_, k) => [k, Array.from({ length: per }, (__, i) => k * per + i)])),
                 cellMemoryMiB: Object.fromEntries(Array.from({ length: count }, (_, k) => [k, facts.memoryMiB / count]))
             }),
-            memoryNodes: facts.hostNodes ?? []
+            ...(limitLine(text, 'memory nodes:') ? {} : { memoryNodes: facts.hostNodes ?? [] })
         },
         notExpressed: {
             ...(uneven ? { cellVcpus: uneven, cellMemoryMiB: uneven } : {}),
             ...(plan.devices.some(d => d.role === 'vf') ? { nics: limitLine(text, 'SR-IOV VFs:') } : {}),
             deviceCell: limitLine(text, 'PCIe placement:'),
-            vcpuPins: exact, cpuSet: exact, cellHostNodes: exact
+            vcpuPins: exact, cpuSet: exact, cellHostNodes: exact,
+            // numa.nodeAffinity names the vCPUs' nodes with the memory's
+            ...(limitLine(text, 'memory nodes:') ? { memoryNodes: limitLine(text, 'memory nodes:') } : {})
         }
     };
 }
@@ -314,6 +317,15 @@ export const FORMAT_READERS: Readonly<Record<string, FormatReader>> = {
     proxmox: readPve,
     vmx: readVmx
 };
+
+/**
+ * Whether a format's files run on a platform: its registry record's `platforms`. libvirt and NCCL have
+ * none (the registry reads that as "any") yet their writers refuse ESXi hosts (libvirt domain XML is for
+ * KVM; the NCCL file states the libvirt file's guest addresses): KVM for them, as the tests pin.
+ */
+export function runsOn(format: VmFormat, platform: Platform): boolean {
+    return format.platforms ? format.platforms.includes(platform) : platform === 'kvm';
+}
 
 /** The plan's facts of a VM. */
 export function planFacts(plan: GuestPlan): Facts {

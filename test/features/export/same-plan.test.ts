@@ -15,18 +15,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_FORMATS, formatById, type VmFormat } from '../../../language/src/features/export/formats.js';
 import { ExportError } from '../../../language/src/model/export-error.js';
 import { planGuestAddresses } from '../../../language/src/model/guest-plan.js';
-import type { Platform, VmModel } from '../../../language/src/model/topology.js';
-import { FACTS, FORMAT_READERS, compareWithPlan, libvirtAddressesOf, planFacts, stated, type Fact } from '../../support/plan-facts.js';
+import type { VmModel } from '../../../language/src/model/topology.js';
+import { FACTS, FORMAT_READERS, compareWithPlan, libvirtAddressesOf, planFacts, runsOn, stated, type Fact } from '../../support/plan-facts.js';
 import { buildWorkspace, readRepoFile } from '../../support/util.js';
 
 const VM_FORMATS = EXPORT_FORMATS.filter((f): f is VmFormat => f.scope === 'vm');
-
-/**
- * Whether a format's files run on a platform: its record's `platforms`. libvirt and NCCL have none
- * (the registry reads that as "any") yet their writers refuse ESXi hosts (libvirt domain XML is for
- * KVM; the NCCL file states the libvirt file's guest addresses): KVM here, and pinned below.
- */
-const runsOn = (format: VmFormat, platform: Platform) => (format.platforms ? format.platforms.includes(platform) : platform === 'kvm');
 
 const EXAMPLES = [
     { file: 'examples/hgx-h200.vmtopo', platform: 'kvm' as const, vms: ['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d'] },
