@@ -188,7 +188,7 @@ function readKubevirt(text: string, { plan }: ReadContext): View {
     const guest = /^(\d+)(Mi|Gi|Ti)$/.exec(domain.memory.guest)!;
     const lost = new Set(String(vmObject.metadata.annotations[NOT_EXPRESSED_ANNOTATION]).split(',').filter(Boolean));
     const reason = (key: string) => (lost.has(key) ? `not-expressed: ${key}` : undefined);
-    const facts: StatedFacts = { vcpus: domain.cpu.sockets * domain.cpu.cores * domain.cpu.threads, memoryMiB: mib(Number(guest[1]), guest[2]) };
+    const facts: { -readonly [K in keyof StatedFacts]: StatedFacts[K] } = { vcpus: domain.cpu.sockets * domain.cpu.cores * domain.cpu.threads, memoryMiB: mib(Number(guest[1]), guest[2]) };
     const notExpressed: View['notExpressed'] = {};
     const lose = (fact: Fact, key: string, nothing: unknown) => {
         // KubeVirt pins and binds nothing itself: when it records no loss, the plan has nothing to state either
@@ -245,18 +245,18 @@ function readPve(text: string, { plan }: ReadContext): View {
     const { keys } = parsePveConf(text);
     const facts = pveFacts(text);
     const name = deviceKeys(plan);
-    const cells = [...keys.keys()].filter(k => /^numa\d+$/.test(k)).map(k => ({ id: Number(k.slice(4)), ...pveSubKeys(keys.get(k)!) }));
-    const bound = cells.filter(c => c.hostnodes !== undefined);
+    const cells = [...keys.keys()].filter(k => /^numa\d+$/.test(k)).map(k => ({ id: Number(k.slice(4)), sub: pveSubKeys(keys.get(k)!) }));
+    const bound = cells.filter(c => c.sub.hostnodes !== undefined);
     return {
         devices: facts.devices.map(name),
         facts: {
             vcpus: Number(keys.get('sockets')) * Number(keys.get('cores')),
             memoryMiB: facts.memoryMiB,
-            cellVcpus: Object.fromEntries(cells.map(c => [c.id, idList(c.cpus)])),
-            cellMemoryMiB: Object.fromEntries(cells.map(c => [c.id, Number(c.memory)])),
+            cellVcpus: Object.fromEntries(cells.map(c => [c.id, idList(c.sub.cpus)])),
+            cellMemoryMiB: Object.fromEntries(cells.map(c => [c.id, Number(c.sub.memory)])),
             cpuSet: facts.cpuSet ?? [],
-            cellHostNodes: Object.fromEntries(bound.map(c => [c.id, idList(c.hostnodes)])),
-            memoryNodes: sortedSet(bound.flatMap(c => idList(c.hostnodes)))
+            cellHostNodes: Object.fromEntries(bound.map(c => [c.id, idList(c.sub.hostnodes)])),
+            memoryNodes: sortedSet(bound.flatMap(c => idList(c.sub.hostnodes)))
         },
         notExpressed: {
             vcpuPins: limitLine(text, 'per-vCPU pinning:'),
