@@ -57,6 +57,8 @@ describe('same plan everywhere: every format states the guest plan\'s devices, c
     it('every per-VM format of the registry has a reader', () => {
         expect(VM_FORMATS.map(f => f.id).filter(id => !(id in FORMAT_READERS))).toEqual([]);
         expect(Object.keys(FORMAT_READERS).filter(id => formatById(id)?.scope !== 'vm')).toEqual([]);
+        // and the VMs compared below are every VM of the two examples
+        expect([...vms.keys()]).toEqual(EXAMPLES.flatMap(e => e.vms));
     });
 
     for (const example of EXAMPLES) {
