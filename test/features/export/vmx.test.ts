@@ -155,6 +155,18 @@ vm p on e {
         expect(out).toContain('1 GB pages: ESXi backs a VM with them only when all its memory is reserved');
     });
 
+    it('names the vCPUs\' node beside the memory\'s in numa.nodeAffinity, and says so, when they differ', async () => {
+        const ws = await build(`${ESXI_HOST}\nvm x on e {\n    vcpus 4 pin 8-9,24-25\n    memory 16 GiB on numa 0\n    reserve all\n}\n`);
+        expect(ws.diagnostics().filter(d => d.severity === 1)).toEqual([]);
+        const out = exportVm(ws.resolved().topology.vms[0], 'vmx');
+        expect(parseVmx(out).pairs.get('numa.nodeAffinity')).toBe('0,1');
+        expect(out).toContain('# - memory nodes: numa.nodeAffinity binds vCPUs and memory together; it names node(s) 1 of the vCPUs too, '
+            + 'so ESXi may place memory there, not only on node(s) 0.');
+        // vCPUs and memory on one node: nothing to say
+        const same = await build(`${ESXI_HOST}\nvm y on e {\n    vcpus 4 pin 0-1,16-17\n    memory 16 GiB on numa 0\n    reserve all\n}\n`);
+        expect(exportVm(same.resolved().topology.vms[0], 'vmx')).not.toContain('memory nodes:');
+    });
+
     it('refuses a VM on a KVM host, saying why', async () => {
         const ws = await build(`${HOST}\nvm k on h { vcpus 2 pin 0,16 memory 16 GiB on numa 0 }`);
         const kvm = ws.resolved().topology.vms[0];

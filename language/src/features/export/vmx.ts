@@ -171,6 +171,12 @@ export function vmxLimits(vm: VmModel, plan: GuestPlan): string[] {
         'PCIe placement: ESXi places the devices in the guest itself; no guest PCIe switch mirroring the host\'s, no device-to-vNUMA-node mapping.'
     ];
     if (vm.emulatorPin) limits.push('emulator pin: no ESXi setting for the VMX threads.');
+    const memoryNodes = [...new Set(plan.cells.flatMap(c => c.memoryNodes))].sort((a, b) => a - b);
+    const cpuOnly = [...new Set(plan.cells.map(c => c.hostNode))].filter(n => !memoryNodes.includes(n)).sort((a, b) => a - b);
+    if (plan.bindMemory && cpuOnly.length > 0) {
+        limits.push(`memory nodes: numa.nodeAffinity binds vCPUs and memory together; it names node(s) ${cpuOnly.join(',')} of the vCPUs too, `
+            + `so ESXi may place memory there, not only on node(s) ${memoryNodes.join(',')}.`);
+    }
     const perCell = plan.cells.map(c => c.vcpus.length);
     if (perCell.some(c => c !== perCell[0])) limits.push(`uneven guest NUMA cells (${perCell.join(', ')} vCPUs): vNUMA nodes are equal; one virtual socket is written.`);
     if (vm.hugepageMiB === 1024 && (vm.reservedMiB ?? vm.memoryMiB) < vm.memoryMiB) {
