@@ -10,11 +10,11 @@
  */
 /// <reference types="mocha" />
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EXPORT_FORMATS, type ExportConsumer } from '../../../language/src/features/export/formats.js';
+import { EXPORT_FORMATS } from '../../../language/src/features/export/formats.js';
+import { consume } from '../../support/consumers.js';
 import { exampleUri, openExample, workspaceRoot } from './helpers.js';
 
 interface ExportResult { ok: boolean; written: string[]; problems: string[] }
@@ -25,14 +25,6 @@ const TARGET = { vm: 'train-a', host: 'sprocket' } as const;
 const ESXI_TARGET = { example: 'hgx-h200-esxi.vmtopo', vm: 'train-e', host: 'esx-h200' } as const;
 /** The same for the misconfigured example. */
 const MISCONFIGURED_TARGET = { vm: 'train', host: 'kvm01' } as const;
-
-function consume(consumer: ExportConsumer, file: string): { status: number | null; output: string } {
-    const result = spawnSync(consumer.tool, consumer.args.map(a => a.replace('{file}', file)), { encoding: 'utf8' });
-    if (result.error) {
-        throw new Error(`${consumer.tool} could not run (${result.error.message}); .ci/run installs it (Debian ${consumer.debianPackage})`);
-    }
-    return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
 
 describe('export commands', () => {
     const outDir = () => path.join(workspaceRoot(), 'out');

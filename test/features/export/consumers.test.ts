@@ -5,31 +5,20 @@
  * short, so the check has teeth. A consumer that is not installed skips its checks with a warning
  * (in CI, where `.ci/run` installs them, it fails instead).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NodeFileSystem } from 'langium/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPORT_FORMATS, type ExportConsumer } from '../../../language/src/features/export/formats.js';
+import { EXPORT_FORMATS } from '../../../language/src/features/export/formats.js';
 import { exportFiles } from '../../../language/src/features/export/export-files.js';
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
+import { consume, installed } from '../../support/consumers.js';
 import { REPO } from '../../support/util.js';
 
 const EXAMPLE = path.join(REPO, 'examples', 'hgx-h200.vmtopo');
 /** The example exported in a format whose files run only on ESXi hosts (the HGX example's host is KVM). */
 const ESXI_EXAMPLE = path.join(REPO, 'examples', 'hgx-h200-esxi.vmtopo');
-
-/** Whether `tool` can be run (found on PATH). */
-function installed(tool: string): boolean {
-    return !spawnSync(tool, ['--version'], { encoding: 'utf8' }).error;
-}
-
-/** Runs a consumer on `file`: its exit status and output. */
-function consume(consumer: ExportConsumer, file: string): { status: number | null; output: string } {
-    const r = spawnSync(consumer.tool, consumer.args.map(a => a.replace('{file}', file)), { encoding: 'utf8', timeout: 60_000 });
-    return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
-}
 
 let tmp: string;
 beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-consumers-')); });
