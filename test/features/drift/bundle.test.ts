@@ -164,6 +164,11 @@ describe('the tar layer (tar-stream read, checked before its data is trusted): o
         expect(await refusal(bytes)).toBe('b.tar: not a tar archive (bad header checksum after "bundle/", from byte 512)');
     });
 
+    it('a pre-POSIX (v7) archive: neither ustar nor GNU', async () => {
+        const bytes = tarOf(layFiles(['a.txt']), ['--format=v7', 'bundle']);
+        expect(await refusal(bytes)).toBe('b.tar: not a tar archive (a header neither ustar nor GNU)');
+    });
+
     it('an empty file', async () => {
         expect(await refusal(new Uint8Array(0))).toBe('b.tar: truncated: the archive ends without its two closing zero blocks');
     });

@@ -28,9 +28,12 @@
  */
 import { Buffer } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
-import { extract, type Header } from 'tar-stream';
+import { extract, type ExtractEvents, type Header } from 'tar-stream';
 
 const BLOCK = 512;
+
+/** One entry as tar-stream gives it: its header, `offset` (of the header, bytes) and its data as a stream. */
+type Entry = ExtractEvents['entry'][1];
 
 /** Bounds of what an archive may hold (bytes, after decompression). */
 export interface TarLimits {
@@ -67,7 +70,8 @@ export async function readTar(input: Uint8Array, limits: TarLimits = DEFAULT_TAR
     const bytes = input.length >= 2 && input[0] === 0x1f && input[1] === 0x8b ? gunzip(input, limits) : input;
     // Names are decoded as latin1 (one character per byte) so that decodeName sees the header's bytes.
     const entries = extract({ filenameEncoding: 'latin1' } as Parameters<typeof extract>[0]);
-    const iterator = entries[Symbol.asyncIterator]();
+    // Listening before the data goes in (tar-stream's iterator is also iterable).
+    const iterator = entries[Symbol.asyncIterator]() as AsyncIterableIterator<Entry>;
     entries.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     const files: TarFile[] = [];
     let total = 0;
