@@ -26,9 +26,10 @@ import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CliIo } from './io.js';
 export type DriftFormat = 'text' | 'json' | 'sarif';
 
 /**
- * Reads a bundle file. @throws BundleError (not a file, too big, unreadable, or refused by the reader)
+ * Reads a bundle file. @throws BundleError (not a file, too big, unreadable, or refused by the reader):
+ * the promise is rejected with it.
  */
-export function readBundleFile(given: string, cwd: string): Bundle {
+export async function readBundleFile(given: string, cwd: string): Promise<Bundle> {
     const absolute = path.resolve(cwd, given);
     const name = escapePath(given);
     let size: number;
@@ -61,7 +62,8 @@ export async function runDrift(args: readonly string[], format: DriftFormat, ver
     const inputs = readInputFiles(fileArgs, io.cwd);
     let bundles: Bundle[];
     try {
-        bundles = bundleArgs.map(b => readBundleFile(b, io.cwd));
+        bundles = [];
+        for (const b of bundleArgs) bundles.push(await readBundleFile(b, io.cwd));
     } catch (err) {
         if (err instanceof BundleError) { io.stderr(`vmtopo: ${escapeText(err.message)}\n`); return EXIT_USAGE; }
         throw err;

@@ -20,7 +20,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The findings of `text` (one file, host.vmtopo) against the bundle made of `files`. */
 async function drift(text: string, files: BundleFiles): Promise<{ findings: DriftFinding[]; at: (f: DriftFinding) => string; document: TextDocument }> {
-    const bundle = readBundle(tarBundle(tmp, files), 'host.tar');
+    const bundle = await readBundle(tarBundle(tmp, files), 'host.tar');
     const ws = await buildWorkspace({ 'host.vmtopo': text });
     const findings = driftAll(ws.documents.map(d => d.parseResult.value), ws.resolved(), [bundle]);
     const document = TextDocument.create('file:///ws/host.vmtopo', 'vmtopo', 1, text);

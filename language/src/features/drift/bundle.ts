@@ -51,13 +51,14 @@ export const BUNDLE_FORMAT_VERSION = 1;
 const ROOT = 'bundle/';
 
 /**
- * Reads a bundle from the bytes of its tar file (plain or gzip). `name` names it in messages.
- * @throws BundleError (see the module comment)
+ * Reads a bundle from the bytes of its tar file (plain or gzip). `name` names it in messages;
+ * `limits` bound the archive (tar.ts; its `DEFAULT_TAR_LIMITS` when not given).
+ * @throws BundleError (see the module comment): the promise is rejected with it.
  */
-export function readBundle(bytes: Uint8Array, name: string, limits?: TarLimits): Bundle {
+export async function readBundle(bytes: Uint8Array, name: string, limits?: TarLimits): Promise<Bundle> {
     let entries;
     try {
-        entries = readTar(bytes, limits);
+        entries = await readTar(bytes, limits);
     } catch (err) {
         if (err instanceof TarError) throw new BundleError(name, err.message);
         throw err;

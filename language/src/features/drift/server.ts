@@ -42,7 +42,7 @@ export async function runDriftCommand(context: FeatureContext, raw: unknown): Pr
     try {
         const size = fs.statSync(file).size;
         if (size > DEFAULT_TAR_LIMITS.maxTotalBytes) throw new BundleError(name, `${size} bytes: bigger than a bundle can be`);
-        bundle = readBundle(fs.readFileSync(file), name);
+        bundle = await readBundle(fs.readFileSync(file), name);
         const models = workspace.LangiumDocuments.all.map(d => d.parseResult.value as ast.Model).toArray();
         host = hostOfBundle(bundle, driftTargets(models, context.vmtopo.model.TopologyProvider.get()));
         const facts = hostFacts(bundle);
