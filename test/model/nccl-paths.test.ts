@@ -24,7 +24,6 @@ function tree(xml: string): NcclElement {
 }
 
 const pair = (p: NcclPathPrediction, gpu: string, nic: string) => p.gpuNic.find(x => x.gpu === gpu && x.nic === nic)!;
-const gpuPair = (p: NcclPathPrediction, a: string, b: string) => p.gpuPairs.find(x => (x.a === a && x.b === b) || (x.a === b && x.b === a))!;
 
 describe('Broadcom switch ids (getBcmGen)', () => {
     test('Gen5 PEX: upper level subsystem 0x0xxx, lower 0x1xxx; Gen4 both levels 0xa0xx; others 0', () => {

@@ -317,14 +317,14 @@ export function predictNcclPaths(system: NcclElement, options: NcclPathOptions =
         for (const g of gpus) {
             const direct = path(g, n);
             let type = direct.type;
-            let bw = direct.bw;
+            const bw = direct.bw;
             let via: Node | undefined;
             if (local && local !== g && local.system === g.system) {
                 const peer = path(local, n);
                 const peerGdr = gdrOk(local, n, peer.type);
                 const toPeer = gpuPaths.get(g)!.get(local)!;
                 if (peer.type <= P('PXB') && peerGdr && toPeer.type <= P('NVL') && (peer.bw > bw || type > P('PXN'))) {
-                    type = P('PXN'); via = local; bw = Math.min(toPeer.bw, peer.bw);
+                    type = P('PXN'); via = local;
                 }
             }
             let gdr = false;
