@@ -24,8 +24,18 @@ export const PLAN002: RuleInfo = {
     fix: 'Change the clause the message names.', quickFix: false, sources: ['NOVA-PCI-NUMA', 'VMTOPO-PLAN']
 };
 
+/**
+ * PLAN003 (error): a VM of a request cannot be placed — reported by the planner (`vmtopo plan`,
+ * "Place this request"), not while editing: the message says which resource ran out first.
+ */
+export const PLAN003: RuleInfo = {
+    id: 'PLAN003', severity: 'error', summary: 'a request cannot be placed (reported by vmtopo plan; the message names the resource that ran out first)',
+    why: 'No host the request may use has the GPUs, MIG slots, NICs, cores, memory or hugepages it asks for next to the VMs already there.',
+    fix: 'Free the resource the message names, ask for less, or allow more hosts (request … on HOST, …).', quickFix: false, sources: ['NOVA-PCI-NUMA', 'VMTOPO-PLAN']
+};
+
 export const PLAN: RuleFamily = {
-    rules: [PLAN001, PLAN002],
+    rules: [PLAN001, PLAN002, PLAN003],
     nodeChecks: {
         Request: [(request, report) => {
             for (const p of resolveRequest(request).problems) {
