@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { build, readRepoFile } from '../../support/util.js';
 import { Severity } from '../../support/fixtures.js';
-import type { Model } from '../../../language/src/generated/ast.js';
 import { planWorkspace, requestsOf } from '../../../language/src/features/plan/index.js';
 import { resolveRequest } from '../../../language/src/model/request.js';
 import { hostStates } from '../../../language/src/features/plan/state.js';
@@ -29,14 +28,14 @@ vm fm-service on sprocket {
 /** Plans the requests of `text` (one workspace) and returns the plan and the workspace. */
 async function plan(text: string, options: { host?: string; method?: 'milp' | 'heuristic' } = {}) {
     const ws = await build(text);
-    const models = ws.documents.map(d => d.parseResult.value as Model);
+    const models = ws.documents.map(d => d.parseResult.value);
     const result = await planWorkspace(ws.resolved().topology, requestsOf(models), options);
     return { ws, result, models };
 }
 
 /** The diagnostics of `text` of a severity at least `min` (error 1, warning 2). */
 async function problems(text: string, min: number) {
-    return (await build(text)).diagnostics().filter(d => (d.severity ?? 1) <= min).map(d => `${d.code} ${d.message}`);
+    return (await build(text)).diagnostics().filter(d => (d.severity ?? 1) <= min).map(d => `${String(d.code)} ${typeof d.message === "string" ? d.message : d.message.value}`);
 }
 
 describe('the HGX example re-planned from requests', () => {
@@ -75,7 +74,7 @@ request tenant on sprocket {
                 return s + (rank === 1 ? 0 : rank === 2 ? 1 : rank === 4 ? 2 : 3);
             }, 0), 0);
             expect(result.result!.locality).toBeLessThanOrEqual(originalLocality);
-            const shapes = requestsOf((await build(HOST_AND_FM + REQUESTS)).documents.map(d => d.parseResult.value as Model)).map(r => resolveRequest(r).shape!);
+            const shapes = requestsOf((await build(HOST_AND_FM + REQUESTS)).documents.map(d => d.parseResult.value)).map(r => resolveRequest(r).shape!);
             const originalStranded = strandedGpuEquivalents(hostStates(topology, topology.hosts)[0], workloadOf(shapes));
             expect(result.result!.stranded).toBeLessThanOrEqual(originalStranded + 1e-9);
         }, 60_000);
@@ -162,7 +161,7 @@ describe('property tests on generated small hosts', () => {
             const text = host + rs.map((r, i) => requestText(r, i, h.model)).join('');
             for (const method of ['milp', 'heuristic'] as const) {
                 const ws = await build(text);
-                const models = ws.documents.map(d => d.parseResult.value as Model);
+                const models = ws.documents.map(d => d.parseResult.value);
                 const shapes = requestsOf(models).map(r => resolveRequest(r).shape!);
                 const topology = ws.resolved().topology;
                 const result = method === 'milp' ? await planMilp(topology, topology.hosts[0], shapes) : planHeuristic(topology, topology.hosts, shapes);
@@ -180,7 +179,7 @@ describe('property tests on generated small hosts', () => {
             const text = hostText(h) + requestText(req, 0, h.model);
             const ws = await build(text);
             const topology = ws.resolved().topology;
-            const shape = resolveRequest((ws.documents[0].parseResult.value as Model).requests[0]).shape!;
+            const shape = resolveRequest((ws.documents[0].parseResult.value).requests[0]).shape!;
             const result = planHeuristic(topology, topology.hosts, [shape]);
             expect(result.placed === 1, text).toBe(bruteForceFits(h, req));
         }), { numRuns: 30, seed: 7 });
@@ -191,7 +190,7 @@ describe('property tests on generated small hosts', () => {
             const text = hostText(h) + rs.map((r, i) => requestText(r, i, h.model)).join('');
             const ws = await build(text);
             const topology = ws.resolved().topology;
-            const shapes = requestsOf(ws.documents.map(d => d.parseResult.value as Model)).map(r => resolveRequest(r).shape!);
+            const shapes = requestsOf(ws.documents.map(d => d.parseResult.value)).map(r => resolveRequest(r).shape!);
             const milp = await planMilp(topology, topology.hosts[0], shapes);
             const heuristic = planHeuristic(topology, topology.hosts, shapes);
             expect(milp).toBeDefined();
