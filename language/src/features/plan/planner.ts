@@ -13,6 +13,7 @@
  * asked) a greedy heuristic that looks ahead by scoring each option with the stranded capacity it
  * would leave. The result says which produced the plan and its gap to the bound.
  */
+import { createRequire } from 'node:module';
 import type { HostModel, Topology } from '../../model/topology.js';
 import type { RequestShape } from '../../model/request.js';
 import { findVgpuType, migBackedTypeFor } from '../../catalog/index.js';
@@ -269,7 +270,16 @@ function summarize(method: 'milp' | 'heuristic', vms: PlannedVm[], unplaced: Unp
 let highsInstance: Promise<{ solve(problem: string, options?: Record<string, unknown>): { Status: string; ObjectiveValue: number; Columns: Record<string, { Primal: number }> } }> | undefined;
 async function highs() {
     if (!highsInstance) {
-        highsInstance = import('highs').then(m => (m.default as unknown as () => Promise<never>)());
+        // The WebAssembly file lies beside the package's script; bundles (CLI chunks, the server)
+        // are elsewhere, so it is found through Node's resolution from the running module.
+        let wasm: string | undefined;
+        try {
+            const resolve = typeof require === 'function' ? require.resolve : createRequire(import.meta.url).resolve;
+            wasm = resolve('highs/runtime');
+        } catch {
+            wasm = undefined;
+        }
+        highsInstance = import('highs').then(m => (m.default as unknown as (o?: object) => Promise<never>)(wasm ? { locateFile: () => wasm } : undefined));
     }
     return highsInstance;
 }
@@ -423,7 +433,8 @@ export async function planMilp(topology: Topology, host: HostModel, requests: re
     let solution;
     try {
         solution = (await highs()).solve(lp, { output_flag: false, random_seed: 0, threads: 1, time_limit: 20 });
-    } catch {
+    } catch (e) {
+        if (process.env.VMTOPO_DEBUG === '1') console.error(e);
         return undefined;
     }
     if (solution.Status !== 'Optimal') return undefined;
