@@ -7,5 +7,6 @@ import type { Feature } from './feature.js';
 import { exportFeature } from './export/feature.js';
 import { importFeature } from './import/feature.js';
 import { diagramFeature } from './diagram/feature.js';
+import { planFeature } from './plan/feature.js';
 
-export const FEATURES: readonly Feature[] = [exportFeature, importFeature, diagramFeature];
+export const FEATURES: readonly Feature[] = [exportFeature, importFeature, diagramFeature, planFeature];

@@ -229,3 +229,16 @@ function bruteForceFits(h: HostShape, r: RequestGen): boolean {
         return true;
     });
 }
+
+describe('the vmtopo/plan request of the language server', () => {
+    it('answers the planned VMs of a document\'s requests and the stranded-capacity table', async () => {
+        const { planFeature } = await import('../../../language/src/features/plan/feature.js');
+        const { PLAN_REQUEST } = await import('../../../language/src/protocol.js');
+        const ws = await build(`${EXAMPLE}\nrequest small { gpu 1 any mig "1g.18gb" vcpus 4 memory 8 GiB }\n`);
+        const handler = planFeature.requests!({ shared: ws.services.shared, vmtopo: ws.services.vmtopo, options: {} })[PLAN_REQUEST] as (p: { uri: string }) => Promise<{ text: string; errors: string[]; report: string }>;
+        const answer = await handler({ uri: ws.documents[0].uri.toString() });
+        expect(answer.errors).toEqual([]);
+        expect(answer.text).toMatch(/^vm small-1 on sprocket \{$/m);
+        expect(answer.report).toMatch(/^sprocket \| /m);
+    }, 60_000);
+});
