@@ -77,7 +77,7 @@ function modelAllowed(shape: RequestShape, gpu: GpuModel): boolean {
 }
 
 /** GPU sets (or single slices) the request could take on the host. */
-function gpuCandidates(s: HostState, shape: RequestShape): GpuPick[][] {
+function gpuCandidates(s: HostState, shape: RequestShape, lowestStart: boolean): GpuPick[][] {
     const g = shape.gpus;
     if (!g) return [[]];
     const gpus = [...s.gpus.keys()].filter(x => modelAllowed(shape, x) && !s.reserved.has(x))
@@ -100,7 +100,7 @@ function gpuCandidates(s: HostState, shape: RequestShape): GpuPick[][] {
         if (g.mode === 'mig') {
             const profile = findMigProfile(gpu.spec, g.slice);
             if (!profile) continue;
-            const start = migStart(gpu, st, profile);
+            const start = migStart(gpu, st, profile, lowestStart);
             if (start !== undefined) singles.push({ gpu, mode: 'mig', slice: profile.name, start });
         } else {
             const type = findVgpuType(gpu.spec, g.slice);
@@ -155,12 +155,13 @@ function coresNeeded(shape: RequestShape, vcpus: number, smt: boolean): number {
 
 /**
  * The options of one VM of `shape` on host state `s`, best first (locality, then fit), at most
- * `limit`. Empty when the host cannot hold it.
+ * `limit`. Empty when the host cannot hold it. `lowestStart`: MIG slices at their lowest free start
+ * slot (baselines of the benchmark) instead of the highest.
  */
-export function placementOptions(s: HostState, shape: RequestShape, limit = 64): Option[] {
+export function placementOptions(s: HostState, shape: RequestShape, limit = 64, lowestStart = false): Option[] {
     if (shape.hosts && !shape.hosts.includes(s.host.name)) return [];
     const out: Option[] = [];
-    for (const gpus of gpuCandidates(s, shape)) {
+    for (const gpus of gpuCandidates(s, shape, lowestStart)) {
         const nodeIds = gpus.length > 0 ? [...new Set(gpus.map(g => g.gpu.numa))].sort((a, b) => a - b) : undefined;
         const nodeChoices: number[][] = nodeIds ? [nodeIds] : [...s.nodes.keys()].sort((a, b) => a - b).map(id => [id]);
         const nics = pickNics(s, shape, gpus);

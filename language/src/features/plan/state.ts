@@ -144,14 +144,14 @@ export function cloneState(s: HostState): HostState {
  * The start slot a new MIG instance of `profile` gets on `gpu` next to its instances, or undefined
  * when it does not fit (slots, compute slices, per-profile maxima, one +me instance): the highest
  * valid start slot that keeps the layout placeable (small profiles at the end of the GPU leave the
- * low slots to large profiles).
+ * low slots to large profiles); `lowest`: the lowest instead (what a first-available allocator does).
  */
-export function migStart(gpu: GpuModel, state: GpuState, profile: MigProfile): number | undefined {
+export function migStart(gpu: GpuModel, state: GpuState, profile: MigProfile, lowest = false): number | undefined {
     if (state.mode !== 'free' && state.mode !== 'mig') return undefined;
     const existing = state.mode === 'mig' ? state.instances : [];
     if (profile.mediaExtensions && existing.some(i => i.profile.mediaExtensions)) return undefined;
     const cap = migCapacity(gpu.spec);
-    for (const s of [...profile.startSlots].sort((a, b) => b - a)) {
+    for (const s of [...profile.startSlots].sort((a, b) => lowest ? a - b : b - a)) {
         const all = [...existing, { profile, start: s }];
         if (withinMaxima(all) && placeMig(all, cap)) return s;
     }
