@@ -242,3 +242,24 @@ describe('the vmtopo/plan request of the language server', () => {
         expect(answer.report).toMatch(/^sprocket \| /m);
     }, 60_000);
 });
+
+describe('formatting', () => {
+    async function format(text: string): Promise<string> {
+        const ws = await build(text);
+        const doc = ws.documents[0];
+        const edits = await ws.services.vmtopo.lsp.Formatter!.formatDocument(doc, { textDocument: { uri: doc.uri.toString() }, options: { tabSize: 4, insertSpaces: true } });
+        const { TextDocument } = await import('vscode-languageserver-textdocument');
+        return TextDocument.applyEdits(TextDocument.create('file:///x', 'vmtopo', 1, text), edits);
+    }
+
+    it('the planned VMs are already formatted, and a request block formats without losing a token', async () => {
+        const request = 'request small   {  gpu 1 any mig "1g.18gb"\n nic 1 per-gpu vf same-switch vcpus 4 memory 8 GiB count 2 }\n';
+        const { result } = await plan(`${EXAMPLE}\n${request}`);
+        const planned = `${EXAMPLE}\n${result.text}`;
+        expect((await format(planned)).endsWith(`\n${result.text}`)).toBe(true);
+        const formatted = await format(`${EXAMPLE}\n${request}`);
+        const tail = formatted.slice(formatted.indexOf('request small'));
+        expect(tail.replace(/\s+/g, ' ')).toBe(request.replace(/\s+/g, ' ').replace('small {', 'small {'));
+        expect(await format(formatted)).toBe(formatted);
+    }, 60_000);
+});
