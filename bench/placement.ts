@@ -31,7 +31,7 @@ import type { RequestShape } from '../language/src/model/request.js';
 import type { HostModel } from '../language/src/model/topology.js';
 import { hostStates, cloneState, type HostState } from '../language/src/features/plan/state.js';
 import { commit, placementOptions, type Option } from '../language/src/features/plan/options.js';
-import { strandedGpuEquivalents, unusableBecause, type Workload } from '../language/src/features/plan/planner.js';
+import { bestOption, strandedGpuEquivalents, unusableBecause, type Workload } from '../language/src/features/plan/planner.js';
 
 const H100 = findGpu('H100 SXM5 80GB')!;
 const PROFILES = ['1g.10gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'].map(n => H100.migProfiles.find(p => p.name === n)!);
@@ -198,22 +198,8 @@ const POLICIES: Record<string, Policy> = {
         }
         return best?.o;
     },
-    'vmtopo planner': (states, shape, { workload }) => {
-        let best: { o: Option; key: number[] } | undefined;
-        for (const s of states) {
-            const opts = optionsOf(s, shape, false).slice(0, 8);
-            if (opts.length === 0) continue;
-            const before = strandedGpuEquivalents(s, workload);
-            for (const o of opts) {
-                if (best && o.locality > best.key[0]) break;
-                const copy = { ...o, state: cloneState(s) };
-                commit(copy, shape);
-                const key = [o.locality, Math.round((strandedGpuEquivalents(copy.state, workload) - before) * 1e6), Math.round(o.fit * 1e6), s.index];
-                if (!best || lexLess(key, best.key)) best = { o, key };
-            }
-        }
-        return best?.o;
-    }
+    // The planner itself (features/plan/planner.ts bestOption), online: one request at a time.
+    'vmtopo planner': (states, shape, { workload }) => bestOption(states, shape, workload)
 };
 
 export interface RunResult {

@@ -226,6 +226,7 @@ export interface Committed {
  */
 export function commit(option: Option, shape: RequestShape): Committed {
     const s = option.state;
+    s.version++;
     const cpus: number[] = [];
     for (const [id, count] of option.cores) {
         const n = s.nodes.get(id)!;

@@ -238,19 +238,29 @@ export function bestOption(states: readonly HostState[], shape: RequestShape, wo
     for (const s of states) {
         const opts = placementOptions(s, shape, 12);
         if (opts.length === 0) continue;
-        const before = strandedGpuEquivalents(s, workload);
+        const before = cachedStranded(s, workload);
         for (const o of opts) {
             if (best && o.locality > best.key[0]) break;
             const copy = { ...o, state: cloneState(s) };
             commit(copy, shape);
             const delta = strandedGpuEquivalents(copy.state, workload) - before;
-            const key = [o.locality, Math.round(delta * 1e6), Math.round(o.fit * 1e6), s.index];
+            const key = [o.locality, Math.round(delta * 1e6), s.index, Math.round(o.fit * 1e6)];
             if (!best || lexLess(key, best.key)) best = { o, key };
         }
     }
     return best?.o;
 }
 
+
+/** Stranded capacity of a state, cached per state version and workload (hosts a request does not touch keep theirs). */
+const strandedCache = new WeakMap<HostState, { version: number; workload: Workload; value: number }>();
+function cachedStranded(s: HostState, workload: Workload): number {
+    const hit = strandedCache.get(s);
+    if (hit && hit.version === s.version && hit.workload === workload) return hit.value;
+    const value = strandedGpuEquivalents(s, workload);
+    strandedCache.set(s, { version: s.version, workload, value });
+    return value;
+}
 
 function lexLess(a: readonly number[], b: readonly number[]): boolean {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];

@@ -49,6 +49,8 @@ export interface HostState {
     readonly board?: FabricBaseboard;
     /** Devices the planner never hands out: management NICs, functions of a multi-device IOMMU group. */
     readonly reserved: ReadonlySet<object>;
+    /** Bumped by every change (commit), so that measures of the state can be cached. */
+    version: number;
 }
 
 /** The cores of a node (threads grouped by SMT sibling), ascending. */
@@ -125,7 +127,7 @@ export function hostStates(topology: Topology, hosts: readonly HostModel[]): Hos
         for (const d of host.devices) if (d.kind === 'nic' && d.management) reserved.add(d);
         for (const g of iommuGroups(host)) if (g.devices.length > 1) for (const d of g.devices) reserved.add(d);
         const board = host.fabricManager === 'shared-nvswitch' ? hostBoard(host) : undefined;
-        return { host, index, nodes, gpus, nics, hasPools, ...(board ? { board } : {}), reserved };
+        return { host, index, nodes, gpus, nics, hasPools, ...(board ? { board } : {}), reserved, version: 0 };
     });
 }
 
