@@ -64,3 +64,15 @@ describe('PLAN002: contradictory requests', () => {
         expect(list.map(d => d.code)).toEqual(['PLAN002']);
     });
 });
+
+describe('PLAN003: a request that cannot be placed is reported by the planner, not while editing', () => {
+    it('two passthrough VMs of three GPUs each do not fit four GPUs: the planner names GPUs; validation says nothing', async () => {
+        const text = `${HOST}\nrequest big { gpu 3 "H200 SXM5 141GB" passthrough vcpus 4 memory 8 GiB count 2 }\n`;
+        const ws = await build(text);
+        expect(ws.diagnostics().filter(d => d.code === 'PLAN003')).toEqual([]);
+        const { planWorkspace } = await import('../../language/src/features/plan/index.js');
+        const plan = await planWorkspace(ws.resolved().topology, ws.documents[0].parseResult.value.requests);
+        expect(plan.errors.map(e => e.message)).toEqual(['big: 1 of 2 VMs cannot be placed; GPUs ran out first.']);
+        expect(plan.text).toBe('');
+    });
+});

@@ -459,16 +459,28 @@ export function predictVmNcclPaths(vm: VmModel): NamedNcclPaths {
 /**
  * The NCCL topology tree of `host` seen on bare metal (pure): one `<cpu>` per NUMA node with the
  * host CPU's identity, its switches (with their `pci-id`, so Broadcom levels merge as on the host)
- * and devices; NVSwitch functions left out as NCCL leaves them.
+ * and devices; NVSwitch functions left out as NCCL leaves them. `names` maps each bus id of the tree
+ * to the device's name (a bus id written twice on the host, HOST001, gets a `~2` suffix so that the
+ * prediction still tells the devices apart).
  */
-export function hostNcclTree(host: HostModel): NcclElement {
+export function hostNcclTree(host: HostModel): { tree: NcclElement; names: Map<string, string> } {
+    const names = new Map<string, string>();
+    const used = new Set<string>();
+    const busId = (address: DeviceModel['address'], name?: string): string => {
+        const base = formatBdf(address);
+        let id = base;
+        for (let k = 2; used.has(id); k++) id = `${base}~${k}`;
+        used.add(id);
+        if (name !== undefined) names.set(id, name);
+        return id;
+    };
     const link = (l: { speedGTs: number; width: number }) => ({ link_speed: `${l.speedGTs === 2.5 ? '2.5' : l.speedGTs.toFixed(1)} GT/s PCIe`, link_width: String(l.width) });
     const device = (d: DeviceModel): NcclElement | undefined => d.kind === 'nvswitch' ? undefined
-        : { name: 'pci', attributes: { busid: formatBdf(d.address), class: d.kind === 'nic' ? nicPciClass(d) : d.spec.pciClass, ...link(d.link) }, children: [] };
+        : { name: 'pci', attributes: { busid: busId(d.address, d.name), class: d.kind === 'nic' ? nicPciClass(d) : d.spec.pciClass, ...link(d.link) }, children: [] };
     const sw = (s: PcieSwitchModel): NcclElement => ({
         name: 'pci',
         attributes: {
-            busid: formatBdf(s.address), class: '0x060400',
+            busid: busId(s.address), class: '0x060400',
             ...(s.pciId ? { vendor: `0x${s.pciId.vendor}`, device: `0x${s.pciId.device}`, ...(s.pciId.subsystemVendor ? { subsystem_vendor: `0x${s.pciId.subsystemVendor}`, subsystem_device: `0x${s.pciId.subsystemDevice}` } : {}) } : {}),
             ...link(s.link ?? { speedGTs: 32, width: 16 })
         },
@@ -485,13 +497,29 @@ export function hostNcclTree(host: HostModel): NcclElement {
             ...host.devices.filter(d => !d.parentSwitch && d.numa === node.id).map(device).filter((e): e is NcclElement => !!e)
         ]
     }));
-    return { name: 'system', attributes: { version: '1' }, children: cpus };
+    return { tree: { name: 'system', attributes: { version: '1' }, children: cpus }, names };
 }
 
 /** NCCL's paths on `host` as bare metal (pure): {@link predictNcclPaths} on {@link hostNcclTree}, SXM GPUs on NVLink; host device names. */
 export function predictHostNcclPaths(host: HostModel): NamedNcclPaths {
-    const names = new Map<string, string>();
-    for (const d of host.devices) names.set(formatBdf(d.address), d.name);
-    const nvl = host.devices.filter((d): d is GpuModel => d.kind === 'gpu' && onNvlink(d)).map(d => formatBdf(d.address));
-    return rename(predictNcclPaths(hostNcclTree(host), { nvlinkDomain: nvl }), names);
+    const { tree, names } = hostNcclTree(host);
+    const nvl = [...names].filter(([, name]) => host.devices.some(d => d.name === name && d.kind === 'gpu' && onNvlink(d))).map(([bus]) => bus);
+    return rename(predictNcclPaths(tree, { nvlinkDomain: nvl }), names);
+}
+
+/** Host predictions, once per resolved host (a new topology makes new host objects). */
+const hostPaths = new WeakMap<HostModel, Map<string, NcclPathType>>();
+
+/**
+ * The PCI path type NCCL computes between a NIC (or the PF of a VF) and a GPU of one host on bare
+ * metal ({@link predictHostNcclPaths}, `pciType`), cached per host; `SYS` when the pair is not found.
+ * NCCL uses GPUDirect RDMA over that path by default only when it is at most `PXB`.
+ */
+export function hostNcclPciType(host: HostModel, gpu: string, nic: string): NcclPathType {
+    let table = hostPaths.get(host);
+    if (!table) {
+        table = new Map(predictHostNcclPaths(host).gpuNic.map(x => [`${x.gpu}\u0000${x.nic}`, x.pciType] as const));
+        hostPaths.set(host, table);
+    }
+    return table.get(`${gpu}\u0000${nic}`) ?? 'SYS';
 }
