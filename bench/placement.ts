@@ -325,3 +325,47 @@ export function stderr(xs: readonly number[]): number {
     const m = mean(xs);
     return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1) / xs.length);
 }
+
+export interface SmallInstance {
+    hosts: number;
+    requests: number;
+    milp: number;
+    online: number;
+    batch: number;
+    ms: number;
+}
+
+/**
+ * The exact optimum on small instances: one host of each of the first node types with ≥ 2 GPUs, a
+ * prefix of the trace (`prefixes` requests) given to it as one batch; VMs placed by the exact model
+ * (planMilp: the optimum of "every VM placed" for that host), by the planner online (trace order,
+ * earlier VMs never moved) and by the planner's batch heuristic (largest first).
+ */
+export async function smallInstances(reference: string, prefixes: readonly number[]): Promise<SmallInstance[]> {
+    const nodes = csv(path.join(reference, 'openb_node_list_gpu_node.csv'));
+    const pods = csv(path.join(reference, 'openb_pod_list_default.csv'));
+    const cache = new Map<string, RequestShape>();
+    const order = pods.map(p => shapeOf(p, cache)).filter((s): s is RequestShape => !!s);
+    const types = fleetTypes(nodes, nodes.length).filter((t, i, all) => t.gpus >= 2 && all.findIndex(x => x === t) === i).slice(0, 3);
+    const out: SmallInstance[] = [];
+    const { planMilp, planHeuristic } = await import('../language/src/features/plan/planner.js');
+    for (const t of types) {
+        const hosts = await buildFleet([t]);
+        const topology = { hosts, vms: [], declarations: [] };
+        for (const n of prefixes) {
+            // Distinct shapes with counts, in first-seen order (the batch the exact model sees).
+            const counts = new Map<RequestShape, number>();
+            for (const s of order.slice(0, n)) counts.set(s, (counts.get(s) ?? 0) + 1);
+            const batch = [...counts].map(([s, c]) => ({ ...s, count: c }));
+            const start = performance.now();
+            const milp = await planMilp(topology, hosts[0], batch);
+            const ms = performance.now() - start;
+            const states = hostStates(topology, hosts);
+            const workload: Workload = batch.map(shape => ({ shape, weight: shape.count }));
+            let online = 0;
+            for (const s of order.slice(0, n)) { const o = bestOption(states, s, workload); if (o) { commit(o, s); online++; } }
+            out.push({ hosts: 1, requests: n, milp: milp?.placed ?? -1, online, batch: planHeuristic(topology, hosts, batch).placed, ms });
+        }
+    }
+    return out;
+}

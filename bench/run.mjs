@@ -601,6 +601,14 @@ async function placementPart(tmp) {
             ['shuffled: avoidable cross-socket', 6, x => x.crossSh]
         ], rows);
     }
+    const small = await pb.smallInstances(reference, numbers(option('placement-prefixes', '16,32,64')));
+    printTable('Placement, small instances: VMs placed on one host from a prefix of the trace (exact MILP = optimum)', [
+        ['requests', 4, x => String(x.requests)],
+        ['exact MILP', 4, x => String(x.milp)],
+        ['planner online', 4, x => String(x.online)],
+        ['planner batch heuristic', 4, x => String(x.batch)],
+        ['MILP ms', 4, x => x.ms.toFixed(0)]
+    ], small);
 }
 
 async function main() {

@@ -209,10 +209,20 @@ export async function planRequests(topology: Topology, requests: readonly Reques
 
 /** The greedy planner with look-ahead (pure, synchronous). */
 export function planHeuristic(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], options: PlanOptions = {}): PlanResult {
+    if (options.online) return planInOrder(topology, hosts, requests, 'given');
+    // Largest first packs well when everything fits; when the batch is larger than the hosts, smaller
+    // VMs first places more of them: both are tried and the better plan by the objective is kept.
+    const a = planInOrder(topology, hosts, requests, 'largest');
+    if (a.unplaced.length === 0) return a;
+    const b = planInOrder(topology, hosts, requests, 'smallest');
+    return b.placed > a.placed || (b.placed === a.placed && (b.locality < a.locality || (b.locality === a.locality && b.stranded < a.stranded))) ? b : a;
+}
+
+function planInOrder(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], by: 'given' | 'largest' | 'smallest'): PlanResult {
     const states = hostStates(topology, hosts);
     const workload = workloadOf(requests);
     const order = requests.map((shape, i) => ({ shape, i }));
-    if (!options.online) order.sort((a, b) => bySize(a.shape, b.shape) || a.i - b.i);
+    if (by !== 'given') order.sort((a, b) => (by === 'largest' ? bySize(a.shape, b.shape) : bySize(b.shape, a.shape)) || a.i - b.i);
     const name = nameFactory(topology);
     const vms: PlannedVm[] = [];
     const unplaced: Unplaced[] = [];
@@ -283,13 +293,19 @@ async function highs() {
         // The WebAssembly file lies beside the package's script; bundles (CLI chunks, the server)
         // are elsewhere, so it is found through Node's resolution from the running module.
         let wasm: string | undefined;
-        try {
-            const resolve = typeof require === 'function' ? require.resolve : createRequire(import.meta.url).resolve;
-            wasm = resolve('highs/runtime');
-        } catch {
-            wasm = undefined;
+        const resolvers = [
+            () => (typeof require === 'function' ? require.resolve : createRequire(import.meta.url).resolve)('highs/runtime'),
+            () => createRequire(`${process.cwd()}/`).resolve('highs/runtime')
+        ];
+        for (const resolve of resolvers) {
+            try { wasm = resolve(); break; } catch { wasm = undefined; }
         }
-        highsInstance = import('highs').then(m => (m.default as unknown as (o?: object) => Promise<never>)(wasm ? { locateFile: () => wasm } : undefined));
+        const options = wasm ? { locateFile: () => wasm } : undefined;
+        type Loader = (o?: object) => Promise<never>;
+        // A CommonJS bundle cannot run the package's ES module build (it reads import.meta): then
+        // the package's CommonJS build is loaded from node_modules as Node resolves it.
+        highsInstance = import('highs').then(m => (m.default as unknown as Loader)(options))
+            .catch(() => (createRequire(`${process.cwd()}/`)('highs') as Loader)(options));
     }
     return highsInstance;
 }
