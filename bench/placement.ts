@@ -31,7 +31,7 @@ import type { RequestShape } from '../language/src/model/request.js';
 import type { HostModel } from '../language/src/model/topology.js';
 import { hostStates, cloneState, type HostState } from '../language/src/features/plan/state.js';
 import { commit, placementOptions, type Option } from '../language/src/features/plan/options.js';
-import { bestOption, strandedGpuEquivalents, unusableBecause, type Workload } from '../language/src/features/plan/planner.js';
+import { bestOption, optionSignature, stateSignature, strandedGpuEquivalents, unusableBecause, type Workload } from '../language/src/features/plan/planner.js';
 
 const H100 = findGpu('H100 SXM5 80GB')!;
 const PROFILES = ['1g.10gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'].map(n => H100.migProfiles.find(p => p.name === n)!);
@@ -184,9 +184,17 @@ const POLICIES: Record<string, Policy> = {
         return undefined;
     },
     FGD: (states, shape, { workload }) => {
+        // Hosts in the same state as an earlier one, and options equivalent to an earlier one, score
+        // the same and lose on order: skipped (the planner's signatures), as in the planner.
         let best: { o: Option; key: number[] } | undefined;
+        const seenHosts = new Set<string>();
         for (const s of states) {
-            const opts = optionsOf(s, shape, false).slice(0, 8);
+            const signature = stateSignature(s);
+            if (seenHosts.has(signature)) continue;
+            seenHosts.add(signature);
+            const all = optionsOf(s, shape, false);
+            const seen = new Set<string>();
+            const opts = all.filter(o => { const k = optionSignature(s, o); if (seen.has(k)) return false; seen.add(k); return true; }).slice(0, 8);
             if (opts.length === 0) continue;
             const before = strandedGpuEquivalents(s, workload);
             for (const o of opts) {

@@ -570,7 +570,7 @@ async function placementPart(tmp) {
         return;
     }
     const outfile = path.join(tmp, 'placement.cjs');
-    await esbuild.build({ entryPoints: [path.join(REPO, 'bench', 'placement.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'warning' });
+    await esbuild.build({ entryPoints: [path.join(REPO, 'bench', 'placement.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'error', preserveSymlinks: true });
     const pb = require(outfile);
     const sizes = numbers(option('placement-sizes', '16,64'));
     const seeds = Number(option('placement-seeds', '10'));

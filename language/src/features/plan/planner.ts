@@ -245,12 +245,23 @@ function planInOrder(topology: Topology, hosts: readonly HostModel[], requests: 
  */
 export function bestOption(states: readonly HostState[], shape: RequestShape, workload: Workload): Option | undefined {
     let best: { o: Option; key: number[] } | undefined;
+    // Hosts in the same state as an earlier host score the same and lose on host order: skipped.
+    const seenHosts = new Set<string>();
     for (const s of states) {
+        if (shape.hosts && !shape.hosts.includes(s.host.name)) continue;
+        const signature = stateSignature(s);
+        if (seenHosts.has(signature)) continue;
+        seenHosts.add(signature);
         const opts = placementOptions(s, shape, 12);
         if (opts.length === 0) continue;
         const before = cachedStranded(s, workload);
+        const seenOptions = new Set<string>();
         for (const o of opts) {
             if (best && o.locality > best.key[0]) break;
+            // Options that differ only in which of several identical GPUs they take leave the same state.
+            const sig = optionSignature(s, o);
+            if (seenOptions.has(sig)) continue;
+            seenOptions.add(sig);
             const copy = { ...o, state: cloneState(s) };
             commit(copy, shape);
             const delta = strandedGpuEquivalents(copy.state, workload) - before;
@@ -261,6 +272,26 @@ export function bestOption(states: readonly HostState[], shape: RequestShape, wo
     return best?.o;
 }
 
+/** What a GPU offers as the planner sees it: model, NUMA node, mode and MIG layout, and every NIC's path type to it and state. */
+function gpuSignature(s: HostState, gpu: GpuModel): string {
+    const st = s.gpus.get(gpu)!;
+    const mode = st.mode === 'mig' ? `mig:${st.instances.map(i => `${i.profile.name}@${i.start ?? '-'}`).sort().join('+')}` : st.mode === 'vgpu' ? `vgpu:${st.type}:${st.count}` : st.mode;
+    const nics = [...s.nics].map(([nic, ns]) => `${pathType(nic, gpu)}/${nic.numa}/${nic.spec.model}/${ns.pf}/${nic.vfs - ns.usedVfs.size}/${s.reserved.has(nic) ? 'r' : ''}`).sort().join(',');
+    return `${gpu.spec.model}|${gpu.numa}|${mode}|${s.reserved.has(gpu) ? 'r' : ''}|${nics}`;
+}
+
+/** The planner-relevant state of a host (free cores, memory and pages per node, GPUs, NICs), for skipping identical hosts. */
+export function stateSignature(s: HostState): string {
+    const nodes = [...s.nodes.values()].map(n => `${n.id}:${n.freeCores.length}:${n.smt ? 1 : 0}:${Math.round(n.freeMemoryMiB)}:${[...n.freePages].map(([k, v]) => `${k}=${v}`).join(';')}`).join('/');
+    const gpus = [...s.gpus.keys()].map(g => gpuSignature(s, g)).sort().join('/');
+    const nics = [...s.nics].map(([nic, ns]) => `${nic.spec.model}|${nic.numa}|${ns.pf}|${nic.vfs - ns.usedVfs.size}|${nic.parentSwitch ? 's' : ''}`).sort().join('/');
+    return `${s.board ? 'fm' : ''}#${s.host.platform}#${s.host.license ?? ''}#${nodes}#${gpus}#${nics}`;
+}
+
+/** An option's effect on its host, for skipping options equivalent to an earlier one. */
+export function optionSignature(s: HostState, o: Option): string {
+    return `${o.gpus.map(g => `${gpuSignature(s, g.gpu)}@${g.start ?? ''}:${g.slice ?? ''}`).sort().join(',')}#${[...o.cores].join(',')}#${o.nics.map(n => `${n.path}:${n.vf}`).join(',')}#${o.locality}`;
+}
 
 /** Stranded capacity of a state, cached per state version and workload (hosts a request does not touch keep theirs). */
 const strandedCache = new WeakMap<HostState, { version: number; workload: Workload; value: number }>();
