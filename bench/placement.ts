@@ -377,3 +377,41 @@ export async function smallInstances(reference: string, prefixes: readonly numbe
     }
     return out;
 }
+
+/**
+ * One HGX host planned from scratch: the example's host (examples/hgx-h200.vmtopo) with only its
+ * Fabric Manager service VM, and its four tenant VMs as requests; median ms of 7 warm runs per method.
+ */
+export async function hgxFromScratch(repo: string): Promise<Array<{ method: string; ms: number; placed: number }>> {
+    const full = fs.readFileSync(path.join(repo, 'examples', 'hgx-h200.vmtopo'), 'utf8');
+    const text = `${full.slice(0, full.indexOf('/**\n * 4-GPU training VM'))}vm fm-service on sprocket {
+    vcpus 2 pin 2,130
+    memory 8 GiB on numa 0
+    fabric-manager service version "550.90.07"
+    nvswitch nvs0, nvs1, nvs2, nvs3 passthrough
+}
+request train on sprocket { gpu 4 "H200 SXM5 141GB" passthrough nic 1 per-gpu passthrough same-switch vcpus 96 memory 768 GiB hugepages 1 GiB locality required }
+request infer on sprocket { gpu 2 "H200 SXM5 141GB" passthrough vcpus 32 memory 256 GiB hugepages 1 GiB }
+request tenant on sprocket { gpu 1 "H200 SXM5 141GB" vgpu "H200X-1-18C" nic 1 per-gpu vf same-switch vcpus 8 memory 64 GiB hugepages 1 GiB count 2 }
+`;
+    const services = createVmtopoServices();
+    const doc = services.shared.workspace.LangiumDocumentFactory.fromString<Model>(text, URI.file('/bench/hgx.vmtopo'));
+    services.shared.workspace.LangiumDocuments.addDocument(doc);
+    await services.shared.workspace.DocumentBuilder.build([doc], { validation: false });
+    const topology = services.vmtopo.model.TopologyProvider.get().topology;
+    const { resolveRequest } = await import('../language/src/model/request.js');
+    const { planRequests } = await import('../language/src/features/plan/planner.js');
+    const shapes = doc.parseResult.value.requests.map(r => resolveRequest(r).shape!);
+    const out: Array<{ method: string; ms: number; placed: number }> = [];
+    for (const method of ['milp', 'heuristic'] as const) {
+        let placed = (await planRequests(topology, shapes, { method })).placed;
+        const times: number[] = [];
+        for (let i = 0; i < 7; i++) {
+            const t = performance.now();
+            placed = (await planRequests(topology, shapes, { method })).placed;
+            times.push(performance.now() - t);
+        }
+        out.push({ method, ms: times.sort((a, b) => a - b)[3], placed });
+    }
+    return out;
+}
