@@ -3,7 +3,8 @@
  * against published scheduling policies on the production GPU cluster trace of Weng et al., "Beware
  * of Fragmentation: Scheduling GPU-Sharing Workloads with Fragmentation Gradient Descent" (USENIX
  * ATC 2023, https://www.usenix.org/conference/atc23/presentation/weng; traces: alibaba/clusterdata
- * cluster-trace-gpu-v2023, read in place from ../shared/reference/placement/).
+ * cluster-trace-gpu-v2023, csv/openb_node_list_gpu_node.csv and openb_pod_list_default.csv, read in place
+ * from the reference folder beside the repository, never copied into it).
  *
  * Model (issue 18): N hosts shaped like the trace's GPU nodes (gpu count, cpu_milli, memory_mib),
  * each node type its proportional share in file order; every GPU an H100 SXM5 80GB under its own

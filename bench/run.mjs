@@ -36,7 +36,7 @@
  *   overview of a 64-host fleet and of one host of it (first run, then median of --diagram-runs 5).
  *
  * - placement: the placement planner against scheduling baselines on the openb GPU cluster trace
- *   (bench/placement.ts, read from ../shared/reference/placement/): fleets of `--placement-sizes 16,64`
+ *   (bench/placement.ts; the traces are read in place beside the repository): fleets of `--placement-sizes 16,64`
  *   hosts, trace order and `--placement-seeds 10` shuffled orders (mean ± standard error); only with
  *   `--only placement` (not part of the default run). `--placement-policies` picks policies.
  *
@@ -566,7 +566,7 @@ function targets(sizes, fleet, lsp, cli) {
 async function placementPart(tmp) {
     const reference = path.resolve(REPO, '..', 'shared', 'reference', 'placement');
     if (!fs.existsSync(reference)) {
-        console.log('\nPlacement: skipped (../shared/reference/placement is absent)');
+        console.log('\nPlacement: skipped (the openb traces are not beside the repository)');
         return;
     }
     const outfile = path.join(tmp, 'placement.cjs');

@@ -1,6 +1,6 @@
 /**
  * NCCL path prediction (model/nccl-paths.ts) against NCCL topology files published by cloud
- * providers (read in place from ../shared/reference/nccl-topo) and against the guest files vmtopo
+ * providers (read in place from the reference folder beside the repository) and against the guest files vmtopo
  * exports: the path types follow from each file's structure as NCCL builds its graph.
  */
 import { describe, expect, test } from 'vitest';
