@@ -324,19 +324,30 @@ async function highs() {
         // The WebAssembly file lies beside the package's script; bundles (CLI chunks, the server)
         // are elsewhere, so it is found through Node's resolution from the running module.
         let wasm: string | undefined;
+        const runtime = ['highs', 'runtime'].join('/'); // resolved at run time, not by the bundler
         const resolvers = [
-            () => (typeof require === 'function' ? require.resolve : createRequire(import.meta.url).resolve)('highs/runtime'),
-            () => createRequire(`${process.cwd()}/`).resolve('highs/runtime')
+            // CommonJS (the server bundle) and the CLI's ES module chunks (their banner defines `require`)
+            () => (typeof require === 'function' ? require.resolve(runtime) : undefined),
+            // ES modules without `require` (tests, tools run from the repository)
+            () => createRequire(`${process.cwd()}/`).resolve(runtime)
         ];
         for (const resolve of resolvers) {
-            try { wasm = resolve(); break; } catch { wasm = undefined; }
+            try { wasm = resolve(); } catch { wasm = undefined; }
+            if (wasm) break;
         }
         const options = wasm ? { locateFile: () => wasm } : undefined;
         type Loader = (o?: object) => Promise<never>;
         // A CommonJS bundle cannot run the package's ES module build (it reads import.meta): then
         // the package's CommonJS build is loaded from node_modules as Node resolves it.
-        highsInstance = import('highs').then(m => (m.default as unknown as Loader)(options))
-            .catch(() => (createRequire(`${process.cwd()}/`)('highs') as Loader)(options));
+        const name = ['highs'].join(''); // resolved by Node at run time, beside the running bundle
+        highsInstance = (async () => {
+            if (typeof require === 'function') {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package is found beside the bundle at run time
+                try { return await (require(name) as Loader)(options); } catch { /* next */ }
+            }
+            try { return await ((await import('highs')).default as unknown as Loader)(options); } catch { /* next */ }
+            return (createRequire(`${process.cwd()}/`)(name) as Loader)(options);
+        })();
     }
     return highsInstance;
 }
