@@ -263,3 +263,55 @@ describe('formatting', () => {
         expect(await format(formatted)).toBe(formatted);
     }, 60_000);
 });
+
+describe('other shapes and hosts: the planned VMs check without errors or warnings', () => {
+    const PCIE_HOST = `host pc {
+    platform kvm
+    socket cpu0 { numa 0  cores 0-15,32-47   memory 256 GiB  hugepages 1 GiB count 128 }
+    socket cpu1 { numa 1  cores 16-31,48-63  memory 256 GiB }
+    pcie-switch sw0 at 0000:10:00.0 on cpu0 {
+        gpu l0 "L40S" at 0000:11:00.0
+        nic n0 "ConnectX-7" at 0000:12:00.0 vfs 4
+    }
+    pcie-switch sw1 at 0000:90:00.0 on cpu1 {
+        gpu l1 "L40S" at 0000:91:00.0
+        gpu l2 "L40S" at 0000:92:00.0
+    }
+    nic n1 "ConnectX-7" at 0000:20:00.0 on cpu1
+}
+`;
+    const cases: Array<[string, string, number]> = [
+        ['time-sliced vGPUs of one type share a GPU up to its maximum, licensed', 'request v { gpu 1 "L40S" vgpu "L40S-24C" vcpus 4 memory 16 GiB count 5 }', 5],
+        ['no-smt: one thread per core', 'request c { gpu 1 "L40S" passthrough vcpus 5 no-smt memory 32 GiB hugepages 1 GiB }', 1],
+        ['a CPU-only request', 'request cpuonly { vcpus 8 memory 16 GiB count 2 }', 2],
+        ['two GPUs on the node that has two (no cross-socket VM)', 'request two { gpu 2 "L40S" passthrough vcpus 8 memory 32 GiB }', 1]
+    ];
+    for (const [title, request, placed] of cases) {
+        it(title, async () => {
+            for (const method of ['milp', 'heuristic'] as const) {
+                const { result } = await plan(`${PCIE_HOST}\n${request}\n`, { method });
+                expect(result.errors, method).toEqual([]);
+                expect(result.result!.placed, method).toBe(placed);
+                expect(await problems(PCIE_HOST + result.text, Severity.warning), `${method}\n${result.text}`).toEqual([]);
+            }
+        }, 60_000);
+    }
+
+    it('preferred same-switch NICs fall back to the GPU\'s NUMA node (NIC001 warns: no NIC shares a switch), never to the other socket', async () => {
+        for (const method of ['milp', 'heuristic'] as const) {
+            const { result } = await plan(`${PCIE_HOST}\nrequest p { gpu 2 "L40S" passthrough nic 1 per-gpu passthrough same-switch vcpus 8 memory 32 GiB }\n`, { method });
+            expect(result.result!.placed).toBe(1);
+            expect(result.text).toMatch(/gpu l0, l[12] passthrough\n {4}nic n0, n1 passthrough/);
+            const found = await problems(PCIE_HOST + result.text, Severity.warning);
+            expect(found.map(f => f.split(' ')[0]), found.join('\n')).toEqual(['NIC001']);
+            expect(found[0]).toContain('no free NIC shares a switch');
+        }
+    }, 60_000);
+
+    it('on an ESXi host, passthrough VMs get EFI firmware and all memory reserved', async () => {
+        const host = PCIE_HOST.replace('platform kvm', 'platform esxi 8.0u3');
+        const { result } = await plan(`${host}\nrequest e { gpu 1 "L40S" passthrough vcpus 4 memory 16 GiB }\n`);
+        expect(result.text).toMatch(/firmware efi\n {4}reserve all\n/);
+        expect(await problems(host + result.text, Severity.error)).toEqual([]);
+    }, 60_000);
+});

@@ -45,7 +45,7 @@ export async function planWorkspace(topology: Topology, requests: readonly Reque
     const nodes = new Map<string, Request>();
     for (const r of requests) {
         const { shape, problems } = resolveRequest(r);
-        if (problems.length > 0 || !shape) { errors.push({ node: r, message: `${r.name}: ${problems[0]?.message ?? 'cannot be read'}` }); continue; }
+        if (problems.length > 0 || !shape) { errors.push({ node: r, message: `${r.name ?? "request"}: ${problems[0]?.message ?? 'cannot be read'}` }); continue; }
         if (options.host && shape.hosts && !shape.hosts.includes(options.host)) continue;
         shapes.push(shape);
         nodes.set(shape.name, r);

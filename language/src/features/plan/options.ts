@@ -126,11 +126,14 @@ function pickNics(s: HostState, shape: RequestShape, gpus: readonly GpuPick[]): 
     const picks: NicPick[] = [];
     const pfTaken = new Set<NicModel>();
     const vfTaken = new Map<NicModel, number>();
+    // A NIC on a node where the VM has no GPU (so no vCPUs) is SYS to its GPUs or outside the guest's
+    // cells: NIC001's error, PCIE004. Never picked, whatever the request's locality.
+    const nodes = new Set(gpus.map(g => g.gpu.numa));
     for (const g of gpus) {
         for (let k = 0; k < want.perGpu; k++) {
             let best: { nic: NicModel; path: PathType; key: number[] } | undefined;
             for (const [nic, st] of s.nics) {
-                if (s.reserved.has(nic) || st.pf === 'passthrough') continue;
+                if (s.reserved.has(nic) || st.pf === 'passthrough' || !nodes.has(nic.numa)) continue;
                 if (want.vf) {
                     if (nic.vfs - st.usedVfs.size - (vfTaken.get(nic) ?? 0) <= 0) continue;
                 } else if (st.usedVfs.size > 0 || pfTaken.has(nic)) continue;
