@@ -155,7 +155,7 @@ const requestArb = fc.record({
 });
 
 describe('property tests on generated small hosts', () => {
-    it('any plan checks without errors, for both methods', async () => {
+    it('any plan checks without errors or warnings, for both methods', async () => {
         await fc.assert(fc.asyncProperty(hostArb, fc.array(requestArb, { minLength: 1, maxLength: 3 }), async (h, rs) => {
             const host = hostText(h);
             const text = host + rs.map((r, i) => requestText(r, i, h.model)).join('');
@@ -167,10 +167,10 @@ describe('property tests on generated small hosts', () => {
                 const result = method === 'milp' ? await planMilp(topology, topology.hosts[0], shapes) : planHeuristic(topology, topology.hosts, shapes);
                 if (!result) continue;
                 const { planText } = await import('../../../language/src/features/plan/write.js');
-                const errors = (await problems(host + planText(result), Severity.error));
+                const errors = (await problems(host + planText(result), Severity.warning));
                 expect(errors, `${method}\n${text}\n${planText(result)}`).toEqual([]);
             }
-        }), { numRuns: 12, seed: 18 });
+        }), { numRuns: 30, seed: 18 });
     }, 120_000);
 
     it('the planner places one VM exactly when brute force finds a placement', async () => {
