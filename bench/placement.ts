@@ -32,7 +32,7 @@ import type { RequestShape } from '../language/src/model/request.js';
 import type { HostModel } from '../language/src/model/topology.js';
 import { hostStates, cloneState, type HostState } from '../language/src/features/plan/state.js';
 import { commit, placementOptions, type Option } from '../language/src/features/plan/options.js';
-import { bestOption, optionSignature, stateSignature, strandedGpuEquivalents, unusableBecause, type Workload } from '../language/src/features/plan/planner.js';
+import { bestOption, optionSignature, planHeuristic, stateSignature, strandedGpuEquivalents, unusableBecause, type Workload } from '../language/src/features/plan/planner.js';
 
 const H100 = findGpu('H100 SXM5 80GB')!;
 const PROFILES = ['1g.10gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'].map(n => H100.migProfiles.find(p => p.name === n)!);
@@ -224,6 +224,8 @@ export interface RunResult {
     pathShares: Record<string, number>;
     msPerRequest: number;
     requests: number;
+    /** The shapes of the VMs placed, in placement order. */
+    placedShapes: RequestShape[];
 }
 
 async function buildFleet(types: NodeType[]): Promise<HostModel[]> {
@@ -243,6 +245,7 @@ function simulate(policyName: string, hosts: HostModel[], order: RequestShape[],
     const random = rng(seed);
     let failuresInRow = 0, allocated = 0, firstFailure: number | undefined, multi = 0, cross = 0, requests = 0;
     const paths: Record<string, number> = {};
+    const placedShapes: RequestShape[] = [];
     const start = performance.now();
     for (let i = 0; failuresInRow < 200 && i < order.length * 50; i++) {
         const shape = order[i % order.length];
@@ -256,6 +259,7 @@ function simulate(policyName: string, hosts: HostModel[], order: RequestShape[],
         }
         for (const n of o.nics) paths[n.path] = (paths[n.path] ?? 0) + 1;
         commit(o, shape);
+        placedShapes.push(shape);
         allocated += gpuEq(shape);
     }
     const ms = (performance.now() - start) / requests;
@@ -275,7 +279,21 @@ function simulate(policyName: string, hosts: HostModel[], order: RequestShape[],
             causes[cause] = (causes[cause] ?? 0) + cap;
         }
     }
-    return { policy: policyName, hosts: hosts.length, capacity, allocatedAtFirstFailure: (firstFailure ?? allocated) / capacity, allocated: allocated / capacity, stranded: stranded / capacity, causes, multiGpu: multi, avoidableCrossSocket: cross, pathShares: paths, msPerRequest: ms, requests };
+    return { policy: policyName, hosts: hosts.length, capacity, allocatedAtFirstFailure: (firstFailure ?? allocated) / capacity, allocated: allocated / capacity, stranded: stranded / capacity, causes, multiGpu: multi, avoidableCrossSocket: cross, pathShares: paths, msPerRequest: ms, requests, placedShapes };
+}
+
+export interface BatchResult { hosts: number; offered: number; placed: number; allocated: number; stranded: number }
+
+/** VMs re-planned as one batch by the planner's heuristic (largest first, or smallest first when better) on the empty fleet. */
+function batchReplan(hosts: HostModel[], vms: readonly RequestShape[]): Omit<BatchResult, 'hosts'> {
+    const offered = vms.length;
+    const counts = new Map<RequestShape, number>();
+    for (const s of vms) counts.set(s, (counts.get(s) ?? 0) + 1);
+    const shapes = [...counts].map(([s, c]) => ({ ...s, count: c }));
+    const topology = { hosts, vms: [], declarations: [] };
+    const result = planHeuristic(topology, hosts, shapes);
+    const capacity = hosts.reduce((a, h) => a + h.devices.filter(d => d.kind === 'gpu').length, 0);
+    return { offered, placed: result.placed, allocated: result.vms.reduce((a, v) => a + gpuEq(v.shape), 0) / capacity, stranded: result.stranded / capacity };
 }
 
 /** Fisher–Yates with a seeded PRNG. */
@@ -295,7 +313,7 @@ export interface PlacementBenchOptions {
 }
 
 /** Runs every policy at every fleet size, in trace order and over `seeds` shuffled orders. */
-export async function placementBench(options: PlacementBenchOptions): Promise<{ trace: RunResult[]; shuffled: Array<{ policy: string; hosts: number; runs: RunResult[] }> }> {
+export async function placementBench(options: PlacementBenchOptions): Promise<{ trace: RunResult[]; shuffled: Array<{ policy: string; hosts: number; runs: RunResult[] }>; batch: BatchResult[] }> {
     const nodes = csv(path.join(options.reference, 'openb_node_list_gpu_node.csv'));
     const pods = csv(path.join(options.reference, 'openb_pod_list_default.csv'));
     const cache = new Map<string, RequestShape>();
@@ -307,12 +325,19 @@ export async function placementBench(options: PlacementBenchOptions): Promise<{ 
     const policies = options.policies ?? Object.keys(POLICIES);
     const trace: RunResult[] = [];
     const shuffledRuns: Array<{ policy: string; hosts: number; runs: RunResult[] }> = [];
+    const batch: BatchResult[] = [];
     for (const n of options.sizes) {
         const hosts = await buildFleet(fleetTypes(nodes, n));
         for (const p of policies) {
             const r = simulate(p, hosts, order, workload, 1);
             trace.push(r);
             options.log(`  ${n} hosts, trace order, ${p}: allocated ${(r.allocated * 100).toFixed(1)} %, stranded ${(r.stranded * 100).toFixed(1)} %, ${r.msPerRequest.toFixed(2)} ms/request`);
+            if (p === 'vmtopo planner') {
+                // Everything the online planner placed, re-planned as one batch on the empty fleet.
+                const b = batchReplan(hosts, r.placedShapes);
+                batch.push({ hosts: n, ...b });
+                options.log(`  ${n} hosts, batch re-plan of the ${b.offered} VMs placed online: ${b.placed} placed, allocated ${(b.allocated * 100).toFixed(1)} %, stranded ${(b.stranded * 100).toFixed(1)} %`);
+            }
         }
         for (const p of policies) {
             const runs: RunResult[] = [];
@@ -321,7 +346,7 @@ export async function placementBench(options: PlacementBenchOptions): Promise<{ 
             if (runs.length > 0) options.log(`  ${n} hosts, ${runs.length} shuffled orders, ${p}: allocated ${(mean(runs.map(r => r.allocated)) * 100).toFixed(1)} %`);
         }
     }
-    return { trace, shuffled: shuffledRuns };
+    return { trace, shuffled: shuffledRuns, batch };
 }
 
 export function mean(xs: readonly number[]): number {

@@ -601,6 +601,7 @@ async function placementPart(tmp) {
             ['shuffled: avoidable cross-socket', 6, x => x.crossSh]
         ], rows);
     }
+    for (const b of r.batch) console.log(`\nBatch re-plan, ${b.hosts} hosts: the ${b.offered} VMs the online planner placed (trace order), re-planned as one batch on the empty fleet: ${b.placed} placed, ${pct(b.allocated)} % of GPU capacity allocated, stranded ${pct(b.stranded)} % (the planner's stranded measure over these shapes)`);
     for (const h of await pb.hgxFromScratch(REPO)) console.log(`\nOne HGX host from scratch (the example's four VMs as requests), ${h.method}: ${h.ms.toFixed(1)} ms, ${h.placed}/4 placed (target ≤ 100 ms)`);
     const small = await pb.smallInstances(reference, numbers(option('placement-prefixes', '16,32,64')));
     printTable('Placement, small instances: VMs placed on one host from a prefix of the trace (exact MILP = optimum)', [

@@ -187,10 +187,11 @@ function mostCommon(list: readonly string[]): string {
     return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0][0];
 }
 
-/** Largest first: GPUs, whole before sliced, vCPUs, memory; then the written order. */
+/** Largest first: GPU-equivalents (a MIG slice its compute share, a vGPU 1 / its maximum), whole before sliced, vCPUs, memory; then the written order. */
 function bySize(a: RequestShape, b: RequestShape): number {
-    const gpus = (r: RequestShape) => (r.gpus?.count ?? 0) * (r.gpus?.mode === 'passthrough' ? 8 : 1);
-    return gpus(b) - gpus(a) || b.vcpus - a.vcpus || b.memoryMiB - a.memoryMiB;
+    const gpus = (r: RequestShape) => !r.gpus ? 0 : r.gpus.mode === 'passthrough' ? r.gpus.count : r.gpus.count * migShare(r);
+    const whole = (r: RequestShape) => r.gpus?.mode === 'passthrough' ? 1 : 0;
+    return gpus(b) - gpus(a) || whole(b) - whole(a) || b.vcpus - a.vcpus || b.memoryMiB - a.memoryMiB;
 }
 
 /**
@@ -212,17 +213,48 @@ export function planHeuristic(topology: Topology, hosts: readonly HostModel[], r
     if (options.online) return planInOrder(topology, hosts, requests, 'given');
     // Largest first packs well when everything fits; when the batch is larger than the hosts, smaller
     // VMs first places more of them: both are tried and the better plan by the objective is kept.
-    const a = planInOrder(topology, hosts, requests, 'largest');
-    if (a.unplaced.length === 0) return a;
-    const b = planInOrder(topology, hosts, requests, 'smallest');
-    return b.placed > a.placed || (b.placed === a.placed && (b.locality < a.locality || (b.locality === a.locality && b.stranded < a.stranded))) ? b : a;
+    // Largest first packs well when everything fits. Otherwise the VM's dominant share of the hosts
+    // (the largest of its GPU, core and memory shares, as in dominant-resource packing) orders it,
+    // the written order is tried as it stands, and smaller VMs first places the most; the best plan
+    // by the objective is kept.
+    let best = planInOrder(topology, hosts, requests, 'largest');
+    if (best.unplaced.length === 0) return best;
+    for (const by of ['dominant', 'given', 'smallest'] as const) {
+        const other = planInOrder(topology, hosts, requests, by);
+        if (other.placed > best.placed || (other.placed === best.placed && (other.locality < best.locality || (other.locality === best.locality && other.stranded < best.stranded)))) best = other;
+        if (best.unplaced.length === 0) break;
+    }
+    return best;
 }
 
-function planInOrder(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], by: 'given' | 'largest' | 'smallest'): PlanResult {
+/** A request's largest share of the hosts' GPUs (GPU-equivalents), cores or memory. */
+function dominantShare(hosts: readonly HostModel[]): (r: RequestShape) => number {
+    const gpus = hosts.reduce((a, h) => a + h.devices.filter(d => d.kind === 'gpu').length, 0) || 1;
+    const cpus = hosts.reduce((a, h) => a + h.numaNodes.reduce((b, n) => b + n.cpus.size, 0), 0) || 1;
+    const memory = hosts.reduce((a, h) => a + h.numaNodes.reduce((b, n) => b + n.memoryMiB, 0), 0) || 1;
+    return r => {
+        const g = r.gpus ? (r.gpus.mode === 'passthrough' ? r.gpus.count : r.gpus.count * migShare(r)) : 0;
+        return Math.max(g / gpus, r.vcpus / cpus, r.memoryMiB / memory);
+    };
+}
+
+/** The GPU share of one slice of a request: MIG compute slices / 7, a vGPU 1 / its maximum per GPU. */
+function migShare(r: RequestShape): number {
+    const spec = r.gpus!.models[0];
+    if (!spec) return 1;
+    const profile = r.gpus!.mode === 'mig' ? findMigProfile(spec, r.gpus!.slice) : undefined;
+    if (profile) return profile.computeSlices / Math.max(1, ...spec.migProfiles.map(p => p.computeSlices));
+    const type = findVgpuType(spec, r.gpus!.slice);
+    return type ? 1 / type.maxPerGpu : 1;
+}
+
+function planInOrder(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], by: 'given' | 'largest' | 'dominant' | 'smallest'): PlanResult {
     const states = hostStates(topology, hosts);
     const workload = workloadOf(requests);
     const order = requests.map((shape, i) => ({ shape, i }));
-    if (by !== 'given') order.sort((a, b) => (by === 'largest' ? bySize(a.shape, b.shape) : bySize(b.shape, a.shape)) || a.i - b.i);
+    const share = dominantShare(hosts);
+    if (by === 'dominant') order.sort((a, b) => share(b.shape) - share(a.shape) || bySize(a.shape, b.shape) || a.i - b.i);
+    else if (by !== 'given') order.sort((a, b) => (by === 'largest' ? bySize(a.shape, b.shape) : bySize(b.shape, a.shape)) || a.i - b.i);
     const name = nameFactory(topology);
     const vms: PlannedVm[] = [];
     const unplaced: Unplaced[] = [];
