@@ -39,3 +39,33 @@ describe('Place this request', () => {
         expect(await actionsAt(text, 'host sprocket')).toEqual([]);
     }, 60_000);
 });
+
+describe('Re-plan this VM (Refactor menu, on LOC, NIC and MIG diagnostics)', () => {
+    it('moves a VM whose NIC is on the other socket to the NIC on its GPU\'s switch; the result checks clean', async () => {
+        const stray = `
+vm stray on sprocket {
+    vcpus 8 pin 100-103,228-231
+    memory 32 GiB on numa 1
+    gpu gpu7 passthrough
+    nic mlx5_3 passthrough
+    mmio 512 GiB
+}
+`;
+        const text = EXAMPLE + stray;
+        const ws = await build(text);
+        const doc = ws.documents[0];
+        const nic001 = ws.diagnostics().find(d => d.code === 'NIC001' && d.message.startsWith('mlx5_3'))!;
+        expect(nic001).toBeDefined();
+        const provider = ws.services.vmtopo.lsp.CodeActionProvider!;
+        const quickFixes = (await provider.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: nic001.range, context: { diagnostics: [nic001], only: ['quickfix'] } }) ?? []) as CodeAction[];
+        expect(quickFixes.some(a => a.title.startsWith('Re-plan'))).toBe(false);
+        const refactors = (await provider.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: nic001.range, context: { diagnostics: [nic001], only: ['refactor'] } }) ?? []) as CodeAction[];
+        const replan = refactors.find(a => a.title.startsWith('Re-plan stray'))!;
+        expect(replan.title).toBe('Re-plan stray (exact MILP, locality cost 0)');
+        const after = apply(text, replan);
+        expect(after).toContain('vm stray on sprocket {\n    vcpus 8 pin ');
+        expect(after).toMatch(/gpu gpu7 passthrough\n {4}nic mlx5_6 passthrough/);
+        const remaining = (await build(after)).diagnostics().filter(d => (d.severity ?? 1) <= 2).map(d => d.code);
+        expect(remaining).toEqual([]);
+    }, 60_000);
+});

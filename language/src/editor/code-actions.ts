@@ -25,7 +25,7 @@ import type { InternalErrors } from '../kernel/internal-errors.js';
 import { isTypable } from '../rules/engine/fixes.js';
 import { FIX_ALL_KIND, mergeEdits } from './fix-all.js';
 import type { ModelServices } from '../model/topology-provider.js';
-import { placeRequestActions } from './plan-actions.js';
+import { placeRequestActions, replanVmActions } from './plan-actions.js';
 
 /** Creates the services verifications build their scratch workspace with (one instance, reused). */
 export type ScratchServices = () => LangiumSharedServices;
@@ -77,8 +77,14 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
             const all = await this.fixAll(document, same, `Fix all ${code} problems in this file`, CodeActionKind.QuickFix);
             if (all) actions.push(all);
         }
-        // "Place this request" on a request block (editor/plan-actions.ts).
+        // "Place this request" on a request block, "Re-plan this VM" on LOC/NIC/MIG diagnostics (editor/plan-actions.ts).
         const model = this.services.model;
+        // Re-planning moves a VM: offered in the Refactor menu (asked for explicitly), not among a rule's own quick-fixes.
+        if (model && only?.some(k => CodeActionKind.RefactorRewrite.startsWith(k))) {
+            const replans = await replanVmActions(document, params.context.diagnostics ?? [], model.TopologyProvider.get().topology)
+                .catch((e: unknown) => { log.guard('re-plan VM', () => { throw e; }, undefined); return []; });
+            for (const { action, diagnostic } of replans) if (await this.verify(document, action, diagnostic)) actions.push(action);
+        }
         if (model && (!only || only.length === 0 || only.some(k => CodeActionKind.RefactorRewrite.startsWith(k)))) {
             const hasErrors = this.services.shared.workspace.LangiumDocuments.all.some(d => (d.diagnostics ?? []).some(x => x.severity === 1));
             actions.push(...await log.guard('place request', () => placeRequestActions(document, params.range, model.TopologyProvider.get().topology, hasErrors), Promise.resolve([]))
