@@ -54,7 +54,7 @@ vm stray on sprocket {
         const text = EXAMPLE + stray;
         const ws = await build(text);
         const doc = ws.documents[0];
-        const nic001 = ws.diagnostics().find(d => d.code === 'NIC001' && d.message.startsWith('mlx5_3'))!;
+        const nic001 = ws.diagnostics().find(d => d.code === 'NIC001' && typeof d.message === 'string' && d.message.startsWith('mlx5_3'))!;
         expect(nic001).toBeDefined();
         const provider = ws.services.vmtopo.lsp.CodeActionProvider!;
         const quickFixes = (await provider.getCodeActions(doc, { textDocument: { uri: doc.uri.toString() }, range: nic001.range, context: { diagnostics: [nic001], only: ['quickfix'] } }) ?? []) as CodeAction[];
