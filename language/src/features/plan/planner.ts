@@ -432,6 +432,8 @@ export async function planMilp(topology: Topology, host: HostModel, requests: re
     // GPU modes
     const modeVars = new Set<string>();
     const gpuRows = new Map<string, string[]>();
+    /** The vGPU type of each time-sliced row (`vg_GPU_MODE`). */
+    const vgType = new Map<string, string | undefined>();
     const push = (key: string, term: string) => { const l = gpuRows.get(key); if (l) l.push(term); else gpuRows.set(key, [term]); };
     opts.forEach((x, i) => {
         for (const g of x.o.gpus) {
@@ -443,7 +445,7 @@ export async function planMilp(topology: Topology, host: HostModel, requests: re
             const cap = g.mode === 'passthrough' ? 1 : isMig ? 8 : (findVgpuType(g.gpu.spec, g.slice)?.maxPerGpu ?? 1);
             rows.push(`${v(i)} - ${cap} ${z} <= 0`);
             if (g.mode === 'passthrough') push(`pt_${id}`, v(i));
-            else if (!isMig) push(`vg_${id}_${mode}`, v(i));
+            else if (!isMig) { push(`vg_${id}_${mode}`, v(i)); vgType.set(`vg_${id}_${mode}`, g.slice); }
         }
         for (const m of x.mig) {
             for (const s of m.slots) push(`slot_${m.gpu}_${s}`, v(i));
@@ -467,8 +469,7 @@ export async function planMilp(topology: Topology, host: HostModel, requests: re
         const st = state.gpus.get(gpu)!;
         if (kind === 'vg') {
             const t = st.mode === 'vgpu' ? findVgpuType(gpu.spec, st.type) : undefined;
-            const any = terms.length > 0 ? opts[Number(terms[0].replace(/^.*x/, ''))].o.gpus.find(g => g.gpu === gpu)!.slice : undefined;
-            const type = t ?? findVgpuType(gpu.spec, any);
+            const type = t ?? findVgpuType(gpu.spec, vgType.get(key));
             cap = (type?.maxPerGpu ?? 1) - (st.mode === 'vgpu' ? st.count : 0);
         } else if (kind === 'slot') {
             const slot = Number(key.split('_')[2]);
