@@ -39,6 +39,11 @@
  * - diagram: the topology diagram's layout + render (what `vmtopo graph` runs) of one host, of the
  *   overview of a 64-host fleet and of one host of it (first run, then median of --diagram-runs 5).
  *
+ * - placement: the placement planner against scheduling baselines on the openb GPU cluster trace
+ *   (bench/placement.ts; the traces are read in place beside the repository): fleets of `--placement-sizes 16,64`
+ *   hosts, trace order and `--placement-seeds 10` shuffled orders (mean ± standard error); only with
+ *   `--only placement` (not part of the default run). `--placement-policies` picks policies.
+ *
  * Before measuring, a 20-host workspace is checked 5 times and exported once (not counted), so
  * that the numbers are those of warm code, as in the language server. Then every target with its
  * value and PASS or FAIL. Ratios of the check use the document work (parse + link + validate; the
@@ -588,12 +593,66 @@ function targets(sizes, fleet, lsp, cli, drift) {
     for (const t of out) console.log(`${t.pass ? 'PASS' : 'FAIL'}  ${t.what}: ${shown(t)} (target ≤ ${t.limit})`);
 }
 
+async function placementPart(tmp) {
+    const reference = path.resolve(REPO, '..', 'shared', 'reference', 'placement');
+    if (!fs.existsSync(reference)) {
+        console.log('\nPlacement: skipped (the openb traces are not beside the repository)');
+        return;
+    }
+    const outfile = path.join(tmp, 'placement.cjs');
+    await esbuild.build({ entryPoints: [path.join(REPO, 'bench', 'placement.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'error', preserveSymlinks: true });
+    const pb = require(outfile);
+    const sizes = numbers(option('placement-sizes', '16,64'));
+    const seeds = Number(option('placement-seeds', '10'));
+    const policies = option('placement-policies', '') ? option('placement-policies', '').split(',') : undefined;
+    console.log(`\nPlacement (openb trace, H100 hosts; ${sizes.join(' and ')} hosts; trace order and ${seeds} shuffled orders)`);
+    const r = await pb.placementBench({ reference, sizes, seeds, policies, log: line => console.error(line) });
+    const pct = x => (x * 100).toFixed(1);
+    const share = (p, k) => { const total = Object.values(p).reduce((a, b) => a + b, 0); return total ? pct((p[k] ?? 0) / total) : '-'; };
+    for (const n of sizes) {
+        const rows = r.trace.filter(x => x.hosts === n).map(x => {
+            const sh = r.shuffled.find(y => y.hosts === n && y.policy === x.policy);
+            const alloc = sh && sh.runs.length ? `${pct(pb.mean(sh.runs.map(y => y.allocated)))} ± ${pct(pb.stderr(sh.runs.map(y => y.allocated)))}` : '-';
+            const strand = sh && sh.runs.length ? `${pct(pb.mean(sh.runs.map(y => y.stranded)))} ± ${pct(pb.stderr(sh.runs.map(y => y.stranded)))}` : '-';
+            const crossSh = sh && sh.runs.length ? `${sh.runs.reduce((a, y) => a + y.avoidableCrossSocket, 0)}/${sh.runs.reduce((a, y) => a + y.multiGpu, 0)}` : '-';
+            return { ...x, alloc, strand, crossSh };
+        });
+        printTable(`Placement, ${n} hosts (${rows[0]?.capacity ?? 0} GPUs): % of GPU capacity`, [
+            ['policy', 26, x => x.policy],
+            ['alloc. at 1st failure', 6, x => pct(x.allocatedAtFirstFailure)],
+            ['alloc. at saturation', 6, x => pct(x.allocated)],
+            ['stranded', 6, x => pct(x.stranded)],
+            ['stranded by cause (GPU-eq)', 10, x => Object.entries(x.causes).map(([k, v]) => `${k} ${v.toFixed(2)}`).join('; ') || '-'],
+            ['avoidable cross-socket / multi-GPU VMs', 6, x => `${x.avoidableCrossSocket}/${x.multiGpu}`],
+            ['GPU↔NIC PIX %', 6, x => share(x.pathShares, 'PIX')],
+            ['ms/request', 6, x => x.msPerRequest.toFixed(2)],
+            ['shuffled: alloc. (mean ± s.e.)', 8, x => x.alloc],
+            ['shuffled: stranded', 8, x => x.strand],
+            ['shuffled: avoidable cross-socket', 6, x => x.crossSh]
+        ], rows);
+    }
+    for (const b of r.batch) console.log(`\nBatch re-plan, ${b.hosts} hosts: the ${b.offered} VMs the online planner placed (trace order), re-planned as one batch on the empty fleet: ${b.placed} placed, ${pct(b.allocated)} % of GPU capacity allocated, stranded ${pct(b.stranded)} % (the planner's stranded measure over these shapes)`);
+    for (const h of await pb.hgxFromScratch(REPO)) console.log(`\nOne HGX host from scratch (the example's four VMs as requests), ${h.method}: ${h.ms.toFixed(1)} ms, ${h.placed}/4 placed (target ≤ 100 ms)`);
+    const small = await pb.smallInstances(reference, numbers(option('placement-prefixes', '16,32,64')));
+    printTable('Placement, small instances: VMs placed on one host from a prefix of the trace (exact MILP = optimum)', [
+        ['requests', 4, x => String(x.requests)],
+        ['exact MILP', 4, x => String(x.milp)],
+        ['planner online', 4, x => String(x.online)],
+        ['planner batch heuristic', 4, x => String(x.batch)],
+        ['MILP ms', 4, x => x.ms.toFixed(0)]
+    ], small);
+}
+
 async function main() {
     if (typeof globalThis.gc !== 'function') {
         console.error('note: run with node --expose-gc (as `npm run bench` does) for steadier heap numbers');
     }
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-bench-'));
     try {
+        if (ONLY.size === 1 && ONLY.has('placement')) {
+            await placementPart(tmp);
+            return;
+        }
         const harness = await bundleHarness(tmp);
         // Warm-up (not counted): checks of a 20-host workspace and one export, so that the first
         // measured rows do not pay for loading the code and for the JIT compiling it.

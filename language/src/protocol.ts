@@ -225,3 +225,24 @@ export interface DriftCommandResult {
     host?: string;
     findings?: number;
 }
+
+/**
+ * Custom request of the placement planner (features/plan/feature.ts): plans the `request` blocks of
+ * the document `uri` (all when `request` is absent) next to the workspace's VMs and answers the `vm`
+ * blocks, one message per request that cannot be planned, and the stranded-capacity table.
+ */
+export const PLAN_REQUEST = 'vmtopo/plan';
+
+export interface PlanParams {
+    readonly uri: string;
+    readonly request?: string;
+    readonly host?: string;
+}
+
+export interface PlanAnswer {
+    /** The planned `vm` blocks ('' when nothing can be written). */
+    readonly text: string;
+    readonly errors: readonly string[];
+    /** The stranded-capacity report as a Markdown table. */
+    readonly report: string;
+}

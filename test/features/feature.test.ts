@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
 import { FEATURES } from '../../language/src/features/index.js';
 import { FeatureCommandHandler, registerFeatures, type Feature } from '../../language/src/features/feature.js';
-import { DRIFT_COMMAND, EXPORT_COMMAND, IMPORT_HOST_REQUEST, TOPOLOGY_REQUEST } from '../../language/src/protocol.js';
+import { DRIFT_COMMAND, EXPORT_COMMAND, IMPORT_HOST_REQUEST, PLAN_REQUEST, TOPOLOGY_REQUEST } from '../../language/src/protocol.js';
 import type { Connection } from 'vscode-languageserver';
 
 /** A stand-in connection that records the request methods registered on it. */
@@ -32,7 +32,7 @@ describe('registerFeatures', () => {
         const services = { ...shared, lsp: { ...shared.lsp, ExecuteCommandHandler: fresh } } as typeof shared;
         const { connection, methods } = recordingConnection();
         registerFeatures(FEATURES, { shared: services, vmtopo, options: {} }, connection);
-        expect(methods.sort()).toEqual([IMPORT_HOST_REQUEST, TOPOLOGY_REQUEST].sort());
+        expect(methods.sort()).toEqual([IMPORT_HOST_REQUEST, TOPOLOGY_REQUEST, PLAN_REQUEST].sort());
         expect(fresh.commands).toEqual([EXPORT_COMMAND, DRIFT_COMMAND]);
     });
 

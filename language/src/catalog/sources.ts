@@ -262,6 +262,14 @@ export const SOURCES: Record<string, Source> = {
         title: 'vmtopo hardware catalog (GPU, NIC, NVSwitch and CPU models known to the language)',
         url: 'language/src/catalog/index.ts'
     },
+    'NOVA-PCI-NUMA': {
+        title: 'OpenStack Nova, PCI passthrough: PCI NUMA affinity policies (hw:pci_numa_affinity_policy required, preferred, legacy, socket)',
+        url: 'https://docs.openstack.org/nova/latest/admin/pci-passthrough.html'
+    },
+    'VMTOPO-PLAN': {
+        title: 'vmtopo README, "Placement planner": request blocks, vmtopo plan, the stranded-capacity report',
+        url: 'README.md#placement-planner'
+    },
     'VMTOPO-RULE-CONTROL': {
         title: 'vmtopo README, "Rule control": severity overrides (vmtopo.rules, --rule) and suppression comments (// vmtopo-ignore RULE: reason)',
         url: 'README.md#rule-control'

@@ -143,6 +143,18 @@ function createProgram(io: CliIo, setExitCode: (code: number) => void): Command 
             setExitCode(await runGraph(files, options, io));
         });
 
+    program.command('plan')
+        .description('place the files\' request blocks on their hosts and write the planned vm blocks (exact MILP for one host, heuristic for fleets); --report prints the stranded-capacity table')
+        .argument('<file...>', '.vmtopo files, loaded together as one workspace')
+        .option('--host <name>', 'plan only onto this host')
+        .option('--report', 'print free and stranded capacity per host and for the fleet after the plan')
+        .addOption(new Option('--method <method>', 'force the exact model or the heuristic').choices(['milp', 'heuristic']))
+        .option('-o, --output <file>', 'write the planned VMs to this file (default: stdout)')
+        .action(async (files: string[], options: { host?: string; report?: boolean; method?: 'milp' | 'heuristic'; output?: string }) => {
+            const { runPlan } = await import('./plan.js');
+            setExitCode(await runPlan(files, options, io));
+        });
+
     program.command('import')
         .description('turn a real host\'s hwloc XML (lstopo --of xml), NCCL topology dump or nvidia-smi topo -m output into a vmtopo host')
         .argument('<file...>', 'the topology file; for nvidia-smi also `nvidia-smi --query-gpu=index,pci.bus_id,name --format=csv` and `ls -l /sys/class/infiniband/` outputs')

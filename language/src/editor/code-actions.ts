@@ -24,6 +24,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { InternalErrors } from '../kernel/internal-errors.js';
 import { isTypable } from '../rules/engine/fixes.js';
 import { FIX_ALL_KIND, mergeEdits } from './fix-all.js';
+import type { ModelServices } from '../model/topology-provider.js';
+import { placeRequestActions, replanVmActions } from './plan-actions.js';
 
 /** Creates the services verifications build their scratch workspace with (one instance, reused). */
 export type ScratchServices = () => LangiumSharedServices;
@@ -43,7 +45,7 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
     private scratchQueue: Promise<unknown> = Promise.resolve();
 
     constructor(
-        protected readonly services: LangiumServices & { log: { InternalErrors: InternalErrors } },
+        protected readonly services: LangiumServices & { log: { InternalErrors: InternalErrors } } & Partial<ModelServices>,
         private readonly scratch: ScratchServices
     ) {
         this.verdicts = new WorkspaceCache(services.shared);
@@ -54,7 +56,7 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
         const log = this.services.log.InternalErrors;
         const actions: CodeAction[] = [];
         const only = params.context.only;
-        if (only && only.length > 0 && !only.some(k => CodeActionKind.QuickFix.startsWith(k))) {
+        if (only && only.length > 0 && !only.some(k => CodeActionKind.QuickFix.startsWith(k) || CodeActionKind.RefactorRewrite.startsWith(k))) {
             // `source.fixAll` (editor.codeActionsOnSave, "Source Action…") asks for the fix-everything action only.
             if (!only.some(k => FIX_ALL_KIND.startsWith(k))) return undefined;
             const all = await this.fixAll(document, document.diagnostics ?? [], 'Fix all vmtopo problems in this file', FIX_ALL_KIND);
@@ -74,6 +76,19 @@ export class VmtopoCodeActionProvider implements CodeActionProvider {
             if (same.length < 2 || same.length > FIX_ALL_LIMIT) continue;
             const all = await this.fixAll(document, same, `Fix all ${code} problems in this file`, CodeActionKind.QuickFix);
             if (all) actions.push(all);
+        }
+        // "Place this request" on a request block, "Re-plan this VM" on LOC/NIC/MIG diagnostics (editor/plan-actions.ts).
+        const model = this.services.model;
+        // Re-planning moves a VM: offered in the Refactor menu (asked for explicitly), not among a rule's own quick-fixes.
+        if (model && only?.some(k => CodeActionKind.RefactorRewrite.startsWith(k))) {
+            const replans = await replanVmActions(document, params.context.diagnostics ?? [], model.TopologyProvider.get().topology)
+                .catch((e: unknown) => { log.guard('re-plan VM', () => { throw e; }, undefined); return []; });
+            for (const { action, diagnostic } of replans) if (await this.verify(document, action, diagnostic)) actions.push(action);
+        }
+        if (model && (!only || only.length === 0 || only.some(k => CodeActionKind.RefactorRewrite.startsWith(k)))) {
+            const hasErrors = this.services.shared.workspace.LangiumDocuments.all.some(d => (d.diagnostics ?? []).some(x => x.severity === 1));
+            actions.push(...await log.guard('place request', () => placeRequestActions(document, params.range, model.TopologyProvider.get().topology, hasErrors), Promise.resolve([]))
+                .catch((e: unknown) => { log.guard('place request', () => { throw e; }, undefined); return []; }));
         }
         return actions.length > 0 ? actions : undefined;
     }

@@ -6,7 +6,7 @@
  *   by their vCPUs, bound to the nodes written), or, where no plan can be made (the VM has errors the
  *   plan refuses), the pin list counted per host node;
  * - GPUs: each passthrough GPU, vGPU or MIG slice, with its model, NUMA node and switch;
- * - NICs and VFs, each with its NCCL path type to every GPU of the VM (`ncclPathType`,
+ * - NICs and VFs, each with its NCCL PCI path type to every GPU of the VM (`hostNcclPciType`,
  *   model/nccl-paths.ts: PIX same switch, PXB a common switch higher up, PHB through the CPU of the
  *   same NUMA node, SYS across nodes) — NCCL uses GPUDirect RDMA only up to PXB by default
  *   (`NCCL_NET_GDR_LEVEL`, https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/env.html);
@@ -19,7 +19,7 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { requiredMmioGiB } from '../catalog/index.js';
 import { planGuestAddresses } from '../model/guest-plan.js';
 import type { GpuModel, VmModel } from '../model/topology.js';
-import { ncclPathType } from '../model/nccl-paths.js';
+import { hostNcclPciType } from '../model/nccl-paths.js';
 import { formatBdf, gibText } from '../syntax/tokens.js';
 import { diagnosticCode, messageText, severityName } from '../kernel/diagnostics.js';
 
@@ -97,7 +97,7 @@ export function vmSummary(vm: VmModel, diagnostics: readonly Diagnostic[] = []):
     out.push('', vm.nics.length === 0 ? 'NICs: none' : `NICs (${vm.nics.length}), NCCL path to each GPU (PIX same switch, PXB common switch, PHB same CPU, SYS across CPUs):`);
     for (const n of vm.nics) {
         const what = n.mode === 'passthrough' ? `\`${n.nic.name}\` — passthrough` : `\`${n.nic.name}\` VF ${n.vf} (\`${formatBdf(n.address)}\`)`;
-        const paths = distinctGpus.map((gpu: GpuModel) => `${gpu.name} ${ncclPathType(n.nic, gpu)}`);
+        const paths = distinctGpus.map((gpu: GpuModel) => `${gpu.name} ${hostNcclPciType(vm.host, gpu.name, n.nic.name)}`);
         out.push(`- ${what}, ${n.nic.spec.model}, NUMA ${n.nic.numa}${paths.length > 0 ? `; ${paths.join(', ')}` : ''}`);
     }
     if (vm.nvswitches.length > 0) out.push('', `NVSwitches: ${vm.nvswitches.map(s => `\`${s.nvswitch.name}\``).join(', ')}`);

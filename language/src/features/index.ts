@@ -9,5 +9,6 @@ import { exportFeature } from './export/feature.js';
 import { importFeature } from './import/feature.js';
 import { diagramFeature } from './diagram/feature.js';
 import { driftFeature } from './drift/feature.js';
+import { planFeature } from './plan/feature.js';
 
-export const FEATURES: readonly Feature[] = [exportFeature, importFeature, diagramFeature, driftFeature];
+export const FEATURES: readonly Feature[] = [exportFeature, importFeature, diagramFeature, driftFeature, planFeature];

@@ -21,6 +21,7 @@ import { MMIO } from './mmio.js';
 import { NCCL } from './nccl.js';
 import { NIC } from './nic.js';
 import { PCIE } from './pcie.js';
+import { PLAN } from './plan.js';
 import { RDMA } from './rdma.js';
 import { SRIOV } from './sriov.js';
 import { SUP } from './sup.js';
@@ -32,7 +33,7 @@ import { VGPU } from './vgpu.js';
  * a document's diagnostics of one place are listed; SUP's rules are reported by rule control
  * (`engine/control.ts`), not by a check.
  */
-export const RULE_FAMILIES: readonly RuleFamily[] = [SYN, CAT, VGPU, MIG, GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL, SUP, HOST, KVM, FM, IOMMU, RDMA, PCIE, KVIRT];
+export const RULE_FAMILIES: readonly RuleFamily[] = [SYN, CAT, VGPU, MIG, GEN, LOC, NIC, MMIO, LIC, SRIOV, NCCL, SUP, HOST, KVM, FM, IOMMU, RDMA, PCIE, KVIRT, PLAN];
 
 /** The registry of every family, handed to the rule engine's services (vmtopo-module.ts). */
 export const RULES = new RuleRegistry(RULE_FAMILIES);

@@ -15,13 +15,17 @@
  * - NIC004 (warning): the hypervisor's management NIC (`management`) sits behind a GPU's PCIe
  *   switch [VMCFG-SETUP].
  *
- * A NIC's VFs sit where the PF sits (SRIOV005): NIC001–NIC003 measure a VF at its PF.
+ * A NIC's VFs sit where the PF sits (SRIOV005): NIC001–NIC003 measure a VF at its PF. NIC001 decides
+ * with NCCL's predicted PCI path (`hostNcclPciType`, model/nccl-paths.ts: the path NCCL computes on the
+ * host, Broadcom switch levels merged), which is at most `PXB` exactly when the NIC shares a PCIe
+ * switch with the GPU; the message keeps the `nvidia-smi topo -m` type.
  */
 import { PATH_RANK, pathType, type GpuModel, type NicModel, type PathType, type Topology, type VmModel, type VmNic } from '../model/topology.js';
 import type { RuleContext, RuleFamily, RuleInfo } from './engine/rule.js';
 import { isNicAssignment, isVm } from '../generated/ast.js';
 import { combine, referenceNodes, uriOf, type FixData } from './engine/fixes.js';
 import { addToVm, astOf } from './engine/reference-fixes.js';
+import { hostNcclPciType, ncclPathRank } from '../model/nccl-paths.js';
 
 /** A fix that gives the VM more NICs by passthrough (appended to its first `nic … passthrough` clause). */
 function addNicsFix(ctx: RuleContext, vm: VmModel, names: readonly string[]): FixData[] {
@@ -207,7 +211,8 @@ function checkNicAffinity(ctx: RuleContext): void {
         if (vm.gpus.length === 0) continue;
         for (const entry of vm.nics) {
             const near = nearestGpu(vm, entry.nic);
-            if (!near || PATH_RANK[near.type] <= PATH_RANK.PXB) continue;
+            // NCCL's own view decides (model/nccl-paths.ts): GPUDirect RDMA over PCI to some GPU of the VM.
+            if (!near || vm.gpus.some(g => ncclPathRank(hostNcclPciType(vm.host, g.gpu.name, entry.nic.name)) <= ncclPathRank('PXB'))) continue;
             const best = bestFreeNic(ctx.topology, vm, near.gpu, entry.mode === 'vf' ? entry.vf : undefined);
             const what = entry.mode === 'vf' ? `VF ${entry.vf} of ${entry.nic.name}` : entry.nic.name;
             const advice = best

@@ -1,0 +1,65 @@
+/**
+ * `vmtopo plan` (the bundled CLI): the planned VMs go to stdout or -o, check clean with the host
+ * they were planned on, say which method planned them; --report prints the stranded-capacity table;
+ * a request that cannot be placed is one located PLAN003 error and nothing is written.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from '../support/util.js';
+import { ensureBundle } from '../support/lsp-server.js';
+
+const CLI = path.join(REPO, 'bin', 'vmtopo.js');
+const EXAMPLE = path.join(REPO, 'examples/hgx-h200.vmtopo');
+
+function vmtopo(args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, VMTOPO_DEBUG: undefined }, timeout: 120_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let tmp: string;
+beforeAll(() => {
+    ensureBundle();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-plan-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('vmtopo plan', () => {
+    it('places two MIG tenants on the example host with the exact model; the written VMs check clean', () => {
+        const requests = path.join(tmp, 'tenants.vmtopo');
+        fs.writeFileSync(requests, 'request small { gpu 1 any mig "1g.18gb" nic 1 per-gpu vf same-switch vcpus 4 memory 8 GiB count 2 }\n');
+        const out = path.join(tmp, 'planned.vmtopo');
+        const r = vmtopo(['plan', EXAMPLE, requests, '-o', out, '--report']);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toContain(`${out}\n`);
+        expect(r.stderr).toBe('vmtopo: planned by exact MILP (HiGHS), optimal (gap 0 %); placed 2/2, locality cost 0, stranded 0.00 GPU-equivalents\n');
+        expect(r.stdout).toMatch(/^host \| free GPUs \| free GPU-eq/m);
+        expect(r.stdout).toMatch(/^fleet \| /m);
+        const planned = fs.readFileSync(out, 'utf8');
+        expect(planned.match(/^vm small-\d on sprocket \{$/gm)).toHaveLength(2);
+        expect(planned).toMatch(/mig gpu6 "1g\.18gb" start \d/);
+        const check = vmtopo(['check', EXAMPLE, out]);
+        expect(check.stdout).toBe('0 errors, 0 warnings, 0 infos in 2 files\n');
+    }, 120_000);
+
+    it('a request the host cannot hold: one located PLAN003 error, exit 1, nothing written', () => {
+        const requests = path.join(tmp, 'huge.vmtopo');
+        fs.writeFileSync(requests, '\nrequest huge { gpu 8 "H200 SXM5 141GB" passthrough vcpus 16 memory 64 GiB }\n');
+        const out = path.join(tmp, 'never.vmtopo');
+        const r = vmtopo(['plan', EXAMPLE, requests, '-o', out]);
+        expect(r.status).toBe(1);
+        expect(r.stderr.split('\n')[0]).toBe(`${requests}:2:1 error PLAN003 huge: 1 of 1 VM cannot be placed; GPUs ran out first.`);
+        expect(fs.existsSync(out)).toBe(false);
+    }, 120_000);
+
+    it('files with errors are refused before planning', () => {
+        const requests = path.join(tmp, 'bad.vmtopo');
+        fs.writeFileSync(requests, 'request bad { gpu 1 "H300" passthrough vcpus 2 memory 8 GiB }\n');
+        const r = vmtopo(['plan', EXAMPLE, requests]);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain('error PLAN001 Unknown GPU model "H300"');
+        expect(r.stdout).toBe('');
+    }, 120_000);
+});
