@@ -17,30 +17,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFiles, exportVm } from '../../../language/src/features/export/index.js';
 import { LibvirtMergeError, mergeLibvirtDomain } from '../../../language/src/features/export/libvirt-merge.js';
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
-import type { VmModel } from '../../../language/src/model/topology.js';
 import { predictGuestAddresses } from '../../support/libvirt-guest.js';
 import { HOST } from '../../support/fixtures.js';
-import { REPO, build, buildWorkspace, readRepoFile } from '../../support/util.js';
+import { REPO, build, readRepoFile } from '../../support/util.js';
+import { exampleVms, HGX_EXAMPLE as EXAMPLE } from '../../support/example-vms.js';
 
-const EXAMPLE = 'examples/hgx-h200.vmtopo';
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'libvirt-merge');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 
-let vms: VmModel[];
+const example = exampleVms(EXAMPLE);
 let tmp: string;
-beforeAll(async () => {
-    const ws = await buildWorkspace({ 'hgx-h200.vmtopo': readRepoFile(EXAMPLE) });
-    vms = [...ws.resolved().topology.vms];
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-merge-'));
-});
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-merge-')); });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** vmtopo's own domain of a VM of the example (what `vmtopo export libvirt` writes). */
-const ours = (name: string) => {
-    const vm = vms.find(v => v.name === name);
-    if (!vm) throw new Error(`no VM ${name} in ${EXAMPLE}`);
-    return exportVm(vm, 'libvirt');
-};
+const ours = (name: string) => exportVm(example.vm(name), 'libvirt');
 
 function run(cmd: string, args: string[]): { status: number | null; output: string } {
     const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });

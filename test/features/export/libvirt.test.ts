@@ -9,29 +9,17 @@ import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ExportError, exportFileName, exportVm } from '../../../language/src/features/export/index.js';
-import type { VmModel } from '../../../language/src/model/topology.js';
 import { ESXI_HOST, HOST } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { predictGuestAddresses } from '../../support/libvirt-guest.js';
-import { build, buildWorkspace, readRepoFile } from '../../support/util.js';
+import { build } from '../../support/util.js';
+import { exampleVms, HGX_EXAMPLE as EXAMPLE } from '../../support/example-vms.js';
 
-const EXAMPLE = 'examples/hgx-h200.vmtopo';
-let vms: VmModel[];
+const { vm, all: vms } = exampleVms(EXAMPLE, 'errors');
 let tmp: string;
 
-beforeAll(async () => {
-    const ws = await buildWorkspace({ 'hgx-h200.vmtopo': readRepoFile(EXAMPLE) });
-    expect(ws.diagnostics().filter(d => d.severity === 1)).toEqual([]);
-    vms = [...ws.resolved().topology.vms];
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-libvirt-'));
-});
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-libvirt-')); });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-const vm = (name: string) => {
-    const found = vms.find(v => v.name === name);
-    if (!found) throw new Error(`no VM ${name} in ${EXAMPLE}`);
-    return found;
-};
 
 /** The parsed `<domain>` (attributes without prefix, single children as objects). */
 function parseDomain(xml: string): Record<string, any> {
@@ -53,7 +41,7 @@ function run(cmd: string, args: string[]): { status: number | null; output: stri
 
 describe(`every VM of ${EXAMPLE}`, () => {
     it('has the five VMs the example declares', () => {
-        expect(vms.map(v => v.name)).toEqual(['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d']);
+        expect(vms().map(v => v.name)).toEqual(['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d']);
     });
 
     for (const name of ['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d']) {
@@ -79,8 +67,8 @@ describe(`every VM of ${EXAMPLE}`, () => {
     it('exports the same text twice, with a UUID per VM', () => {
         const a = exportVm(vm('train-a'), 'libvirt');
         expect(exportVm(vm('train-a'), 'libvirt')).toBe(a);
-        const uuids = vms.map(v => parseDomain(exportVm(v, 'libvirt')).uuid);
-        expect(new Set(uuids).size).toBe(vms.length);
+        const uuids = vms().map(v => parseDomain(exportVm(v, 'libvirt')).uuid);
+        expect(new Set(uuids).size).toBe(vms().length);
     });
 });
 
