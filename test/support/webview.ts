@@ -104,8 +104,8 @@ export async function startWebviewBrowser(prefix: string): Promise<WebviewBrowse
  * page posts is kept in `window.__posted` ({@link postedBy}), its state in `window.__state`, and
  * each CSP violation as `directive blockedURI` in `window.__csp`.
  */
-export function installHostBridge(page: Page): Promise<void> {
-    return page.addInitScript(() => {
+export async function installHostBridge(page: Page): Promise<void> {
+    await page.addInitScript(() => {
         const w = window as unknown as { __posted: unknown[]; __state: unknown; __csp: string[]; acquireVsCodeApi: () => unknown };
         w.__posted = [];
         w.__csp = [];
