@@ -11,24 +11,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, readRepoFile } from '../support/util.js';
+import { CLI, ensureCliBundle, vmtopo, type CliRun as Run } from '../support/cli.js';
 import { EXPORT_FORMATS } from '../../language/src/features/export/formats.js';
 import { RULE_LEVELS } from '../../language/src/rules/engine/control.js';
 
-const CLI = path.join(REPO, 'bin', 'vmtopo.js');
 const EXAMPLE = 'examples/hgx-h200.vmtopo';
 const EXAMPLE_TEXT = readRepoFile(EXAMPLE);
 /** The VM names of the example, read from its text. */
 const EXAMPLE_VMS = [...EXAMPLE_TEXT.matchAll(/^vm\s+(\S+)\s+on\s/gm)].map(m => m[1]);
-
-interface Run { status: number | null; stdout: string; stderr: string }
-
-/** Runs `vmtopo ARGS` in `cwd` (default: the repository). */
-function vmtopo(args: string[], cwd: string = REPO, env: NodeJS.ProcessEnv = {}): Run {
-    const r = spawnSync(process.execPath, [CLI, ...args], {
-        cwd, encoding: 'utf8', env: { ...process.env, VMTOPO_DEBUG: undefined, ...env }, timeout: 60_000
-    });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Non-empty lines of a text. */
 function lines(text: string): string[] {
@@ -38,10 +28,7 @@ function lines(text: string): string[] {
 let tmp: string;
 
 beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.mjs'))) {
-        // `npm test` builds first; this covers running the file on its own after a clean checkout.
-        spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
-    }
+    ensureCliBundle();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-cli-'));
 }, 120_000);
 

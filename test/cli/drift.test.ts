@@ -4,33 +4,19 @@
  * line (or JSON with the command, or SARIF 2.1.0 that validates) for a perturbed one, and exactly one
  * line on stderr, exit 2, for a bundle it refuses.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportVm } from '../../language/src/features/export/index.js';
 import { buildWorkspace, readRepoFile, REPO } from '../support/util.js';
 import { bundleFiles, libvirtDomains, tarBundle, tempDir } from '../support/drift-bundles.js';
-
-const CLI = path.join(REPO, 'bin', 'vmtopo.js');
-const require = createRequire(import.meta.url);
-const Ajv = require('ajv-draft-04') as typeof import('ajv-draft-04').default;
-const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
-const SCHEMA_FILE = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
-
-function vmtopo(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, VMTOPO_DEBUG: undefined }, timeout: 60_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { ensureCliBundle, sarifValidator, vmtopo } from '../support/cli.js';
 
 let tmp: string;
 let untouched: string;
 let perturbed: string;
 beforeAll(async () => {
-    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.mjs'))) {
-        spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
-    }
+    ensureCliBundle();
     tmp = tempDir();
     const text = readRepoFile('examples/hgx-h200.vmtopo');
     fs.writeFileSync(path.join(tmp, 'hgx-h200.vmtopo'), text);
@@ -87,9 +73,7 @@ describe('vmtopo drift', () => {
     it('--format sarif: a SARIF 2.1.0 log with the drift codes as rules', () => {
         const r = vmtopo(['drift', perturbed, 'hgx-h200.vmtopo', '--format', 'sarif'], tmp);
         const log = JSON.parse(r.stdout);
-        const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
-        addFormats(ajv);
-        const validate = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8')) as object);
+        const validate = sarifValidator();
         expect(validate(log), JSON.stringify(validate.errors)).toBe(true);
         const run = log.runs[0];
         expect(run.results.map((x: { ruleId: string }) => x.ruleId)).toEqual(['DRIFT011']);

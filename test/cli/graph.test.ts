@@ -9,16 +9,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkspace, readRepoFile, REPO } from '../support/util.js';
+import { vmtopo as runVmtopo } from '../support/cli.js';
 import { ensureBundle } from '../support/lsp-server.js';
 import { documentDiagnostics, renderDiagram, sourceInfo } from '../../language/src/features/diagram/index.js';
 
-const CLI = path.join(REPO, 'bin', 'vmtopo.js');
 const EXAMPLE = 'examples/hgx-h200.vmtopo';
 
-function vmtopo(args: string[], cwd: string = REPO): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, VMTOPO_DEBUG: undefined }, timeout: 120_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** `vmtopo ARGS` in `cwd`, with a 2-minute watchdog (a fleet layout is the slowest command). */
+const vmtopo = (args: string[], cwd: string = REPO) => runVmtopo(args, cwd, {}, 120_000);
 
 const rsvg = spawnSync('rsvg-convert', ['--version']).status === 0;
 let tmp: string;

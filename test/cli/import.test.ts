@@ -2,27 +2,23 @@
  * `vmtopo import` as a real process (the bundled CLI), and the nvidia-smi importer's extra inputs
  * (`nvidia-smi --query-gpu=index,pci.bus_id,name --format=csv`, `ls -l /sys/class/infiniband/`).
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { importHost } from '../../language/src/features/import/index.js';
-import { build, describeWithReference, readReference, REPO, SHARED } from '../support/util.js';
+import { build, describeWithReference, readReference, SHARED } from '../support/util.js';
+import { ensureCliBundle, vmtopo as runVmtopo } from '../support/cli.js';
 
-const CLI = path.join(REPO, 'bin', 'vmtopo.js');
 let tmp: string;
 
 beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.mjs'))) spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
+    ensureCliBundle();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-import-'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function vmtopo(args: string[]) {
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: tmp, encoding: 'utf8', timeout: 60_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const vmtopo = (args: string[]) => runVmtopo(args, tmp);
 
 describeWithReference('vmtopo import (CLI)', () => {
     const source = path.join(SHARED, 'reference/nccl-topo/oci-bm-gpu-h100-8-topology.xml');

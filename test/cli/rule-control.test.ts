@@ -3,19 +3,12 @@
  * and export (repeatable; unknown rules and levels are usage errors: one line, exit 2), export
  * applying the same overrides as check, and suppression comments in the text output.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from '../support/util.js';
+import { ensureCliBundle, vmtopo } from '../support/cli.js';
 
-const CLI = path.join(REPO, 'bin', 'vmtopo.js');
-
-function vmtopo(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, VMTOPO_DEBUG: undefined }, timeout: 60_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 const lines = (text: string) => text.split('\n').filter(l => l.length > 0);
 
 /** LOC008 (error) on line 11, column 17; and a LOC001 suppression on line 6 that nothing uses (SUP002 on line 6). */
@@ -38,9 +31,7 @@ const SUP002 = 'clash.vmtopo:6:22 warning SUP002 Unused suppression: LOC001 repo
 
 let dir: string;
 beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.mjs'))) {
-        spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
-    }
+    ensureCliBundle();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-rule-cli-'));
     fs.writeFileSync(path.join(dir, 'clash.vmtopo'), CLASH);
 }, 120_000);

@@ -12,37 +12,18 @@
  * `language` pattern has a stray `]` (harmless here: vmtopo writes no `language`). It is a
  * draft-04 schema: validated with Ajv's draft-04 build (`ajv-draft-04`) and `ajv-formats`.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as sarif from 'sarif';
 import { ALL_RULES } from '../../language/src/rules/index.js';
 import { SOURCES } from '../../language/src/catalog/sources.js';
 import { REPO } from '../support/util.js';
+import { ensureCliBundle, SARIF_SCHEMA_FILE, sarifValidator, vmtopo } from '../support/cli.js';
 
-const CLI = path.join(REPO, 'bin', 'vmtopo.js');
-const require = createRequire(import.meta.url);
-// Both are CommonJS modules whose module.exports is the class / plugin itself.
-const Ajv = require('ajv-draft-04') as typeof import('ajv-draft-04').default;
-const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
-const SCHEMA_FILE = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
-
-function vmtopo(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, VMTOPO_DEBUG: undefined }, timeout: 60_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const validate = (() => {
-    // unicodeRegExp: false — rtm.5's `language` pattern has a stray `]` (fixed in the final schema),
-    // which is a literal without the `u` flag and a syntax error with it.
-    const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
-    addFormats(ajv);
-    return ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8')) as object);
-})();
+const validate = sarifValidator();
 
 function expectValid(log: unknown): void {
     const ok = validate(log);
@@ -52,16 +33,14 @@ function expectValid(log: unknown): void {
 
 let tmp: string;
 beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO, 'out', 'cli', 'main.mjs'))) {
-        spawnSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
-    }
+    ensureCliBundle();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-sarif-'));
 }, 120_000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('the SARIF schema of the test', () => {
     it('is the SARIF 2.1.0 schema and rejects a log that breaks it', () => {
-        const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8')) as { title: string };
+        const schema = JSON.parse(fs.readFileSync(SARIF_SCHEMA_FILE, 'utf8')) as { title: string };
         expect(schema.title).toMatch(/^Static Analysis Results Format \(SARIF\) Version 2\.1\.0/);
         expect(validate({ version: '2.1.0', runs: [] })).toBe(true);
         expect(validate({ version: '2.0.0', runs: [] })).toBe(false);

@@ -11,48 +11,16 @@
  * on a click or on zooming in; the VM filter zooms to the VM's devices; "Errors only" dims what has
  * no problem. Screenshots after Fit: out/test-artifacts/topology-{narrow,half,full}.png.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildWorkspace, readRepoFile, REPO } from '../support/util.js';
-import { documentDiagnostics, renderDiagram, sourceInfo } from '../../language/src/features/diagram/index.js';
-import { topologyHtml } from '../../client/topology/html.js';
+import type { Page } from 'playwright-core';
+import { readRepoFile } from '../support/util.js';
+import { ARTIFACTS, diagramOf, installHostBridge, postedBy, runsInChromium, sendToPage, startWebviewBrowser, waitForReady, type WebviewBrowser } from '../support/webview.js';
 import type { FromWebview, ToWebview } from '../../client/topology/messages.js';
-import type { TopologyResult, TopologyViewport } from '../../language/src/protocol.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = fs.existsSync(CHROMIUM);
-const ARTIFACTS = path.join(REPO, 'out', 'test-artifacts');
-const SCRIPT = path.join(REPO, 'out', 'webview', 'topology.js');
 /** The smallest label on screen the view promises (client/topology/webview/main.ts MIN_LABEL_PX). */
 const MIN_LABEL_PX = 9;
-
-if (!HAS_CHROMIUM && !process.env.CI) console.warn('webview-topology-sizes: /usr/bin/chromium not installed (Debian chromium): skipped');
-
-/** Builds out/webview when missing or older than client/topology. */
-function ensureWebviewBundle(): void {
-    let newest = 0;
-    const walk = (dir: string) => {
-        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-            const full = path.join(dir, e.name);
-            if (e.isDirectory()) walk(full); else newest = Math.max(newest, fs.statSync(full).mtimeMs);
-        }
-    };
-    walk(path.join(REPO, 'client', 'topology'));
-    if (!fs.existsSync(SCRIPT) || fs.statSync(SCRIPT).mtimeMs < newest) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'pipe' });
-}
-
-/** The language server's answer for `files` laid out for `viewport` (host: the first, or `host`). */
-async function diagramOf(files: Record<string, string>, viewport: TopologyViewport, host?: string): Promise<TopologyResult> {
-    const ws = await buildWorkspace(files);
-    const resolved = ws.resolved();
-    const docs = ws.services.vmtopo.documentation.DocumentationProvider;
-    return renderDiagram(resolved.topology, sourceInfo(resolved, n => docs.getDocumentation(n)),
-        documentDiagnostics(ws.services.shared.workspace.LangiumDocuments.all), { viewport, host });
-}
 
 interface Rect { x: number; y: number; width: number; height: number }
 
@@ -102,54 +70,33 @@ const SIZES = [
     { name: 'full', width: 1900, height: 1000 }
 ] as const;
 
-describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('topology view at three panel sizes in headless Chromium', () => {
-    let dir: string;
-    let context: BrowserContext;
+describe.skipIf(!runsInChromium('webview-topology-sizes'))('topology view at three panel sizes in headless Chromium', () => {
+    let browser: WebviewBrowser;
     const HGX = { 'hgx-h200.vmtopo': readRepoFile('examples/hgx-h200.vmtopo') };
     const screens = process.env.VMTOPO_SCREENS;
 
     beforeAll(async () => {
-        ensureWebviewBundle();
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-webview-sizes-'));
-        fs.copyFileSync(SCRIPT, path.join(dir, 'topology.js'));
-        fs.copyFileSync(path.join(REPO, 'out', 'webview', 'topology.css'), path.join(dir, 'topology.css'));
-        fs.writeFileSync(path.join(dir, 'index.html'), topologyHtml({ cspSource: 'file:', nonce: 'dGVzdC1ub25jZS0xMjM0NTY=', scriptUri: 'topology.js', styleUri: 'topology.css' }));
-        context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-            executablePath: CHROMIUM,
-            headless: true,
-            args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                '--disable-component-update', '--disable-sync'],
-            viewport: { width: 1400, height: 1000 }
-        });
+        browser = await startWebviewBrowser('vmtopo-webview-sizes-');
         fs.mkdirSync(ARTIFACTS, { recursive: true });
     }, 120_000);
 
     afterAll(async () => {
-        await context?.close();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        await browser?.close();
     });
 
     /** A fresh page of `width` × `height` showing `files` as the server lays them out for the reported area. */
     async function open(width: number, height: number, files: Record<string, string> = HGX, host?: string) {
-        const page = await context.newPage();
+        const page = await browser.context.newPage();
         await page.setViewportSize({ width, height });
         const errors: string[] = [];
         page.on('pageerror', e => errors.push(e.message));
-        await page.addInitScript(() => {
-            const w = window as unknown as { __posted: unknown[]; __state: unknown; acquireVsCodeApi: () => unknown };
-            w.__posted = [];
-            w.acquireVsCodeApi = () => ({
-                postMessage: (m: unknown) => { w.__posted.push(m); },
-                getState: () => w.__state,
-                setState: (s: unknown) => { w.__state = s; }
-            });
-        });
-        await page.goto(`file://${path.join(dir, 'index.html')}`);
-        const posted = () => page.evaluate(() => (window as unknown as { __posted: FromWebview[] }).__posted);
-        await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some(m => m.type === 'ready'));
+        await installHostBridge(page);
+        await page.goto(browser.url);
+        const posted = () => postedBy(page);
+        await waitForReady(page);
         const ready = (await posted()).find(m => m.type === 'ready') as Extract<FromWebview, { type: 'ready' }>;
-        const result = await diagramOf(files, ready.viewport, host);
-        const send = (message: ToWebview) => page.evaluate(m => window.postMessage(m, '*'), message);
+        const result = await diagramOf(files, { viewport: ready.viewport, host });
+        const send = (message: ToWebview) => sendToPage(page, message);
         await send({ type: 'update', result, state: { uri: 'file:///ws/x.vmtopo' } });
         await page.waitForSelector('#canvas svg .k-host');
         // Labels are redrawn for the scale on the next animation frame.

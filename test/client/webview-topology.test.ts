@@ -8,94 +8,39 @@
  * VM selection, cursor highlight, hostile text, no CSP violation. A screenshot is saved to
  * out/test-artifacts/webview-topology.png.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { buildWorkspace, readRepoFile, REPO } from '../support/util.js';
-import { documentDiagnostics, renderDiagram, sourceInfo } from '../../language/src/features/diagram/index.js';
-import { topologyHtml } from '../../client/topology/html.js';
-import type { FromWebview, ToWebview } from '../../client/topology/messages.js';
+import type { Page } from 'playwright-core';
+import { readRepoFile } from '../support/util.js';
+import { ARTIFACTS, diagramOf, installHostBridge, postedBy, runsInChromium, sendToPage, startWebviewBrowser, waitForReady, type WebviewBrowser } from '../support/webview.js';
+import type { ToWebview } from '../../client/topology/messages.js';
 import type { TopologyResult } from '../../language/src/protocol.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = fs.existsSync(CHROMIUM);
-const ARTIFACTS = path.join(REPO, 'out', 'test-artifacts');
-const SCRIPT = path.join(REPO, 'out', 'webview', 'topology.js');
-
-if (!HAS_CHROMIUM && !process.env.CI) console.warn('webview-topology: /usr/bin/chromium not installed (Debian chromium): skipped');
-
-/** Builds out/webview when missing or older than client/topology. */
-function ensureWebviewBundle(): void {
-    let newest = 0;
-    const walk = (dir: string) => {
-        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-            const full = path.join(dir, e.name);
-            if (e.isDirectory()) walk(full); else newest = Math.max(newest, fs.statSync(full).mtimeMs);
-        }
-    };
-    walk(path.join(REPO, 'client', 'topology'));
-    if (!fs.existsSync(SCRIPT) || fs.statSync(SCRIPT).mtimeMs < newest) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'pipe' });
-}
-
-async function diagramOf(files: Record<string, string>): Promise<TopologyResult> {
-    const ws = await buildWorkspace(files);
-    const resolved = ws.resolved();
-    const docs = ws.services.vmtopo.documentation.DocumentationProvider;
-    return renderDiagram(resolved.topology, sourceInfo(resolved, n => docs.getDocumentation(n)), documentDiagnostics(ws.services.shared.workspace.LangiumDocuments.all));
-}
-
-describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('topology webview in headless Chromium', () => {
-    let dir: string;
-    let context: BrowserContext;
+describe.skipIf(!runsInChromium('webview-topology'))('topology webview in headless Chromium', () => {
+    let browser: WebviewBrowser;
     let page: Page;
     let hgx: TopologyResult;
     const consoleErrors: string[] = [];
 
-    const posted = () => page.evaluate(() => (window as unknown as { __posted: FromWebview[] }).__posted);
-    const send = (message: ToWebview) => page.evaluate(m => window.postMessage(m, '*'), message);
+    const posted = () => postedBy(page);
+    const send = (message: ToWebview) => sendToPage(page, message);
 
     beforeAll(async () => {
-        ensureWebviewBundle();
         hgx = await diagramOf({ 'hgx-h200.vmtopo': readRepoFile('examples/hgx-h200.vmtopo') });
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-webview-'));
-        fs.copyFileSync(SCRIPT, path.join(dir, 'topology.js'));
-        fs.copyFileSync(path.join(REPO, 'out', 'webview', 'topology.css'), path.join(dir, 'topology.css'));
-        const nonce = 'dGVzdC1ub25jZS0xMjM0NTY=';
-        fs.writeFileSync(path.join(dir, 'index.html'), topologyHtml({ cspSource: 'file:', nonce, scriptUri: 'topology.js', styleUri: 'topology.css' }));
-        context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-            executablePath: CHROMIUM,
-            headless: true,
-            args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                '--disable-component-update', '--disable-sync'],
-            viewport: { width: 1400, height: 1000 }
-        });
-        page = context.pages()[0] ?? await context.newPage();
+        browser = await startWebviewBrowser('vmtopo-webview-');
+        page = browser.context.pages()[0] ?? await browser.context.newPage();
         page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
         page.on('pageerror', e => consoleErrors.push(e.message));
-        // The host bridge VS Code injects into webviews: record what the page posts and keeps.
-        await page.addInitScript(() => {
-            const w = window as unknown as { __posted: unknown[]; __state: unknown; __csp: string[]; acquireVsCodeApi: () => unknown };
-            w.__posted = [];
-            w.__csp = [];
-            document.addEventListener('securitypolicyviolation', e => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-            w.acquireVsCodeApi = () => ({
-                postMessage: (m: unknown) => { w.__posted.push(m); },
-                getState: () => w.__state,
-                setState: (s: unknown) => { w.__state = s; }
-            });
-        });
-        await page.goto(`file://${path.join(dir, 'index.html')}`);
-        await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some(m => m.type === 'ready'));
+        await installHostBridge(page);
+        await page.goto(browser.url);
+        await waitForReady(page);
         await send({ type: 'update', result: hgx, state: { uri: 'file:///ws/hgx-h200.vmtopo' } });
         await page.waitForSelector('#canvas svg [data-node="host:sprocket"]');
     }, 120_000);
 
     afterAll(async () => {
-        await context?.close();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        await browser?.close();
     });
 
     it('says ready first, then draws every node of the diagram', async () => {

@@ -366,17 +366,20 @@ vm b on h {
 });
 
 describe("LOC004: strict-bound memory fits the node", () => {
-    it('fires on the VM that no longer fits in NUMA 0 (256 GiB)', async () => {
-        const text = HOST + `
+    /** VMs a (200 GiB) and b (`bMemory`) on `host`, both bound to NUMA 0 (256 GiB in HOST). */
+    const aAndB = (bMemory: string, host = HOST) => host + `
 vm a on h {
     vcpus 2 pin 0,16
     memory 200 GiB on numa 0
 }
 vm b on h {
     vcpus 2 pin 1,17
-    memory 100 GiB on numa 0
+    memory ${bMemory} on numa 0
 }
 `;
+
+    it('fires on the VM that no longer fits in NUMA 0 (256 GiB)', async () => {
+        const text = aAndB('100 GiB');
         const found = withCode((await build(text)).diagnostics(), 'LOC004');
         expect(found).toHaveLength(1);
         expect(found[0].severity).toBe(Severity.error);
@@ -385,30 +388,12 @@ vm b on h {
     });
 
     it('does not fire when the node is exactly full', async () => {
-        const text = HOST + `
-vm a on h {
-    vcpus 2 pin 0,16
-    memory 200 GiB on numa 0
-}
-vm b on h {
-    vcpus 2 pin 1,17
-    memory 56 GiB on numa 0
-}
-`;
+        const text = aAndB('56 GiB');
         expect((await build(text)).diagnostics()).toEqual([]);
     });
 
     it('`memory unknown` (an NCCL or nvidia-smi import): one warning at the socket, none per VM', async () => {
-        const text = HOST.replace('socket cpu0 { numa 0  cores 0-7,16-23   memory 256 GiB }', 'socket cpu0 { numa 0  cores 0-7,16-23   memory unknown }') + `
-vm a on h {
-    vcpus 2 pin 0,16
-    memory 200 GiB on numa 0
-}
-vm b on h {
-    vcpus 2 pin 1,17
-    memory 100 GiB on numa 0
-}
-`;
+        const text = aAndB('100 GiB', HOST.replace('socket cpu0 { numa 0  cores 0-7,16-23   memory 256 GiB }', 'socket cpu0 { numa 0  cores 0-7,16-23   memory unknown }'));
         const ds = (await build(text)).diagnostics();
         expect(ds.filter(d => d.severity === Severity.error)).toEqual([]);
         const found = withCode(ds, 'LOC004');

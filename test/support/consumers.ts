@@ -10,8 +10,13 @@ export function installed(tool: string): boolean {
     return !spawnSync(tool, ['--version'], { encoding: 'utf8' }).error;
 }
 
+/** Runs `tool` (found on PATH) with `args`, a 60 s hang watchdog: its exit status and output (stdout, stderr and a spawn error together). */
+export function runTool(tool: string, args: readonly string[]): { status: number | null; output: string } {
+    const r = spawnSync(tool, args, { encoding: 'utf8', timeout: 60_000 });
+    return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
 /** Runs a consumer on `file`: its exit status and output (stdout, stderr and a spawn error together). */
 export function consume(consumer: ExportConsumer, file: string): { status: number | null; output: string } {
-    const r = spawnSync(consumer.tool, consumer.args.map(a => a.replace('{file}', file)), { encoding: 'utf8', timeout: 60_000 });
-    return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+    return runTool(consumer.tool, consumer.args.map(a => a.replace('{file}', file)));
 }

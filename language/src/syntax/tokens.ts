@@ -113,12 +113,20 @@ const parseNumaListText = memo((text: string): Parsed<CpuList> => parseIdList(te
 
 /** Formats CPUs as a compact, ascending cpulist: `[0,1,2,3,96]` → `0-3,96`. */
 export function formatCpuList(cpus: Iterable<number>): string {
-    const sorted = [...new Set(cpus)].sort((a, b) => a - b);
+    return formatCpuRuns([...new Set(cpus)].sort((a, b) => a - b));
+}
+
+/**
+ * Formats CPUs in the order given, each run of consecutive ascending ids as a range:
+ * `[0,1,2,64,65,66]` → `0-2,64-66`, `[4,5,0,1]` → `4-5,0-1` (a `pin` list in vCPU order).
+ * {@link formatCpuList} sorts first; this keeps the order, so the text may not be ascending.
+ */
+export function formatCpuRuns(cpus: readonly number[]): string {
     const parts: string[] = [];
-    for (let i = 0; i < sorted.length; i++) {
-        const start = sorted[i];
-        while (i + 1 < sorted.length && sorted[i + 1] === sorted[i] + 1) i++;
-        parts.push(start === sorted[i] ? `${start}` : `${start}-${sorted[i]}`);
+    for (let i = 0; i < cpus.length; i++) {
+        const start = cpus[i];
+        while (i + 1 < cpus.length && cpus[i + 1] === cpus[i] + 1) i++;
+        parts.push(start === cpus[i] ? `${start}` : `${start}-${cpus[i]}`);
     }
     return parts.join(',');
 }

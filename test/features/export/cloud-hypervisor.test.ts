@@ -5,29 +5,19 @@
  * independently of the writer — says exactly what the JSON says, and both carry the guest plan's facts:
  * devices, NUMA cells, CPU sets, memory per cell.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { ExportError, exportFileName, exportVm } from '../../../language/src/features/export/index.js';
 import { planGuestAddresses, type GuestPlan } from '../../../language/src/model/guest-plan.js';
 import { formatBdf } from '../../../language/src/syntax/tokens.js';
-import type { VmModel } from '../../../language/src/model/topology.js';
 import { ESXI_HOST } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { ajvErrors, chvValidators } from '../../support/platform-schemas.js';
 import { chvFacts, parseChvScript as parseScript } from '../../support/platform-files.js';
-import { build, buildWorkspace, describeWithReference, readRepoFile } from '../../support/util.js';
+import { build, describeWithReference, readRepoFile } from '../../support/util.js';
+import { exampleVms, HGX_EXAMPLE as EXAMPLE, HGX_VM_NAMES as NAMES } from '../../support/example-vms.js';
 
-const EXAMPLE = 'examples/hgx-h200.vmtopo';
-const NAMES = ['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d'];
 const GIB = 1024 ** 3;
-let vms: VmModel[];
-
-beforeAll(async () => {
-    const ws = await buildWorkspace({ 'hgx-h200.vmtopo': readRepoFile(EXAMPLE) });
-    expect(ws.diagnostics().filter(d => d.severity === 1)).toEqual([]);
-    vms = [...ws.resolved().topology.vms];
-});
-
-const vm = (name: string) => vms.find(v => v.name === name)!;
+const { vm } = exampleVms(EXAMPLE, 'errors');
 const json = (name: string) => JSON.parse(exportVm(vm(name), 'cloud-hypervisor')) as Record<string, any>;
 
 describeWithReference(`every VM of ${EXAMPLE}: cloud-hypervisor's OpenAPI schema`, () => {

@@ -14,6 +14,7 @@ import { EXPORT_FORMATS } from '../../../language/src/features/export/formats.js
 import { exportFiles } from '../../../language/src/features/export/export-files.js';
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
 import { consume, installed } from '../../support/consumers.js';
+import { expectAccepts } from '../../support/consumer-checks.js';
 import { REPO } from '../../support/util.js';
 
 const EXAMPLE = path.join(REPO, 'examples', 'hgx-h200.vmtopo');
@@ -49,9 +50,7 @@ for (const format of EXPORT_FORMATS) {
                 expect(available, `${consumer.tool} (Debian ${consumer.debianPackage}) is missing`).toBe(true);
                 for (const file of written) {
                     const name = path.basename(file).slice(0, -format.suffix.length);
-                    const accepted = consume(consumer, file);
-                    expect(accepted.status, `${consumer.tool} ${file}: ${accepted.output}`).toBe(0);
-                    if (consumer.expect) expect(accepted.output).toContain(consumer.expect.replace(/\{name\}/g, name));
+                    expectAccepts(consumer, file, name);
                 }
                 const text = fs.readFileSync(written[0], 'utf8');
                 const cut = path.join(tmp, `cut-${path.basename(written[0])}`);

@@ -17,6 +17,7 @@ import { ESXI_HOST, HOST } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { kubevirtProblems } from '../../support/kubevirt-schema.js';
 import { build, buildWorkspace, describeWithReference, readRepoFile } from '../../support/util.js';
+import { exampleVms } from '../../support/example-vms.js';
 
 type Yaml = any;
 
@@ -43,25 +44,22 @@ async function validVmsOfMisconfigured(): Promise<VmModel[]> {
     return ws.resolved().topology.vms.filter(vm => cleanVms.has(vm.name) && cleanHosts.has(vm.host.name) && vm.host.platform === 'kvm');
 }
 
-let hgx: VmModel[];
+const hgx = exampleVms();
+const { vm } = hgx;
 let misconfigured: VmModel[];
 beforeAll(async () => {
-    const ws = await buildWorkspace({ 'hgx-h200.vmtopo': readRepoFile('examples/hgx-h200.vmtopo') });
-    hgx = [...ws.resolved().topology.vms];
     misconfigured = await validVmsOfMisconfigured();
 }, 60_000);
 
-const vm = (name: string) => hgx.find(v => v.name === name)!;
-
 describeWithReference('every KubeVirt file is valid against KubeVirt\'s OpenAPI schema and matches its golden file', () => {
     it('the HGX example has five VMs and the misconfigured example these VMs without errors of their own', () => {
-        expect(hgx.map(v => v.name)).toEqual(['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d']);
+        expect(hgx.all().map(v => v.name)).toEqual(['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d']);
         expect(misconfigured.map(v => v.name)).toEqual(['wide', 'o1', 'o2', 'spread', 'share', 'fat']);
     });
 
     for (const example of ['hgx', 'misconfigured'] as const) {
         it(`${example}: VirtualMachine against v1.VirtualMachine, CR part against v1.KubeVirt, golden files`, () => {
-            for (const v of example === 'hgx' ? hgx : misconfigured) {
+            for (const v of example === 'hgx' ? hgx.all() : misconfigured) {
                 const text = exportVm(v, 'kubevirt');
                 const [machine, cr] = documents(text);
                 expect(kubevirtProblems('v1.VirtualMachine', machine), v.name).toEqual([]);

@@ -7,7 +7,6 @@
  * byte of what the user owns, gives the guest the addresses vmtopo planned, and merges again to the
  * same bytes. Bad input gets one located error and nothing written.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,35 +16,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFiles, exportVm } from '../../../language/src/features/export/index.js';
 import { LibvirtMergeError, mergeLibvirtDomain } from '../../../language/src/features/export/libvirt-merge.js';
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
-import type { VmModel } from '../../../language/src/model/topology.js';
 import { predictGuestAddresses } from '../../support/libvirt-guest.js';
+import { runTool } from '../../support/consumers.js';
+import { expectFormatAccepted } from '../../support/consumer-checks.js';
 import { HOST } from '../../support/fixtures.js';
-import { REPO, build, buildWorkspace, readRepoFile } from '../../support/util.js';
+import { REPO, build, readRepoFile } from '../../support/util.js';
+import { exampleVms, HGX_EXAMPLE as EXAMPLE } from '../../support/example-vms.js';
 
-const EXAMPLE = 'examples/hgx-h200.vmtopo';
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'libvirt-merge');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 
-let vms: VmModel[];
+const example = exampleVms(EXAMPLE);
 let tmp: string;
-beforeAll(async () => {
-    const ws = await buildWorkspace({ 'hgx-h200.vmtopo': readRepoFile(EXAMPLE) });
-    vms = [...ws.resolved().topology.vms];
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-merge-'));
-});
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-merge-')); });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** vmtopo's own domain of a VM of the example (what `vmtopo export libvirt` writes). */
-const ours = (name: string) => {
-    const vm = vms.find(v => v.name === name);
-    if (!vm) throw new Error(`no VM ${name} in ${EXAMPLE}`);
-    return exportVm(vm, 'libvirt');
-};
-
-function run(cmd: string, args: string[]): { status: number | null; output: string } {
-    const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
-    return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
-}
+const ours = (name: string) => exportVm(example.vm(name), 'libvirt');
 
 /**
  * The text of every element of the user's domain that vmtopo does not own, read independently of
@@ -97,12 +84,7 @@ describe.each(DOMAINS)('$vm merged into $file', ({ file, name, vm }) => {
     it('passes virt-xml-validate and virsh -c test:///default define, as the user\'s domain', () => {
         const out = path.join(tmp, `${vm}-into-${file}`);
         fs.writeFileSync(out, merge());
-        const validate = run('virt-xml-validate', [out, 'domain']);
-        expect(validate.output).toContain('validates');
-        expect(validate.status).toBe(0);
-        const define = run('virsh', ['-c', 'test:///default', 'define', out]);
-        expect(define.output).toContain(`Domain '${name}' defined`);
-        expect(define.status).toBe(0);
+        expectFormatAccepted('libvirt', out, name);
     });
 
     it('merges again to the same bytes', () => {
@@ -192,8 +174,8 @@ describe('the user\'s domain decides what is not vmtopo\'s', () => {
         expect(merged).toContain("<iommu model='intel'>");
         const out = path.join(tmp, 'big-into-web01.xml');
         fs.writeFileSync(out, merged);
-        expect(run('virt-xml-validate', [out, 'domain']).status).toBe(0);
-        expect(run('virsh', ['-c', 'test:///default', 'define', out]).output).toContain("Domain 'web01' defined");
+        expect(runTool('virt-xml-validate', [out, 'domain']).status).toBe(0);
+        expect(runTool('virsh', ['-c', 'test:///default', 'define', out]).output).toContain("Domain 'web01' defined");
         expect(mergeLibvirtDomain(merged, exportVm(big, 'libvirt'))).toBe(merged);
         // The VM shrinks: what vmtopo added for it leaves the domain, what the user had stays.
         expect(mergeLibvirtDomain(merged, ours('train-a'))).toBe(mergeLibvirtDomain(fixture('virt-install-default.xml'), ours('train-a')));
@@ -253,7 +235,7 @@ describe('bad input: one located error', () => {
     });
 
     it('not a domain: a libvirt network (virsh net-dumpxml) is refused at its root', () => {
-        const network = run('virsh', ['-c', 'test:///default', 'net-dumpxml', 'default']);
+        const network = runTool('virsh', ['-c', 'test:///default', 'net-dumpxml', 'default']);
         expect(network.status).toBe(0);
         const err = refusal(network.output);
         expect(err.message).toBe('the root element is <network>, not <domain>: this is not a libvirt domain');

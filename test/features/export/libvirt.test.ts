@@ -2,36 +2,25 @@
  * libvirt domain XML export ([LIBVIRT-DOM]): every VM of the HGX example is accepted by
  * libvirt's own tools, and the domain says what the topology says.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ExportError, exportFileName, exportVm } from '../../../language/src/features/export/index.js';
-import type { VmModel } from '../../../language/src/model/topology.js';
 import { ESXI_HOST, HOST } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { predictGuestAddresses } from '../../support/libvirt-guest.js';
-import { build, buildWorkspace, readRepoFile } from '../../support/util.js';
+import { runTool } from '../../support/consumers.js';
+import { expectFormatAccepted } from '../../support/consumer-checks.js';
+import { build } from '../../support/util.js';
+import { exampleVms, HGX_EXAMPLE as EXAMPLE } from '../../support/example-vms.js';
 
-const EXAMPLE = 'examples/hgx-h200.vmtopo';
-let vms: VmModel[];
+const { vm, all: vms } = exampleVms(EXAMPLE, 'errors');
 let tmp: string;
 
-beforeAll(async () => {
-    const ws = await buildWorkspace({ 'hgx-h200.vmtopo': readRepoFile(EXAMPLE) });
-    expect(ws.diagnostics().filter(d => d.severity === 1)).toEqual([]);
-    vms = [...ws.resolved().topology.vms];
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-libvirt-'));
-});
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-libvirt-')); });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-const vm = (name: string) => {
-    const found = vms.find(v => v.name === name);
-    if (!found) throw new Error(`no VM ${name} in ${EXAMPLE}`);
-    return found;
-};
 
 /** The parsed `<domain>` (attributes without prefix, single children as objects). */
 function parseDomain(xml: string): Record<string, any> {
@@ -45,27 +34,16 @@ function writeTmp(name: string, text: string): string {
     return file;
 }
 
-/** Runs a tool; returns its exit status and output (stdout + stderr). */
-function run(cmd: string, args: string[]): { status: number | null; output: string } {
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
-    return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
-}
-
 describe(`every VM of ${EXAMPLE}`, () => {
     it('has the five VMs the example declares', () => {
-        expect(vms.map(v => v.name)).toEqual(['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d']);
+        expect(vms().map(v => v.name)).toEqual(['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d']);
     });
 
     for (const name of ['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d']) {
         it(`${name}: passes virt-xml-validate and virsh -c test:///default define, and matches its golden file`, () => {
             const xml = exportVm(vm(name), 'libvirt');
             const file = writeTmp(exportFileName(name, 'libvirt'), xml);
-            const validate = run('/usr/bin/virt-xml-validate', [file, 'domain']);
-            expect(validate.output).toContain('validates');
-            expect(validate.status).toBe(0);
-            const define = run('/usr/bin/virsh', ['-c', 'test:///default', 'define', file]);
-            expect(define.output).toContain(`Domain '${name}' defined`);
-            expect(define.status).toBe(0);
+            expectFormatAccepted('libvirt', file, name);
             expectGolden(exportFileName(name, 'libvirt'), xml);
         });
     }
@@ -73,14 +51,14 @@ describe(`every VM of ${EXAMPLE}`, () => {
     it('is rejected by virt-xml-validate when broken (the check has teeth)', () => {
         const broken = exportVm(vm('train-a'), 'libvirt').replace('<pcihole64 unit="G">', '<pcihole64 unit="G" size="x">');
         expect(broken).toContain('size="x"');
-        expect(run('/usr/bin/virt-xml-validate', [writeTmp('broken.xml', broken), 'domain']).status).not.toBe(0);
+        expect(runTool('virt-xml-validate', [writeTmp('broken.xml', broken), 'domain']).status).not.toBe(0);
     });
 
     it('exports the same text twice, with a UUID per VM', () => {
         const a = exportVm(vm('train-a'), 'libvirt');
         expect(exportVm(vm('train-a'), 'libvirt')).toBe(a);
-        const uuids = vms.map(v => parseDomain(exportVm(v, 'libvirt')).uuid);
-        expect(new Set(uuids).size).toBe(vms.length);
+        const uuids = vms().map(v => parseDomain(exportVm(v, 'libvirt')).uuid);
+        expect(new Set(uuids).size).toBe(vms().length);
     });
 });
 

@@ -11,30 +11,19 @@ import { XMLParser } from 'fast-xml-parser';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ExportError, exportFileName, exportVm } from '../../../language/src/features/export/index.js';
 import { nicPciClass } from '../../../language/src/model/guest-plan.js';
-import type { VmModel } from '../../../language/src/model/topology.js';
 import { formatBdf } from '../../../language/src/syntax/tokens.js';
 import { ESXI_HOST, HOST, Severity, vmOnNode } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { ancestors, predictGuestAddresses } from '../../support/libvirt-guest.js';
-import { build, buildWorkspace, describeWithReference, readRepoFile, SHARED } from '../../support/util.js';
+import { build, describeWithReference, SHARED } from '../../support/util.js';
+import { exampleVms, HGX_EXAMPLE as EXAMPLE } from '../../support/example-vms.js';
 
-const EXAMPLE = 'examples/hgx-h200.vmtopo';
 const NAMES = ['train-a', 'infer-b', 'tenant-c', 'tenant-d'];
-let vms: VmModel[];
+const { vm } = exampleVms(EXAMPLE);
 let tmp: string;
 
-beforeAll(async () => {
-    const ws = await buildWorkspace({ 'hgx-h200.vmtopo': readRepoFile(EXAMPLE) });
-    vms = [...ws.resolved().topology.vms];
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-nccl-'));
-});
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-nccl-')); });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-const vm = (name: string) => {
-    const found = vms.find(v => v.name === name);
-    if (!found) throw new Error(`no VM ${name} in ${EXAMPLE}`);
-    return found;
-};
 
 /** NCCL's link_speed table (topo.cc 545-556): the strings it reads as a PCIe generation. */
 const NCCL_SPEEDS = ['2.5 GT/s PCIe', '5.0 GT/s PCIe', '8.0 GT/s PCIe', '16.0 GT/s PCIe', '32.0 GT/s PCIe', '64.0 GT/s PCIe'];

@@ -5,29 +5,19 @@
  * the guest plan says — devices, NUMA cells, CPU sets, memory per cell — and states what Proxmox
  * cannot express.
  */
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { ExportError, exportFileName, exportVm } from '../../../language/src/features/export/index.js';
 import { planGuestAddresses } from '../../../language/src/model/guest-plan.js';
 import { formatBdf } from '../../../language/src/syntax/tokens.js';
-import type { VmModel } from '../../../language/src/model/topology.js';
 import { checkPveConfig, checkValue, subKeysOfTypetext } from '../../../scripts/check-pve-conf.mjs';
 import { ESXI_HOST, HOST } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { pveProperties } from '../../support/platform-schemas.js';
 import { parsePveConf as parseConf, pveFacts, pveSubKeys as sub } from '../../support/platform-files.js';
-import { build, buildWorkspace, describeWithReference, readRepoFile } from '../../support/util.js';
+import { build, describeWithReference } from '../../support/util.js';
+import { exampleVms, HGX_EXAMPLE as EXAMPLE, HGX_VM_NAMES as NAMES } from '../../support/example-vms.js';
 
-const EXAMPLE = 'examples/hgx-h200.vmtopo';
-const NAMES = ['train-a', 'fm-service', 'infer-b', 'tenant-c', 'tenant-d'];
-let vms: VmModel[];
-
-beforeAll(async () => {
-    const ws = await buildWorkspace({ 'hgx-h200.vmtopo': readRepoFile(EXAMPLE) });
-    expect(ws.diagnostics().filter(d => d.severity === 1)).toEqual([]);
-    vms = [...ws.resolved().topology.vms];
-});
-
-const vm = (name: string) => vms.find(v => v.name === name)!;
+const { vm } = exampleVms(EXAMPLE, 'errors');
 
 describeWithReference(`every VM of ${EXAMPLE}: Proxmox's API schema`, () => {
     for (const name of NAMES) {

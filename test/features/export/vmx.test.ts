@@ -11,24 +11,16 @@ import { NodeFileSystem } from 'langium/node';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ExportError, VMX_KEYS, exportFileName, exportFiles, exportVm, vmxKey, vmxValueFits } from '../../../language/src/features/export/index.js';
 import { planGuestAddresses } from '../../../language/src/model/guest-plan.js';
-import type { VmModel } from '../../../language/src/model/topology.js';
 import { createVmtopoServices } from '../../../language/src/vmtopo-module.js';
 import { ESXI_HOST, HOST } from '../../support/fixtures.js';
 import { expectGolden } from '../../support/golden.js';
 import { parseVmx as readVmx, vmxFacts } from '../../support/platform-files.js';
-import { build, buildWorkspace, readRepoFile, REPO } from '../../support/util.js';
+import { build, REPO } from '../../support/util.js';
+import { exampleVms } from '../../support/example-vms.js';
 
 const EXAMPLE = 'examples/hgx-h200-esxi.vmtopo';
 const NAMES = ['train-e', 'tenant-e'];
-let vms: VmModel[];
-
-beforeAll(async () => {
-    const ws = await buildWorkspace({ 'hgx-h200-esxi.vmtopo': readRepoFile(EXAMPLE) });
-    expect(ws.diagnostics()).toEqual([]);
-    vms = [...ws.resolved().topology.vms];
-});
-
-const vm = (name: string) => vms.find(v => v.name === name)!;
+const { vm } = exampleVms(EXAMPLE, 'diagnostics');
 
 /**
  * The lines of a fragment (test/support/platform-files.ts), each pair also checked against the key

@@ -81,20 +81,10 @@ export function readDomain(xml: string): DomainFacts {
     const d = doc.domain as El | undefined;
     if (!d || typeof d !== 'object') throw new DomainXmlError('no <domain> element');
     const cputune = el(d.cputune);
-    const pins = new Map<number, string>();
-    for (const p of list(cputune?.vcpupin)) {
-        const vcpu = int(p['@vcpu']);
-        const set = cpuset(p['@cpuset']);
-        if (vcpu !== undefined && set !== undefined) pins.set(vcpu, set);
-    }
+    const pins = setsById(cputune?.vcpupin, '@vcpu', '@cpuset');
     const numatune = el(d.numatune);
     const mem = el(numatune?.memory);
-    const memnodes = new Map<number, string>();
-    for (const m of list(numatune?.memnode)) {
-        const cell = int(m['@cellid']);
-        const set = cpuset(m['@nodeset']);
-        if (cell !== undefined && set !== undefined) memnodes.set(cell, set);
-    }
+    const memnodes = setsById(numatune?.memnode, '@cellid', '@nodeset');
     const backing = el(d.memoryBacking);
     const hugepages = backing && 'hugepages' in backing ? el(backing.hugepages) ?? {} : undefined;
     const page = hugepages ? list(hugepages.page)[0] : undefined;
@@ -149,6 +139,20 @@ function el(x: unknown): El | undefined {
 
 function list(x: unknown): El[] {
     return Array.isArray(x) ? x.filter((e): e is El => !!e && typeof e === 'object') : el(x) ? [x as El] : [];
+}
+
+/**
+ * Elements that give a set per id (`<vcpupin vcpu="0" cpuset="2"/>`, `<memnode cellid="0"
+ * nodeset="0"/>`) as id → the set in cpulist form; an element whose id or set is malformed is left out.
+ */
+function setsById(x: unknown, idAttr: string, setAttr: string): Map<number, string> {
+    const sets = new Map<number, string>();
+    for (const e of list(x)) {
+        const id = int(e[idAttr]);
+        const set = cpuset(e[setAttr]);
+        if (id !== undefined && set !== undefined) sets.set(id, set);
+    }
+    return sets;
 }
 
 /** The text of an element (a string, or `#text` of one with attributes). */

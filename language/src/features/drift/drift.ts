@@ -21,7 +21,7 @@
 import type { AstNode, CstNode } from 'langium';
 import type * as ast from '../../generated/ast.js';
 import type { HostModel, VmModel } from '../../model/topology.js';
-import { parseBdf, parseCpuList, formatBdf, sizeToMiB } from '../../syntax/tokens.js';
+import { parseBdf, parseCpuList, formatBdf, formatCpuRuns, sizeToMiB } from '../../syntax/tokens.js';
 import { nodeForProperty, uriOf } from '../../kernel/cst.js';
 import { allDevices } from '../../model/host-syntax.js';
 import { findGpu, findNic, findNvSwitch } from '../../catalog/index.js';
@@ -293,15 +293,7 @@ function pinListOf(d: DomainFacts, smtPaired: boolean): string | undefined {
     }
     // Paired: each vCPU 2k's CPU, then the siblings (the planner puts each CPU's sibling right after it).
     const list = smtPaired ? [...cpus.filter((_, i) => i % 2 === 0), ...cpus.filter((_, i) => i % 2 === 1)] : cpus;
-    if (list.length === 0) return undefined;
-    // ascending runs as ranges, in the order written
-    const parts: string[] = [];
-    for (let i = 0; i < list.length; i++) {
-        const start = list[i];
-        while (i + 1 < list.length && list[i + 1] === list[i] + 1) i++;
-        parts.push(start === list[i] ? `${start}` : `${start}-${list[i]}`);
-    }
-    return parts.join(',');
+    return list.length === 0 ? undefined : formatCpuRuns(list);
 }
 
 /** The VM clause (GPU, NIC or NVSwitch assignment) that brings the host device `source`. */
