@@ -33,7 +33,7 @@ describe('the misconfigured example in every per-VM format: the clean VMs writte
             const result = await exportFiles(createVmtopoServices(NodeFileSystem), { files: [EXAMPLE], format: format.id, outDir: dir });
             // the broken VMs are refused (the file has errors), the clean ones of the format's platforms written
             expect(result.ok).toBe(false);
-            const expected = (format.platforms ?? ['kvm', 'esxi']).flatMap(p => CLEAN_VMS[p as keyof typeof CLEAN_VMS] ?? []);
+            const expected = (format.platforms ?? ['kvm', 'esxi']).flatMap(p => CLEAN_VMS[p]);
             const written = result.written.map(f => path.basename(f, format.suffix)).sort();
             expect(written, result.problems.join('\n')).toEqual([...expected].sort());
             for (const file of result.written) {
