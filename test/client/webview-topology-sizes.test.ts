@@ -193,6 +193,15 @@ describe.skipIf(!runsInChromium('webview-topology-sizes'))('topology view at thr
         expect(m.labels.filter(l => l.px < MIN_LABEL_PX)).toEqual([]);
         expect(await page.locator('[data-node="dev:sprocket/gpu4"] > text.label').allTextContents()).toEqual(['gpu4 · H200 SXM5 141GB', '0000:9b:00.0 · module 1']);
         await page.selectOption('#vm', '');
+        // Fit is applied on the view's next frames (a zoom the library may animate): wait until the
+        // host box stops changing size (a hang watchdog only), then compare it with the first Fit.
+        await page.waitForFunction(() => {
+            const w = document.querySelector('#canvas svg .k-host > rect.box')!.getBoundingClientRect().width;
+            const state = window as unknown as { __lastHostWidth?: number; __stableFrames?: number };
+            state.__stableFrames = state.__lastHostWidth !== undefined && Math.abs(state.__lastHostWidth - w) < 0.01 ? (state.__stableFrames ?? 0) + 1 : 0;
+            state.__lastHostWidth = w;
+            return state.__stableFrames >= 5;
+        }, undefined, { polling: 'raf', timeout: 20_000 });
         const back = await measure(page);
         expect(back.host.width).toBeCloseTo(fitHost.width, 0);
         await page.close();
