@@ -24,7 +24,7 @@ export class TopologyProvider {
     get(): ResolvedTopology {
         return this.cache.get('topology', () => resolveTopology(
             this.services.shared.workspace.LangiumDocuments.all
-                .filter(d => d.textDocument.languageId === 'vmtopo' || d.uri.path.endsWith('.vmtopo'))
+                .filter(d => d.uri.path.endsWith('.vmtopo') || d.textDocument.languageId === 'vmtopo') // the path first: the text document is made on first use
                 .map(d => (d as LangiumDocument<Model>).parseResult.value)
                 .toArray(), this.resolved));
     }

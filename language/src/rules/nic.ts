@@ -211,8 +211,10 @@ function checkNicAffinity(ctx: RuleContext): void {
         if (vm.gpus.length === 0) continue;
         for (const entry of vm.nics) {
             const near = nearestGpu(vm, entry.nic);
-            // NCCL's own view decides (model/nccl-paths.ts): GPUDirect RDMA over PCI to some GPU of the VM.
-            if (!near || vm.gpus.some(g => ncclPathRank(hostNcclPciType(vm.host, g.gpu.name, entry.nic.name)) <= ncclPathRank('PXB'))) continue;
+            // A common PCIe switch is PIX or PXB for NCCL too; otherwise NCCL's own view decides
+            // (model/nccl-paths.ts, computed only then: Broadcom levels may merge two switches into one).
+            if (!near || PATH_RANK[near.type] <= PATH_RANK.PXB) continue;
+            if (vm.gpus.some(g => ncclPathRank(hostNcclPciType(vm.host, g.gpu.name, entry.nic.name)) <= ncclPathRank('PXB'))) continue;
             const best = bestFreeNic(ctx.topology, vm, near.gpu, entry.mode === 'vf' ? entry.vf : undefined);
             const what = entry.mode === 'vf' ? `VF ${entry.vf} of ${entry.nic.name}` : entry.nic.name;
             const advice = best
