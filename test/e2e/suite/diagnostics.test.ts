@@ -43,7 +43,7 @@ describe('diagnostics of examples/misconfigured.vmtopo', () => {
                 'vscode.executeCodeActionProvider', uri(), loc001.range, vscode.CodeActionKind.QuickFix.value) ?? [];
             titles = actions.map(a => a.title);
             return actions.find(a => /^Re-pin train to NUMA 0/.test(a.title));
-        }, 15_000).catch(err => assert.fail(`${(err as Error).message}; offered: ${titles.join(' | ') || 'nothing'}`));
+        }).catch(err => assert.fail(`${(err as Error).message}; offered: ${titles.join(' | ') || 'nothing'}`));
         assert.ok(fix.edit, 'the quick-fix carries a workspace edit');
         assert.ok(await vscode.workspace.applyEdit(fix.edit), 'the edit applies');
         const pinLine = editor.document.lineAt(loc001.range.start.line).text;

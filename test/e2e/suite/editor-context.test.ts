@@ -96,7 +96,7 @@ describe('explain a rule (docs/rules.md in the package, offline)', () => {
         const actions = await waitFor('the Explain action', async () => {
             const found = await executeProvider<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, loc001.range) ?? [];
             return found.some(a => a.title === 'Explain LOC001 (rule documentation)') ? found : undefined;
-        }, 15_000);
+        });
         const explain = actions.find(a => a.title === 'Explain LOC001 (rule documentation)')!;
         assert.equal(explain.command?.command, 'vmtopo.explainRule');
 
@@ -109,7 +109,7 @@ describe('explain a rule (docs/rules.md in the package, offline)', () => {
         const docs = new TextDecoder().decode(await vscode.workspace.fs.readFile(opened.with({ fragment: '' })));
         assert.ok(docs.includes('\n## LOC001\n'), 'the packaged docs have the rule\'s section');
         const preview = await waitFor('the Markdown preview of rules.md', () => vscode.window.tabGroups.all.flatMap(g => g.tabs)
-            .find(t => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType) && /rules\.md/.test(t.label)), 15_000);
+            .find(t => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType) && /rules\.md/.test(t.label)));
         assert.ok(preview);
     });
 });

@@ -26,8 +26,11 @@ export async function openExample(name: string): Promise<vscode.TextEditor> {
     return vscode.window.showTextDocument(document, { preview: false });
 }
 
+/** How long a wait may take before it counts as a hang: generous, so that a loaded machine never fails a test. */
+export const WATCHDOG_MS = 60_000;
+
 /** Polls `probe` every 100 ms until it returns a value other than undefined/false, or fails after `ms`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = WATCHDOG_MS): Promise<T> {
     const end = Date.now() + ms;
     for (;;) {
         const value = await probe();
@@ -46,10 +49,11 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
  * "cancelled" (LSP RequestCancelled / ContentModified, surfaced by the client as an error named
  * `Canceled`): a request that meets a rebuild of the workspace (an open or an edit of another test)
  * is cancelled by Langium's workspace lock, and VS Code's own UI simply asks again. Any other
- * error fails at once; after 15 s the last cancellation is rethrown.
+ * error fails at once; after {@link WATCHDOG_MS} (a hang watchdog, not a bound on speed) the last
+ * cancellation is rethrown.
  */
 export async function executeProvider<T>(command: string, ...args: unknown[]): Promise<T> {
-    const end = Date.now() + 15_000;
+    const end = Date.now() + WATCHDOG_MS;
     for (;;) {
         try {
             return await vscode.commands.executeCommand<T>(command, ...args);

@@ -15,7 +15,7 @@ import Mocha from 'mocha';
 interface TestRecord { title: string; state: 'passed' | 'failed' | 'pending'; durationMs?: number; error?: string }
 
 export async function run(): Promise<void> {
-    const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+    const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
     const files = fs.readdirSync(__dirname).filter(f => f.endsWith('.test.cjs')).sort();
     for (const file of files) {
         mocha.addFile(path.join(__dirname, file));
