@@ -5,6 +5,8 @@
  * host's doc comment naming the source file and format, a comment block at the top listing what the
  * source holds that vmtopo cannot represent).
  */
+import { AstUtils, GrammarAST } from 'langium';
+import { VmtopoGrammar } from '../../generated/grammar.js';
 import { findCpu } from '../../catalog/index.js';
 
 /** A PCIe link as vmtopo writes it: GT/s per lane (2.5 … 64) and lane count. */
@@ -133,8 +135,16 @@ export function writableAddress(address: string): { address: string; changed: bo
     return { address: `0${address.slice(1)}`, changed: true };
 }
 
-/** Keywords of the vmtopo grammar that cannot be names. */
-const KEYWORDS = new Set(['unknown', 'host', 'vm', 'socket', 'gpu', 'nic', 'nvswitch', 'pcie-switch', 'on', 'at', 'link', 'cpu', 'platform', 'license', 'numa', 'cores', 'memory', 'vfs', 'module', 'speed', 'mig', 'vgpu', 'passthrough', 'mmio', 'kvm', 'esxi', 'kubevirt', 'nvaie', 'model', 'pci-id', 'from', 'host-template']);
+let keywords: ReadonlySet<string> | undefined;
+
+/**
+ * Keywords of the vmtopo grammar that look like names (`host`, `vm`, `kubevirt`, `same-switch`…): a
+ * name is an `ID`, so none of them can be one. Read from the generated grammar once.
+ */
+function grammarKeywords(): ReadonlySet<string> {
+    return keywords ??= new Set(AstUtils.streamAllContents(VmtopoGrammar())
+        .filter(GrammarAST.isKeyword).map(k => k.value).filter(v => /^[_a-zA-Z][\w-]*$/.test(v)));
+}
 
 /** A host name from a file name: its base name without extension, made an ID, never a keyword. */
 export function hostNameFromFile(file: string): string {
@@ -145,7 +155,7 @@ export function hostNameFromFile(file: string): string {
 /** A host name as vmtopo can write it: an ID that is not a keyword (`vm` → `vm-host`). */
 export function hostId(name: string): string {
     const id = toId(name);
-    return KEYWORDS.has(id) ? `${id}-host` : id;
+    return grammarKeywords().has(id) ? `${id}-host` : id;
 }
 
 /** Makes every switch and device name unique within the host (a later duplicate gets `_2`, `_3`…). */
