@@ -31,6 +31,7 @@ import { VmtopoIndexManager, VmtopoReferenceDescriptionProvider } from './langiu
 import { VmtopoAstNodeDescriptionProvider } from './langium/ast-descriptions.js';
 import { InternalErrors } from './kernel/internal-errors.js';
 import { VmtopoLexer, createVmtopoParser } from './langium/parser.js';
+import { VmtopoTokenBuilder } from './langium/token-builder.js';
 import { VmtopoValueConverter } from './langium/value-converter.js';
 import { VmtopoValidationRegistry } from './langium/validation-registry.js';
 import { TopologyRuleRunner } from './rules/engine/runner.js';
@@ -69,6 +70,8 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
     },
     parser: {
         Lexer: (services) => new VmtopoLexer(services),
+        // Keywords' longer alternatives found with one partial expression per terminal (token-builder.ts).
+        TokenBuilder: () => new VmtopoTokenBuilder(),
         LangiumParser: (services) => createVmtopoParser(services, services.log.InternalErrors),
         ValueConverter: () => new VmtopoValueConverter()
     },
