@@ -151,7 +151,6 @@ const checkName: NodeCheck<AstNode & { name?: string }> = (node, report, { names
 
 /** The SYN010 message for a name with characters outside ASCII, or undefined. */
 export function nonAsciiProblem(name: string): string | undefined {
-    // eslint-disable-next-line no-control-regex -- the test is exactly "every character is ASCII"
     if (/^[\x00-\x7f]*$/.test(name)) return undefined;
     const bad = [...name].filter(c => c.codePointAt(0)! > 0x7f);
     if (bad.length === 0) return undefined;
