@@ -225,7 +225,8 @@ export async function driftFleet(dir: string, exampleFile: string, hosts = 64): 
     const bundles: string[] = [];
     for (const host of topology.hosts) {
         const pci = ['address\tvendor\tdevice\tclass\tsubsystem_vendor\tsubsystem_device\tnuma_node\tiommu_group\tsriov_numvfs\tsriov_totalvfs\tcurrent_link_speed\tcurrent_link_width\tmax_link_speed\tmax_link_width\tpath\tbars',
-            ...host.devices.map(d => [formatBdf(d.address), '-', '-', '-', '-', '-', String(d.numa), '-', d.kind === 'nic' ? String(d.vfs) : '-', '-', '-', '-', '-', '-', '-', '-'].join('\t'))].join('\n');
+            // one IOMMU group per function: a host with its IOMMU on (none at all would be DRIFT023 under the passthrough VMs)
+            ...host.devices.map((d, i) => [formatBdf(d.address), '-', '-', '-', '-', '-', String(d.numa), String(i + 1), d.kind === 'nic' ? String(d.vfs) : '-', '-', '-', '-', '-', '-', '-', '-'].join('\t'))].join('\n');
         const huge = ['node\tsize_kib\tnr_hugepages\tfree_hugepages\tsurplus_hugepages',
             ...host.numaNodes.flatMap(n => n.hugepagePools.map(p => `${n.id}\t${p.sizeMiB * 1024}\t${p.count}\t${p.count}\t0`))].join('\n');
         const root = path.join(dir, `bundle-${host.name}`);

@@ -9,6 +9,8 @@
  * - `virsh/…`: domains that libvirt itself produced: vmtopo's libvirt export of each VM, defined
  *   (and started, for a running VM) in libvirt's test driver (`virsh -c test:///default`), and
  *   taken back with `virsh dumpxml --inactive` and `virsh dumpxml`;
+ * - `virsh/capabilities.xml`: `virsh -c test:///default capabilities`, libvirt's own output;
+ * - `proc/cmdline`: this machine's `/proc/cmdline` ({@link realCmdline});
  * - `manifest.tsv`: as the collector writes it;
  * - the tar file: made by the system's `tar -cf`, as the collector makes it.
  *
@@ -20,6 +22,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { importHost, type ImportedDevice, type ImportedSwitch } from '../../language/src/features/import/index.js';
+import type { HostModel } from '../../language/src/model/topology.js';
+import { formatBdf } from '../../language/src/syntax/tokens.js';
 
 /** The files of a bundle (relative to bundle/) and the commands of its manifest. */
 export interface BundleFiles {
@@ -119,12 +123,15 @@ export function libvirtNodedev(dir: string, devices: string, name: string): stri
     return run('virsh', ['-q', '-c', `test://${file}`, 'nodedev-dumpxml', name]);
 }
 
-/** The bundle files of a host: the capture, the sysfs tables, the domains, node devices; `virsh` missing when `domains` is undefined. */
-export function bundleFiles(host: string, parts: { lstopo?: string; pci?: string; hugepages?: string; domains?: LibvirtDomains; nodedevs?: ReadonlyMap<string, string> }): BundleFiles {
+/** The bundle files of a host: the capture, the sysfs tables, the domains, node devices; `virsh` missing when neither `domains` nor `capabilities` is given. */
+export function bundleFiles(host: string, parts: {
+    lstopo?: string; pci?: string; hugepages?: string; domains?: LibvirtDomains; nodedevs?: ReadonlyMap<string, string>; capabilities?: string; cmdline?: string;
+}): BundleFiles {
     const files = new Map<string, string>();
     const manifest: BundleFiles['manifest'] = [];
     const add = (file: string, text: string, command: string) => { files.set(file, text); manifest.push(['0', file, command]); };
     if (parts.lstopo !== undefined) add('lstopo.xml', parts.lstopo, 'lstopo-no-graphics --of xml -'); else manifest.push(['missing', 'lstopo']);
+    if (parts.capabilities !== undefined) add('virsh/capabilities.xml', parts.capabilities, 'virsh -r capabilities');
     if (parts.domains) {
         add('virsh/domains.txt', `${[...parts.domains.uuid.values()].join('\n')}\n`, 'virsh -r list --all --uuid');
         for (const [name, uuid] of parts.domains.uuid) {
@@ -133,13 +140,54 @@ export function bundleFiles(host: string, parts: { lstopo?: string; pci?: string
             if (live) add(`virsh/domain/${uuid}.live.xml`, live, `virsh -r dumpxml ${uuid}`);
         }
         for (const [name, xml] of parts.nodedevs ?? []) add(`virsh/nodedev/${name}.xml`, xml, `virsh -r nodedev-dumpxml ${name}`);
-    } else {
+    } else if (parts.capabilities === undefined) {
         manifest.push(['missing', 'virsh']);
     }
     manifest.push(['missing', 'nvidia-smi']);
     if (parts.pci !== undefined) add('sysfs/pci.tsv', parts.pci, 'read /sys/bus/pci/devices/*');
     if (parts.hugepages !== undefined) add('sysfs/hugepages.tsv', parts.hugepages, 'read /sys/devices/system/node/node*/hugepages/*');
+    if (parts.cmdline !== undefined) add('proc/cmdline', parts.cmdline, 'cat /proc/cmdline');
     return { host, files, manifest };
+}
+
+/** `virsh capabilities` of libvirt's test driver: 2 NUMA cells of 8 CPUs (0-7, 8-15) without SMT, 2 and 4 GiB, `<iommu support='no'/>`. */
+export function libvirtCapabilities(): string {
+    return run('virsh', ['-c', 'test:///default', 'capabilities']);
+}
+
+/**
+ * This machine's kernel command line without the parameters drift reads (`hugepages`,
+ * `hugepagesz`, `default_hugepagesz`, `intel_iommu`, `amd_iommu`, `iommu`): a real command line
+ * that asks for nothing, which a test then perturbs by adding those it means.
+ */
+export function realCmdline(): string {
+    const text = fs.readFileSync('/proc/cmdline', 'utf8');
+    return `${text.trim().split(/\s+/).filter(w => !/^(hugepages|hugepagesz|default_hugepagesz|intel_iommu|amd_iommu|iommu)=/.test(w)).join(' ')}\n`;
+}
+
+/** {@link realCmdline} with `params` added as the kernel's own (before a `--`, after which the words go to init). */
+export function cmdlineWith(params: string): string {
+    const words = realCmdline().trim().split(' ');
+    const end = words.indexOf('--');
+    words.splice(end < 0 ? words.length : end, 0, params);
+    return `${words.join(' ')}\n`;
+}
+
+/**
+ * `sysfs/pci.tsv` rows of the devices a vmtopo host declares (its resolved model): an untouched host
+ * that matches the file — NUMA node, link (current = maximum), VFs, one IOMMU group per function
+ * (the IOMMU on), BARs unknown (`-`) unless `bars` gives a function's column.
+ */
+export function pciTsvOfHost(host: HostModel, bars: ReadonlyMap<string, string> = new Map()): string {
+    const rows = host.devices.map((d, i) => {
+        const address = formatBdf(d.address);
+        const link = d.kind === 'nvswitch' ? undefined : d.link;
+        const speed = link ? `${link.speedGTs.toFixed(1)} GT/s PCIe` : '-';
+        const width = link ? String(link.width) : '-';
+        return [address, '-', '-', '-', '-', '-', String(d.numa), String(i + 1), d.kind === 'nic' ? String(d.vfs) : '-', '-', speed, width, speed, width,
+            `pci${address.slice(0, 7)}/${address}`, bars.get(address) ?? '-'].join('\t');
+    });
+    return `${PCI_HEADER}\n${rows.join('\n')}\n`;
 }
 
 /** The manifest text of a bundle. */

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleError, driftAll, hostFacts, readBundle } from '../../../language/src/features/drift/index.js';
 import { readTar } from '../../../language/src/features/drift/tar.js';
 import { buildWorkspace } from '../../support/util.js';
-import { bundleFiles, run, tarBundle, tempDir, type BundleFiles } from '../../support/drift-bundles.js';
+import { bundleFiles, importedHost, run, tarBundle, tempDir, type BundleFiles } from '../../support/drift-bundles.js';
+import { formatCpuList } from '../../../language/src/syntax/tokens.js';
 
 let tmp: string;
 beforeAll(() => { tmp = tempDir(); });
@@ -129,6 +130,16 @@ describe('hostile or broken bundles: one error each', () => {
     it('lstopo captured on another host than the manifest says', async () => {
         const b = bundleFiles('h1', { lstopo: '<topology><object type="Machine"><info name="HostName" value="h2"/></object></topology>' });
         expect(await refusal(tarBundle(tmp, b))).toBe('b.tar: lstopo.xml was captured on host "h2", the manifest says "h1": files from two hosts');
+    });
+
+    it('a virsh capabilities file that is not capabilities XML: one error when its facts are read', async () => {
+        for (const [capabilities, error] of [
+            ['<capabilities><host>', /^b\.tar: bundle\/virsh\/capabilities\.xml is not well-formed XML: /],
+            ['<domain/>', /^b\.tar: bundle\/virsh\/capabilities\.xml is not libvirt capabilities XML: no <capabilities><host>$/]
+        ] as const) {
+            const bundle = await readBundle(tarBundle(tmp, bundleFiles('h1', { capabilities })), 'b.tar');
+            expect(() => hostFacts(bundle)).toThrow(error);
+        }
     });
 
     it('a bundle of a host the files do not declare', async () => {
@@ -261,5 +272,33 @@ describe('the collector (vmtopo-collect.sh)', () => {
         expect([...facts.domains?.keys() ?? []]).toEqual(['test']);
         expect(facts.domains?.get('test')?.live?.running).toBe(true);
         for (const c of bundle.commands) expect(bundle.files.has(c.file)).toBe(true);
+        // the kernel command line is read (boot-time hugepages, possibly none); the test driver reports no IOMMU
+        expect(facts.bootHugepages?.command).toBe('cat /proc/cmdline');
+        expect(facts.iommu).toMatchObject({ enabled: false, command: 'virsh -r -c test:///default capabilities' });
+        // every BAR column the collector wrote is read: INDEX:SIZE:FLAGS, memory BARs with a size
+        const rows = bundle.files.get('sysfs/pci.tsv')!.split('\n').slice(1).filter(l => l !== '').map(l => l.split('\t'));
+        for (const row of rows.filter(r => r[15] !== '-')) {
+            const memory = row[15].split(',').filter(b => (BigInt(b.split(':')[2]) & 0x200n) !== 0n); // IORESOURCE_MEM
+            expect(facts.pci?.get(row[0])?.bars?.map(b => `${b.index}:${b.bytes}`), row[15]).toEqual(memory.map(b => b.split(':').slice(0, 2).join(':')));
+        }
+        // NUMA nodes: lstopo's when this machine has it (it wins), else the test driver's two cells
+        expect(facts.numa?.nodes.size).toBeGreaterThan(0);
+        if (facts.numa?.command.startsWith('lstopo')) {
+            const online = fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+            expect(formatCpuList([...facts.numa.nodes.values()].flatMap(n => n.cpus))).toBe(online);
+        }
+    });
+
+    it('its bundle, against what `vmtopo import` makes of its own lstopo capture: no finding at all', async () => {
+        const r = spawnSync('sh', [script], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp, VMTOPO_VIRSH_URI: 'test:///default' }, timeout: 60_000 });
+        expect(r.status, r.stderr).toBe(0);
+        const bundle = await readBundle(fs.readFileSync(r.stdout.trim()), 'here.tar');
+        const lstopo = bundle.files.get('lstopo.xml');
+        if (!bundle.commands.some(c => c.file === 'lstopo.xml' && c.exit === 0) || lstopo === undefined) {
+            console.log('skipped: this machine has no lstopo');
+            return;
+        }
+        const ws = await buildWorkspace({ 'here.vmtopo': importedHost(lstopo, 'lstopo.xml').text });
+        expect(driftAll(ws.documents.map(d => d.parseResult.value), ws.resolved(), [bundle])).toEqual([]);
     });
 });

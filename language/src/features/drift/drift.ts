@@ -16,22 +16,30 @@
  *   (model, bus number and NUMA node of each of vmtopo's), pcihole64;
  * - runtime: a running domain (`virsh dumpxml`) against its own next-boot XML: changes pending;
  * - capacity: hugepages reserved per NUMA node against the file's pools, free hugepages against the
- *   stopped VMs bound to the node, pending MIG mode changes, vGPU types without available instances.
+ *   stopped VMs bound to the node, pending MIG mode changes, vGPU types without available instances;
+ * - the host's NUMA nodes (lstopo, else `virsh capabilities`: facts.ts says why one source wins):
+ *   each socket's CPUs, SMT siblings and memory, nodes the file lacks, and VMs pinned to CPUs the
+ *   host lacks or puts on another node;
+ * - BARs (sysfs `resource`): a GPU whose BAR1 does not cover its memory, and a passthrough VM whose
+ *   64-bit MMIO window is smaller than what its GPUs' BARs on the host need;
+ * - the kernel command line and the IOMMU: a host without an IOMMU under VMs that assign devices,
+ *   and hugepages reserved at boot that are not the file's pools.
  */
 import type { AstNode, CstNode } from 'langium';
 import type * as ast from '../../generated/ast.js';
 import type { HostModel, VmModel } from '../../model/topology.js';
-import { parseBdf, parseCpuList, formatBdf, formatCpuRuns, sizeToMiB } from '../../syntax/tokens.js';
+import { parseBdf, parseCpuList, formatBdf, formatCpuList, formatCpuRuns, sizeToMiB } from '../../syntax/tokens.js';
 import { nodeForProperty, uriOf } from '../../kernel/cst.js';
 import { allDevices } from '../../model/host-syntax.js';
-import { findGpu, findNic, findNvSwitch } from '../../catalog/index.js';
+import { findGpu, findNic, findNvSwitch, requiredMmioGiB } from '../../catalog/index.js';
 import { planGuestAddresses, type GuestPlan } from '../../model/guest-plan.js';
 import { ExportError } from '../../model/export-error.js';
-import { replaceProperty, insertAfterProperty, type FixData } from '../../rules/engine/fixes.js';
+import { replaceProperty, insertAfterProperty, insertVmClause, type FixData } from '../../rules/engine/fixes.js';
+import { GrammarUtils } from 'langium';
 import { expandCpuset, type DomainFacts } from './domain.js';
 import { expectedDomain } from './expected.js';
 import { driftKind, type DriftCode } from './findings.js';
-import { SYSFS_HUGEPAGES, SYSFS_PCI, type HostFacts, type LiveDevice } from './facts.js';
+import { SYSFS_HUGEPAGES, SYSFS_PCI, SYSFS_PCI_RESOURCE, type HostFacts, type LiveDevice, type LiveNumaNode } from './facts.js';
 
 /** A 0-based LSP range. */
 export interface DriftRange {
@@ -75,8 +83,12 @@ export function driftOfHost(target: DriftTarget, facts: HostFacts): DriftFinding
         });
     };
     inventory(target, facts, emit);
+    numaTopology(target, facts, emit);
+    bars(target, facts, emit);
+    iommu(target, facts, emit);
     const stopped = configuration(target, facts, emit);
     capacity(target, facts, emit, stopped);
+    bootHugepages(target, facts, emit);
     return findings;
 }
 
@@ -395,6 +407,244 @@ function capacity(target: DriftTarget, facts: HostFacts, emit: Emit, stopped: Re
                 const clause = vm.node.gpus.find(c => c.gpus.some(r => r.ref?.name === entry.gpu.name));
                 emit('DRIFT015', clause ?? vm.node, clause ? undefined : 'name', `VM ${vm.model!.name}: no ${type} instance is available on GPU ${entry.gpu.name} (${gpu})`, types[0].command);
             });
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// NUMA nodes: CPUs, SMT siblings, memory (lstopo, else virsh capabilities)
+
+/** Memory as `vmtopo import` writes it: whole GiB when exact, else MiB. */
+const mibText = (mib: number) => mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
+
+/**
+ * A node's CPUs as a `cores` list: two equal-length ranges when the host's SMT siblings are CPU k of
+ * one range and CPU k of the other (the only pairing the language can write, model/pinning.ts), else
+ * the plain cpulist (no siblings claimed).
+ */
+function coresText(node: LiveNumaNode): string {
+    const plain = formatCpuList(node.cpus);
+    const first: number[] = [];
+    const second: number[] = [];
+    for (const c of node.cpus) {
+        const t = node.threads.get(c);
+        if (!t || t.length !== 2) return plain;
+        if (c === Math.min(...t)) first.push(c); else second.push(c);
+    }
+    const pairs = first.map(c => Math.max(...node.threads.get(c)!));
+    const a = formatCpuRuns(first);
+    const b = formatCpuRuns(pairs);
+    const paired = second.length === first.length && !a.includes(',') && !b.includes(',') && pairs.every((p, i) => i === 0 || p === pairs[i - 1] + 1);
+    return paired ? `${a},${b}` : plain;
+}
+
+/**
+ * DRIFT018 (a socket's CPUs or SMT siblings, a node the host lacks or the file lacks), DRIFT019 (a
+ * socket's memory), DRIFT020 (a VM's `pin` or `emulator pin` on CPUs the host lacks or puts on
+ * another node). Memory is drift when the file says more than the node has, or at least 1 GiB less
+ * (MemTotal is what the kernel leaves of the DIMMs, so the file may round down, not up).
+ */
+function numaTopology(target: DriftTarget, facts: HostFacts, emit: Emit): void {
+    const live = facts.numa;
+    const host = target.host;
+    if (!live || host.sockets.length === 0) return;
+    const command = live.command;
+    const declared = new Set<number>();
+    for (const socket of host.sockets) {
+        const id = socketNuma(host, socket);
+        if (id === undefined) continue;
+        declared.add(id);
+        const node = live.nodes.get(id);
+        if (!node) {
+            emit('DRIFT018', socket, socket.numa !== undefined ? 'numa' : 'name', `socket ${socket.name}: NUMA node ${id} is not on the host (its nodes: ${[...live.nodes.keys()].sort((a, b) => a - b).join(', ') || 'none'})`, command);
+            continue;
+        }
+        const parsed = socket.cores !== undefined ? parseCpuList(socket.cores) : undefined;
+        if (parsed?.ok && node.cpus.length > 0) {
+            const file = [...parsed.value];
+            const liveSet = new Set(node.cpus);
+            const fileSet = new Set(file);
+            const fix = (text: string) => ({ title: `Accept the live value: cores ${text}`, edit: replaceProperty(socket, 'cores', text) });
+            if (file.length !== node.cpus.length || file.some(c => !liveSet.has(c))) {
+                const gone = file.filter(c => !liveSet.has(c));
+                const added = node.cpus.filter(c => !fileSet.has(c));
+                const detail = [gone.length > 0 ? `${formatCpuList(gone)} not on it` : '', added.length > 0 ? `${formatCpuList(added)} on it too` : ''].filter(x => x).join(', ');
+                emit('DRIFT018', socket, 'cores', `NUMA node ${id} has CPUs ${formatCpuList(node.cpus)} on the host, socket ${socket.name} says ${socket.cores} (${detail})`, command, fix(coresText(node)));
+            } else {
+                const model = target.model?.numaNodes.find(n => n.id === id);
+                const wrong = file.filter(c => {
+                    const sibling = model?.siblingOf(c);
+                    const threads = node.threads.get(c);
+                    return sibling !== undefined && threads !== undefined && !(threads.length === 2 && threads.includes(sibling));
+                });
+                if (wrong.length > 0) {
+                    const c = wrong[0];
+                    emit('DRIFT018', socket, 'cores', `socket ${socket.name} pairs CPUs as SMT siblings the host does not (CPU ${c} with ${model!.siblingOf(c)}; the host's core of CPU ${c} has threads ${formatCpuList(node.threads.get(c)!)}${wrong.length > 1 ? `; ${wrong.length} CPUs in all` : ''})`, command, fix(coresText(node)));
+                }
+            }
+        }
+        if (node.memoryMiB !== undefined && node.memoryMiB > 0) {
+            const m = socket.memory ? sizeToMiB(socket.memory.value, socket.memory.unit) : undefined;
+            const fileMiB = m?.ok ? m.value : undefined;
+            const text = mibText(node.memoryMiB);
+            if (socket.memoryUnknown || (fileMiB !== undefined && (fileMiB > node.memoryMiB || node.memoryMiB - fileMiB >= 1024))) {
+                emit('DRIFT019', socket, socket.memoryUnknown ? 'memoryUnknown' : 'memory',
+                    `NUMA node ${id} has ${text} of memory on the host, socket ${socket.name} says ${socket.memoryUnknown ? 'unknown' : mibText(fileMiB!)}`, command,
+                    { title: `Accept the live value: memory ${text}`, edit: replaceProperty(socket, socket.memoryUnknown ? 'memoryUnknown' : 'memory', text) });
+            }
+        }
+    }
+    for (const node of live.nodes.values()) {
+        if (declared.has(node.id) || node.cpus.length === 0) continue; // a node without CPUs (CXL or HBM memory) is no socket
+        emit('DRIFT018', host, 'name', `the host has NUMA node ${node.id} (CPUs ${formatCpuList(node.cpus)}${node.memoryMiB !== undefined ? `, ${mibText(node.memoryMiB)}` : ''}), which the file does not declare`, command);
+    }
+    const nodeOf = new Map<number, number>();
+    for (const n of live.nodes.values()) for (const c of n.cpus) nodeOf.set(c, n.id);
+    for (const vm of target.vms) {
+        if (!vm.model) continue;
+        for (const [property, list, what] of [['pin', vm.model.pin, 'vCPUs'], ['emulatorPin', vm.model.emulatorPin, 'emulator threads']] as const) {
+            if (!list || list.size > 1 << 16) continue;
+            const lacks: number[] = [];
+            const moved: string[] = [];
+            for (const c of list) {
+                const liveNode = nodeOf.get(c);
+                const fileNode = vm.model.host.numaOfCpu(c)?.id;
+                if (liveNode === undefined) lacks.push(c);
+                else if (fileNode !== undefined && fileNode !== liveNode) moved.push(`${c} on node ${liveNode}, not ${fileNode}`);
+            }
+            if (lacks.length === 0 && moved.length === 0) continue;
+            const parts = [lacks.length > 0 ? `CPUs ${formatCpuList(lacks)} are not on the host` : '', moved.length > 0 ? `the host puts CPU ${moved.slice(0, 4).join(', CPU ')}${moved.length > 4 ? ` (${moved.length} CPUs in all)` : ''}` : ''].filter(x => x);
+            emit('DRIFT020', vm.node, property, `VM ${vm.model.name} pins its ${what} to host CPUs the host does not have where the file says: ${parts.join('; ')} (re-plan the pins)`, command);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// BARs (sysfs resource)
+
+const GIB = 1024 * 1024 * 1024;
+
+/**
+ * DRIFT022: a GPU's BAR1 (the window onto its memory, NVIDIA's "BAR1 Memory" of `nvidia-smi -q`) is
+ * smaller than its memory: the firmware did not give it the large BAR the data-center GPUs are made
+ * for (NVIDIA's product briefs list BAR1 sizes of 32–256 GiB, e.g. H100 PCIe: 128 GiB;
+ * GPUDirect RDMA maps peer memory through BAR1, https://docs.nvidia.com/cuda/gpudirect-rdma/).
+ * DRIFT021: a VM given GPUs by passthrough whose 64-bit MMIO window (pcihole64) is smaller than what
+ * their 64-bit BARs on the host need: each GPU needs the larger of the catalog's MMIO size
+ * [NVAIE-MMIO] and its BARs on the host (whole GiB), and the window the next power of two above the
+ * sum (catalog `requiredMmioGiB`, as the guest plan sizes it). A BAR1 larger than the catalog assumes
+ * (resizable BAR set larger) leaves the guest firmware unable to map the GPU.
+ */
+function bars(target: DriftTarget, facts: HostFacts, emit: Emit): void {
+    if (!facts.pci) return;
+    const barsOf = (address: string) => facts.pci!.get(address)?.bars;
+    for (const g of allDevices(target.host)) {
+        if (g.$type !== 'Gpu') continue;
+        const at = address(g.address);
+        const spec = findGpu(g.model ?? '');
+        const bar1 = at ? barsOf(at)?.find(b => b.index === 1) : undefined;
+        if (!spec || !bar1 || bar1.bytes >= spec.memoryGB * 1e9) continue;
+        emit('DRIFT022', g, 'name', `GPU ${g.name} at ${at}: BAR1 is ${bytesText(bar1.bytes)} on the host, smaller than its ${spec.memoryGB} GB of memory (the host firmware did not give it its large BAR: check "Above 4G decoding" and resizable BAR in the BIOS)`, SYSFS_PCI_RESOURCE);
+    }
+    for (const vm of target.vms) {
+        const model = vm.model;
+        if (!model) continue;
+        const gpus = model.gpus.filter(e => e.mode === 'passthrough');
+        const live = gpus.map(e => barsOf(formatBdf(e.gpu.address))?.filter(b => b.mem64 !== false).reduce((n, b) => n + b.bytes, 0));
+        if (!live.some(b => b !== undefined && b > 0)) continue;
+        const perGpu = gpus.map((e, i) => Math.max(e.gpu.spec.mmioGiB, Math.ceil((live[i] ?? 0) / GIB)));
+        const need = requiredMmioGiB(perGpu.map(mmioGiB => ({ mmioGiB }) as Parameters<typeof requiredMmioGiB>[0][number]));
+        let window: number;
+        try {
+            window = planGuestAddresses(model).pcihole64GiB;
+        } catch (err) {
+            if (err instanceof ExportError) continue;
+            throw err;
+        }
+        if (window >= need) continue;
+        const over = gpus.map((e, i) => ({ e, bytes: live[i] ?? 0 })).filter(x => x.bytes > x.e.gpu.spec.mmioGiB * GIB);
+        const text = `${need} GiB`;
+        const edit = vm.node.mmio ? replaceProperty(vm.node, 'mmio', text) : insertVmClause(vm.node, `mmio ${text}`);
+        emit('DRIFT021', vm.node, vm.node.mmio ? 'mmio' : 'name',
+            `VM ${model.name}: its 64-bit MMIO window is ${window} GiB, its GPUs' BARs on the host need ${text} (${over.map(x => `${x.e.gpu.name}: ${bytesText(x.bytes)} of 64-bit BARs, the catalog assumes ${x.e.gpu.spec.mmioGiB} GiB`).join('; ')})`,
+            SYSFS_PCI_RESOURCE, { title: `Accept the live value: mmio ${text}`, edit });
+    }
+}
+
+function bytesText(bytes: number): string {
+    for (const [unit, size] of [['TiB', GIB * 1024], ['GiB', GIB], ['MiB', 1024 * 1024], ['KiB', 1024]] as const) {
+        if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+    }
+    return bytes >= GIB ? `${(bytes / GIB).toFixed(2)} GiB` : `${bytes} bytes`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the IOMMU and the kernel command line
+
+/** Inserts a clause as the first line of a host's block. */
+function insertHostClause(host: ast.Host, clause: string): ReturnType<typeof replaceProperty> {
+    const uri = uriOf(host);
+    const brace = host.$cstNode && GrammarUtils.findNodeForKeyword(host.$cstNode, '{');
+    return uri && brace ? { uri, edits: [{ range: { start: brace.range.end, end: brace.range.end }, newText: `\n    ${clause}` }] } : undefined;
+}
+
+/**
+ * DRIFT023: the host runs without an IOMMU (facts.ts: libvirt, else sysfs' IOMMU groups, else the
+ * kernel command line) while VMs of the file assign devices (GPUs by passthrough, NICs, NVSwitches:
+ * VFIO needs the IOMMU, https://docs.kernel.org/driver-api/vfio.html), or the file says `iommu
+ * enabled`. The fix (`iommu disabled`) is offered only where no VM assigns a device: otherwise the
+ * host, not the file, is wrong.
+ */
+function iommu(target: DriftTarget, facts: HostFacts, emit: Emit): void {
+    const io = facts.iommu;
+    const host = target.host;
+    if (!io || io.enabled || host.iommu === 'disabled' || target.model?.iommu === 'disabled') return;
+    const assigning = target.vms.filter(v => v.model && (v.model.gpus.some(g => g.mode === 'passthrough') || v.model.nics.length > 0 || v.model.nvswitches.length > 0)).map(v => v.model!.name);
+    if (assigning.length === 0 && host.iommu !== 'enabled') return;
+    const fix = assigning.length === 0
+        ? { title: 'Accept the live value: iommu disabled', edit: host.iommu ? replaceProperty(host, 'iommu', 'disabled') : insertHostClause(host, 'iommu disabled') } : undefined;
+    const vms = assigning.length > 0 ? `; ${assigning.slice(0, 4).join(', ')}${assigning.length > 4 ? ', …' : ''} ${assigning.length > 1 ? 'assign' : 'assigns'} devices, which needs it (intel_iommu=on on Intel; AMD-Vi enabled in the firmware)` : '';
+    emit('DRIFT023', host, host.iommu ? 'iommu' : 'name', `host ${host.name} runs without an IOMMU (${io.evidence})${vms}`, io.command, fix);
+}
+
+/**
+ * DRIFT024: hugepages the kernel command line reserves at boot against the file's pools of that
+ * size (per node for `hugepages=0:N,1:M`, else in all). A pool whose current reservation already
+ * differs (DRIFT013) is not reported again; a size the command line does not name is not judged (a
+ * boot service may reserve it through sysfs). No fix: the file and today's host agree, the boot
+ * configuration does not (the message gives the parameters that would).
+ */
+function bootHugepages(target: DriftTarget, facts: HostFacts, emit: Emit): void {
+    const boot = facts.bootHugepages;
+    const host = target.host;
+    if (!boot) return;
+    for (const [sizeKiB, reserved] of boot.sizes) {
+        const pools: Array<{ pool: ast.HugepagePool; node: number }> = [];
+        for (const socket of host.sockets) {
+            const node = socketNuma(host, socket);
+            for (const pool of socket.hugepagePools ?? []) {
+                const mib = sizeToMiB(pool.size?.value, pool.size?.unit);
+                if (mib.ok && mib.value * 1024 === sizeKiB && node !== undefined) pools.push({ pool, node });
+            }
+        }
+        const differsNow = (p: { pool: ast.HugepagePool; node: number }) => !!facts.hugepages
+            && (facts.hugepages.find(l => l.node === p.node && l.sizeKiB === sizeKiB)?.reserved ?? 0) !== p.pool.count;
+        if (pools.some(differsNow)) continue;
+        const wanted = [...pools].sort((a, b) => a.node - b.node).map(p => `${p.node}:${p.pool.count}`).join(',');
+        const param = `hugepagesz=${sizeKiB % (1024 * 1024) === 0 ? `${sizeKiB / 1024 / 1024}G` : `${sizeKiB / 1024}M`} hugepages=${wanted || '0'}`;
+        const size = kibText(sizeKiB);
+        const say = (where: AstNode, property: string | undefined, boots: number, file: number, scope: string) =>
+            emit('DRIFT024', where, property, `the kernel command line reserves ${boots} hugepages of ${size} ${scope} at boot (${reserved.text}), the file ${file} (after a reboot the pools differ: ${param})`, boot.command);
+        if (reserved.perNode) {
+            const nodes = new Set([...reserved.perNode.keys(), ...pools.map(p => p.node)]);
+            for (const n of [...nodes].sort((a, b) => a - b)) {
+                const p = pools.find(x => x.node === n);
+                const boots = reserved.perNode.get(n) ?? 0;
+                if (boots !== (p?.pool.count ?? 0)) say(p?.pool ?? host, p ? 'count' : 'name', boots, p?.pool.count ?? 0, `on NUMA node ${n}`);
+            }
+        } else {
+            const file = pools.reduce((n, p) => n + p.pool.count, 0);
+            if (file !== reserved.total) say(pools[0]?.pool ?? host, pools.length > 0 ? 'count' : 'name', reserved.total, file, 'in all');
         }
     }
 }

@@ -3,6 +3,8 @@
  * the file's (lstopo, sysfs). Configuration: each domain's next-boot XML against vmtopo's export of
  * its VM. Runtime: a running domain against its own next-boot XML (changes pending until a restart).
  * Capacity: what the host has left for the file's VMs (hugepages, MIG mode, mdev instances).
+ * DRIFT018–024 come from `virsh capabilities` or lstopo (NUMA nodes), sysfs `resource` (BARs) and
+ * `/proc/cmdline` (IOMMU, boot-time hugepages); drift.ts says what each compares.
  */
 export type DriftArea = 'inventory' | 'configuration' | 'runtime' | 'capacity';
 
@@ -30,7 +32,14 @@ const kinds = [
     ['DRIFT014', 'capacity', 'warning', 'A GPU\'s MIG mode change is pending (needs a GPU reset)'],
     ['DRIFT015', 'capacity', 'error', 'No instance of a vGPU type is left on its GPU'],
     ['DRIFT016', 'inventory', 'warning', 'The file\'s PCIe link differs from the device\'s'],
-    ['DRIFT017', 'capacity', 'warning', 'Fewer free hugepages on a NUMA node than its stopped VMs need']
+    ['DRIFT017', 'capacity', 'warning', 'Fewer free hugepages on a NUMA node than its stopped VMs need'],
+    ['DRIFT018', 'inventory', 'error', 'A NUMA node\'s CPUs or SMT siblings differ from its socket, or a node is on one side only'],
+    ['DRIFT019', 'inventory', 'warning', 'A NUMA node\'s memory differs from its socket\'s'],
+    ['DRIFT020', 'configuration', 'error', 'A VM is pinned to host CPUs the host lacks or puts on another NUMA node'],
+    ['DRIFT021', 'configuration', 'error', 'A passthrough VM\'s 64-bit MMIO window is smaller than its GPUs\' BARs on the host need'],
+    ['DRIFT022', 'inventory', 'warning', 'A GPU\'s BAR1 is smaller than its memory (no large BAR from the host firmware)'],
+    ['DRIFT023', 'inventory', 'error', 'The host runs without an IOMMU under VMs that assign devices'],
+    ['DRIFT024', 'capacity', 'warning', 'The kernel command line reserves other hugepages at boot than the file\'s pools']
 ] as const;
 
 export const DRIFT_KINDS: readonly DriftKind[] = kinds.map(([id, area, severity, summary]) => ({ id, area, severity, summary }));

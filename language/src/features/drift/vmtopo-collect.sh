@@ -18,7 +18,8 @@
 #   nvidia-smi/query.xml             nvidia-smi -q -x
 #   nvidia-smi/topo.txt              nvidia-smi topo -m
 #   sysfs/pci.tsv                    per PCI function: ids, numa_node, iommu_group, SR-IOV VFs,
-#                                    current and maximum link speed and width, sysfs path, BAR sizes
+#                                    current and maximum link speed and width, sysfs path, BARs
+#                                    (INDEX:SIZE:FLAGS from `resource`)
 #   sysfs/hugepages.tsv              per NUMA node and page size: reserved, free and surplus pages
 #   sysfs/mdev.tsv                   per mediated-device type: parent, type, name, available instances
 #   proc/cmdline                     the kernel command line
@@ -137,13 +138,14 @@ if [ -d /sys/bus/pci/devices ]; then
         fi
         path=$(cd -P "$d" 2>/dev/null && pwd)
         path=${path#/sys/devices/}
-        # BAR sizes from `resource`: one "start end flags" line per region, 0-5 the BARs, 6 the ROM
+        # BARs from `resource`: one "start end flags" line per region, 0-5 the BARs, 6 the ROM;
+        # written INDEX:SIZE:FLAGS (size end - start + 1 bytes; flags as the kernel gives them)
         bars=''
         i=0
         if [ -r "$d/resource" ]; then
-            while read -r start end _flags; do
+            while read -r start end flags; do
                 if [ "$i" -le 5 ] && [ "$end" != '0x0000000000000000' ]; then
-                    bars="$bars${bars:+,}$i:$((end - start + 1))"
+                    bars="$bars${bars:+,}$i:$((end - start + 1)):$flags"
                 fi
                 i=$((i + 1))
             done < "$d/resource"
