@@ -137,4 +137,20 @@ describe.skipIf(!runsInChromium('webview-topology-capacity'))('topology webview:
         expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
         expect(consoleErrors).toEqual([]);
     });
+
+    it('lists every host and the fleet in the fleet overview', async () => {
+        const fleet = await diagramOf({ 'bad.vmtopo': readRepoFile('examples/misconfigured.vmtopo') }, { fleet: true });
+        await sendToPage(page, { type: 'update', result: fleet, state: { uri: 'file:///ws/bad.vmtopo', fleet: true } });
+        await page.waitForSelector('#canvas svg [data-node="host:kvm01"]');
+        await page.click('#capacity');
+        const box = page.locator('#capacity-box');
+        expect(await box.locator('.box-title').textContent()).toBe('Capacity · fleet');
+        const hosts = fleet.capacity!.hosts;
+        expect(await box.locator('tr[data-host]').evaluateAll(els => els.map(e => e.getAttribute('data-host')))).toEqual(hosts.map(h => h.host));
+        expect(hosts.at(-1)!.host).toBe('fleet');
+        expect(await box.locator('tr[data-host="fleet"] td').nth(1).textContent()).toBe(String(hosts.slice(0, -1).reduce((a, h) => a + h.freeGpus, 0)));
+        // No GPU nodes in the overview: no list of stranded GPUs, no paths box.
+        expect(await box.locator('.stranded-gpus').count()).toBe(0);
+        expect(await page.locator('#paths-box').isVisible()).toBe(false);
+    });
 });
