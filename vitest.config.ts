@@ -10,7 +10,9 @@ const SLOW = [
     // Headless Chromium driving the topology webview.
     'test/client/webview-topology.test.ts',
     // The topology webview at three panel sizes in headless Chromium (Fit, label sizes, semantic zoom).
-    'test/client/webview-topology-sizes.test.ts'
+    'test/client/webview-topology-sizes.test.ts',
+    // The topology webview's Capacity toggle and NCCL path labels in headless Chromium.
+    'test/client/webview-topology-capacity.test.ts'
 ];
 
 export default defineConfig({

@@ -1,8 +1,8 @@
 /**
  * The topology webview's HTML: a strict Content-Security-Policy (`default-src 'none'`; scripts and
  * styles only from the extension with this page's nonce; no remote content, no inline handlers),
- * the toolbar (host picker, fleet, VM picker, Fit, errors only, status), the diagram container and
- * the VM legend. Pure (no `vscode`
+ * the toolbar (host picker, fleet, VM picker, Fit, errors only, capacity, status), the diagram
+ * container with its side boxes (the capacity report; the selected VM's NCCL paths) and the VM legend. Pure (no `vscode`
  * import), so the tests load exactly this page in a browser.
  */
 
@@ -43,9 +43,10 @@ export function topologyHtml(o: TopologyHtmlOptions): string {
   <label>VM <select id="vm" aria-label="Highlight a VM"><option value="">all</option></select></label>
   <button id="fit" type="button" title="Fit the diagram in the view">Fit</button>
   <button id="errors" type="button" aria-pressed="false" title="Show only what has an error or a warning">Errors only</button>
+  <button id="capacity" type="button" aria-pressed="false" title="Free and stranded capacity: what no shape of the workload can use, and why">Capacity</button>
   <span id="status" role="status"></span>
 </div>
-<div id="viewport"><div id="canvas"></div></div>
+<div id="viewport"><div id="canvas"></div><aside id="side"><section id="capacity-box" aria-label="Capacity" hidden></section><section id="paths-box" aria-label="NCCL paths" hidden></section></aside></div>
 <div id="legend" aria-label="VM colours"></div>
 <div id="tooltip" role="tooltip" hidden></div>
 <script nonce="${attr(o.nonce)}" src="${attr(o.scriptUri)}"></script>

@@ -5,9 +5,9 @@
  * diagram's own types come from the language's protocol module, type-only, so neither bundle pulls
  * in the language.
  */
-import type { TopologyNodeInfo, TopologyResult, TopologySourceRange, TopologyViewport } from '../../language/src/protocol.js';
+import type { TopologyHostCapacity, TopologyNodeInfo, TopologyPathPair, TopologyResult, TopologySourceRange, TopologyViewport } from '../../language/src/protocol.js';
 
-export type { TopologyNodeInfo, TopologyResult, TopologySourceRange, TopologyViewport };
+export type { TopologyHostCapacity, TopologyNodeInfo, TopologyPathPair, TopologyResult, TopologySourceRange, TopologyViewport };
 
 /** The webview panel's view type (also the serializer's key and the activation event `onWebviewPanel:vmtopo.topology`). */
 export const TOPOLOGY_VIEW_TYPE = 'vmtopo.topology';

@@ -155,7 +155,8 @@ export class TopologyPanel implements vscode.Disposable {
             const client = await this.client();
             const result = await client.sendRequest<TopologyResult>(TOPOLOGY_REQUEST, params);
             if (number !== this.requestNumber) return; // a newer request is on its way
-            const same = this.last?.svg === result.svg && this.last.stale === result.stale && this.last.host === result.host;
+            const same = this.last?.svg === result.svg && this.last.stale === result.stale && this.last.host === result.host
+                && JSON.stringify([this.last.capacity, this.last.ncclPaths]) === JSON.stringify([result.capacity, result.ncclPaths]);
             this.last = result;
             // Nothing changed in the drawing (the cursor moved within the host): no redraw.
             this.post(same ? { type: 'unchanged' } : { type: 'update', result, state: this.state });

@@ -171,6 +171,66 @@ export interface TopologyResult {
     /** Layout + render time of this answer, in ms. */
     layoutMs: number;
     message?: string;
+    /** Free and stranded capacity of the drawn host (fleet view: of every host, then the fleet). */
+    capacity?: TopologyCapacity;
+    /** NCCL's path types in each VM's guest that has GPUs (host view only), VM order. */
+    ncclPaths?: TopologyVmPaths[];
+}
+
+/**
+ * The stranded-capacity report (`vmtopo plan --report`) of the hosts as written: what is free and
+ * what of it no shape of the workload can use, and why. The workload is the request blocks of the
+ * workspace (`from: 'requests'`) or, when there are none, the shapes of its VMs (`from: 'vms'`).
+ */
+export interface TopologyCapacity {
+    from: 'requests' | 'vms';
+    /** How many shapes the workload has. */
+    shapes: number;
+    hosts: TopologyHostCapacity[];
+}
+
+/** One row of the report; `host` is `fleet` for the fleet's sum. GPU-equivalents count free slices as fractions of a GPU. */
+export interface TopologyHostCapacity {
+    host: string;
+    freeGpus: number;
+    freeGpuEquivalents: number;
+    freeCores: number;
+    freeMemoryGiB: number;
+    strandedGpuEquivalents: number;
+    strandedCores: number;
+    strandedMemoryGiB: number;
+    /** Stranded GPU-equivalents per cause, largest first (`cause`: a sentence such as `no free cores left on the GPU's NUMA node`). */
+    causes: { cause: string; gpuEquivalents: number }[];
+    /** The stranded GPUs: their diagram node, name, free GPU-equivalents and the cause (a sentence). */
+    gpus: { node: string; gpu: string; gpuEquivalents: number; cause: string }[];
+}
+
+/** The NCCL paths of one VM's guest, for the diagram's labels of its GPU↔NIC and GPU↔GPU pairs. */
+export interface TopologyVmPaths {
+    vm: string;
+    pairs: TopologyPathPair[];
+    /** Why there is no prediction (e.g. an ESXi host, whose guests vmtopo does not export for NCCL). */
+    message?: string;
+}
+
+/**
+ * One pair of a VM's devices as NCCL sees them in the guest: `a` a GPU (or vGPU slice), `b` a NIC
+ * (or VF) or another GPU, as diagram node ids and the VM's device names; `type` NCCL's path type
+ * (PIX, PXB, PHB, SYS, PXN, NVL…); `label` what the diagram writes: `PIX · GDR`, `PXN via gpu1 · GDR`,
+ * `NV18`, `SYS · no P2P`.
+ */
+export interface TopologyPathPair {
+    kind: 'gpu-nic' | 'gpu-gpu';
+    a: string;
+    b: string;
+    aName: string;
+    bName: string;
+    type: string;
+    label: string;
+    /** GPU↔NIC: whether NCCL uses GPUDirect RDMA. */
+    gdr?: boolean;
+    /** GPU↔GPU: whether NCCL uses P2P. */
+    p2p?: boolean;
 }
 
 /**

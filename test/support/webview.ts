@@ -13,6 +13,8 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildWorkspace, REPO } from './util.js';
 import { documentDiagnostics, renderDiagram, sourceInfo, type DiagramRequest } from '../../language/src/features/diagram/index.js';
+import { requestsOf } from '../../language/src/features/plan/index.js';
+import { isModel } from '../../language/src/generated/ast.js';
 import { topologyHtml } from '../../client/topology/html.js';
 import type { FromWebview, ToWebview } from '../../client/topology/messages.js';
 import type { TopologyResult } from '../../language/src/protocol.js';
@@ -50,13 +52,14 @@ export function ensureWebviewBundle(): void {
     if (!fs.existsSync(SCRIPT) || fs.statSync(SCRIPT).mtimeMs < newest) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: REPO, stdio: 'pipe' });
 }
 
-/** The language server's answer for `files`: renderDiagram of the resolved workspace (`request`: viewport, host…). */
+/** The language server's answer for `files`: renderDiagram of the resolved workspace with its request blocks (`request`: viewport, host…). */
 export async function diagramOf(files: Record<string, string>, request?: DiagramRequest): Promise<TopologyResult> {
     const ws = await buildWorkspace(files);
     const resolved = ws.resolved();
     const docs = ws.services.vmtopo.documentation.DocumentationProvider;
+    const all = ws.services.shared.workspace.LangiumDocuments.all;
     return renderDiagram(resolved.topology, sourceInfo(resolved, n => docs.getDocumentation(n)),
-        documentDiagnostics(ws.services.shared.workspace.LangiumDocuments.all), request);
+        documentDiagnostics(all), { requests: requestsOf(all.map(d => d.parseResult.value).filter(isModel).toArray()), ...request });
 }
 
 /** A started browser on the webview page: `url` is the page, `close()` ends the browser and removes the folder. */

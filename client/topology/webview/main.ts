@@ -19,6 +19,12 @@
  * - the VM picker (or a click on a VM card or legend entry) highlights the VM's slice, dims the
  *   rest and zooms to what the VM holds;
  * - *Errors only* dims everything without an error or a warning and zooms to what has one;
+ * - *Capacity* shows the stranded-capacity report of the host (of every host in the fleet view) in a
+ *   box beside the drawing — free and stranded GPUs, GPU-equivalents, cores and GiB, the causes —
+ *   and outlines each stranded GPU, whose hover says why; a click on a GPU of the box zooms to it;
+ * - a selected VM's NCCL paths (host view): a matrix of its GPU↔GPU and GPU↔NIC pairs as NCCL
+ *   computes them in the guest (PIX, PXB, PHB, SYS, PXN, NV18; GDR where GPUDirect RDMA is used),
+ *   and a labelled connector from each GPU to its nearest NIC(s) in the drawing;
  * - `highlight` from the extension (the editor's cursor) outlines the node at the cursor.
  *
  * The SVG is parsed with DOMParser as XML (no HTML parsing of user text; every label is escaped by
@@ -27,7 +33,7 @@
 import Panzoom, { type PanzoomObject } from '@panzoom/panzoom';
 // The view's stylesheet: esbuild writes it beside the script (out/webview/topology.css).
 import './topology.css';
-import type { FromWebview, ToWebview, TopologyNodeInfo, TopologyResult, TopologyViewState } from '../messages.js';
+import type { FromWebview, ToWebview, TopologyHostCapacity, TopologyNodeInfo, TopologyPathPair, TopologyResult, TopologyViewState } from '../messages.js';
 
 interface VsCodeApi {
     postMessage(message: FromWebview): void;
@@ -46,6 +52,9 @@ const vmPicker = $<HTMLSelectElement>('vm');
 const fleetButton = $<HTMLButtonElement>('fleet');
 const fitButton = $<HTMLButtonElement>('fit');
 const errorsButton = $<HTMLButtonElement>('errors');
+const capacityButton = $<HTMLButtonElement>('capacity');
+const capacityBox = $<HTMLElement>('capacity-box');
+const pathsBox = $<HTMLElement>('paths-box');
 const legend = $<HTMLDivElement>('legend');
 const status = $<HTMLSpanElement>('status');
 const tooltip = $<HTMLDivElement>('tooltip');
@@ -85,6 +94,9 @@ const expanded = new Set<string>();
 /** True while the view shows what Fit showed (a resize or a new layout fits again). */
 let fitted = true;
 let errorsOnly = false;
+let capacityOn = false;
+/** Stranded GPUs of the drawn host: node id → line of the hover. */
+let stranded = new Map<string, string>();
 
 function post(message: FromWebview): void {
     vscode.postMessage(message);
@@ -127,6 +139,9 @@ function render(next: TopologyResult, nextState: TopologyViewState): void {
     status.textContent = statusText;
     status.classList.toggle('stale', next.stale);
     renderLegend(next);
+    stranded = new Map(next.capacity?.hosts.flatMap(h => h.gpus.map(g => [g.node, `stranded: ${fmt(g.gpuEquivalents)} GPU-eq, ${g.cause}`] as const)) ?? []);
+    renderCapacity(next);
+    pathsBox.hidden = true;
     // The diagram.
     panzoom?.destroy();
     panzoom = undefined;
@@ -161,6 +176,7 @@ function render(next: TopologyResult, nextState: TopologyViewState): void {
     if (!keep) fit(); else applyZoom();
     selectVm(state.vm && next.vms.includes(state.vm) ? state.vm : undefined);
     setErrorsOnly(errorsOnly, false);
+    setCapacity(capacityOn);
 }
 
 /** The box of a node's `rect.box`, in drawing px. */
@@ -358,6 +374,184 @@ function setErrorsOnly(on: boolean, zoom: boolean): void {
     }
 }
 
+/** A number as the report writes it: at most two decimals. */
+function fmt(x: number): string {
+    return String(Math.round(x * 100) / 100);
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
+    const el = document.createElement(tag);
+    if (text !== undefined) el.textContent = text;
+    if (className) el.className = className;
+    return el;
+}
+
+/**
+ * The capacity box: the workload it is measured against, one table row per host (and the fleet),
+ * the causes of what is stranded, and each stranded GPU (a click zooms to it).
+ */
+function renderCapacity(next: TopologyResult): void {
+    capacityBox.replaceChildren();
+    const c = next.capacity;
+    if (!c) return;
+    const head = element('div', next.view === 'fleet' ? 'Capacity · fleet' : `Capacity · ${next.host ?? ''}`, 'box-title');
+    const workload = c.from === 'requests'
+        ? `stranded: what none of the ${c.shapes} request shape${c.shapes === 1 ? '' : 's'} can use`
+        : `stranded: what no shape of the ${c.shapes} VM${c.shapes === 1 ? '' : 's'} can use (no request blocks)`;
+    const table = element('table', undefined, 'capacity');
+    const groups = element('tr');
+    for (const [h, span] of [['', 1], ['free', 4], ['stranded', 3]] as const) {
+        const th = element('th', h, h ? 'group' : undefined);
+        th.colSpan = span;
+        groups.appendChild(th);
+    }
+    const header = element('tr');
+    for (const h of ['host', 'GPUs', 'GPU-eq', 'cores', 'GiB', 'GPU-eq', 'cores', 'GiB']) header.appendChild(element('th', h));
+    table.append(groups, header);
+    const row = (r: TopologyHostCapacity) => {
+        const tr = element('tr', undefined, r.strandedGpuEquivalents > 0 ? 'has-stranded' : undefined);
+        tr.dataset.host = r.host;
+        for (const v of [r.host, String(r.freeGpus), fmt(r.freeGpuEquivalents), String(r.freeCores), fmt(r.freeMemoryGiB), fmt(r.strandedGpuEquivalents), String(r.strandedCores), fmt(r.strandedMemoryGiB)]) tr.appendChild(element('td', v));
+        return tr;
+    };
+    for (const r of c.hosts) table.appendChild(row(r));
+    capacityBox.append(head, element('div', workload, 'box-note'), table);
+    const total = c.hosts.find(h => h.host === 'fleet') ?? c.hosts[0];
+    if (total && total.causes.length > 0) {
+        const causes = element('ul', undefined, 'causes');
+        for (const x of total.causes) causes.appendChild(element('li', `${fmt(x.gpuEquivalents)} GPU-eq: ${x.cause}`));
+        capacityBox.append(element('div', 'why', 'box-sub'), causes);
+    }
+    const gpus = c.hosts.flatMap(h => h.gpus);
+    if (next.view === 'host' && gpus.length > 0) {
+        const list = element('ul', undefined, 'stranded-gpus');
+        for (const g of gpus) {
+            const item = element('li');
+            const button = element('button', g.gpu, 'gpu-link');
+            button.type = 'button';
+            button.dataset.gpu = g.node;
+            button.addEventListener('click', () => {
+                const el = svg?.querySelector(`[data-node="${CSS.escape(g.node)}"]`);
+                const box = el && boxOf(el);
+                if (box) { zoomTo(box, 2); fitted = false; }
+            });
+            item.append(button, document.createTextNode(` · ${fmt(g.gpuEquivalents)} GPU-eq · ${g.cause}`));
+            list.appendChild(item);
+        }
+        capacityBox.append(element('div', 'stranded GPUs', 'box-sub'), list);
+    }
+}
+
+/** Capacity on or off: the box, and the outline of each stranded GPU in the drawing. */
+function setCapacity(on: boolean): void {
+    capacityOn = on;
+    capacityButton.setAttribute('aria-pressed', String(on));
+    capacityButton.classList.toggle('active', on);
+    capacityBox.hidden = !on || !result?.capacity;
+    if (!svg) return;
+    svg.classList.toggle('capacity', on);
+    for (const el of Array.from(svg.querySelectorAll('g[data-node]'))) el.classList.toggle('stranded', on && stranded.has(el.getAttribute('data-node') ?? ''));
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Where the line from the centre of `a` towards the centre of `b` leaves `a`. */
+function edgePoint(a: Box, b: Box): { x: number; y: number } {
+    const cx = a.x + a.w / 2;
+    const cy = a.y + a.h / 2;
+    const dx = b.x + b.w / 2 - cx;
+    const dy = b.y + b.h / 2 - cy;
+    const t = Math.min(dx ? a.w / 2 / Math.abs(dx) : Infinity, dy ? a.h / 2 / Math.abs(dy) : Infinity, 1);
+    return { x: cx + dx * t, y: cy + dy * t };
+}
+
+/** NCCL's path types, closest first (NCCL_PATH_TYPES of the language; the client may not import it). */
+const PATH_ORDER = ['LOC', 'NVL', 'NVB', 'C2C', 'PIX', 'PXB', 'P2C', 'PXN', 'PHB', 'SYS', 'NET', 'DIS'];
+
+/**
+ * The selected VM's NCCL paths (host view; undefined: none): the matrix in the side box, and in the
+ * drawing a labelled connector from each GPU to its nearest NIC(s).
+ */
+function renderPaths(vm: string | undefined): void {
+    svg?.querySelector(':scope > g.nccl-paths')?.remove();
+    marks = marks.filter(m => m.el.isConnected);
+    pathsBox.replaceChildren();
+    const paths = vm !== undefined && result?.view === 'host' ? result.ncclPaths?.find(p => p.vm === vm) : undefined;
+    pathsBox.hidden = !paths;
+    if (!paths) return;
+    pathsBox.appendChild(element('div', `NCCL paths in ${vm}'s guest`, 'box-title'));
+    if (paths.message || paths.pairs.length === 0) {
+        pathsBox.appendChild(element('div', paths.message ?? 'one GPU and no NIC: no pair', 'box-note'));
+        return;
+    }
+    const gpus = [...new Set(paths.pairs.flatMap(p => p.kind === 'gpu-gpu' ? [p.aName, p.bName] : [p.aName]))];
+    const nics = [...new Set(paths.pairs.filter(p => p.kind === 'gpu-nic').map(p => p.bName))];
+    const pairOf = (a: string, b: string) => paths.pairs.find(p => (p.aName === a && p.bName === b) || (p.kind === 'gpu-gpu' && p.aName === b && p.bName === a));
+    const table = element('table', undefined, 'paths');
+    const header = element('tr');
+    header.appendChild(element('th'));
+    for (const col of [...gpus, ...nics]) header.appendChild(element('th', col));
+    table.appendChild(header);
+    for (const g of gpus) {
+        const tr = element('tr');
+        tr.appendChild(element('th', g));
+        for (const col of [...gpus, ...nics]) {
+            const p = col === g ? undefined : pairOf(g, col);
+            // The cell: the type and GDR (`nvidia-smi topo -m` style); the relay of PXN in its title.
+            const td = element('td', col === g ? 'X' : p ? (p.kind === 'gpu-gpu' ? p.label : `${p.type}${p.gdr ? ' GDR' : ''}`) : '');
+            if (p) {
+                td.className = `path t-${p.type}${p.gdr ? ' gdr' : ''}`;
+                td.dataset.a = p.a;
+                td.dataset.b = p.b;
+                td.title = `${p.aName} ↔ ${p.bName}: ${p.label}`;
+            }
+            tr.appendChild(td);
+        }
+        table.appendChild(tr);
+    }
+    table.addEventListener('mouseover', e => {
+        const td = e.target instanceof Element ? e.target.closest<HTMLElement>('td.path') : null;
+        for (const el of Array.from(canvas.querySelectorAll('.path-end'))) el.classList.remove('path-end');
+        for (const id of td ? [td.dataset.a, td.dataset.b] : []) canvas.querySelector(`[data-node="${CSS.escape(id ?? '')}"]`)?.classList.add('path-end');
+    });
+    table.addEventListener('mouseleave', () => { for (const el of Array.from(canvas.querySelectorAll('.path-end'))) el.classList.remove('path-end'); });
+    pathsBox.append(table, element('div', 'as NCCL computes them in the guest (src/graph/paths.cc): PIX one PCIe switch, PXB several, PHB through the CPU, SYS across sockets, PXN through an NVLink peer, NV# NVLinks; GDR: GPUDirect RDMA', 'box-note'));
+    if (!svg) return;
+    // The drawing: each GPU to its nearest NIC(s), labelled with the path type.
+    const layer = document.createElementNS(SVG_NS, 'g');
+    layer.setAttribute('class', 'nccl-paths');
+    const nearest: TopologyPathPair[] = [];
+    for (const g of gpus) {
+        const mine = paths.pairs.filter(p => p.kind === 'gpu-nic' && p.aName === g);
+        const best = Math.min(...mine.map(p => PATH_ORDER.indexOf(p.type)));
+        nearest.push(...mine.filter(p => PATH_ORDER.indexOf(p.type) === best));
+    }
+    for (const p of nearest) {
+        const ea = svg.querySelector(`[data-node="${CSS.escape(p.a)}"]`);
+        const eb = svg.querySelector(`[data-node="${CSS.escape(p.b)}"]`);
+        const a = ea && boxOf(ea);
+        const b = eb && boxOf(eb);
+        if (!a || !b) continue;
+        const from = edgePoint(a, b);
+        const to = edgePoint(b, a);
+        const line = document.createElementNS(SVG_NS, 'line');
+        line.setAttribute('class', `path-line${p.gdr ? ' gdr' : ''}`);
+        for (const [k, v] of [['x1', from.x], ['y1', from.y], ['x2', to.x], ['y2', to.y]] as const) line.setAttribute(k, String(v));
+        const text = document.createElementNS(SVG_NS, 'text');
+        text.setAttribute('class', 'path-label');
+        text.setAttribute('x', String((from.x + to.x) / 2));
+        text.setAttribute('y', String((from.y + to.y) / 2 + 3));
+        text.setAttribute('font-size', '10');
+        text.setAttribute('text-anchor', 'middle');
+        text.dataset.pair = `${p.aName} ${p.bName}`;
+        text.textContent = p.label;
+        layer.append(line, text);
+        marks.push({ el: text, base: 10 });
+    }
+    svg.appendChild(layer);
+    applyZoom();
+}
+
 /**
  * Highlights the VM's nodes and edges and dims the rest (undefined: no selection); with `zoom`, the
  * view zooms to the VM's card and everything it holds (back to Fit when cleared).
@@ -376,6 +570,7 @@ function selectVm(vm: string | undefined, zoom = false): void {
         if (box) held.push(box);
     }
     saveState({ vm });
+    renderPaths(vm);
     if (!zoom) return;
     const box = union(held);
     if (vm !== undefined && box) {
@@ -396,6 +591,13 @@ function showTooltip(info: TopologyNodeInfo, x: number, y: number): void {
     const facts = document.createElement('div');
     facts.textContent = info.facts.join('\n');
     tooltip.appendChild(facts);
+    const strandedLine = capacityOn ? stranded.get(info.id) : undefined;
+    if (strandedLine) {
+        const line = document.createElement('div');
+        line.className = 'stranded-line';
+        line.textContent = strandedLine;
+        tooltip.appendChild(line);
+    }
     for (const d of info.diagnostics) {
         const line = document.createElement('div');
         line.className = d.severity === 1 ? 'diag-error' : 'diag-warning';
@@ -472,6 +674,7 @@ hostPicker.addEventListener('change', () => post({ type: 'selectHost', host: hos
 fleetButton.addEventListener('click', () => post({ type: 'showFleet' }));
 fitButton.addEventListener('click', fit);
 errorsButton.addEventListener('click', () => setErrorsOnly(!errorsOnly, true));
+capacityButton.addEventListener('click', () => setCapacity(!capacityOn));
 vmPicker.addEventListener('change', () => {
     const vm = vmPicker.value || undefined;
     selectVm(vm, true);

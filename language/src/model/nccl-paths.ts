@@ -29,7 +29,7 @@
  * RDMA (`gdr="0"` in a dump) is honoured when the file says so, assumed capable otherwise.
  */
 import { ncclTopologyTree, type NcclElement } from './nccl-topology.js';
-import { planGuestAddresses, nicPciClass, type GuestNode } from './guest-plan.js';
+import { planGuestAddresses, nicPciClass, type GuestDevice, type GuestNode } from './guest-plan.js';
 import { formatBdf } from '../syntax/tokens.js';
 import type { DeviceModel, GpuModel, HostModel, PcieSwitchModel, VmModel } from './topology.js';
 
@@ -427,6 +427,11 @@ function rename(p: NcclPathPrediction, names: ReadonlyMap<string, string>): Name
     };
 }
 
+/** A guest's prediction ({@link predictVmNcclPaths}), with the VM's entry (`gpu`, `nic` …) of each device name. */
+export interface VmNcclPaths extends NamedNcclPaths {
+    readonly entries: ReadonlyMap<string, GuestDevice['entry']>;
+}
+
 /**
  * GPUs NCCL finds on one NVLink fabric: SXM boards with NVLinks (HGX baseboards, where NVSwitches or
  * direct NVLink connect every GPU of the board); PCIe cards' NVLink bridges are not declared in vmtopo.
@@ -442,18 +447,20 @@ function onNvlink(gpu: GpuModel): boolean {
  * and vGPUs get no NVLink P2P). Names are the VM's device names. Throws `ExportError` where the
  * export would (an ESXi host, a VM without vCPUs or memory).
  */
-export function predictVmNcclPaths(vm: VmModel): NamedNcclPaths {
+export function predictVmNcclPaths(vm: VmModel): VmNcclPaths {
     const plan = planGuestAddresses(vm);
     const names = new Map<string, string>();
+    const entries = new Map<string, GuestDevice['entry']>();
     const nvl: string[] = [];
     const visit = (node: GuestNode): void => {
         if (node.kind === 'switch') { node.children.forEach(visit); return; }
         const bus = formatBdf(node.guestBdf);
         names.set(bus, node.name);
+        entries.set(node.name, node.entry);
         if (node.role === 'gpu' && node.location.kind === 'gpu' && onNvlink(node.location)) nvl.push(bus);
     };
     plan.expanders.forEach(x => x.roots.forEach(visit));
-    return rename(predictNcclPaths(ncclTopologyTree(vm, plan), { nvlinkDomain: nvl }), names);
+    return { ...rename(predictNcclPaths(ncclTopologyTree(vm, plan), { nvlinkDomain: nvl }), names), entries };
 }
 
 /**

@@ -8,6 +8,7 @@ import { findGpu, findMigProfile, findVgpuType, knownModels } from '../catalog/i
 import type { GpuSpec } from '../catalog/types.js';
 import { GPUS } from '../catalog/gpus.js';
 import { sizeToMiB } from '../syntax/tokens.js';
+import { PATH_RANK, pathType, type VmModel } from './topology.js';
 
 /** How close a NIC must be to its GPU: its PCIe switch, its NUMA node, or anywhere on the host. */
 export type NicLocality = 'same-switch' | 'same-numa' | 'any';
@@ -130,5 +131,41 @@ export function resolveRequest(node: ast.Request): { shape?: RequestShape; probl
             locality: node.locality === 'required' ? 'required' : 'preferred'
         },
         problems
+    };
+}
+
+/**
+ * The shape of a written VM, as if it were a request of count 1 on any host (pure): its GPUs
+ * (count, the first GPU's model and mode — passthrough, vGPU type or MIG profile), its NICs per GPU
+ * (PF or VF) and how close they are to their GPUs in the file (every GPU with one of the VM's NICs
+ * under a shared PCIe switch: `same-switch`, required; on the GPU's NUMA node: `same-numa`,
+ * required; else `any`), its vCPUs (as SMT pairs unless its pin list holds a thread without its
+ * sibling), memory in MiB and hugepage size. The stranded-capacity report measures against these
+ * shapes when the files have no request blocks (features/plan `reportWorkload`).
+ */
+export function vmShape(vm: VmModel): RequestShape {
+    const first = vm.gpus[0];
+    const gpus: RequestShape['gpus'] = first && {
+        count: vm.gpus.length, models: [first.gpu.spec], mode: first.mode,
+        ...(first.mode === 'vgpu' ? { slice: first.type.name } : first.mode === 'mig' ? { slice: first.profile.name } : {})
+    };
+    let nic: RequestShape['nic'];
+    if (gpus && vm.nics.length > 0) {
+        const near = (rank: (g: VmModel['gpus'][number], n: VmModel['nics'][number]) => boolean) => vm.gpus.every(g => vm.nics.some(n => rank(g, n)));
+        const locality: NicLocality = near((g, n) => PATH_RANK[pathType(n.nic, g.gpu)] <= PATH_RANK.PXB) ? 'same-switch'
+            : near((g, n) => n.nic.numa === g.gpu.numa) ? 'same-numa' : 'any';
+        nic = { perGpu: Math.max(1, Math.floor(vm.nics.length / vm.gpus.length)), vf: vm.nics[0].mode === 'vf', locality };
+    }
+    const pinned = vm.pin ? new Set(vm.pin) : undefined;
+    const siblingOf = (cpu: number) => vm.host.numaNodes.map(n => n.cpus.has(cpu) ? n.siblingOf(cpu) : undefined).find(s => s !== undefined);
+    const smtPairs = !pinned || [...pinned].every(c => { const s = siblingOf(c); return s === undefined || pinned.has(s); });
+    return {
+        name: vm.name,
+        ...(gpus ? { gpus } : {}),
+        ...(nic ? { nic } : {}),
+        vcpus: vm.vcpus, smtPairs, memoryMiB: vm.memoryMiB,
+        ...(vm.hugepageMiB ? { hugepageMiB: vm.hugepageMiB } : {}),
+        count: 1,
+        locality: nic && nic.locality !== 'any' ? 'required' : 'preferred'
     };
 }

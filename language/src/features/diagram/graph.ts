@@ -123,6 +123,18 @@ export function deviceId(host: string, name: string): string {
     return `dev:${host}/${name}`;
 }
 
+/**
+ * Node id of what a VM's `gpu` or `nic` entry holds: the device (passthrough), its slice of the GPU
+ * (vGPU, MIG: `slice:HOST/GPU/VM/INDEX`, INDEX the entry's place among the VM's GPUs) or its VF
+ * (`vf:HOST/NIC/VF`).
+ */
+export function entryNodeId(vm: VmModel, entry: VmModel['gpus'][number] | VmModel['nics'][number]): string {
+    const h = hostKey(vm.host);
+    if (entry.mode === 'passthrough') return deviceId(h, 'gpu' in entry ? entry.gpu.name : entry.nic.name);
+    if (entry.mode === 'vf') return `vf:${h}/${entry.nic.name}/${entry.vf}`;
+    return `slice:${h}/${entry.gpu.name}/${vm.name}/${vm.gpus.indexOf(entry)}`;
+}
+
 /** Node id of a VM card. */
 export function vmId(vm: string): string {
     return `vm:${vm}`;
@@ -290,12 +302,10 @@ export function buildHostGraph(topology: Topology, host: HostModel, sources: Sou
     for (const vm of vms) {
         const from = vmId(vm.name);
         vm.gpus.forEach((g, index) => {
-            const target = g.mode === 'passthrough' ? deviceId(h, g.gpu.name) : `slice:${h}/${g.gpu.name}/${vm.name}/${index}`;
-            edges.push({ id: `e:${vm.name}/gpu/${index}`, kind: 'vm', source: from, target, vm: vm.name, source_range: range(g), diagnostics: [] });
+            edges.push({ id: `e:${vm.name}/gpu/${index}`, kind: 'vm', source: from, target: entryNodeId(vm, g), vm: vm.name, source_range: range(g), diagnostics: [] });
         });
         vm.nics.forEach((n, index) => {
-            const target = n.mode === 'passthrough' ? deviceId(h, n.nic.name) : `vf:${h}/${n.nic.name}/${n.vf}`;
-            edges.push({ id: `e:${vm.name}/nic/${index}`, kind: 'vm', source: from, target, vm: vm.name, source_range: range(n), diagnostics: [] });
+            edges.push({ id: `e:${vm.name}/nic/${index}`, kind: 'vm', source: from, target: entryNodeId(vm, n), vm: vm.name, source_range: range(n), diagnostics: [] });
         });
         (vm.nvswitches ?? []).forEach((s, index) => {
             edges.push({ id: `e:${vm.name}/nvswitch/${index}`, kind: 'vm', source: from, target: deviceId(h, s.nvswitch.name), vm: vm.name, source_range: range(s), diagnostics: [] });

@@ -20,11 +20,14 @@ import { allNodes, buildHostGraph, rangeContains, summaryOf, type DiagramDiagnos
 import { layoutHost, type LayoutEngine, type Viewport } from './layout.js';
 import { renderHostSvg } from './svg.js';
 import { fleetCards, layoutFleet } from './fleet.js';
+import { diagramCapacity, diagramNcclPaths } from './capacity.js';
+import type { Request } from '../../generated/ast.js';
 
 export { buildHostGraph, allNodes, summaryOf, deviceId, vmId, type DiagramNode, type DiagramEdge, type HostDiagram, type DiagramDiagnostic, type SourceInfo, type SourceRange } from './graph.js';
 export { layoutHost, toElkGraph, inProcessEngine, textWidth, arrange, vmHomes, DEFAULT_VIEWPORT, type LayoutEngine, type HostLayout, type Viewport, type Arrangement } from './layout.js';
 export { renderHostSvg, escapeXml, FONT_STACK, VM_COLOURS } from './svg.js';
 export { fleetCards, layoutFleet } from './fleet.js';
+export { diagramCapacity, diagramNcclPaths, causeText } from './capacity.js';
 
 /** Markdown of the hover → plain text: `**b**` → b, `` `c` `` → c, `[text](url)` → text. */
 export function plainText(markdown: string): string {
@@ -77,6 +80,8 @@ export interface DiagramRequest {
     engine?: LayoutEngine;
     /** The panel's drawing area in CSS px, whose shape the layout follows (default {@link DEFAULT_VIEWPORT}). */
     viewport?: Viewport;
+    /** The workspace's request blocks: the workload of the capacity report (none: the VMs' shapes). */
+    requests?: readonly Request[];
 }
 
 /**
@@ -96,7 +101,8 @@ export async function renderDiagram(topology: Topology, sources: SourceInfo, dia
             // Zoomed out: the host's name and its problems (or "no problems").
             summary: [c.lines[0], c.lines[3]]
         }));
-        return { svg, view: 'fleet', hosts, vms: [], nodes, stale: false, layoutMs: performance.now() - start };
+        const capacity = diagramCapacity(topology, request.requests ?? [], topology.hosts);
+        return { svg, view: 'fleet', hosts, vms: [], nodes, stale: false, layoutMs: performance.now() - start, capacity };
     }
     const host: HostModel | undefined = request.host !== undefined ? topology.hosts.find(h => h.name === request.host) : topology.hosts[0];
     if (!host) {
@@ -112,7 +118,9 @@ export async function renderDiagram(topology: Topology, sources: SourceInfo, dia
         diagnostics: n.diagnostics.map(d => ({ severity: d.severity, code: d.code, message: d.message })),
         summary: summaryOf(n, graph.vms)
     }));
-    return { svg, view: 'host', host: host.name, hosts, vms: [...graph.vms], nodes, stale: false, layoutMs: performance.now() - start };
+    const capacity = diagramCapacity(topology, request.requests ?? [], [host]);
+    const ncclPaths = diagramNcclPaths(vmsOnHost(topology, host));
+    return { svg, view: 'host', host: host.name, hosts, vms: [...graph.vms], nodes, stale: false, layoutMs: performance.now() - start, capacity, ncclPaths };
 }
 
 /**

@@ -19,6 +19,8 @@ import type { LangiumSharedServices } from 'langium/lsp';
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
 import type { TopologyParams, TopologyResult } from '../../protocol.js';
 import type { VmtopoCoreServices } from '../../langium/services.js';
+import { isModel } from '../../generated/ast.js';
+import { requestsOf } from '../plan/index.js';
 import { documentDiagnostics, hostAt, renderDiagram, sourceInfo } from './index.js';
 import { CachedLayoutEngine, inProcessEngine, type LayoutEngine, type Viewport } from './layout.js';
 
@@ -196,7 +198,10 @@ export class TopologyService {
         const start = performance.now();
         try {
             const result = await renderDiagram(resolved.topology, sourceInfo(resolved, node => provider.getDocumentation(node)),
-                documentDiagnostics(docs.all), { host, fleet: params.fleet, engine: this.engine, viewport: usableViewport(params.viewport) });
+                documentDiagnostics(docs.all), {
+                    host, fleet: params.fleet, engine: this.engine, viewport: usableViewport(params.viewport),
+                    requests: requestsOf(docs.all.map(d => d.parseResult.value).filter(isModel).toArray())
+                });
             const answer = { ...result, stale: false, layoutMs: performance.now() - start };
             if (!answer.message) this.lastGood.set(viewKey, answer);
             return answer;

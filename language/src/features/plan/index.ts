@@ -6,9 +6,9 @@
  */
 import type { Model, Request } from '../../generated/ast.js';
 import type { Topology } from '../../model/topology.js';
-import { resolveRequest, type RequestShape } from '../../model/request.js';
+import { resolveRequest, vmShape, type RequestShape } from '../../model/request.js';
 import { hostStates } from './state.js';
-import { planRequests, workloadOf, type PlanOptions, type PlanResult } from './planner.js';
+import { planRequests, workloadOf, type PlanOptions, type PlanResult, type Workload } from './planner.js';
 import { planText } from './write.js';
 import { capacityReport, type HostCapacity } from './report.js';
 
@@ -33,6 +33,38 @@ export interface WorkspacePlan {
 /** Every request of the documents (in document order), or only `only`. */
 export function requestsOf(models: readonly Model[], only?: Request): Request[] {
     return only ? [only] : models.flatMap(m => m.requests);
+}
+
+/**
+ * The workload a stranded-capacity report measures against: the request shapes, or, when there are
+ * none, the shapes of the workspace's VMs ({@link vmShape}; the Fabric Manager service VM left
+ * out). `from` says which.
+ */
+export function reportWorkload(topology: Topology, shapes: readonly RequestShape[]): { workload: Workload; from: 'requests' | 'vms'; shapes: number } {
+    if (shapes.length > 0) return { workload: workloadOf(shapes), from: 'requests', shapes: shapes.length };
+    const vms = topology.vms.filter(v => !v.fabricManagerService).map(vmShape);
+    return { workload: workloadOf(vms), from: 'vms', shapes: vms.length };
+}
+
+/** The capacity of `hosts` as the files leave it (no plan applied), and the workload measured against. */
+export interface CurrentCapacity {
+    /** One row per host, then the fleet's sum (host `fleet`). */
+    readonly rows: readonly HostCapacity[];
+    readonly from: 'requests' | 'vms';
+    /** How many shapes the workload has. */
+    readonly shapes: number;
+}
+
+/**
+ * The stranded-capacity report of the hosts as written (the topology view's Capacity): the same
+ * {@link capacityReport} and {@link reportWorkload} as `vmtopo plan --report`, on the current
+ * state instead of the state after a plan. Requests with PLAN001/PLAN002 problems are left out of
+ * the workload (their diagnostics say why).
+ */
+export function currentCapacity(topology: Topology, requests: readonly Request[], hosts = topology.hosts): CurrentCapacity {
+    const shapes = requests.map(r => resolveRequest(r).shape).filter((s): s is RequestShape => !!s);
+    const { workload, from, shapes: count } = reportWorkload(topology, shapes);
+    return { rows: capacityReport(hostStates(topology, hosts), workload), from, shapes: count };
 }
 
 /**
@@ -67,5 +99,5 @@ export async function planWorkspace(topology: Topology, requests: readonly Reque
     // The report of the state after the plan: recompute the states with the plan applied.
     const states = hostStates(topology, hosts);
     const after = states.map(s => result.vms.some(v => v.host === s.host) ? result.vms.find(v => v.host === s.host)!.committed.option.state : s);
-    return { result, text: errors.length > 0 ? '' : planText(result), errors, report: capacityReport(after, workloadOf(shapes)) };
+    return { result, text: errors.length > 0 ? '' : planText(result), errors, report: capacityReport(after, reportWorkload(topology, shapes).workload) };
 }

@@ -14,6 +14,13 @@ export interface StrandedCause {
     readonly gpuEquivalents: number;
 }
 
+/** One GPU of a host whose free capacity no shape can use: its name, that capacity and the cause. */
+export interface StrandedGpu {
+    readonly gpu: string;
+    readonly gpuEquivalents: number;
+    readonly cause: string;
+}
+
 export interface HostCapacity {
     readonly host: string;
     /** Free whole GPUs, and free GPU capacity in GPU-equivalents (whole GPUs plus free slices). */
@@ -23,6 +30,8 @@ export interface HostCapacity {
     readonly freeMemoryGiB: number;
     readonly strandedGpuEquivalents: number;
     readonly causes: readonly StrandedCause[];
+    /** The stranded GPUs, in the host's order (empty for the fleet row). */
+    readonly gpus: readonly StrandedGpu[];
     /** Free cores on NUMA nodes where no request shape can use them (no usable GPU left there, no CPU-only shape). */
     readonly strandedCores: number;
     readonly strandedMemoryGiB: number;
@@ -37,7 +46,7 @@ export function capacityReport(states: readonly HostState[], workload: Workload)
     rows.push({
         host: 'fleet', freeGpus: sum(r => r.freeGpus), freeGpuEquivalents: sum(r => r.freeGpuEquivalents), freeCores: sum(r => r.freeCores),
         freeMemoryGiB: sum(r => r.freeMemoryGiB), strandedGpuEquivalents: sum(r => r.strandedGpuEquivalents),
-        causes: [...causes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([cause, gpuEquivalents]) => ({ cause, gpuEquivalents })),
+        causes: [...causes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([cause, gpuEquivalents]) => ({ cause, gpuEquivalents })), gpus: [],
         strandedCores: sum(r => r.strandedCores), strandedMemoryGiB: sum(r => r.strandedMemoryGiB)
     });
     return rows;
@@ -48,6 +57,7 @@ function hostCapacity(s: HostState, workload: Workload): HostCapacity {
     let freeEq = 0;
     let stranded = 0;
     const causes = new Map<string, number>();
+    const gpus: StrandedGpu[] = [];
     const gpuShapes = workload.filter(w => w.shape.gpus);
     const usableNodes = new Set<number>();
     for (const [gpu, st] of s.gpus) {
@@ -66,6 +76,7 @@ function hostCapacity(s: HostState, workload: Workload): HostCapacity {
         for (const w of why) if (w && w !== 'model' && w !== 'host') counts.set(w, (counts.get(w) ?? 0) + 1);
         const cause = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? 'no request shape fits this GPU model';
         causes.set(cause, (causes.get(cause) ?? 0) + cap);
+        gpus.push({ gpu: gpu.name, gpuEquivalents: cap, cause });
     }
     let freeCores = 0;
     let freeMem = 0;
@@ -82,7 +93,7 @@ function hostCapacity(s: HostState, workload: Workload): HostCapacity {
         host: s.host.name, freeGpus, freeGpuEquivalents: freeEq, freeCores, freeMemoryGiB: freeMem,
         strandedGpuEquivalents: stranded,
         causes: [...causes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([cause, gpuEquivalents]) => ({ cause, gpuEquivalents })),
-        strandedCores, strandedMemoryGiB: strandedMem
+        gpus, strandedCores, strandedMemoryGiB: strandedMem
     };
 }
 
