@@ -1,8 +1,14 @@
 /**
  * Dependency injection for the vmtopo language. `createVmtopoServices` is the one entry used by the
- * language server, the CLI and the tests (as in Langium's own examples).
+ * language server and the tests (as in Langium's own examples); `createVmtopoCoreServices` wires the
+ * same modules without the editor services (Langium's core modules), for the CLI, which then loads
+ * neither Langium's LSP layer nor `vscode-languageserver`.
  */
-import { inject, EmptyFileSystem, type DeepPartial, type Module } from 'langium';
+import {
+    inject, EmptyFileSystem, createDefaultCoreModule, createDefaultSharedCoreModule,
+    type DeepPartial, type DefaultSharedCoreModuleContext, type LangiumCoreServices, type LangiumSharedCoreServices, type Module,
+    type PartialLangiumCoreServices
+} from 'langium';
 import {
     createDefaultModule, createDefaultSharedModule,
     type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices
@@ -63,8 +69,11 @@ export type VmtopoAddedServices = {
 };
 
 export type VmtopoServices = LangiumServices & VmtopoAddedServices;
+/** The services of {@link createVmtopoCoreServices}: everything but the editor services. */
+export type VmtopoLanguageServices = LangiumCoreServices & VmtopoAddedServices;
 
-export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & VmtopoAddedServices> = {
+/** The language's services that need no editor: parser, linking, model, rules, workspace. */
+export const VmtopoCoreModule: Module<VmtopoLanguageServices, PartialLangiumCoreServices & VmtopoAddedServices> = {
     log: {
         InternalErrors: () => new InternalErrors()
     },
@@ -97,7 +106,15 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
         ReferenceDescriptionProvider: (services) => new VmtopoReferenceDescriptionProvider(services),
         // Descriptions of named nodes with their path and text segment made when read (ast-descriptions.ts).
         AstNodeDescriptionProvider: (services) => new VmtopoAstNodeDescriptionProvider(services)
-    },
+    }
+};
+
+/**
+ * The editor services (language server), injected after {@link VmtopoCoreModule}: hover, completion,
+ * quick-fixes, formatter, symbols, tokens, lenses. (Two modules rather than one spread into the
+ * other, so that a bundle that uses only the core module leaves this one and the editor out.)
+ */
+export const VmtopoEditorModule: Module<VmtopoServices, PartialLangiumServices> = {
     lsp: {
         // Quick-fixes are verified in a scratch workspace built by fresh services of the same language.
         CodeActionProvider: (services) => new VmtopoCodeActionProvider(services, () => createVmtopoServices().shared),
@@ -115,11 +132,7 @@ export const VmtopoModule: Module<VmtopoServices, PartialLangiumServices & Vmtop
  * Shared (language-independent) services: the `workspace/executeCommand` handler, which holds the
  * features' commands (`vmtopo.export`; registered by {@link createVmtopoServices}).
  */
-export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<LangiumSharedServices>> = {
-    lsp: {
-        ExecuteCommandHandler: () => new FeatureCommandHandler(),
-        NodeKindProvider: () => new VmtopoNodeKindProvider()
-    },
+export const VmtopoSharedCoreModule: Module<LangiumSharedCoreServices, DeepPartial<LangiumSharedCoreServices>> = {
     workspace: {
         LangiumDocuments: (shared) => new VmtopoLangiumDocuments(shared),
         // An edit inside one block re-parses that block only (langium/incremental.ts).
@@ -130,6 +143,14 @@ export const VmtopoSharedModule: Module<LangiumSharedServices, DeepPartial<Langi
         DocumentBuilder: (shared) => new VmtopoDocumentBuilder(shared),
         // The reference index, made when it is read instead of on every build (index-manager.ts).
         IndexManager: (shared) => new VmtopoIndexManager(shared)
+    }
+};
+
+/** The language server's shared services, injected after {@link VmtopoSharedCoreModule}: the features' command handler and the symbol kinds. */
+export const VmtopoSharedEditorModule: Module<LangiumSharedServices, DeepPartial<LangiumSharedServices>> = {
+    lsp: {
+        ExecuteCommandHandler: () => new FeatureCommandHandler(),
+        NodeKindProvider: () => new VmtopoNodeKindProvider()
     }
 };
 
@@ -151,11 +172,11 @@ export function createVmtopoServices(context: DefaultSharedModuleContext = Empty
     shared: LangiumSharedServices;
     vmtopo: VmtopoServices;
 } {
-    const shared = inject(createDefaultSharedModule(context), VmtopoGeneratedSharedModule, VmtopoSharedModule);
-    const logModule: Module<VmtopoServices, DeepPartial<VmtopoServices>> = options.log
-        ? { log: { InternalErrors: () => new InternalErrors(options.log) } }
-        : {};
-    const vmtopo = inject(createDefaultModule({ shared }), VmtopoGeneratedModule, VmtopoModule, logModule);
+    // The core modules' factories read only core services, which the LSP services include.
+    const sharedCore = VmtopoSharedCoreModule as Module<LangiumSharedServices, DeepPartial<LangiumSharedServices>>;
+    const core = VmtopoCoreModule as Module<VmtopoServices, PartialLangiumServices & VmtopoAddedServices>;
+    const shared = inject(createDefaultSharedModule(context), VmtopoGeneratedSharedModule, sharedCore, VmtopoSharedEditorModule);
+    const vmtopo = inject(createDefaultModule({ shared }), VmtopoGeneratedModule, core, VmtopoEditorModule, logModule(options));
     shared.ServiceRegistry.register(vmtopo);
     registerValidationChecks(vmtopo);
     registerFeatures(FEATURES, { shared, vmtopo, options: options.features ?? {} }, context.connection);
@@ -163,5 +184,28 @@ export function createVmtopoServices(context: DefaultSharedModuleContext = Empty
         // Not running inside a language server: nothing will send the configuration.
         void shared.workspace.ConfigurationProvider.initialized({});
     }
+    return { shared, vmtopo };
+}
+
+/** The internal-error log writing to `options.log`, or nothing (the default log). */
+function logModule(options: VmtopoOptions): Module<VmtopoLanguageServices, DeepPartial<VmtopoLanguageServices>> {
+    return options.log ? { log: { InternalErrors: () => new InternalErrors(options.log) } } : {};
+}
+
+/**
+ * Creates the shared and the vmtopo services without the editor services: the same parser, linking,
+ * model, rules and workspace as {@link createVmtopoServices}, on Langium's core modules. The CLI uses
+ * it (`NodeFileSystem`); no feature commands are registered (the CLI calls the features directly).
+ */
+export function createVmtopoCoreServices(context: DefaultSharedCoreModuleContext = EmptyFileSystem, options: Omit<VmtopoOptions, 'features'> = {}): {
+    shared: LangiumSharedCoreServices;
+    vmtopo: VmtopoLanguageServices;
+} {
+    const shared = inject(createDefaultSharedCoreModule(context), VmtopoGeneratedSharedModule, VmtopoSharedCoreModule);
+    const vmtopo = inject(createDefaultCoreModule({ shared }), VmtopoGeneratedModule, VmtopoCoreModule, logModule(options));
+    shared.ServiceRegistry.register(vmtopo);
+    registerValidationChecks(vmtopo);
+    // Nothing sends the configuration outside a language server.
+    void shared.workspace.ConfigurationProvider.initialized({});
     return { shared, vmtopo };
 }

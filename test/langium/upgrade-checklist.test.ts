@@ -127,12 +127,12 @@ function scanSources(internal: ReadonlySet<string>): { heirs: LangiumHeir[]; cas
     return { heirs, casts };
 }
 
-/** `group.Service` for each factory of `VmtopoModule` and `VmtopoSharedModule` in vmtopo-module.ts. */
+/** `group.Service` for each factory of the core and editor modules (shared ones too) in vmtopo-module.ts. */
 function moduleServices(): string[] {
     const source = parse('language/src/vmtopo-module.ts');
     const services: string[] = [];
     const visit = (node: ts.Node): void => {
-        if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && /^Vmtopo(Shared)?Module$/.test(node.name.text)
+        if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && /^Vmtopo(Shared)?(Core|Editor)Module$/.test(node.name.text)
             && node.initializer && ts.isObjectLiteralExpression(node.initializer)) {
             for (const group of node.initializer.properties) {
                 if (!ts.isPropertyAssignment(group) || !ts.isObjectLiteralExpression(group.initializer)) continue;

@@ -4,7 +4,7 @@
  * as JSON.
  */
 import { URI, type LangiumDocument } from 'langium';
-import type { LangiumSharedServices } from 'langium/lsp';
+import type { LangiumSharedCoreServices } from 'langium';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { diagnosticCode, formatDiagnostic, messageText, severityName, type SeverityName } from '../kernel/diagnostics.js';
 import type { InputFile } from './input.js';
@@ -46,7 +46,7 @@ export interface JsonDiagnostic {
  * file given on the same command line) and returns each file's diagnostics in command-line order.
  * The text is taken from `files` (already read and checked to be UTF-8), not read again.
  */
-export async function checkFiles(shared: LangiumSharedServices, files: readonly InputFile[]): Promise<FileDiagnostics[]> {
+export async function checkFiles(shared: LangiumSharedCoreServices, files: readonly InputFile[]): Promise<FileDiagnostics[]> {
     const documents: LangiumDocument[] = files.map(file => {
         const document = shared.workspace.LangiumDocumentFactory.fromString(file.text, URI.file(file.absolute));
         shared.workspace.LangiumDocuments.addDocument(document);

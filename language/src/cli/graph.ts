@@ -9,7 +9,7 @@
  * files, an unknown `--host` (the message lists the hosts), or an output file that cannot be written.
  */
 import * as path from 'node:path';
-import type { LangiumSharedServices } from 'langium/lsp';
+import type { LangiumSharedCoreServices } from 'langium';
 import { checkFiles } from './check.js';
 import { readInputFiles } from './input.js';
 import { cliServices } from './services.js';
@@ -32,7 +32,7 @@ export interface GraphOptions {
  * Loads `files` into the services' workspace, validates them and renders the diagram of `--host`
  * (default: the first host of the files) or the fleet overview.
  */
-export async function graphFiles(services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices }, files: readonly string[], options: GraphOptions, cwd: string): Promise<TopologyResult> {
+export async function graphFiles(services: { shared: LangiumSharedCoreServices; vmtopo: VmtopoCoreServices }, files: readonly string[], options: GraphOptions, cwd: string): Promise<TopologyResult> {
     const inputs = readInputFiles(files, cwd);
     await checkFiles(services.shared, inputs);
     const resolved = services.vmtopo.model.TopologyProvider.get();

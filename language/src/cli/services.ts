@@ -1,9 +1,10 @@
 /**
- * The language services of the CLI's commands that read `.vmtopo` files (check, export, graph), and
- * the check of their `--rule` options. Loaded only when such a command runs.
+ * The language services of the CLI's commands that read `.vmtopo` files (check, export, graph, plan,
+ * drift): the core services, without the editor's (no `vscode-languageserver` is loaded); and the check
+ * of their `--rule` options. Loaded only when such a command runs.
  */
 import { NodeFileSystem } from 'langium/node';
-import { createVmtopoServices } from '../vmtopo-module.js';
+import { createVmtopoCoreServices } from '../vmtopo-module.js';
 import { escapeText } from '../kernel/text.js';
 import { RULES } from '../rules/index.js';
 import { parseRuleOption, RULES_SETTING, SETTINGS_SECTION, type RuleLevel, type RuleOverrides } from '../rules/engine/control.js';
@@ -15,8 +16,8 @@ import type { CliIo } from './io.js';
  * `--rule` overrides are handed to the configuration provider as the `vmtopo.rules` setting, the
  * way the language server receives the editor's setting.
  */
-export function cliServices(io: CliIo, rules: RuleOverrides = new Map()): ReturnType<typeof createVmtopoServices> {
-    const services = createVmtopoServices(NodeFileSystem, { log: line => io.stderr(`${escapeText(line.split('\n')[0])}\n`) });
+export function cliServices(io: CliIo, rules: RuleOverrides = new Map()): ReturnType<typeof createVmtopoCoreServices> {
+    const services = createVmtopoCoreServices(NodeFileSystem, { log: line => io.stderr(`${escapeText(line.split('\n')[0])}\n`) });
     if (rules.size > 0) {
         services.shared.workspace.ConfigurationProvider.updateConfiguration({
             settings: { [SETTINGS_SECTION]: { [RULES_SETTING]: Object.fromEntries(rules) } }

@@ -27,7 +27,7 @@ import { CPUS, GPUS, NICS, NVSWITCHES, findMigProfile, type VgpuType } from '../
 import { isHost, isMigSlice, isNic, isVgpuSlice, isVm, type Gpu, type Vm } from '../generated/ast.js';
 import type { DeviceModel, GpuModel, HostModel, NicModel } from '../model/topology.js';
 import { PCIE_SPEEDS_GTS, PCIE_WIDTHS, formatBdf } from '../syntax/tokens.js';
-import type { VmtopoCoreServices } from '../langium/services.js';
+import type { VmtopoEditorServices } from '../langium/services.js';
 import { clauseStarts, type ClauseStarts } from './clause-starts.js';
 import { describeUses, deviceUses, freeStartSlots, type DeviceUse } from '../model/device-holders.js';
 import { migProfileFacts, specFacts, vgpuTypeFacts } from '../catalog/facts.js';
@@ -51,7 +51,7 @@ export class VmtopoCompletionProvider extends DefaultCompletionProvider {
     override readonly completionOptions: CompletionProviderOptions = { triggerCharacters: ['"'] };
     private readonly starts: ClauseStarts;
 
-    constructor(protected readonly services: VmtopoCoreServices) {
+    constructor(protected readonly services: VmtopoEditorServices) {
         super(services);
         this.starts = clauseStarts(this.grammar);
     }

@@ -12,12 +12,12 @@ import { isGpu, isHost, isHostTemplate, isNic, isNvSwitch, isVm, type Host, type
 import { specFacts } from '../catalog/facts.js';
 import type { DeviceModel, HostModel, VmModel } from '../model/topology.js';
 import { formatBdf } from '../syntax/tokens.js';
-import type { VmtopoCoreServices } from '../langium/services.js';
+import type { VmtopoEditorServices } from '../langium/services.js';
 import { catalogStringHover } from './catalog-hover.js';
 import { vmSummary } from './vm-summary.js';
 
 export class VmtopoHoverProvider extends MultilineCommentHoverProvider {
-    constructor(protected readonly services: VmtopoCoreServices) {
+    constructor(protected readonly services: VmtopoEditorServices) {
         super(services);
     }
 

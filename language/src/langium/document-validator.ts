@@ -18,7 +18,7 @@ import {
     Cancellation, DefaultDocumentValidator, interruptAndCheck,
     type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationOptions
 } from 'langium';
-import type { LangiumServices } from 'langium/lsp';
+import type { LangiumCoreServices } from 'langium';
 import type { CancellationToken } from 'vscode-languageserver';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { VmtopoValidationRegistry } from './validation-registry.js';
@@ -60,7 +60,7 @@ export class VmtopoDocumentValidator extends DefaultDocumentValidator {
     /** What the node checks reported on each top-level block at its last validation. */
     private readonly blockReports = new WeakMap<AstNode, BlockReports>();
 
-    constructor(services: LangiumServices & { validation: { RuleControl: DiagnosticsFilter }; log: { InternalErrors: InternalErrors } }) {
+    constructor(services: LangiumCoreServices & { validation: { RuleControl: DiagnosticsFilter }; log: { InternalErrors: InternalErrors } }) {
         super(services);
         this.ruleControl = services.validation.RuleControl;
         this.linker = services.references.Linker as VmtopoLinker;

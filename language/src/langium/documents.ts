@@ -13,7 +13,7 @@ import { DefaultLangiumDocuments, isOperationCancelled, type LangiumDocument, ty
 import type { Cancellation } from 'langium';
 // The connection's own ResponseError class (vscode-languageserver → its vscode-jsonrpc copy). Only
 // an instance of that class is answered as an error response; see getOrCreateDocument.
-import { LSPErrorCodes, ResponseError } from 'vscode-languageserver';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageserver-protocol';
 import { shortText } from '../kernel/text.js';
 
 /**

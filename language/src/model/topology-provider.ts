@@ -6,16 +6,16 @@
  * 75 ms).
  */
 import { WorkspaceCache, type LangiumDocument } from 'langium';
-import type { LangiumServices } from 'langium/lsp';
+import type { LangiumCoreServices } from 'langium';
 import type { Model } from '../generated/ast.js';
 import { resolveTopology, TopologyCache, type ResolvedTopology } from './resolve.js';
 
 export class TopologyProvider {
     private readonly cache: WorkspaceCache<'topology', ResolvedTopology>;
-    private readonly services: LangiumServices;
+    private readonly services: LangiumCoreServices;
     private readonly resolved = new TopologyCache();
 
-    constructor(services: LangiumServices) {
+    constructor(services: LangiumCoreServices) {
         this.services = services;
         this.cache = new WorkspaceCache(services.shared);
     }

@@ -6,13 +6,12 @@
  * synopsis name exactly the registry's formats.
  */
 import { describe, expect, it } from 'vitest';
-import { EmptyFileSystem, URI, inject } from 'langium';
-import { createDefaultModule, createDefaultSharedModule } from 'langium/lsp';
+import { EmptyFileSystem, URI, createDefaultCoreModule, createDefaultSharedCoreModule, inject } from 'langium';
 import { EXPORT_FORMATS, exportFileName, exportNameLimit, formatById } from '../../../language/src/features/export/formats.js';
 import { GENERATE_COMMAND, README_FORMATS_END, README_FORMATS_START, readmeExportTable } from '../../../language/src/features/export/contributions.js';
 import { NAME_MAX_BYTES, nameLimitFor } from '../../../language/src/syntax/limits.js';
 import { VmtopoGeneratedModule, VmtopoGeneratedSharedModule } from '../../../language/src/generated/module.js';
-import { VmtopoModule, VmtopoSharedModule } from '../../../language/src/vmtopo-module.js';
+import { VmtopoCoreModule, VmtopoSharedCoreModule } from '../../../language/src/vmtopo-module.js';
 import { registerValidationChecks } from '../../../language/src/rules/engine/validator.js';
 import { HOST } from '../../support/fixtures.js';
 import { build, readRepoFile, withCode } from '../../support/util.js';
@@ -69,8 +68,8 @@ describe('the longest name (SYN008)', () => {
 
     it('comes from the services\' node-check context: another registry, another limit', async () => {
         const suffix = `.${'y'.repeat(200)}`;
-        const shared = inject(createDefaultSharedModule(EmptyFileSystem), VmtopoGeneratedSharedModule, VmtopoSharedModule);
-        const vmtopo = inject(createDefaultModule({ shared }), VmtopoGeneratedModule, VmtopoModule,
+        const shared = inject(createDefaultSharedCoreModule(EmptyFileSystem), VmtopoGeneratedSharedModule, VmtopoSharedCoreModule);
+        const vmtopo = inject(createDefaultCoreModule({ shared }), VmtopoGeneratedModule, VmtopoCoreModule,
             { validation: { NodeCheckContext: () => ({ names: nameLimitFor([suffix]) }) } });
         shared.ServiceRegistry.register(vmtopo);
         registerValidationChecks(vmtopo);

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { DocumentState, URI } from 'langium';
-import type { LangiumSharedServices } from 'langium/lsp';
+import type { LangiumSharedCoreServices } from 'langium';
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
 import type { TopologyParams, TopologyResult } from '../../protocol.js';
 import type { VmtopoCoreServices } from '../../langium/services.js';
@@ -148,7 +148,7 @@ export class TopologyService {
     private readonly lastGood = new Map<string, TopologyResult>();
     private readonly waitForWorkspace: boolean;
 
-    constructor(private readonly shared: LangiumSharedServices, private readonly vmtopo: VmtopoCoreServices, options: TopologyServiceOptions = {}) {
+    constructor(private readonly shared: LangiumSharedCoreServices, private readonly vmtopo: VmtopoCoreServices, options: TopologyServiceOptions = {}) {
         this.budgetMs = options.budgetMs ?? DEFAULT_LAYOUT_BUDGET_MS;
         this.waitForWorkspace = options.waitForWorkspace ?? false;
         this.engine = createLayoutEngine({ ...options, budgetMs: this.budgetMs });

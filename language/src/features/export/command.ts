@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import { URI } from 'langium';
-import type { LangiumSharedServices } from 'langium/lsp';
+import type { LangiumSharedCoreServices } from 'langium';
 import { exportFiles, type ExportFormat, type ExportResult } from './export-files.js';
 import { confineExport } from './confine.js';
 import { formatById, formatIds } from './formats.js';
@@ -228,7 +228,7 @@ export function localWorkspaceFolders(folders: readonly { uri: string }[] | null
  *   written (see `exportFiles`).
  * A write that fails part-way (EACCES, ENOSPC…) is `ok: false` with the files written so far.
  */
-export async function runExportCommand(services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices }, arg: unknown,
+export async function runExportCommand(services: { shared: LangiumSharedCoreServices; vmtopo: VmtopoCoreServices }, arg: unknown,
     layoutEngine?: () => Promise<LayoutEngine>): Promise<ExportResult> {
     try {
         const parsed = parseExportArgs(arg);

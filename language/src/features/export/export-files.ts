@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { AstUtils, DocumentState, URI, type AstNode, type LangiumDocument } from 'langium';
-import type { LangiumSharedServices } from 'langium/lsp';
+import type { LangiumSharedCoreServices } from 'langium';
 import type { HostModel, VmModel } from '../../model/topology.js';
 import type { VmtopoCoreServices } from '../../langium/services.js';
 import { planGuestAddresses, type GuestPlan } from '../../model/guest-plan.js';
@@ -83,7 +83,7 @@ export interface ExportRequest {
  * file would be that file, or the merge refuses (one line: `file:line:col: why`).
  */
 export async function exportFiles(
-    services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices },
+    services: { shared: LangiumSharedCoreServices; vmtopo: VmtopoCoreServices },
     request: ExportRequest
 ): Promise<ExportResult> {
     const refuse = (problems: string[]): ExportResult => ({ ok: false, written: [], problems });
@@ -402,7 +402,7 @@ function errorCount(errors: readonly string[]): string {
 }
 
 /** The format's writer (loaded now), as one function of a target. */
-async function writerOf(format: ExportFormatRecord, services: { shared: LangiumSharedServices; vmtopo: VmtopoCoreServices },
+async function writerOf(format: ExportFormatRecord, services: { shared: LangiumSharedCoreServices; vmtopo: VmtopoCoreServices },
     resolved: ReturnType<VmtopoCoreServices['model']['TopologyProvider']['get']>, engine: LayoutEngine | undefined): Promise<(target: Target) => Promise<string>> {
     if (format.scope === 'vm') {
         const write = await format.writer();

@@ -13,7 +13,7 @@
  * (`document-validator.ts`) calls {@link applyRuleControl}. No rule knows about them.
  */
 import type { LangiumDocument } from 'langium';
-import type { LangiumServices } from 'langium/lsp';
+import type { LangiumCoreServices } from 'langium';
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import { ruleDocUrl } from './links.js';
 import type { RuleInfo, Severity } from './rule.js';
@@ -293,7 +293,7 @@ function suppressionDiagnostics(comments: readonly SuppressionComment[], used: R
  * ({@link suppressedIn}) for the SARIF output, which lists them as suppressed results.
  */
 export class RuleControl {
-    private readonly services: LangiumServices;
+    private readonly services: LangiumCoreServices;
     private cache: { value: unknown; overrides: RuleOverrides } | undefined;
     /** The overrides the documents were last validated with (key), to skip no-op setting changes. */
     private appliedKey = '';
@@ -301,7 +301,7 @@ export class RuleControl {
     private readonly suppressed = new WeakMap<LangiumDocument, SuppressedDiagnostic[]>();
     private readonly rules: RuleRegistry;
 
-    constructor(services: LangiumServices & RuleRegistryServices) {
+    constructor(services: LangiumCoreServices & RuleRegistryServices) {
         this.services = services;
         this.rules = services.validation.RuleRegistry;
         services.shared.workspace.ConfigurationProvider.onConfigurationSectionUpdate(update => {
@@ -348,7 +348,8 @@ export class RuleControl {
         for (const line of ignored) {
             if (this.warned.has(line)) continue;
             this.warned.add(line);
-            const connection = this.services.shared.lsp.Connection;
+            // the language server's console (shared services of createVmtopoServices), else stderr
+            const connection = (this.services.shared as { lsp?: { Connection?: { console: { warn(line: string): void } } } }).lsp?.Connection;
             if (connection) connection.console.warn(line); else console.warn(`vmtopo: ${line}`);
         }
         this.cache = { value, overrides };

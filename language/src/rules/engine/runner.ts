@@ -19,7 +19,7 @@
  */
 import { AstUtils, WorkspaceCache, type AstNode } from 'langium';
 import { isHost, isHostTemplate, isVm } from '../../generated/ast.js';
-import type { LangiumServices } from 'langium/lsp';
+import type { LangiumCoreServices } from 'langium';
 import { MAX_RELATED } from '../../kernel/bounds.js';
 import type { InternalErrors } from '../../kernel/internal-errors.js';
 import type { ResolvedTopology } from '../../model/resolve.js';
@@ -76,7 +76,7 @@ export class TopologyRuleRunner {
     private readonly labels: ReadonlyMap<RuleCheck, string>;
 
     /** The checks of `families` (default: every family of the registry), in family order. */
-    constructor(services: LangiumServices & RuleRegistryServices & { model: { TopologyProvider: TopologyProvider }; log: { InternalErrors: InternalErrors } },
+    constructor(services: LangiumCoreServices & RuleRegistryServices & { model: { TopologyProvider: TopologyProvider }; log: { InternalErrors: InternalErrors } },
         families: readonly RuleFamily[] = services.validation.RuleRegistry.families) {
         this.topologies = services.model.TopologyProvider;
         this.internalErrors = services.log.InternalErrors;

@@ -8,7 +8,7 @@
  */
 import { AstUtils, GrammarUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationCheck } from 'langium';
 import type { DiagnosticRelatedInformation } from 'vscode-languageserver-types';
-import type { LangiumServices } from 'langium/lsp';
+import type { LangiumCoreServices } from 'langium';
 import type * as ast from '../../generated/ast.js';
 import { nodeForProperty } from '../../kernel/cst.js';
 import { ruleDocUrl } from './links.js';
@@ -23,7 +23,7 @@ export class VmtopoValidator {
     /** The related information each topology report was last given to its document with. */
     private readonly relatedGiven = new WeakMap<PlacedReport, readonly DiagnosticRelatedInformation[]>();
 
-    constructor(services: LangiumServices & { validation: { TopologyRuleRunner: TopologyRuleRunner } }) {
+    constructor(services: LangiumCoreServices & { validation: { TopologyRuleRunner: TopologyRuleRunner } }) {
         this.runner = services.validation.TopologyRuleRunner;
     }
 
@@ -100,7 +100,7 @@ function propertyNode(node: AstNode, property: string, index: number | undefined
  * the Model check that hands out the topology diagnostics, and each node check of each family as a
  * validation check of its own (one that throws is reported to the log; the others still run).
  */
-export function registerValidationChecks(services: LangiumServices & RuleRegistryServices
+export function registerValidationChecks(services: LangiumCoreServices & RuleRegistryServices
     & { validation: { VmtopoValidator: VmtopoValidator; TopologyRuleRunner: TopologyRuleRunner; NodeCheckContext: NodeCheckContext } },
     families: readonly RuleFamily[] = services.validation.RuleRegistry.families): void {
     const registry = services.validation.ValidationRegistry;
