@@ -349,37 +349,48 @@ function summarize(method: 'milp' | 'heuristic', vms: PlannedVm[], unplaced: Unp
     return { vms, unplaced, method, placed: vms.length, requested, locality, stranded, gap: gap ?? (requested === 0 ? 0 : (requested - vms.length) / requested) };
 }
 
-/** Lazily loaded HiGHS instance (WebAssembly). */
-let highsInstance: Promise<{ solve(problem: string, options?: Record<string, unknown>): { Status: string; ObjectiveValue: number; Columns: Record<string, { Primal: number }> } }> | undefined;
-async function highs() {
+/** The HiGHS solver as the `highs` package gives it (https://github.com/lovasoa/highs-js). */
+export interface Highs {
+    solve(problem: string, options?: Record<string, unknown>): { Status: string; ObjectiveValue: number; Columns: Record<string, { Primal: number }> };
+}
+
+/** The WebAssembly file's name: copied beside the server and CLI bundles by the build (scripts/highs-wasm.mjs). */
+const HIGHS_WASM = 'highs.wasm';
+
+/**
+ * Where highs.wasm lies: beside the running bundle (out/server/ for the extension's server, out/cli/
+ * for the CLI, whose chunks are one folder down), else where Node resolves the package's
+ * `highs/runtime` export (tests and tools run from the repository). Undefined when none is found.
+ */
+function highsWasm(): string | undefined {
+    const candidates: Array<() => string> = [];
+    if (typeof require === 'function') {
+        // the server bundle (CommonJS) and the CLI's chunks (their banner defines `require`)
+        for (const dir of ['.', '..']) candidates.push(() => require.resolve(`${dir}/${HIGHS_WASM}`));
+        candidates.push(() => require.resolve(['highs', 'runtime'].join('/'))); // not resolved by the bundler
+    }
+    candidates.push(() => createRequire(`${process.cwd()}/`).resolve('highs/runtime'));
+    for (const resolve of candidates) {
+        try { return resolve(); } catch { /* next */ }
+    }
+    return undefined;
+}
+
+let highsInstance: Promise<Highs> | undefined;
+
+/**
+ * The HiGHS solver (https://highs.dev), loaded once: the package's JavaScript is bundled with the
+ * server and the CLI, its WebAssembly found by {@link highsWasm}. Rejects when it cannot be loaded
+ * (then the planner falls back to the heuristic).
+ */
+export function loadHighs(): Promise<Highs> {
     if (!highsInstance) {
-        // The WebAssembly file lies beside the package's script; bundles (CLI chunks, the server)
-        // are elsewhere, so it is found through Node's resolution from the running module.
-        let wasm: string | undefined;
-        const runtime = ['highs', 'runtime'].join('/'); // resolved at run time, not by the bundler
-        const resolvers = [
-            // CommonJS (the server bundle) and the CLI's ES module chunks (their banner defines `require`)
-            () => (typeof require === 'function' ? require.resolve(runtime) : undefined),
-            // ES modules without `require` (tests, tools run from the repository)
-            () => createRequire(`${process.cwd()}/`).resolve(runtime)
-        ];
-        for (const resolve of resolvers) {
-            try { wasm = resolve(); } catch { wasm = undefined; }
-            if (wasm) break;
-        }
-        const options = wasm ? { locateFile: () => wasm } : undefined;
-        type Loader = (o?: object) => Promise<never>;
-        // A CommonJS bundle cannot run the package's ES module build (it reads import.meta): then
-        // the package's CommonJS build is loaded from node_modules as Node resolves it.
-        const name = ['highs'].join(''); // resolved by Node at run time, beside the running bundle
         highsInstance = (async () => {
-            if (typeof require === 'function') {
-                // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package is found beside the bundle at run time
-                try { return await (require(name) as Loader)(options); } catch { /* next */ }
-            }
-            try { return await ((await import('highs')).default as unknown as Loader)(options); } catch { /* next */ }
-            return (createRequire(`${process.cwd()}/`)(name) as Loader)(options);
+            const wasm = highsWasm();
+            const loader = (await import('highs')).default as unknown as (options?: object) => Promise<Highs>;
+            return loader(wasm ? { locateFile: () => wasm } : undefined);
         })();
+        highsInstance.catch(() => { highsInstance = undefined; });
     }
     return highsInstance;
 }
@@ -533,7 +544,7 @@ export async function planMilp(topology: Topology, host: HostModel, requests: re
     ].join('\n');
     let solution;
     try {
-        solution = (await highs()).solve(lp, { output_flag: false, random_seed: 0, threads: 1, time_limit: 20 });
+        solution = (await loadHighs()).solve(lp, { output_flag: false, random_seed: 0, threads: 1, time_limit: 20 });
     } catch (e) {
         if (process.env.VMTOPO_DEBUG === '1') console.error(e);
         return undefined;
