@@ -208,23 +208,81 @@ export async function planRequests(topology: Topology, requests: readonly Reques
     return planHeuristic(topology, hosts, requests, options);
 }
 
-/** The greedy planner with look-ahead (pure, synchronous). */
+/**
+ * Bounds of the repair: rounds at most, rounds without a better plan before it stops, and VM
+ * placements times hosts in all (each placement looks at every host: bounds the time on fleets).
+ */
+const REPAIR_ROUNDS = 400;
+const REPAIR_PATIENCE = 120;
+const REPAIR_WORK = 8000;
+
+/**
+ * The greedy planner with look-ahead (pure, synchronous). Batch mode (not `online`): the VMs are
+ * placed one at a time in several orders — largest first (packs well when everything fits), by
+ * dominant share, as written, smallest first (places the most when the batch is larger than the
+ * hosts) — and, while some stay unplaced, the best plan is repaired by ruin and recreate (Schrimpf
+ * et al., "Record Breaking Optimization Results Using the Ruin and Recreate Principle", J. Comput.
+ * Phys. 159, 2000, https://doi.org/10.1006/jcph.1999.6413): some VMs of one host are taken out and
+ * they and the unplaced VMs are placed again in a shuffled order; a plan placing no fewer VMs is kept
+ * as the next start. Seeded, so deterministic; the best plan by the objective (placed, locality,
+ * stranded) is returned.
+ */
 export function planHeuristic(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], options: PlanOptions = {}): PlanResult {
-    if (options.online) return planInOrder(topology, hosts, requests, 'given');
-    // Largest first packs well when everything fits; when the batch is larger than the hosts, smaller
-    // VMs first places more of them: both are tried and the better plan by the objective is kept.
-    // Largest first packs well when everything fits. Otherwise the VM's dominant share of the hosts
-    // (the largest of its GPU, core and memory shares, as in dominant-resource packing) orders it,
-    // the written order is tried as it stands, and smaller VMs first places the most; the best plan
-    // by the objective is kept.
-    let best = planInOrder(topology, hosts, requests, 'largest');
-    if (best.unplaced.length === 0) return best;
-    for (const by of ['dominant', 'given', 'smallest'] as const) {
-        const other = planInOrder(topology, hosts, requests, by);
-        if (other.placed > best.placed || (other.placed === best.placed && (other.locality < best.locality || (other.locality === best.locality && other.stranded < best.stranded)))) best = other;
-        if (best.unplaced.length === 0) break;
+    const units = (order: readonly RequestShape[]) => order.flatMap(shape => Array.from({ length: shape.count }, () => shape));
+    if (options.online) return placeAll(topology, hosts, requests, [], units(requests));
+    let best: PlanResult | undefined;
+    for (const by of ['largest', 'dominant', 'given', 'smallest'] as const) {
+        const run = placeAll(topology, hosts, requests, [], units(ordered(hosts, requests, by)));
+        if (!best || better(run, best)) best = run;
+        if (best.unplaced.length === 0) return best;
     }
-    return best;
+    const random = mulberry32(0x766d746f);
+    const initial = hostStates(topology, hosts);
+    let current = best!;
+    for (let round = 0, work = 0, stale = 0; round < REPAIR_ROUNDS && stale < REPAIR_PATIENCE && work < REPAIR_WORK && best!.unplaced.length > 0; round++, stale++) {
+        const busy = hosts.filter(h => current.vms.some(v => v.host === h));
+        const host = busy[Math.floor(random() * busy.length)];
+        const out = current.vms.filter(v => v.host === host && random() < 0.4);
+        if (out.length === 0) continue;
+        const again = shuffle([...out.map(v => v.shape), ...current.unplaced.map(u => requests.find(r => r.name === u.request)!)], random);
+        work += again.length * hosts.length;
+        const next = placeAll(topology, hosts, requests, current.vms.filter(v => !out.includes(v)), again, initial);
+        if (next.placed >= current.placed) current = next;
+        if (better(current, best!)) { best = current; stale = 0; }
+    }
+    return best!;
+}
+
+/** Seeded PRNG (mulberry32): uniform in [0, 1). */
+function mulberry32(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+/** Fisher–Yates shuffle in place. */
+function shuffle<T>(list: T[], random: () => number): T[] {
+    for (let i = list.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [list[i], list[j]] = [list[j], list[i]]; }
+    return list;
+}
+
+/** Whether plan `a` is better than `b` by the objective: more VMs placed, then lower locality cost, then less stranded capacity. */
+function better(a: PlanResult, b: PlanResult): boolean {
+    return a.placed > b.placed || (a.placed === b.placed && (a.locality < b.locality || (a.locality === b.locality && a.stranded < b.stranded)));
+}
+
+/** The requests in one of the heuristic's orders (stable: ties keep the written order). */
+function ordered(hosts: readonly HostModel[], requests: readonly RequestShape[], by: 'given' | 'largest' | 'dominant' | 'smallest'): RequestShape[] {
+    const order = requests.map((shape, i) => ({ shape, i }));
+    const share = dominantShare(hosts);
+    if (by === 'dominant') order.sort((a, b) => share(b.shape) - share(a.shape) || bySize(a.shape, b.shape) || a.i - b.i);
+    else if (by !== 'given') order.sort((a, b) => (by === 'largest' ? bySize(a.shape, b.shape) : bySize(b.shape, a.shape)) || a.i - b.i);
+    return order.map(x => x.shape);
 }
 
 /** A request's largest share of the hosts' GPUs (GPU-equivalents), cores or memory. */
@@ -248,25 +306,35 @@ function migShare(r: RequestShape): number {
     return type ? 1 / type.maxPerGpu : 1;
 }
 
-function planInOrder(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], by: 'given' | 'largest' | 'dominant' | 'smallest'): PlanResult {
-    const states = hostStates(topology, hosts);
+/**
+ * A plan: the VMs of `kept` committed again on the hosts' free state (the same GPUs, MIG start
+ * slots, NICs and core counts per NUMA node), then the VMs of `order` (one entry per VM) placed one
+ * at a time, each at its {@link bestOption}.
+ */
+function placeAll(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], kept: readonly PlannedVm[], order: readonly RequestShape[],
+    initial: readonly HostState[] = hostStates(topology, hosts)): PlanResult {
+    const states = initial.map(cloneState);
     const workload = workloadOf(requests);
-    const order = requests.map((shape, i) => ({ shape, i }));
-    const share = dominantShare(hosts);
-    if (by === 'dominant') order.sort((a, b) => share(b.shape) - share(a.shape) || bySize(a.shape, b.shape) || a.i - b.i);
-    else if (by !== 'given') order.sort((a, b) => (by === 'largest' ? bySize(a.shape, b.shape) : bySize(b.shape, a.shape)) || a.i - b.i);
     const name = nameFactory(topology);
-    const vms: PlannedVm[] = [];
+    const vms: PlannedVm[] = kept.map(v => {
+        const committed = commit({ ...v.committed.option, state: states[hosts.indexOf(v.host)] }, v.shape);
+        return { ...v, name: name(v.request), committed };
+    });
     const unplaced: Unplaced[] = [];
-    const placedNames = new Map<RequestShape, number>();
-    for (const { shape } of order) {
-        for (let k = 1; k <= shape.count; k++) {
-            const chosen = bestOption(states, shape, workload);
-            if (!chosen) { unplaced.push({ request: shape.name, index: k, reason: exhaustedResource(states, shape) }); continue; }
-            const committed = commit(chosen, shape);
-            placedNames.set(shape, (placedNames.get(shape) ?? 0) + 1);
-            vms.push({ name: name(shape.name), request: shape.name, host: chosen.state.host, committed, shape });
+    const seen = new Map<RequestShape, number>(kept.map(v => [v.shape, 0] as const));
+    for (const v of kept) seen.set(v.shape, seen.get(v.shape)! + 1);
+    // Resources only shrink during a pass: a shape that failed once fails again, for the same reason.
+    const failed = new Map<RequestShape, string>();
+    for (const shape of order) {
+        const index = (seen.get(shape) ?? 0) + 1;
+        seen.set(shape, index);
+        const chosen = failed.has(shape) ? undefined : bestOption(states, shape, workload);
+        if (!chosen) {
+            if (!failed.has(shape)) failed.set(shape, exhaustedResource(states, shape));
+            unplaced.push({ request: shape.name, index, reason: failed.get(shape)! });
+            continue;
         }
+        vms.push({ name: name(shape.name), request: shape.name, host: chosen.state.host, committed: commit(chosen, shape), shape });
     }
     return summarize('heuristic', vms, unplaced, requests, states, workload, undefined);
 }
@@ -387,8 +455,15 @@ export function loadHighs(): Promise<Highs> {
     if (!highsInstance) {
         highsInstance = (async () => {
             const wasm = highsWasm();
-            const loader = (await import('highs')).default as unknown as (options?: object) => Promise<Highs>;
-            return loader(wasm ? { locateFile: () => wasm } : undefined);
+            const options = wasm ? { locateFile: () => wasm } : undefined;
+            type Loader = (options?: object) => Promise<Highs>;
+            try {
+                return await ((await import('highs')).default as unknown as Loader)(options);
+            } catch (e) {
+                // A CommonJS bundle built without scripts/highs-wasm.mjs's plugin holds the package's ES
+                // module build, which cannot run there: the package as Node resolves it from the working folder.
+                try { return await (createRequire(`${process.cwd()}/`)('highs') as Loader)(options); } catch { throw e; }
+            }
         })();
         highsInstance.catch(() => { highsInstance = undefined; });
     }
