@@ -20,7 +20,7 @@ import { findVgpuType, migBackedTypeFor } from '../../catalog/index.js';
 import { cloneState, freeMigSlices, hostStates, migStart, type GpuState, type HostState } from './state.js';
 import { commit, placementOptions, type Committed, type Option } from './options.js';
 import { findMigProfile } from '../../catalog/index.js';
-import { PATH_RANK, pathType, type GpuModel } from '../../model/topology.js';
+import { PATH_RANK, pathType, type GpuModel, type NicModel, type PathType } from '../../model/topology.js';
 import { migCapacity, placeMig, type GiRequest } from '../../model/mig-placement.js';
 
 /** One planned VM. */
@@ -132,10 +132,20 @@ export function unusableBecause(s: HostState, gpu: GpuModel, shape: RequestShape
     if (shape.nic && shape.locality === 'required' && shape.nic.locality !== 'any') {
         const near = [...s.nics].some(([nic, ns]) => !s.reserved.has(nic) && ns.pf === 'free'
             && (shape.nic!.vf ? nic.vfs > ns.usedVfs.size : ns.usedVfs.size === 0)
-            && (shape.nic!.locality === 'same-numa' ? nic.numa === gpu.numa : PATH_RANK[pathType(nic, gpu)] <= PATH_RANK.PXB));
+            && (shape.nic!.locality === 'same-numa' ? nic.numa === gpu.numa : PATH_RANK[pathOf(nic, gpu)] <= PATH_RANK.PXB));
         if (!near) return shape.nic.vf ? 'no VF near the GPU' : 'no same-switch NIC';
     }
     return undefined;
+}
+
+/** {@link pathType} between a NIC and a GPU, cached per GPU (a host's PCIe tree does not change while it is planned). */
+const paths = new WeakMap<GpuModel, Map<NicModel, PathType>>();
+function pathOf(nic: NicModel, gpu: GpuModel): PathType {
+    let byNic = paths.get(gpu);
+    if (!byNic) paths.set(gpu, byNic = new Map<NicModel, PathType>());
+    let path = byNic.get(nic);
+    if (path === undefined) byNic.set(nic, path = pathType(nic, gpu));
+    return path;
 }
 
 function usable(s: HostState, gpu: GpuModel, shape: RequestShape): boolean {
@@ -340,8 +350,12 @@ function placeAll(topology: Topology, hosts: readonly HostModel[], requests: rea
 }
 
 /**
- * The best option for one VM over all hosts: locality first, then the stranded capacity it leaves
- * (the look-ahead), then the tightest fit, then host order.
+ * The best option for one VM over all hosts: locality first; then the growth of stranded capacity it
+ * causes (the look-ahead: FGD's expected-fragmentation delta over the workload's shapes, Weng et al.,
+ * "Beware of Fragmentation", USENIX ATC 2023); then host order and the GPUs' PCI address order (the
+ * lowest first, as FGD's scheduler breaks ties: later hosts and GPUs stay whole for larger requests;
+ * on the openb trace this beats preferring the tightest NUMA node, bench/placement.ts); then the
+ * tightest fit.
  */
 export function bestOption(states: readonly HostState[], shape: RequestShape, workload: Workload): Option | undefined {
     let best: { o: Option; key: number[] } | undefined;
@@ -365,18 +379,23 @@ export function bestOption(states: readonly HostState[], shape: RequestShape, wo
             const copy = { ...o, state: cloneState(s) };
             commit(copy, shape);
             const delta = strandedGpuEquivalents(copy.state, workload) - before;
-            const key = [o.locality, Math.round(delta * 1e6), s.index, Math.round(o.fit * 1e6)];
+            const key = [o.locality, Math.round(delta * 1e6), s.index, ...o.gpus.flatMap(g => pciOrder(g.gpu)), Math.round(o.fit * 1e6)];
             if (!best || lexLess(key, best.key)) best = { o, key };
         }
     }
     return best?.o;
 }
 
+/** A device's PCI address as numbers (domain, bus, device, function), for ordering. */
+function pciOrder(gpu: GpuModel): number[] {
+    return [gpu.address.domain, gpu.address.bus, gpu.address.device, gpu.address.function];
+}
+
 /** What a GPU offers as the planner sees it: model, NUMA node, mode and MIG layout, and every NIC's path type to it and state. */
 function gpuSignature(s: HostState, gpu: GpuModel): string {
     const st = s.gpus.get(gpu)!;
     const mode = st.mode === 'mig' ? `mig:${st.instances.map(i => `${i.profile.name}@${i.start ?? '-'}`).sort().join('+')}` : st.mode === 'vgpu' ? `vgpu:${st.type}:${st.count}` : st.mode;
-    const nics = [...s.nics].map(([nic, ns]) => `${pathType(nic, gpu)}/${nic.numa}/${nic.spec.model}/${ns.pf}/${nic.vfs - ns.usedVfs.size}/${s.reserved.has(nic) ? 'r' : ''}`).sort().join(',');
+    const nics = [...s.nics].map(([nic, ns]) => `${pathOf(nic, gpu)}/${nic.numa}/${nic.spec.model}/${ns.pf}/${nic.vfs - ns.usedVfs.size}/${s.reserved.has(nic) ? 'r' : ''}`).sort().join(',');
     return `${gpu.spec.model}|${gpu.numa}|${mode}|${s.reserved.has(gpu) ? 'r' : ''}|${nics}`;
 }
 
