@@ -222,8 +222,8 @@ export async function planRequests(topology: Topology, requests: readonly Reques
  * Bounds of the repair: rounds at most, rounds without a better plan before it stops, and VM
  * placements times hosts in all (each placement looks at every host: bounds the time on fleets).
  */
-const REPAIR_ROUNDS = 400;
-const REPAIR_PATIENCE = 120;
+const REPAIR_ROUNDS = 1000;
+const REPAIR_PATIENCE = 300;
 const REPAIR_WORK = 8000;
 
 /**
@@ -252,11 +252,13 @@ export function planHeuristic(topology: Topology, hosts: readonly HostModel[], r
     for (let round = 0, work = 0, stale = 0; round < REPAIR_ROUNDS && stale < REPAIR_PATIENCE && work < REPAIR_WORK && best!.unplaced.length > 0; round++, stale++) {
         const busy = hosts.filter(h => current.vms.some(v => v.host === h));
         const host = busy[Math.floor(random() * busy.length)];
-        const out = current.vms.filter(v => v.host === host && random() < 0.4);
+        const out = current.vms.filter(v => v.host === host && random() < 0.25);
         if (out.length === 0) continue;
         const again = shuffle([...out.map(v => v.shape), ...current.unplaced.map(u => requests.find(r => r.name === u.request)!)], random);
-        work += again.length * hosts.length;
-        const next = placeAll(topology, hosts, requests, current.vms.filter(v => !out.includes(v)), again, initial);
+        work += (out.length + new Set(current.unplaced.map(u => u.request)).size) * hosts.length;
+        // Half the rounds put MIG slices at their lowest start slot instead of the highest: some layouts
+        // (a 3g at slot 4 beside small slices) are reached only that way.
+        const next = placeAll(topology, hosts, requests, current.vms.filter(v => !out.includes(v)), again, initial, random() < 0.5);
         if (next.placed >= current.placed) current = next;
         if (better(current, best!)) { best = current; stale = 0; }
     }
@@ -322,7 +324,7 @@ function migShare(r: RequestShape): number {
  * at a time, each at its {@link bestOption}.
  */
 function placeAll(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], kept: readonly PlannedVm[], order: readonly RequestShape[],
-    initial: readonly HostState[] = hostStates(topology, hosts)): PlanResult {
+    initial: readonly HostState[] = hostStates(topology, hosts), lowestStart = false): PlanResult {
     const states = initial.map(cloneState);
     const workload = workloadOf(requests);
     const name = nameFactory(topology);
@@ -338,7 +340,7 @@ function placeAll(topology: Topology, hosts: readonly HostModel[], requests: rea
     for (const shape of order) {
         const index = (seen.get(shape) ?? 0) + 1;
         seen.set(shape, index);
-        const chosen = failed.has(shape) ? undefined : bestOption(states, shape, workload);
+        const chosen = failed.has(shape) ? undefined : bestOption(states, shape, workload, lowestStart);
         if (!chosen) {
             if (!failed.has(shape)) failed.set(shape, exhaustedResource(states, shape));
             unplaced.push({ request: shape.name, index, reason: failed.get(shape)! });
@@ -355,9 +357,9 @@ function placeAll(topology: Topology, hosts: readonly HostModel[], requests: rea
  * "Beware of Fragmentation", USENIX ATC 2023); then host order and the GPUs' PCI address order (the
  * lowest first, as FGD's scheduler breaks ties: later hosts and GPUs stay whole for larger requests;
  * on the openb trace this beats preferring the tightest NUMA node, bench/placement.ts); then the
- * tightest fit.
+ * tightest fit. `lowestStart`: MIG slices at their lowest valid start slot rather than the highest.
  */
-export function bestOption(states: readonly HostState[], shape: RequestShape, workload: Workload): Option | undefined {
+export function bestOption(states: readonly HostState[], shape: RequestShape, workload: Workload, lowestStart = false): Option | undefined {
     let best: { o: Option; key: number[] } | undefined;
     // Hosts in the same state as an earlier host score the same and lose on host order: skipped.
     const seenHosts = new Set<string>();
@@ -366,7 +368,7 @@ export function bestOption(states: readonly HostState[], shape: RequestShape, wo
         const signature = stateSignature(s);
         if (seenHosts.has(signature)) continue;
         seenHosts.add(signature);
-        const opts = placementOptions(s, shape, 12);
+        const opts = placementOptions(s, shape, 12, lowestStart);
         if (opts.length === 0) continue;
         const before = cachedStranded(s, workload);
         const seenOptions = new Set<string>();
