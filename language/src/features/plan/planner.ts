@@ -11,7 +11,8 @@
  * Two methods: an exact mixed-integer model for one host (HiGHS, https://highs.dev, through the
  * `highs` WebAssembly build) over the enumerated options of each request, and for fleets (or when
  * asked) a greedy heuristic that looks ahead by scoring each option with the stranded capacity it
- * would leave. The result says which produced the plan and its gap to the bound.
+ * would leave, its batch plans repaired by ruin and recreate. The result says which produced the
+ * plan and its gap to the bound.
  */
 import { createRequire } from 'node:module';
 import type { HostModel, Topology } from '../../model/topology.js';
@@ -248,17 +249,19 @@ export function planHeuristic(topology: Topology, hosts: readonly HostModel[], r
     }
     const random = mulberry32(0x766d746f);
     const initial = hostStates(topology, hosts);
+    // VMs that fit on none of the hosts as they are before the plan never will: not worth a repair.
+    const fits = new Set(requests.filter(shape => bestOption(initial, shape, []) !== undefined).map(shape => shape.name));
+    const open = (plan: PlanResult) => plan.unplaced.filter(u => fits.has(u.request)).map(u => requests.find(r => r.name === u.request)!);
     let current = best!;
-    for (let round = 0, work = 0, stale = 0; round < REPAIR_ROUNDS && stale < REPAIR_PATIENCE && work < REPAIR_WORK && best!.unplaced.length > 0; round++, stale++) {
+    for (let round = 0, work = 0, stale = 0; round < REPAIR_ROUNDS && stale < REPAIR_PATIENCE && work < REPAIR_WORK && open(best!).length > 0; round++, stale++) {
         const busy = hosts.filter(h => current.vms.some(v => v.host === h));
         const host = busy[Math.floor(random() * busy.length)];
         const out = current.vms.filter(v => v.host === host && random() < 0.25);
         if (out.length === 0) continue;
-        const again = shuffle([...out.map(v => v.shape), ...current.unplaced.map(u => requests.find(r => r.name === u.request)!)], random);
-        work += (out.length + new Set(current.unplaced.map(u => u.request)).size) * hosts.length;
-        // Half the rounds put MIG slices at their lowest start slot instead of the highest: some layouts
-        // (a 3g at slot 4 beside small slices) are reached only that way.
-        const next = placeAll(topology, hosts, requests, current.vms.filter(v => !out.includes(v)), again, initial, random() < 0.5);
+        const left = open(current);
+        const again = shuffle([...out.map(v => v.shape), ...left], random);
+        work += (out.length + new Set(left).size) * hosts.length;
+        const next = placeAll(topology, hosts, requests, current.vms.filter(v => !out.includes(v)), again, initial, random);
         if (next.placed >= current.placed) current = next;
         if (better(current, best!)) { best = current; stale = 0; }
     }
@@ -321,10 +324,11 @@ function migShare(r: RequestShape): number {
 /**
  * A plan: the VMs of `kept` committed again on the hosts' free state (the same GPUs, MIG start
  * slots, NICs and core counts per NUMA node), then the VMs of `order` (one entry per VM) placed one
- * at a time, each at its {@link bestOption}.
+ * at a time, each at its {@link bestOption} (with `random`, MIG slices at the lowest or the highest
+ * start slot at random).
  */
 function placeAll(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], kept: readonly PlannedVm[], order: readonly RequestShape[],
-    initial: readonly HostState[] = hostStates(topology, hosts), lowestStart = false): PlanResult {
+    initial: readonly HostState[] = hostStates(topology, hosts), random?: () => number): PlanResult {
     const states = initial.map(cloneState);
     const workload = workloadOf(requests);
     const name = nameFactory(topology);
@@ -340,7 +344,9 @@ function placeAll(topology: Topology, hosts: readonly HostModel[], requests: rea
     for (const shape of order) {
         const index = (seen.get(shape) ?? 0) + 1;
         seen.set(shape, index);
-        const chosen = failed.has(shape) ? undefined : bestOption(states, shape, workload, lowestStart);
+        // In the repair, half the MIG slices at their lowest start slot instead of the highest: some
+        // layouts (a 3g at slot 4 beside small slices) are reached only that way.
+        const chosen = failed.has(shape) ? undefined : bestOption(states, shape, workload, random ? random() < 0.5 : false);
         if (!chosen) {
             if (!failed.has(shape)) failed.set(shape, exhaustedResource(states, shape));
             unplaced.push({ request: shape.name, index, reason: failed.get(shape)! });
