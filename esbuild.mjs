@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
+import { copyHighsWasm, highsCommonJs } from './scripts/highs-wasm.mjs';
 
 const watch = process.argv.includes('--watch');
 const ctx = await esbuild.context({
@@ -20,6 +21,8 @@ const ctx = await esbuild.context({
     target: 'node22',
     external: ['vscode'],
     sourcemap: true,
+    // the planner's MILP solver: its JavaScript bundled, its highs.wasm copied to out/server below
+    plugins: [highsCommonJs],
     logLevel: 'warning'
 });
 // The CLI (bin/vmtopo.js imports out/cli/main.mjs): ES modules split into chunks, so that each
@@ -87,3 +90,5 @@ if (watch) {
         await c.dispose();
     }
 }
+// HiGHS' WebAssembly beside the server bundle and the CLI's (scripts/highs-wasm.mjs).
+copyHighsWasm('out/server', 'out/cli');

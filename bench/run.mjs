@@ -66,6 +66,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
+import { highsCommonJs } from '../scripts/highs-wasm.mjs';
 
 const require = createRequire(import.meta.url);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -600,7 +601,7 @@ async function placementPart(tmp) {
         return;
     }
     const outfile = path.join(tmp, 'placement.cjs');
-    await esbuild.build({ entryPoints: [path.join(REPO, 'bench', 'placement.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'error', preserveSymlinks: true });
+    await esbuild.build({ entryPoints: [path.join(REPO, 'bench', 'placement.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'error', preserveSymlinks: true, plugins: [highsCommonJs] });
     const pb = require(outfile);
     const sizes = numbers(option('placement-sizes', '16,64'));
     const seeds = Number(option('placement-seeds', '10'));

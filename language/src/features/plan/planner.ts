@@ -11,7 +11,8 @@
  * Two methods: an exact mixed-integer model for one host (HiGHS, https://highs.dev, through the
  * `highs` WebAssembly build) over the enumerated options of each request, and for fleets (or when
  * asked) a greedy heuristic that looks ahead by scoring each option with the stranded capacity it
- * would leave. The result says which produced the plan and its gap to the bound.
+ * would leave, its batch plans repaired by ruin and recreate. The result says which produced the
+ * plan and its gap to the bound.
  */
 import { createRequire } from 'node:module';
 import type { HostModel, Topology } from '../../model/topology.js';
@@ -20,7 +21,7 @@ import { findVgpuType, migBackedTypeFor } from '../../catalog/index.js';
 import { cloneState, freeMigSlices, hostStates, migStart, type GpuState, type HostState } from './state.js';
 import { commit, placementOptions, type Committed, type Option } from './options.js';
 import { findMigProfile } from '../../catalog/index.js';
-import { PATH_RANK, pathType, type GpuModel } from '../../model/topology.js';
+import { PATH_RANK, pathType, type GpuModel, type NicModel, type PathType } from '../../model/topology.js';
 import { migCapacity, placeMig, type GiRequest } from '../../model/mig-placement.js';
 
 /** One planned VM. */
@@ -132,10 +133,20 @@ export function unusableBecause(s: HostState, gpu: GpuModel, shape: RequestShape
     if (shape.nic && shape.locality === 'required' && shape.nic.locality !== 'any') {
         const near = [...s.nics].some(([nic, ns]) => !s.reserved.has(nic) && ns.pf === 'free'
             && (shape.nic!.vf ? nic.vfs > ns.usedVfs.size : ns.usedVfs.size === 0)
-            && (shape.nic!.locality === 'same-numa' ? nic.numa === gpu.numa : PATH_RANK[pathType(nic, gpu)] <= PATH_RANK.PXB));
+            && (shape.nic!.locality === 'same-numa' ? nic.numa === gpu.numa : PATH_RANK[pathOf(nic, gpu)] <= PATH_RANK.PXB));
         if (!near) return shape.nic.vf ? 'no VF near the GPU' : 'no same-switch NIC';
     }
     return undefined;
+}
+
+/** {@link pathType} between a NIC and a GPU, cached per GPU (a host's PCIe tree does not change while it is planned). */
+const paths = new WeakMap<GpuModel, Map<NicModel, PathType>>();
+function pathOf(nic: NicModel, gpu: GpuModel): PathType {
+    let byNic = paths.get(gpu);
+    if (!byNic) paths.set(gpu, byNic = new Map<NicModel, PathType>());
+    let path = byNic.get(nic);
+    if (path === undefined) byNic.set(nic, path = pathType(nic, gpu));
+    return path;
 }
 
 function usable(s: HostState, gpu: GpuModel, shape: RequestShape): boolean {
@@ -208,23 +219,85 @@ export async function planRequests(topology: Topology, requests: readonly Reques
     return planHeuristic(topology, hosts, requests, options);
 }
 
-/** The greedy planner with look-ahead (pure, synchronous). */
+/**
+ * Bounds of the repair: rounds at most, rounds without a better plan before it stops, and VM
+ * placements times hosts in all (each placement looks at every host: bounds the time on fleets).
+ */
+const REPAIR_ROUNDS = 1000;
+const REPAIR_PATIENCE = 300;
+const REPAIR_WORK = 8000;
+
+/**
+ * The greedy planner with look-ahead (pure, synchronous). Batch mode (not `online`): the VMs are
+ * placed one at a time in several orders — largest first (packs well when everything fits), by
+ * dominant share, as written, smallest first (places the most when the batch is larger than the
+ * hosts) — and, while some stay unplaced, the best plan is repaired by ruin and recreate (Schrimpf
+ * et al., "Record Breaking Optimization Results Using the Ruin and Recreate Principle", J. Comput.
+ * Phys. 159, 2000, https://doi.org/10.1006/jcph.1999.6413): some VMs of one host are taken out and
+ * they and the unplaced VMs are placed again in a shuffled order; a plan placing no fewer VMs is kept
+ * as the next start. Seeded, so deterministic; the best plan by the objective (placed, locality,
+ * stranded) is returned.
+ */
 export function planHeuristic(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], options: PlanOptions = {}): PlanResult {
-    if (options.online) return planInOrder(topology, hosts, requests, 'given');
-    // Largest first packs well when everything fits; when the batch is larger than the hosts, smaller
-    // VMs first places more of them: both are tried and the better plan by the objective is kept.
-    // Largest first packs well when everything fits. Otherwise the VM's dominant share of the hosts
-    // (the largest of its GPU, core and memory shares, as in dominant-resource packing) orders it,
-    // the written order is tried as it stands, and smaller VMs first places the most; the best plan
-    // by the objective is kept.
-    let best = planInOrder(topology, hosts, requests, 'largest');
-    if (best.unplaced.length === 0) return best;
-    for (const by of ['dominant', 'given', 'smallest'] as const) {
-        const other = planInOrder(topology, hosts, requests, by);
-        if (other.placed > best.placed || (other.placed === best.placed && (other.locality < best.locality || (other.locality === best.locality && other.stranded < best.stranded)))) best = other;
-        if (best.unplaced.length === 0) break;
+    const units = (order: readonly RequestShape[]) => order.flatMap(shape => Array.from({ length: shape.count }, () => shape));
+    if (options.online) return placeAll(topology, hosts, requests, [], units(requests));
+    let best: PlanResult | undefined;
+    for (const by of ['largest', 'dominant', 'given', 'smallest'] as const) {
+        const run = placeAll(topology, hosts, requests, [], units(ordered(hosts, requests, by)));
+        if (!best || better(run, best)) best = run;
+        if (best.unplaced.length === 0) return best;
     }
-    return best;
+    const random = mulberry32(0x766d746f);
+    const initial = hostStates(topology, hosts);
+    // VMs that fit on none of the hosts as they are before the plan never will: not worth a repair.
+    const fits = new Set(requests.filter(shape => bestOption(initial, shape, []) !== undefined).map(shape => shape.name));
+    const open = (plan: PlanResult) => plan.unplaced.filter(u => fits.has(u.request)).map(u => requests.find(r => r.name === u.request)!);
+    let current = best!;
+    for (let round = 0, work = 0, stale = 0; round < REPAIR_ROUNDS && stale < REPAIR_PATIENCE && work < REPAIR_WORK && open(best!).length > 0; round++, stale++) {
+        const busy = hosts.filter(h => current.vms.some(v => v.host === h));
+        const host = busy[Math.floor(random() * busy.length)];
+        const out = current.vms.filter(v => v.host === host && random() < 0.25);
+        if (out.length === 0) continue;
+        const left = open(current);
+        const again = shuffle([...out.map(v => v.shape), ...left], random);
+        work += (out.length + new Set(left).size) * hosts.length;
+        const next = placeAll(topology, hosts, requests, current.vms.filter(v => !out.includes(v)), again, initial, random);
+        if (next.placed >= current.placed) current = next;
+        if (better(current, best!)) { best = current; stale = 0; }
+    }
+    return best!;
+}
+
+/** Seeded PRNG (mulberry32): uniform in [0, 1). */
+function mulberry32(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+/** Fisher–Yates shuffle in place. */
+function shuffle<T>(list: T[], random: () => number): T[] {
+    for (let i = list.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [list[i], list[j]] = [list[j], list[i]]; }
+    return list;
+}
+
+/** Whether plan `a` is better than `b` by the objective: more VMs placed, then lower locality cost, then less stranded capacity. */
+function better(a: PlanResult, b: PlanResult): boolean {
+    return a.placed > b.placed || (a.placed === b.placed && (a.locality < b.locality || (a.locality === b.locality && a.stranded < b.stranded)));
+}
+
+/** The requests in one of the heuristic's orders (stable: ties keep the written order). */
+function ordered(hosts: readonly HostModel[], requests: readonly RequestShape[], by: 'given' | 'largest' | 'dominant' | 'smallest'): RequestShape[] {
+    const order = requests.map((shape, i) => ({ shape, i }));
+    const share = dominantShare(hosts);
+    if (by === 'dominant') order.sort((a, b) => share(b.shape) - share(a.shape) || bySize(a.shape, b.shape) || a.i - b.i);
+    else if (by !== 'given') order.sort((a, b) => (by === 'largest' ? bySize(a.shape, b.shape) : bySize(b.shape, a.shape)) || a.i - b.i);
+    return order.map(x => x.shape);
 }
 
 /** A request's largest share of the hosts' GPUs (GPU-equivalents), cores or memory. */
@@ -248,34 +321,51 @@ function migShare(r: RequestShape): number {
     return type ? 1 / type.maxPerGpu : 1;
 }
 
-function planInOrder(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], by: 'given' | 'largest' | 'dominant' | 'smallest'): PlanResult {
-    const states = hostStates(topology, hosts);
+/**
+ * A plan: the VMs of `kept` committed again on the hosts' free state (the same GPUs, MIG start
+ * slots, NICs and core counts per NUMA node), then the VMs of `order` (one entry per VM) placed one
+ * at a time, each at its {@link bestOption} (with `random`, MIG slices at the lowest or the highest
+ * start slot at random).
+ */
+function placeAll(topology: Topology, hosts: readonly HostModel[], requests: readonly RequestShape[], kept: readonly PlannedVm[], order: readonly RequestShape[],
+    initial: readonly HostState[] = hostStates(topology, hosts), random?: () => number): PlanResult {
+    const states = initial.map(cloneState);
     const workload = workloadOf(requests);
-    const order = requests.map((shape, i) => ({ shape, i }));
-    const share = dominantShare(hosts);
-    if (by === 'dominant') order.sort((a, b) => share(b.shape) - share(a.shape) || bySize(a.shape, b.shape) || a.i - b.i);
-    else if (by !== 'given') order.sort((a, b) => (by === 'largest' ? bySize(a.shape, b.shape) : bySize(b.shape, a.shape)) || a.i - b.i);
     const name = nameFactory(topology);
-    const vms: PlannedVm[] = [];
+    const vms: PlannedVm[] = kept.map(v => {
+        const committed = commit({ ...v.committed.option, state: states[hosts.indexOf(v.host)] }, v.shape);
+        return { ...v, name: name(v.request), committed };
+    });
     const unplaced: Unplaced[] = [];
-    const placedNames = new Map<RequestShape, number>();
-    for (const { shape } of order) {
-        for (let k = 1; k <= shape.count; k++) {
-            const chosen = bestOption(states, shape, workload);
-            if (!chosen) { unplaced.push({ request: shape.name, index: k, reason: exhaustedResource(states, shape) }); continue; }
-            const committed = commit(chosen, shape);
-            placedNames.set(shape, (placedNames.get(shape) ?? 0) + 1);
-            vms.push({ name: name(shape.name), request: shape.name, host: chosen.state.host, committed, shape });
+    const seen = new Map<RequestShape, number>(kept.map(v => [v.shape, 0] as const));
+    for (const v of kept) seen.set(v.shape, seen.get(v.shape)! + 1);
+    // Resources only shrink during a pass: a shape that failed once fails again, for the same reason.
+    const failed = new Map<RequestShape, string>();
+    for (const shape of order) {
+        const index = (seen.get(shape) ?? 0) + 1;
+        seen.set(shape, index);
+        // In the repair, half the MIG slices at their lowest start slot instead of the highest: some
+        // layouts (a 3g at slot 4 beside small slices) are reached only that way.
+        const chosen = failed.has(shape) ? undefined : bestOption(states, shape, workload, random ? random() < 0.5 : false);
+        if (!chosen) {
+            if (!failed.has(shape)) failed.set(shape, exhaustedResource(states, shape));
+            unplaced.push({ request: shape.name, index, reason: failed.get(shape)! });
+            continue;
         }
+        vms.push({ name: name(shape.name), request: shape.name, host: chosen.state.host, committed: commit(chosen, shape), shape });
     }
     return summarize('heuristic', vms, unplaced, requests, states, workload, undefined);
 }
 
 /**
- * The best option for one VM over all hosts: locality first, then the stranded capacity it leaves
- * (the look-ahead), then the tightest fit, then host order.
+ * The best option for one VM over all hosts: locality first; then the growth of stranded capacity it
+ * causes (the look-ahead: FGD's expected-fragmentation delta over the workload's shapes, Weng et al.,
+ * "Beware of Fragmentation", USENIX ATC 2023); then host order and the GPUs' PCI address order (the
+ * lowest first, as FGD's scheduler breaks ties: later hosts and GPUs stay whole for larger requests;
+ * on the openb trace this beats preferring the tightest NUMA node, bench/placement.ts); then the
+ * tightest fit. `lowestStart`: MIG slices at their lowest valid start slot rather than the highest.
  */
-export function bestOption(states: readonly HostState[], shape: RequestShape, workload: Workload): Option | undefined {
+export function bestOption(states: readonly HostState[], shape: RequestShape, workload: Workload, lowestStart = false): Option | undefined {
     let best: { o: Option; key: number[] } | undefined;
     // Hosts in the same state as an earlier host score the same and lose on host order: skipped.
     const seenHosts = new Set<string>();
@@ -284,7 +374,7 @@ export function bestOption(states: readonly HostState[], shape: RequestShape, wo
         const signature = stateSignature(s);
         if (seenHosts.has(signature)) continue;
         seenHosts.add(signature);
-        const opts = placementOptions(s, shape, 12);
+        const opts = placementOptions(s, shape, 12, lowestStart);
         if (opts.length === 0) continue;
         const before = cachedStranded(s, workload);
         const seenOptions = new Set<string>();
@@ -297,18 +387,23 @@ export function bestOption(states: readonly HostState[], shape: RequestShape, wo
             const copy = { ...o, state: cloneState(s) };
             commit(copy, shape);
             const delta = strandedGpuEquivalents(copy.state, workload) - before;
-            const key = [o.locality, Math.round(delta * 1e6), s.index, Math.round(o.fit * 1e6)];
+            const key = [o.locality, Math.round(delta * 1e6), s.index, ...o.gpus.flatMap(g => pciOrder(g.gpu)), Math.round(o.fit * 1e6)];
             if (!best || lexLess(key, best.key)) best = { o, key };
         }
     }
     return best?.o;
 }
 
+/** A device's PCI address as numbers (domain, bus, device, function), for ordering. */
+function pciOrder(gpu: GpuModel): number[] {
+    return [gpu.address.domain, gpu.address.bus, gpu.address.device, gpu.address.function];
+}
+
 /** What a GPU offers as the planner sees it: model, NUMA node, mode and MIG layout, and every NIC's path type to it and state. */
 function gpuSignature(s: HostState, gpu: GpuModel): string {
     const st = s.gpus.get(gpu)!;
     const mode = st.mode === 'mig' ? `mig:${st.instances.map(i => `${i.profile.name}@${i.start ?? '-'}`).sort().join('+')}` : st.mode === 'vgpu' ? `vgpu:${st.type}:${st.count}` : st.mode;
-    const nics = [...s.nics].map(([nic, ns]) => `${pathType(nic, gpu)}/${nic.numa}/${nic.spec.model}/${ns.pf}/${nic.vfs - ns.usedVfs.size}/${s.reserved.has(nic) ? 'r' : ''}`).sort().join(',');
+    const nics = [...s.nics].map(([nic, ns]) => `${pathOf(nic, gpu)}/${nic.numa}/${nic.spec.model}/${ns.pf}/${nic.vfs - ns.usedVfs.size}/${s.reserved.has(nic) ? 'r' : ''}`).sort().join(',');
     return `${gpu.spec.model}|${gpu.numa}|${mode}|${s.reserved.has(gpu) ? 'r' : ''}|${nics}`;
 }
 
@@ -349,37 +444,55 @@ function summarize(method: 'milp' | 'heuristic', vms: PlannedVm[], unplaced: Unp
     return { vms, unplaced, method, placed: vms.length, requested, locality, stranded, gap: gap ?? (requested === 0 ? 0 : (requested - vms.length) / requested) };
 }
 
-/** Lazily loaded HiGHS instance (WebAssembly). */
-let highsInstance: Promise<{ solve(problem: string, options?: Record<string, unknown>): { Status: string; ObjectiveValue: number; Columns: Record<string, { Primal: number }> } }> | undefined;
-async function highs() {
+/** The HiGHS solver as the `highs` package gives it (https://github.com/lovasoa/highs-js). */
+export interface Highs {
+    solve(problem: string, options?: Record<string, unknown>): { Status: string; ObjectiveValue: number; Columns: Record<string, { Primal: number }> };
+}
+
+/** The WebAssembly file's name: copied beside the server and CLI bundles by the build (scripts/highs-wasm.mjs). */
+const HIGHS_WASM = 'highs.wasm';
+
+/**
+ * Where highs.wasm lies: beside the running bundle (out/server/ for the extension's server, out/cli/
+ * for the CLI, whose chunks are one folder down), else where Node resolves the package's
+ * `highs/runtime` export (tests and tools run from the repository). Undefined when none is found.
+ */
+function highsWasm(): string | undefined {
+    const candidates: Array<() => string> = [];
+    if (typeof require === 'function') {
+        // the server bundle (CommonJS) and the CLI's chunks (their banner defines `require`)
+        for (const dir of ['.', '..']) candidates.push(() => require.resolve(`${dir}/${HIGHS_WASM}`));
+        candidates.push(() => require.resolve(['highs', 'runtime'].join('/'))); // not resolved by the bundler
+    }
+    candidates.push(() => createRequire(`${process.cwd()}/`).resolve('highs/runtime'));
+    for (const resolve of candidates) {
+        try { return resolve(); } catch { /* next */ }
+    }
+    return undefined;
+}
+
+let highsInstance: Promise<Highs> | undefined;
+
+/**
+ * The HiGHS solver (https://highs.dev), loaded once: the package's JavaScript is bundled with the
+ * server and the CLI, its WebAssembly found by {@link highsWasm}. Rejects when it cannot be loaded
+ * (then the planner falls back to the heuristic).
+ */
+export function loadHighs(): Promise<Highs> {
     if (!highsInstance) {
-        // The WebAssembly file lies beside the package's script; bundles (CLI chunks, the server)
-        // are elsewhere, so it is found through Node's resolution from the running module.
-        let wasm: string | undefined;
-        const runtime = ['highs', 'runtime'].join('/'); // resolved at run time, not by the bundler
-        const resolvers = [
-            // CommonJS (the server bundle) and the CLI's ES module chunks (their banner defines `require`)
-            () => (typeof require === 'function' ? require.resolve(runtime) : undefined),
-            // ES modules without `require` (tests, tools run from the repository)
-            () => createRequire(`${process.cwd()}/`).resolve(runtime)
-        ];
-        for (const resolve of resolvers) {
-            try { wasm = resolve(); } catch { wasm = undefined; }
-            if (wasm) break;
-        }
-        const options = wasm ? { locateFile: () => wasm } : undefined;
-        type Loader = (o?: object) => Promise<never>;
-        // A CommonJS bundle cannot run the package's ES module build (it reads import.meta): then
-        // the package's CommonJS build is loaded from node_modules as Node resolves it.
-        const name = ['highs'].join(''); // resolved by Node at run time, beside the running bundle
         highsInstance = (async () => {
-            if (typeof require === 'function') {
-                // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package is found beside the bundle at run time
-                try { return await (require(name) as Loader)(options); } catch { /* next */ }
+            const wasm = highsWasm();
+            const options = wasm ? { locateFile: () => wasm } : undefined;
+            type Loader = (options?: object) => Promise<Highs>;
+            try {
+                return await ((await import('highs')).default as unknown as Loader)(options);
+            } catch (e) {
+                // A CommonJS bundle built without scripts/highs-wasm.mjs's plugin holds the package's ES
+                // module build, which cannot run there: the package as Node resolves it from the working folder.
+                try { return await (createRequire(`${process.cwd()}/`)('highs') as Loader)(options); } catch { throw e; }
             }
-            try { return await ((await import('highs')).default as unknown as Loader)(options); } catch { /* next */ }
-            return (createRequire(`${process.cwd()}/`)(name) as Loader)(options);
         })();
+        highsInstance.catch(() => { highsInstance = undefined; });
     }
     return highsInstance;
 }
@@ -533,7 +646,7 @@ export async function planMilp(topology: Topology, host: HostModel, requests: re
     ].join('\n');
     let solution;
     try {
-        solution = (await highs()).solve(lp, { output_flag: false, random_seed: 0, threads: 1, time_limit: 20 });
+        solution = (await loadHighs()).solve(lp, { output_flag: false, random_seed: 0, threads: 1, time_limit: 20 });
     } catch (e) {
         if (process.env.VMTOPO_DEBUG === '1') console.error(e);
         return undefined;
