@@ -30,7 +30,8 @@ const ctx = await esbuild.context({
 // `check` neither the writers nor elkjs (language/src/cli/cli.ts imports each command's module when
 // it runs). The chunks of earlier builds are removed after the build (stale: their names hold the
 // hash of their content). The CommonJS packages inside call `require` for Node's built-ins: the
-// banner gives each chunk one.
+// banner gives each chunk one. out/cli/chunks.json records, per written file, its static imports and
+// the sources it holds (test/cli/bundle.test.ts reads it: what each command loads).
 const removeStaleChunks = {
     name: 'remove-stale-chunks',
     setup(build) {
@@ -41,6 +42,15 @@ const removeStaleChunks = {
                 const file = path.resolve('out/cli/chunks', name);
                 if (!written.has(file)) fs.rmSync(file, { force: true });
             }
+            const chunks = Object.fromEntries(Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.mjs')).map(([file, out]) => [
+                path.relative('out/cli', file),
+                {
+                    entryPoint: out.entryPoint,
+                    imports: out.imports.filter(i => i.kind === 'import-statement').map(i => path.relative('out/cli', i.path)),
+                    inputs: Object.keys(out.inputs)
+                }
+            ]));
+            fs.writeFileSync('out/cli/chunks.json', `${JSON.stringify(chunks)}\n`);
         });
     }
 };

@@ -1,0 +1,57 @@
+/**
+ * What each CLI command loads: the CLI is bundled (esbuild.mjs) as ES module chunks, and a command's
+ * chunk is imported only when it runs, so a command loads the static-import closure of `main.mjs`
+ * and its own chunk. `out/cli/chunks.json` (written by the build) lists, per chunk, its static
+ * imports and the sources it holds. `vmtopo check` must load the language (parser, rules, model) but
+ * none of the editor: not Langium's LSP layer, not `vscode-languageserver`, not the editor services
+ * (language/src/editor) — those are the language server's, and loading them made every cold check
+ * slower (vmtopo-module.ts's `createVmtopoCoreServices`; package.json's `"sideEffects": ["*.css"]`, only CSS
+ * has side effects, lets esbuild leave out the modules the CLI does not reach). Nor the export writers, the planner's solver, elkjs or YAML.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from '../support/util.js';
+import { ensureCliBundle } from '../support/cli.js';
+
+interface Chunk { entryPoint?: string; imports: string[]; inputs: string[] }
+let chunks: Record<string, Chunk>;
+
+beforeAll(() => {
+    ensureCliBundle();
+    chunks = JSON.parse(fs.readFileSync(path.join(REPO, 'out/cli/chunks.json'), 'utf8')) as Record<string, Chunk>;
+}, 120_000);
+
+/** The sources a command loads: the static closure of main.mjs and of the chunk whose entry is `entry`. */
+function loadedBy(entry: string): string[] {
+    const start = Object.keys(chunks).find(f => chunks[f].entryPoint === entry);
+    expect(start, `a chunk for ${entry}`).toBeDefined();
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        for (const i of chunks[file]?.imports ?? []) visit(i);
+    };
+    visit('main.mjs');
+    visit(start!);
+    return [...seen].flatMap(f => chunks[f]?.inputs ?? []);
+}
+
+describe('the CLI bundle', () => {
+    it('vmtopo check loads the language, its rules and model, and none of the editor', () => {
+        const sources = loadedBy('language/src/cli/check-command.ts');
+        for (const needed of ['language/src/langium/parser.ts', 'language/src/rules/loc.ts', 'language/src/model/resolve.ts', 'node_modules/langium/lib/parser/langium-parser.js']) {
+            expect(sources).toContain(needed);
+        }
+        const editor = sources.filter(s => /^node_modules\/vscode-languageserver\/|^node_modules\/langium\/lib\/lsp\/|^language\/src\/editor\//.test(s));
+        expect(editor).toEqual([]);
+        const heavy = sources.filter(s => /^language\/src\/features\/export\/(libvirt|nccl|kubevirt|proxmox|vmx|cloud-hypervisor)\.ts$|^node_modules\/(highs|elkjs|yaml|xmlbuilder2)\//.test(s));
+        expect(heavy).toEqual([]);
+    });
+
+    it('the language server still wires the editor: its bundle holds the editor services', () => {
+        const server = fs.readFileSync(path.join(REPO, 'out/server/main.cjs'), 'utf8');
+        expect(server).toContain('language/src/editor/completion.ts');
+        expect(server).toContain('node_modules/vscode-languageserver/lib/common/server.js');
+    });
+});
