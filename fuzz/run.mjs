@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { copyHighsWasm, highsCommonJs } from '../scripts/highs-wasm.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,8 +40,11 @@ async function main() {
                 worker: path.join(REPO, 'test', 'fuzz', 'worker.ts')
             },
             outdir: tmp, outExtension: { '.js': '.cjs' },
-            bundle: true, platform: 'node', format: 'cjs', target: 'node22', sourcemap: true, logLevel: 'warning'
+            bundle: true, platform: 'node', format: 'cjs', target: 'node22', sourcemap: true, logLevel: 'warning',
+            // the planner's HiGHS, bundled as the language server bundles it (its quick-fixes re-plan VMs)
+            plugins: [highsCommonJs]
         });
+        copyHighsWasm(tmp);
         const run = spawnSync(process.execPath, ['-e', MAIN, path.join(tmp, 'runner.cjs'), path.join(tmp, 'worker.cjs'), REPO, ...process.argv.slice(2)], {
             stdio: 'inherit'
         });

@@ -14,7 +14,6 @@
  * would leave, its batch plans repaired by ruin and recreate. The result says which produced the
  * plan and its gap to the bound.
  */
-import { createRequire } from 'node:module';
 import type { HostModel, Topology } from '../../model/topology.js';
 import type { RequestShape } from '../../model/request.js';
 import { findVgpuType, migBackedTypeFor } from '../../catalog/index.js';
@@ -464,7 +463,6 @@ function highsWasm(): string | undefined {
         for (const dir of ['.', '..']) candidates.push(() => require.resolve(`${dir}/${HIGHS_WASM}`));
         candidates.push(() => require.resolve(['highs', 'runtime'].join('/'))); // not resolved by the bundler
     }
-    candidates.push(() => createRequire(`${process.cwd()}/`).resolve('highs/runtime'));
     for (const resolve of candidates) {
         try { return resolve(); } catch { /* next */ }
     }
@@ -484,13 +482,10 @@ export function loadHighs(): Promise<Highs> {
             const wasm = highsWasm();
             const options = wasm ? { locateFile: () => wasm } : undefined;
             type Loader = (options?: object) => Promise<Highs>;
-            try {
-                return await ((await import('highs')).default as unknown as Loader)(options);
-            } catch (e) {
-                // A CommonJS bundle built without scripts/highs-wasm.mjs's plugin holds the package's ES
-                // module build, which cannot run there: the package as Node resolves it from the working folder.
-                try { return await (createRequire(`${process.cwd()}/`)('highs') as Loader)(options); } catch { throw e; }
-            }
+            // Never from the working folder: running vmtopo in a folder must not load code from it. A
+            // CommonJS bundle built without scripts/highs-wasm.mjs's plugin cannot run the package's ES
+            // module build: it rejects here, and the planner uses its heuristic.
+            return ((await import('highs')).default as unknown as Loader)(options);
         })();
         highsInstance.catch(() => { highsInstance = undefined; });
     }
