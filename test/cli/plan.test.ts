@@ -14,8 +14,8 @@ import { ensureBundle } from '../support/lsp-server.js';
 const CLI = path.join(REPO, 'bin', 'vmtopo.js');
 const EXAMPLE = path.join(REPO, 'examples/hgx-h200.vmtopo');
 
-function vmtopo(args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, VMTOPO_DEBUG: undefined }, timeout: 120_000 });
+function vmtopo(args: string[], cwd = REPO): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, VMTOPO_DEBUG: undefined }, timeout: 120_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,6 +27,21 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('vmtopo plan', () => {
+    it('loads HiGHS from its own bundle, never from the node_modules of the folder it runs in', () => {
+        // A folder (a cloned repository, say) with its own `highs` that leaves a mark when loaded.
+        const folder = path.join(tmp, 'untrusted');
+        const planted = path.join(folder, 'node_modules', 'highs');
+        fs.mkdirSync(planted, { recursive: true });
+        const mark = path.join(folder, 'loaded');
+        fs.writeFileSync(path.join(planted, 'package.json'), '{"name":"highs","version":"1.0.0","main":"index.js"}\n');
+        fs.writeFileSync(path.join(planted, 'index.js'), `require('node:fs').writeFileSync(${JSON.stringify(mark)}, 'x'); module.exports = () => { throw new Error('planted'); };\n`);
+        fs.writeFileSync(path.join(folder, 'requests.vmtopo'), 'request small { gpu 1 any mig "1g.18gb" nic 1 per-gpu vf same-switch vcpus 4 memory 8 GiB count 1 }\n');
+        const r = vmtopo(['plan', EXAMPLE, 'requests.vmtopo'], folder);
+        expect(r.status).toBe(0);
+        expect(r.stderr).toContain('planned by exact MILP (HiGHS)');
+        expect(fs.existsSync(mark)).toBe(false);
+    }, 120_000);
+
     it('places two MIG tenants on the example host with the exact model; the written VMs check clean', () => {
         const requests = path.join(tmp, 'tenants.vmtopo');
         fs.writeFileSync(requests, 'request small { gpu 1 any mig "1g.18gb" nic 1 per-gpu vf same-switch vcpus 4 memory 8 GiB count 2 }\n');
