@@ -201,7 +201,7 @@ describe.skipIf(!runsInChromium('webview-topology-sizes'))('topology view at thr
             state.__stableFrames = state.__lastHostWidth !== undefined && Math.abs(state.__lastHostWidth - w) < 0.01 ? (state.__stableFrames ?? 0) + 1 : 0;
             state.__lastHostWidth = w;
             return state.__stableFrames >= 5;
-        }, undefined, { polling: 'raf', timeout: 20_000 });
+        }, undefined, { polling: 'raf' });
         const back = await measure(page);
         expect(back.host.width).toBeCloseTo(fitHost.width, 0);
         await page.close();

@@ -70,9 +70,16 @@ export interface WebviewBrowser {
 }
 
 /**
+ * The hang watchdog of every wait on a page (selectors, functions, clicks): generous, so that a
+ * busy CI machine never fails a wait that would have succeeded; well under the test's own limit
+ * (120 s, vitest.config.ts). No test measures how fast the page is.
+ */
+export const WATCHDOG_MS = 60_000;
+
+/**
  * Builds the bundle when stale, writes the page (index.html, topology.js, topology.css) into a new
  * temporary folder named after `prefix`, and starts headless Chromium (a 1400 × 1000 viewport)
- * with its profile in that folder.
+ * with its profile in that folder; every wait on its pages is bounded by {@link WATCHDOG_MS}.
  */
 export async function startWebviewBrowser(prefix: string): Promise<WebviewBrowser> {
     ensureWebviewBundle();
@@ -88,6 +95,7 @@ export async function startWebviewBrowser(prefix: string): Promise<WebviewBrowse
                 '--disable-component-update', '--disable-sync'],
             viewport: { width: 1400, height: 1000 }
         });
+        context.setDefaultTimeout(WATCHDOG_MS);
         return {
             context,
             url: `file://${path.join(dir, 'index.html')}`,
