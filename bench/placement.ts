@@ -33,6 +33,7 @@ import type { HostModel } from '../language/src/model/topology.js';
 import { hostStates, cloneState, type HostState } from '../language/src/features/plan/state.js';
 import { commit, placementOptions, type Option } from '../language/src/features/plan/options.js';
 import { bestOption, optionSignature, planHeuristic, stateSignature, strandedGpuEquivalents, unusableBecause, type Workload } from '../language/src/features/plan/planner.js';
+import { mulberry32, shuffle } from '../language/src/kernel/random.js';
 
 const H100 = findGpu('H100 SXM5 80GB')!;
 const PROFILES = ['1g.10gb', '2g.20gb', '3g.40gb', '4g.40gb', '7g.80gb'].map(n => H100.migProfiles.find(p => p.name === n)!);
@@ -113,11 +114,6 @@ function gpuEq(shape: RequestShape): number {
     return g.mode === 'passthrough' ? g.count : H100.migProfiles.find(p => p.name === g.slice)!.computeSlices / 7;
 }
 
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
 
 type Policy = (states: HostState[], shape: RequestShape, ctx: { random: () => number; workload: Workload }) => Option | undefined;
 
@@ -242,7 +238,7 @@ function simulate(policyName: string, hosts: HostModel[], order: RequestShape[],
     const states = hostStates(topology, hosts);
     const capacity = states.reduce((a, s) => a + s.gpus.size, 0);
     const policy = POLICIES[policyName];
-    const random = rng(seed);
+    const random = mulberry32(seed);
     let failuresInRow = 0, allocated = 0, firstFailure: number | undefined, multi = 0, cross = 0, requests = 0;
     const paths: Record<string, number> = {};
     const placedShapes: RequestShape[] = [];
@@ -296,12 +292,9 @@ function batchReplan(hosts: HostModel[], vms: readonly RequestShape[]): Omit<Bat
     return { offered, placed: result.placed, allocated: result.vms.reduce((a, v) => a + gpuEq(v.shape), 0) / capacity, stranded: result.stranded / capacity };
 }
 
-/** Fisher–Yates with a seeded PRNG. */
+/** A copy of `list` shuffled with a seeded PRNG. */
 function shuffled<T>(list: readonly T[], seed: number): T[] {
-    const r = rng(seed);
-    const out = [...list];
-    for (let i = out.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [out[i], out[j]] = [out[j], out[i]]; }
-    return out;
+    return shuffle([...list], mulberry32(seed));
 }
 
 export interface PlacementBenchOptions {

@@ -36,6 +36,7 @@ import { createVmtopoServices } from '../../language/src/vmtopo-module.js';
 import { exportVm, ExportError } from '../../language/src/features/export/index.js';
 import { messageText } from '../../language/src/kernel/diagnostics.js';
 import { splitFiles, stripReproducerHeader } from './mutate.js';
+import { mulberry32 } from '../../language/src/kernel/random.js';
 
 export type FailureKind = 'exception' | 'hang' | 'slow' | 'malformed' | 'nccl-limit' | 'error-adding-fix' | 'parser-state' | 'incremental';
 
@@ -583,14 +584,7 @@ function pickSome<T>(items: readonly T[], n: number, text: string): T[] {
 
 /** A PRNG (mulberry32) seeded with the hash of `text`: numbers in [0, 1). */
 function random(text: string): () => number {
-    let state = hashText(text) || 1;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    return mulberry32(hashText(text) || 1);
 }
 
 /** Routes `console.error` to `sink` until the returned function is called. */

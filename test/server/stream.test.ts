@@ -24,6 +24,7 @@ import {
 } from 'vscode-languageserver/node';
 import { startServer, uriOf, type RunningServer } from '../support/lsp-server.js';
 import { REPO } from '../support/util.js';
+import { mulberry32 } from '../../language/src/kernel/random.js';
 
 const SEED = Number(process.env.VMTOPO_STREAM_SEED ?? 20261121);
 const STEPS = 600;
@@ -31,18 +32,6 @@ const HGX_TEXT = fs.readFileSync(path.join(REPO, 'examples/hgx-h200.vmtopo'), 'u
 const INTERNAL_ERROR = -32603;
 
 interface ExportAnswer { ok: boolean; written: string[]; problems: string[] }
-
-/** mulberry32: a small seeded PRNG, so that a failing stream can be replayed from its seed. */
-function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 /** Offset → LSP position in `text` (UTF-16 code units, as LSP counts by default). */
 function positionAt(text: string, offset: number): Position {
@@ -141,7 +130,7 @@ describe(`language server under a random stream of edits and requests (seed ${SE
     });
 
     it(`answers every request of ${STEPS} random steps, writes nothing outside the workspace, and exits 0`, async () => {
-        const rand = prng(SEED);
+        const rand = mulberry32(SEED);
         const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)];
         const int = (max: number): number => Math.floor(rand() * max);
 

@@ -22,6 +22,7 @@ import { commit, placementOptions, type Committed, type Option } from './options
 import { findMigProfile } from '../../catalog/index.js';
 import { PATH_RANK, pathType, type GpuModel, type NicModel, type PathType } from '../../model/topology.js';
 import { migCapacity, placeMig, type GiRequest } from '../../model/mig-placement.js';
+import { mulberry32, shuffle } from '../../kernel/random.js';
 
 /** One planned VM. */
 export interface PlannedVm {
@@ -265,24 +266,6 @@ export function planHeuristic(topology: Topology, hosts: readonly HostModel[], r
         if (better(current, best!)) { best = current; stale = 0; }
     }
     return best!;
-}
-
-/** Seeded PRNG (mulberry32): uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
-/** Fisher–Yates shuffle in place. */
-function shuffle<T>(list: T[], random: () => number): T[] {
-    for (let i = list.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [list[i], list[j]] = [list[j], list[i]]; }
-    return list;
 }
 
 /** Whether plan `a` is better than `b` by the objective: more VMs placed, then lower locality cost, then less stranded capacity. */
