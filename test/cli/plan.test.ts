@@ -3,21 +3,18 @@
  * they were planned on, say which method planned them; --report prints the stranded-capacity table;
  * a request that cannot be placed is one located PLAN003 error and nothing is written.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../support/util.js';
 import { ensureBundle } from '../support/lsp-server.js';
+import { vmtopo as runVmtopo } from '../support/cli.js';
 
-const CLI = path.join(REPO, 'bin', 'vmtopo.js');
 const EXAMPLE = path.join(REPO, 'examples/hgx-h200.vmtopo');
 
-function vmtopo(args: string[], cwd = REPO): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, VMTOPO_DEBUG: undefined }, timeout: 120_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** `vmtopo ARGS` in `cwd`, with a 2-minute hang watchdog (the exact model is the slowest part). */
+const vmtopo = (args: string[], cwd: string = REPO) => runVmtopo(args, cwd, {}, 120_000);
 
 let tmp: string;
 beforeAll(() => {

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { readRepoFile } from '../support/util.js';
-import { ARTIFACTS, diagramOf, installHostBridge, runsInChromium, sendToPage, startWebviewBrowser, waitForReady, type WebviewBrowser } from '../support/webview.js';
+import { ARTIFACTS, diagramOf, openWebviewPage, runsInChromium, sendToPage, startWebviewBrowser, type WebviewBrowser } from '../support/webview.js';
 import type { TopologyResult } from '../../language/src/protocol.js';
 
 const STRANDING = `/** Every free core of NUMA 1. */
@@ -33,12 +33,7 @@ describe.skipIf(!runsInChromium('webview-topology-capacity'))('topology webview:
     beforeAll(async () => {
         result = await diagramOf({ 'hgx-h200.vmtopo': readRepoFile('examples/hgx-h200.vmtopo'), 'extra.vmtopo': STRANDING });
         browser = await startWebviewBrowser('vmtopo-webview-capacity-');
-        page = browser.context.pages()[0] ?? await browser.context.newPage();
-        page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-        page.on('pageerror', e => consoleErrors.push(e.message));
-        await installHostBridge(page);
-        await page.goto(browser.url);
-        await waitForReady(page);
+        page = await openWebviewPage(browser, consoleErrors);
         await sendToPage(page, { type: 'update', result, state: { uri: 'file:///ws/hgx-h200.vmtopo' } });
         await page.waitForSelector('#canvas svg [data-node="host:sprocket"]');
     }, 120_000);

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { readRepoFile } from '../support/util.js';
-import { ARTIFACTS, diagramOf, installHostBridge, postedBy, runsInChromium, sendToPage, startWebviewBrowser, waitForReady, type WebviewBrowser } from '../support/webview.js';
+import { ARTIFACTS, diagramOf, openWebviewPage, postedBy, runsInChromium, sendToPage, startWebviewBrowser, type WebviewBrowser } from '../support/webview.js';
 import type { FromWebview, ToWebview } from '../../client/topology/messages.js';
 
 /** The smallest label on screen the view promises (client/topology/webview/main.ts MIN_LABEL_PX). */
@@ -86,14 +86,9 @@ describe.skipIf(!runsInChromium('webview-topology-sizes'))('topology view at thr
 
     /** A fresh page of `width` × `height` showing `files` as the server lays them out for the reported area. */
     async function open(width: number, height: number, files: Record<string, string> = HGX, host?: string) {
-        const page = await browser.context.newPage();
-        await page.setViewportSize({ width, height });
         const errors: string[] = [];
-        page.on('pageerror', e => errors.push(e.message));
-        await installHostBridge(page);
-        await page.goto(browser.url);
+        const page = await openWebviewPage(browser, errors, { fresh: true, viewport: { width, height } });
         const posted = () => postedBy(page);
-        await waitForReady(page);
         const ready = (await posted()).find(m => m.type === 'ready') as Extract<FromWebview, { type: 'ready' }>;
         const result = await diagramOf(files, { viewport: ready.viewport, host });
         const send = (message: ToWebview) => sendToPage(page, message);

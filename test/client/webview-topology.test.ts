@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { readRepoFile } from '../support/util.js';
-import { ARTIFACTS, diagramOf, installHostBridge, postedBy, runsInChromium, sendToPage, startWebviewBrowser, waitForReady, type WebviewBrowser } from '../support/webview.js';
+import { ARTIFACTS, diagramOf, openWebviewPage, postedBy, runsInChromium, sendToPage, startWebviewBrowser, type WebviewBrowser } from '../support/webview.js';
 import type { ToWebview } from '../../client/topology/messages.js';
 import type { TopologyResult } from '../../language/src/protocol.js';
 
@@ -29,12 +29,7 @@ describe.skipIf(!runsInChromium('webview-topology'))('topology webview in headle
     beforeAll(async () => {
         hgx = await diagramOf({ 'hgx-h200.vmtopo': readRepoFile('examples/hgx-h200.vmtopo') });
         browser = await startWebviewBrowser('vmtopo-webview-');
-        page = browser.context.pages()[0] ?? await browser.context.newPage();
-        page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-        page.on('pageerror', e => consoleErrors.push(e.message));
-        await installHostBridge(page);
-        await page.goto(browser.url);
-        await waitForReady(page);
+        page = await openWebviewPage(browser, consoleErrors);
         await send({ type: 'update', result: hgx, state: { uri: 'file:///ws/hgx-h200.vmtopo' } });
         await page.waitForSelector('#canvas svg [data-node="host:sprocket"]');
     }, 120_000);

@@ -21,7 +21,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { driftAll, readBundle, type DriftFinding } from '../../language/src/features/drift/index.js';
 import { importHost, type ImportedDevice, type ImportedSwitch } from '../../language/src/features/import/index.js';
+import { buildWorkspace } from './util.js';
 import type { HostModel } from '../../language/src/model/topology.js';
 import { formatBdf } from '../../language/src/syntax/tokens.js';
 
@@ -216,4 +219,16 @@ export function tarBundle(dir: string, b: BundleFiles, extra: ReadonlyMap<string
 /** A temporary folder for one test file. */
 export function tempDir(): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), 'vmtopo-drift-'));
+}
+
+/**
+ * The drift findings of `text` (one file, host.vmtopo) against the bundle made of `files` (a tar in
+ * `dir`), with the file as a text document and each finding's source text (`at`).
+ */
+export async function driftOf(dir: string, text: string, files: BundleFiles): Promise<{ findings: DriftFinding[]; at: (f: DriftFinding) => string; document: TextDocument }> {
+    const bundle = await readBundle(tarBundle(dir, files), 'host.tar');
+    const ws = await buildWorkspace({ 'host.vmtopo': text });
+    const findings = driftAll(ws.documents.map(d => d.parseResult.value), ws.resolved(), [bundle]);
+    const document = TextDocument.create('file:///ws/host.vmtopo', 'vmtopo', 1, text);
+    return { findings, document, at: f => document.getText(f.range) };
 }

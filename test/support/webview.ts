@@ -129,6 +129,22 @@ export async function installHostBridge(page: Page): Promise<void> {
     });
 }
 
+/**
+ * A page of `browser` showing the webview, ready (its `ready` message posted): the host bridge
+ * installed ({@link installHostBridge}), every page error and console error appended to `errors`.
+ * `fresh`: a new page (else the context's first one), of `viewport` when given.
+ */
+export async function openWebviewPage(browser: WebviewBrowser, errors: string[], options: { fresh?: boolean; viewport?: { width: number; height: number } } = {}): Promise<Page> {
+    const page = (options.fresh ? undefined : browser.context.pages()[0]) ?? await browser.context.newPage();
+    if (options.viewport) await page.setViewportSize(options.viewport);
+    page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', e => errors.push(e.message));
+    await installHostBridge(page);
+    await page.goto(browser.url);
+    await waitForReady(page);
+    return page;
+}
+
 /** Everything the page has posted to the extension so far, oldest first. */
 export function postedBy(page: Page): Promise<FromWebview[]> {
     return page.evaluate(() => (window as unknown as { __posted: FromWebview[] }).__posted);

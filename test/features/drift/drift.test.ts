@@ -7,11 +7,11 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { driftAll, readBundle, type DriftFinding } from '../../../language/src/features/drift/index.js';
+import type { DriftFinding } from '../../../language/src/features/drift/index.js';
 import { exportVm } from '../../../language/src/features/export/index.js';
 import { buildWorkspace, describeWithReference, readReference, readRepoFile } from '../../support/util.js';
 import {
-    bundleFiles, hugepagesTsv, importedHost, libvirtDomains, libvirtNodedev, pciTsv, tarBundle, tempDir, type BundleFiles, type LibvirtDomains
+    bundleFiles, driftOf, hugepagesTsv, importedHost, libvirtDomains, libvirtNodedev, pciTsv, tempDir, type BundleFiles, type LibvirtDomains
 } from '../../support/drift-bundles.js';
 
 let tmp: string;
@@ -19,13 +19,7 @@ beforeAll(() => { tmp = tempDir(); });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The findings of `text` (one file, host.vmtopo) against the bundle made of `files`. */
-async function drift(text: string, files: BundleFiles): Promise<{ findings: DriftFinding[]; at: (f: DriftFinding) => string; document: TextDocument }> {
-    const bundle = await readBundle(tarBundle(tmp, files), 'host.tar');
-    const ws = await buildWorkspace({ 'host.vmtopo': text });
-    const findings = driftAll(ws.documents.map(d => d.parseResult.value), ws.resolved(), [bundle]);
-    const document = TextDocument.create('file:///ws/host.vmtopo', 'vmtopo', 1, text);
-    return { findings, document, at: f => document.getText(f.range) };
-}
+const drift = (text: string, files: BundleFiles) => driftOf(tmp, text, files);
 
 /** The text after the finding's first quick-fix. */
 function fixed(document: TextDocument, f: DriftFinding): string {

@@ -9,24 +9,19 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { driftAll, readBundle, type DriftFinding } from '../../../language/src/features/drift/index.js';
+import type { DriftFinding } from '../../../language/src/features/drift/index.js';
 import type { HostModel } from '../../../language/src/model/topology.js';
 import { buildWorkspace, describeWithReference, readReference, readRepoFile } from '../../support/util.js';
 import {
-    bundleFiles, cmdlineWith, hugepagesTsv, importedHost, libvirtCapabilities, pciTsv, pciTsvOfHost, realCmdline, tarBundle, tempDir, type BundleFiles
+    bundleFiles, driftOf, cmdlineWith, hugepagesTsv, importedHost, libvirtCapabilities, pciTsv, pciTsvOfHost, realCmdline, tempDir, type BundleFiles
 } from '../../support/drift-bundles.js';
 
 let tmp: string;
 beforeAll(() => { tmp = tempDir(); });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function drift(text: string, files: BundleFiles): Promise<{ findings: DriftFinding[]; at: (f: DriftFinding) => string; document: TextDocument }> {
-    const bundle = await readBundle(tarBundle(tmp, files), 'host.tar');
-    const ws = await buildWorkspace({ 'host.vmtopo': text });
-    const findings = driftAll(ws.documents.map(d => d.parseResult.value), ws.resolved(), [bundle]);
-    const document = TextDocument.create('file:///ws/host.vmtopo', 'vmtopo', 1, text);
-    return { findings, document, at: f => document.getText(f.range) };
-}
+/** The findings of `text` (one file, host.vmtopo) against the bundle made of `files`. */
+const drift = (text: string, files: BundleFiles) => driftOf(tmp, text, files);
 
 /** The text after every finding's first quick-fix (the edits do not overlap). */
 function fixedAll(document: TextDocument, findings: readonly DriftFinding[]): string {
