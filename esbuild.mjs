@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { copyHighsWasm, highsCommonJs } from './scripts/highs-wasm.mjs';
+import { nodeBuiltins } from './scripts/node-builtins.mjs';
+import { cliProtocol } from './scripts/cli-protocol.mjs';
 
 const watch = process.argv.includes('--watch');
 const ctx = await esbuild.context({
@@ -29,8 +31,10 @@ const ctx = await esbuild.context({
 // command loads only its own code when it runs — `--help` neither the language nor the writers,
 // `check` neither the writers nor elkjs (language/src/cli/cli.ts imports each command's module when
 // it runs). The chunks of earlier builds are removed after the build (stale: their names hold the
-// hash of their content). The CommonJS packages inside call `require` for Node's built-ins: the
-// banner gives each chunk one. out/cli/chunks.json records, per written file, its static imports and
+// hash of their content). Node's built-ins come from `process.getBuiltinModule`, not as ES-module
+// imports (scripts/node-builtins.mjs: no facade of each built-in, crypto and child_process loaded
+// when first used). The banner gives each chunk a `require` for what the CommonJS packages inside
+// still ask for at run time. out/cli/chunks.json records, per written file, its static imports and
 // the sources it holds (test/cli/bundle.test.ts reads it: what each command loads).
 const removeStaleChunks = {
     name: 'remove-stale-chunks',
@@ -74,9 +78,11 @@ const cli = await esbuild.context({
     target: 'node22',
     minify: true,
     sourcemap: true,
-    banner: { js: 'import { createRequire as __vmtopoRequire } from "node:module"; const require = __vmtopoRequire(import.meta.url);' },
+    banner: { js: 'const require = process.getBuiltinModule("module").createRequire(import.meta.url);' },
     metafile: true,
-    plugins: [removeStaleChunks, rawText],
+    plugins: [removeStaleChunks, rawText, nodeBuiltins, cliProtocol],
+    // a name that a module imports and nobody exports (e.g. a class from a lazy built-in) fails the build
+    logOverride: { 'import-is-undefined': 'error' },
     logLevel: 'warning'
 });
 // The topology webview's script: browser code, one IIFE with @panzoom/panzoom (client/topology/webview).

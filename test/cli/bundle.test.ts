@@ -7,12 +7,16 @@
  * (language/src/editor) — those are the language server's, and loading them made every cold check
  * slower (vmtopo-module.ts's `createVmtopoCoreServices`; package.json's `"sideEffects": ["*.css"]`, only CSS
  * has side effects, lets esbuild leave out the modules the CLI does not reach). Nor the export writers, the planner's solver, elkjs or YAML.
+ * Nor `vscode-languageserver-protocol` and vscode-jsonrpc's connection layer (scripts/cli-protocol.mjs),
+ * nor, when it runs, the Node built-ins that only ES-module facades of `node:fs` and `node:crypto`
+ * would load (scripts/node-builtins.mjs).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../support/util.js';
-import { ensureCliBundle } from '../support/cli.js';
+import { CLI, ensureCliBundle } from '../support/cli.js';
 
 interface Chunk { entryPoint?: string; imports: string[]; inputs: string[] }
 let chunks: Record<string, Chunk>;
@@ -47,6 +51,20 @@ describe('the CLI bundle', () => {
         expect(editor).toEqual([]);
         const heavy = sources.filter(s => /^language\/src\/features\/export\/(libvirt|nccl|kubevirt|proxmox|vmx|cloud-hypervisor)\.ts$|^node_modules\/(highs|elkjs|yaml|xmlbuilder2)\//.test(s));
         expect(heavy).toEqual([]);
+        const protocol = sources.filter(s => /^node_modules\/vscode-languageserver-protocol\/|^node_modules\/vscode-jsonrpc\/lib\/common\/(api|connection|messageReader|messageWriter)\.js$/.test(s));
+        expect(protocol).toEqual([]);
+    });
+
+    it('vmtopo check of the example loads neither crypto, child_process, fs/promises nor readline from Node', () => {
+        // a preload that prints, at exit, the built-in modules Node loaded after it
+        const preload = 'data:text/javascript,' + encodeURIComponent(
+            'const before = new Set(process.moduleLoadList);'
+            + 'process.on("exit", () => process.stderr.write(JSON.stringify(process.moduleLoadList.filter(m => !before.has(m)))));');
+        const r = spawnSync(process.execPath, ['--import', preload, CLI, 'check', path.join(REPO, 'examples/hgx-h200.vmtopo')], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+        expect(r.status).toBe(0);
+        const loaded = JSON.parse(r.stderr) as string[];
+        expect(loaded).toContain('NativeModule module');
+        expect(loaded.filter(m => /^NativeModule (crypto|child_process|internal\/fs\/promises|internal\/readline\/interface|worker_threads)$/.test(m))).toEqual([]);
     });
 
     it('the language server still wires the editor: its bundle holds the editor services', () => {

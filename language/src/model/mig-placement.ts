@@ -10,6 +10,7 @@
  * `+me` instance) are rules MIG003/MIG006, not part of the placement search.
  */
 import type { GpuSpec, MigProfile } from '../catalog/types.js';
+import { compareCodeUnits } from '../kernel/text.js';
 
 /** One instance to place: its profile and, when written (`start N`), its fixed start slot. */
 export interface GiRequest {
@@ -60,7 +61,7 @@ export function placeMig(requests: readonly GiRequest[], capacity: { compute: nu
     // order only (they are interchangeable: trying their permutations would find nothing new)
     const free = requests.map((_, i) => i).filter(i => requests[i].start === undefined)
         .sort((a, b) => requests[b].profile.memorySlices - requests[a].profile.memorySlices
-            || requests[a].profile.name.localeCompare(requests[b].profile.name) || a - b);
+            || compareCodeUnits(requests[a].profile.name, requests[b].profile.name) || a - b);
     const search = (k: number, occupied: number): boolean => {
         if (k === free.length) return true;
         const i = free[k];

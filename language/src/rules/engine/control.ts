@@ -18,6 +18,7 @@ import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import { ruleDocUrl } from './links.js';
 import type { RuleInfo, Severity } from './rule.js';
 import { diagnosticCode } from '../../kernel/diagnostics.js';
+import { compareCodeUnits } from '../../kernel/text.js';
 import type { RuleRegistry, RuleRegistryServices } from './registry.js';
 
 /** The levels a rule can be set to. */
@@ -70,7 +71,7 @@ export function overridesFromSettings(value: unknown, rules: RuleRegistry): { ov
 
 /** A stable text key of overrides (to tell whether they changed). */
 export function overridesKey(overrides: RuleOverrides): string {
-    return [...overrides].sort(([a], [b]) => a.localeCompare(b)).map(([id, level]) => `${id}=${level}`).join(',');
+    return [...overrides].sort(([a], [b]) => compareCodeUnits(a, b)).map(([id, level]) => `${id}=${level}`).join(',');
 }
 
 // ---- suppression comments ------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * and `vmtopo-module.ts` hands it to the services), so a family is added in one place.
  */
 import type { RuleFamily, RuleInfo } from './rule.js';
+import { compareCodeUnits } from '../../kernel/text.js';
 
 export class RuleRegistry {
     /** Every rule record, sorted by id. */
@@ -16,7 +17,7 @@ export class RuleRegistry {
      * @throws Error when two records share an id.
      */
     constructor(readonly families: readonly RuleFamily[]) {
-        this.all = families.flatMap(f => f.rules).sort((a, b) => a.id.localeCompare(b.id));
+        this.all = families.flatMap(f => f.rules).sort((a, b) => compareCodeUnits(a.id, b.id));
         const ids = new Map<string, RuleInfo>();
         for (const rule of this.all) {
             if (ids.has(rule.id)) throw new Error(`rule id ${rule.id} is declared twice`);
