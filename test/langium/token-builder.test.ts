@@ -1,7 +1,8 @@
 /**
  * The token builder finds each keyword's longer alternatives (the terminals that could go on
  * matching after the keyword, so that `vmfoo` is a name and not `vm` + `foo`) exactly as Langium's
- * DefaultTokenBuilder does, with one partial expression per terminal.
+ * DefaultTokenBuilder does: from the table generated with the grammar (generated/longer-alts.ts),
+ * and, for a keyword the table lacks, with one partial expression per terminal.
  */
 import { DefaultTokenBuilder } from 'langium';
 import type { TokenType } from 'chevrotain';
@@ -33,6 +34,18 @@ describe('VmtopoTokenBuilder', () => {
     it('gives every keyword the longer alternatives Langium gives it, in the same order', () => {
         expect(ours.map(t => t.name)).toEqual(langiums.map(t => t.name));
         expect(longerAlts(ours)).toEqual(longerAlts(langiums));
+    });
+
+    it('without the generated table, computes the same longer alternatives', () => {
+        const computed = new VmtopoTokenBuilder({}).buildTokens(grammar) as TokenType[];
+        expect(longerAlts(computed)).toEqual(longerAlts(langiums));
+    });
+
+    it('computes a keyword whose table entry names a terminal the grammar lacks', () => {
+        const stale = new VmtopoTokenBuilder({ vm: ['NO_SUCH_TERMINAL'], '{': ['ID'] }).buildTokens(grammar) as TokenType[];
+        expect(longerAlts(stale).get('vm')).toEqual(['ID']);
+        // an entry the grammar can satisfy is taken as written: the table is the generated truth
+        expect(longerAlts(stale).get('{')).toEqual(['ID']);
     });
 
     it('makes word keywords give way to a longer name, and symbols not', () => {
