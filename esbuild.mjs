@@ -66,6 +66,18 @@ const rawText = {
         build.onLoad({ filter: /.*/, namespace: 'raw-text' }, args => ({ contents: fs.readFileSync(args.path, 'utf8'), loader: 'text' }));
     }
 };
+// package.json in the CLI bundle: its name and version only (language/src/cli/cli.ts reads the
+// version), not the 47 KB of the extension's manifest as an object literal in main.mjs.
+const packageVersion = {
+    name: 'package-version',
+    setup(build) {
+        build.onLoad({ filter: /[\\/]package\.json$/ }, args => {
+            if (args.path !== path.resolve('package.json')) return undefined;
+            const { name, version } = JSON.parse(fs.readFileSync(args.path, 'utf8'));
+            return { contents: JSON.stringify({ name, version }), loader: 'json' };
+        });
+    }
+};
 const cli = await esbuild.context({
     entryPoints: { main: 'language/src/cli/main.ts' },
     outdir: 'out/cli',
@@ -80,7 +92,7 @@ const cli = await esbuild.context({
     sourcemap: true,
     banner: { js: 'const require = process.getBuiltinModule("module").createRequire(import.meta.url);' },
     metafile: true,
-    plugins: [removeStaleChunks, rawText, nodeBuiltins, cliProtocol],
+    plugins: [removeStaleChunks, rawText, nodeBuiltins, cliProtocol, packageVersion],
     // a name that a module imports and nobody exports (e.g. a class from a lazy built-in) fails the build
     logOverride: { 'import-is-undefined': 'error' },
     logLevel: 'warning'

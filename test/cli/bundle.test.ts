@@ -67,6 +67,13 @@ describe('the CLI bundle', () => {
         expect(loaded.filter(m => /^NativeModule (crypto|child_process|internal\/fs\/promises|internal\/readline\/interface|worker_threads)$/.test(m))).toEqual([]);
     });
 
+    it('main.mjs holds the version of package.json, not the extension manifest', () => {
+        const main = fs.readFileSync(path.join(REPO, 'out/cli/main.mjs'), 'utf8');
+        const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+        expect(main).toContain(JSON.stringify(manifest.version));
+        expect(main).not.toContain('contributes');
+    });
+
     it('the language server still wires the editor: its bundle holds the editor services', () => {
         const server = fs.readFileSync(path.join(REPO, 'out/server/main.cjs'), 'utf8');
         expect(server).toContain('language/src/editor/completion.ts');

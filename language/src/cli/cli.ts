@@ -43,6 +43,7 @@ import { EXPORT_FORMATS, fileNamePattern, formatIds } from '../features/export/f
 import { IMPORT_FORMATS, type ImportFormat } from '../features/import/formats.js';
 import { EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io.js';
 import { InputError } from './input.js';
+// The CLI's bundle holds only the name and version of package.json (esbuild.mjs).
 import packageJson from '../../../package.json' with { type: 'json' };
 
 export type { CliIo } from './io.js';
