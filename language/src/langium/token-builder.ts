@@ -31,7 +31,7 @@ export class VmtopoTokenBuilder extends DefaultTokenBuilder {
     protected override findLongerAlt(keyword: GrammarAST.Keyword, terminalTokens: TokenType[]): TokenType[] {
         const names = Object.hasOwn(this.table, keyword.value) ? this.table[keyword.value] : undefined;
         const listed = names?.map(name => terminalTokens.find(token => token.name === name));
-        if (listed && listed.every(token => token !== undefined)) return listed as TokenType[];
+        if (listed && listed.every(token => token !== undefined)) return listed;
         return this.computeLongerAlt(keyword, terminalTokens);
     }
 
