@@ -67,6 +67,31 @@ describe('the CLI bundle', () => {
         expect(loaded.filter(m => /^NativeModule (crypto|child_process|internal\/fs\/promises|internal\/readline\/interface|worker_threads)$/.test(m))).toEqual([]);
     });
 
+    it('with a compile cache folder, the first check fills it and the next gives the same report; an unusable one is skipped', () => {
+        const tmp = fs.mkdtempSync(path.join(REPO, 'out', 'compile-cache-'));
+        try {
+            const example = path.join(REPO, 'examples/hgx-h200.vmtopo');
+            const run = (cache: string) => spawnSync(process.execPath, [CLI, 'check', '--format', 'json', example], {
+                cwd: REPO, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_COMPILE_CACHE: cache, NODE_DISABLE_COMPILE_CACHE: undefined }
+            });
+            const cache = path.join(tmp, 'cache');
+            const first = run(cache);
+            expect(first.status).toBe(0);
+            const files = fs.readdirSync(cache, { recursive: true, withFileTypes: true }).filter(e => e.isFile());
+            expect(files.length).toBeGreaterThan(10);
+            const second = run(cache);
+            expect(second.stdout).toBe(first.stdout);
+            expect(second.stderr).toBe('');
+            // a cache "folder" under a regular file cannot be created: the check runs without it
+            fs.writeFileSync(path.join(tmp, 'file'), '');
+            const unusable = run(path.join(tmp, 'file', 'cache'));
+            expect(unusable.status).toBe(0);
+            expect(unusable.stdout).toBe(first.stdout);
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
     it('main.mjs holds the version of package.json, not the extension manifest', () => {
         const main = fs.readFileSync(path.join(REPO, 'out/cli/main.mjs'), 'utf8');
         const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
