@@ -458,4 +458,28 @@ describe('a reader that stops early (vmtopo check big.vmtopo | head -1)', () => 
             expect(status).toBe(1);
         });
     }
+
+    it('stdout a non-blocking pipe that fills up before the reader reads: every byte arrives, in order', () => {
+        // python3 makes the pipe, sets its write end non-blocking (O_NONBLOCK is shared with the
+        // child's stdout), and reads only after 300 ms: vmtopo's writes meet a full pipe (EAGAIN).
+        const script = [
+            'import os, subprocess, sys, time',
+            'r, w = os.pipe()',
+            'os.set_blocking(w, False)',
+            'p = subprocess.Popen(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)',
+            'os.close(w)',
+            'time.sleep(0.3)',
+            'out = b"".join(iter(lambda: os.read(r, 65536), b""))',
+            'err = p.stderr.read()',
+            'sys.stdout.buffer.write(out)',
+            'sys.stderr.buffer.write(err)',
+            'sys.exit(p.wait())'
+        ].join('\n');
+        const piped = spawnSync('python3', ['-c', script, process.execPath, CLI, 'check', big], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+        const direct = vmtopo(['check', big]);
+        expect(direct.stdout.length).toBeGreaterThan(200_000);
+        expect(piped.stderr).toBe('');
+        expect(piped.status).toBe(1);
+        expect(piped.stdout).toBe(direct.stdout);
+    });
 });
