@@ -329,6 +329,15 @@ describe('vmtopo export', () => {
         expect(r.stderr).toBe('vmtopo: the command line is not built yet; run `npm run build` in the vmtopo folder first\n');
     });
 
+    it('on a Node older than 22.3, the launcher says which Node it needs in one line instead of a TypeError', () => {
+        // A preload makes this Node report itself as 20.20.2 (a system Node of Debian 12's NodeSource).
+        const older = 'data:text/javascript,' + encodeURIComponent('Object.defineProperty(process, "versions", { value: { ...process.versions, node: "20.20.2" } });');
+        const r = spawnSync(process.execPath, ['--import', older, CLI, 'check', EXAMPLE], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+        expect(r.status).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe('vmtopo: needs Node.js 22.3 or later; this is Node.js 20.20.2\n');
+    });
+
     it('an over-long output path is one line naming ENAMETOOLONG and the target, never a temporary file', () => {
         for (const out of [path.join(tmp, 'a'.repeat(300)), path.join(tmp, ...Array.from({ length: 25 }, () => 'b'.repeat(200)))]) {
             const r = vmtopo(['export', 'nccl', EXAMPLE, '-o', out]);
