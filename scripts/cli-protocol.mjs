@@ -1,5 +1,6 @@
-// The CLI's `vscode-languageserver-protocol` outside the language server (`vmtopo server` gets the
-// package): the five names Langium's core takes from it (language/src/langium/cli-protocol.ts), from
+// The CLI's `vscode-languageserver-protocol` outside Langium's LSP layer and `vscode-languageserver`
+// (which the features' server parts in the CLI's chunks import, and which get the package): the five
+// names Langium's core takes from it (language/src/langium/cli-protocol.ts), from
 // the four vscode-jsonrpc modules that define them. The package's entry loads every LSP request type
 // and vscode-jsonrpc's whole connection layer (about 75 KB of the `check` command's 750), which the
 // CLI never uses. Both sides share vscode-jsonrpc's one copy: a CancellationToken or ResponseError is

@@ -33,8 +33,8 @@ let listening = false;
  * Output is written with `fs.writeSync` on file descriptors 1 and 2 (on Windows, where a console
  * wants Node's stream, through `process.stdout` and `process.stderr`): Node's stream for a pipe is a
  * `net.Socket`, and creating it loads the stream and socket modules, about 6 ms of a cold
- * `vmtopo check` (bench/run.mjs, `cli`). Node writes to pipes and files synchronously on Linux and
- * macOS anyway (https://nodejs.org/api/process.html#a-note-on-process-io).
+ * `vmtopo check` (bench/run.mjs, `cli`). Node's own streams write synchronously to files, and to
+ * pipes on Linux, too (https://nodejs.org/api/process.html#a-note-on-process-io).
  *
  * A reader that stops early — `vmtopo check big.vmtopo | head -1` — closes the pipe; the next write
  * fails with EPIPE (as an exception from `writeSync`, or an `error` event on a stream, which
