@@ -1,7 +1,7 @@
-// The CLI's `vscode-languageserver-protocol` outside Langium's LSP layer and `vscode-languageserver`
-// (which the features' server parts in the CLI's chunks import, and which get the package): the five
-// names Langium's core takes from it (language/src/langium/cli-protocol.ts), from
-// the four vscode-jsonrpc modules that define them. The package's entry loads every LSP request type
+// The CLI's `vscode-languageserver-protocol`: the five names Langium's core takes from it
+// (language/src/langium/cli-protocol.ts), from the four vscode-jsonrpc modules that define them.
+// Langium's LSP layer and `vscode-languageserver` keep the package: they import names the shim
+// lacks, and vmtopo-module.ts reaches them (no CLI command loads them: esbuild leaves them out). The package's entry loads every LSP request type
 // and vscode-jsonrpc's whole connection layer (about 75 KB of the `check` command's 750), which the
 // CLI never uses. Both sides share vscode-jsonrpc's one copy: a CancellationToken or ResponseError is
 // the same class to Langium's core and to the language server.
