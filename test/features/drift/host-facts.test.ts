@@ -31,6 +31,16 @@ function fixedAll(document: TextDocument, findings: readonly DriftFinding[]): st
 
 const codesAt = (r: { findings: DriftFinding[]; at: (f: DriftFinding) => string }) => r.findings.map(f => [f.code, r.at(f)]);
 
+/**
+ * The quick-fix round trip: applies the first quick-fix of each of `findings` (default: all of `r`'s),
+ * expects the fixed text to hold each of `written`, and the fixed file to drift from `files` no more.
+ */
+async function expectFixedClean(r: Awaited<ReturnType<typeof drift>>, files: BundleFiles, written: readonly string[], findings: readonly DriftFinding[] = r.findings): Promise<void> {
+    const after = fixedAll(r.document, findings);
+    for (const w of written) expect(after).toContain(w);
+    expect((await drift(after, files)).findings).toEqual([]);
+}
+
 describeWithReference('NUMA nodes from lstopo (hwloc capture 24em64t: node 0 has the even CPUs, node 1 the odd ones)', () => {
     let host: string;
     let text: string;
@@ -76,9 +86,7 @@ vm web on ${host} {
         expect(r.findings[0].command).toBe('lstopo-no-graphics --of xml -');
         expect(r.findings[0].message).toContain('(0 not on it)');
         expect(r.findings[2].message).toContain('the host puts CPU 0 on node 1, not 0');
-        const after = fixedAll(r.document, r.findings.filter(f => f.code === 'DRIFT018'));
-        expect(after).toContain('cores 2,4,6,8,10,12,14,16,18,20,22');
-        expect((await drift(after, base({ lstopo: moved }))).findings).toEqual([]);
+        await expectFixedClean(r, base({ lstopo: moved }), ['cores 2,4,6,8,10,12,14,16,18,20,22'], r.findings.filter(f => f.code === 'DRIFT018'));
     });
 
     it('CPU 6 gone from the host: DRIFT018 at node 0\'s cores, DRIFT020 at the pin list (no fix: the VM needs re-planning)', async () => {
@@ -93,9 +101,7 @@ vm web on ${host} {
         expect(less).not.toBe(hwloc);
         const r = await drift(text, base({ lstopo: less }));
         expect(codesAt(r)).toEqual([['DRIFT019', '18421 MiB']]);
-        const after = fixedAll(r.document, r.findings);
-        expect(after).toContain('memory 14325 MiB');
-        expect((await drift(after, base({ lstopo: less }))).findings).toEqual([]);
+        await expectFixedClean(r, base({ lstopo: less }), ['memory 14325 MiB']);
     });
 
     it('boot-time hugepages: 4 × 1 GiB on the command line while the file\'s pool has 8: DRIFT024 at the pool\'s count; 8 per node or as the default size: none', async () => {
@@ -146,10 +152,7 @@ vm pinned on capshost {
         const r = await drift(HOST, bundle(moved));
         expect(codesAt(r)).toEqual([['DRIFT018', '0-7'], ['DRIFT018', '8-15'], ['DRIFT020', '6,7']]);
         expect(r.findings.map(f => f.command)).toEqual(['virsh -r capabilities', 'virsh -r capabilities', 'virsh -r capabilities']);
-        const after = fixedAll(r.document, r.findings.filter(f => f.code === 'DRIFT018'));
-        expect(after).toContain('cores 0-6 ');
-        expect(after).toContain('cores 7-15 ');
-        expect((await drift(after, bundle(moved))).findings).toEqual([]);
+        await expectFixedClean(r, bundle(moved), ['cores 0-6 ', 'cores 7-15 '], r.findings.filter(f => f.code === 'DRIFT018'));
     });
 
     it('cell 1 with 1 GiB less memory: DRIFT019 at `4 GiB`; the fix writes 3 GiB', async () => {
@@ -157,18 +160,14 @@ vm pinned on capshost {
         expect(less).not.toBe(caps);
         const r = await drift(HOST, bundle(less));
         expect(codesAt(r)).toEqual([['DRIFT019', '4 GiB']]);
-        const after = fixedAll(r.document, r.findings);
-        expect(after).toContain('cores 8-15 memory 3 GiB');
-        expect((await drift(after, bundle(less))).findings).toEqual([]);
+        await expectFixedClean(r, bundle(less), ['cores 8-15 memory 3 GiB']);
     });
 
     it('`memory unknown` (an NCCL import) on a host whose cell 1 has 4 GiB: DRIFT019 at `unknown`; the fix writes 4 GiB', async () => {
         const text = HOST.replace('cores 8-15 memory 4 GiB', 'cores 8-15 memory unknown');
         const r = await drift(text, bundle());
         expect(codesAt(r)).toEqual([['DRIFT019', 'unknown']]);
-        const after = fixedAll(r.document, r.findings);
-        expect(after).toContain('cores 8-15 memory 4 GiB');
-        expect((await drift(after, bundle())).findings).toEqual([]);
+        await expectFixedClean(r, bundle(), ['cores 8-15 memory 4 GiB']);
     });
 
     it('a node the file lacks (cell 1 also given as cell 2 with CPUs 16-23): DRIFT018 at the host name; a node the host lacks: DRIFT018 at `numa 1`', async () => {
@@ -188,9 +187,7 @@ vm pinned on capshost {
         const r = await drift(paired, bundle());
         expect(codesAt(r)).toEqual([['DRIFT018', '0-3,4-7']]);
         expect(r.findings[0].message).toContain('CPU 0 with 4; the host\'s core of CPU 0 has threads 0');
-        const after = fixedAll(r.document, r.findings);
-        expect(after).toContain('cores 0-7 ');
-        expect((await drift(after, bundle())).findings).toEqual([]);
+        await expectFixedClean(r, bundle(), ['cores 0-7 ']);
         let smt = caps;
         for (let c = 0; c < 4; c++) {
             smt = smt.replace(new RegExp(`(<cpu id='${c}' [^>]*)siblings='${c}'`), `$1siblings='${c},${c + 4}'`)
@@ -227,9 +224,7 @@ vm pinned on capshost {
         const text = HOST.replace('host capshost {', 'host capshost {\n    iommu enabled');
         const r = await drift(text, bundle());
         expect(codesAt(r)).toEqual([['DRIFT023', 'enabled']]);
-        const after = fixedAll(r.document, r.findings);
-        expect(after).toContain('iommu disabled');
-        expect((await drift(after, bundle())).findings).toEqual([]);
+        await expectFixedClean(r, bundle(), ['iommu disabled']);
     });
 });
 
@@ -266,9 +261,7 @@ describe('BARs from sysfs resource: the HGX H200 example (8 × H200, train-a pas
         const r = await drift(text, big);
         expect(codesAt(r)).toEqual([['DRIFT021', '2048 GiB']]);
         expect(r.findings[0].message).toContain('its GPUs\' BARs on the host need 4096 GiB (gpu0: 524320 MiB of 64-bit BARs, the catalog assumes 512 GiB)');
-        const after = fixedAll(r.document, r.findings);
-        expect(after).toContain('mmio 4096 GiB');
-        expect((await drift(after, big)).findings).toEqual([]);
+        await expectFixedClean(r, big, ['mmio 4096 GiB']);
     });
 
     it('no function in an IOMMU group (the IOMMU off) under VMs that assign devices: DRIFT023 at the host name, from sysfs', async () => {
