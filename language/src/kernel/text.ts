@@ -62,8 +62,9 @@ export function shortText(text: string, max = 120): string {
 
 /**
  * Orders two strings by their UTF-16 code units, as `<` does: for ids and names that need a stable
- * order, not a human one. Unlike `localeCompare` it never creates ICU's collator, whose first use costs
- * about 7 ms — a tenth of a cold `vmtopo check` (bench/run.mjs, `cli`).
+ * order, the same on every machine, not a human one. Unlike `localeCompare` it depends on no locale and
+ * never creates ICU's collator, whose first use costs about 7 ms — a tenth of a cold `vmtopo check`
+ * (bench/run.mjs, `cli`).
  */
 export function compareCodeUnits(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;

@@ -20,6 +20,7 @@ import type { GpuSpec, NicSpec, NvSwitchSpec } from '../../catalog/types.js';
 import { vmsOnHost, type DeviceModel, type GpuModel, type HostModel, type NicModel, type NumaNode, type PcieSwitchModel, type Topology, type VmModel } from '../../model/topology.js';
 import { formatBdf } from '../../syntax/tokens.js';
 import type { CpuList, IdRange } from '../../syntax/cpu-list.js';
+import { compareCodeUnits } from '../../kernel/text.js';
 
 /** A 0-based LSP range (line, character) in a document. */
 export interface SourceRange {
@@ -208,7 +209,7 @@ export function buildHostGraph(topology: Topology, host: HostModel, sources: Sou
                 n.children.push(slice);
             }
         } else if (d.kind === 'nic') {
-            const used = [...(vfsOf.get(d) ?? [])].sort((a, b) => a.entry.vf - b.entry.vf || compare(a.vm.name, b.vm.name));
+            const used = [...(vfsOf.get(d) ?? [])].sort((a, b) => a.entry.vf - b.entry.vf || compareCodeUnits(a.vm.name, b.vm.name));
             for (const { vm, entry } of used) {
                 const id = `vf:${h}/${d.name}/${entry.vf}`;
                 let vf = nodeById.get(id);
@@ -362,11 +363,6 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
     if (list) list.push(value); else map.set(key, [value]);
 }
 
-/** Code-point order (locale-independent, so the output is the same everywhere). */
-export function compare(a: string, b: string): number {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function* numaIdsOf(host: HostModel, cpus: CpuList): Iterable<number> {
     for (const numa of host.numaNodes) {
         if (numa.cpus.ranges.length === 0) continue;
@@ -497,7 +493,7 @@ export function summaryOf(n: DiagramNode, vmOrder: readonly string[] = []): stri
             const parts = [
                 ['gpu', 'GPU'], ['nic', 'NIC'], ['nvswitch', 'NVSwitch'], ['switch', 'switch']
             ].map(([kind, word]) => [inside.filter(c => c.kind === kind).length, word] as const).filter(([k]) => k > 0).map(([k, word]) => count(k, word));
-            const vms = unique(inside.flatMap(c => c.vms)).sort((a, b) => (vmOrder.indexOf(a) - vmOrder.indexOf(b)) || compare(a, b));
+            const vms = unique(inside.flatMap(c => c.vms)).sort((a, b) => (vmOrder.indexOf(a) - vmOrder.indexOf(b)) || compareCodeUnits(a, b));
             return [[name, ...parts].join(' · '), vms.length ? vms.join(', ') : 'free'];
         }
         case 'gpu': case 'nic': case 'nvswitch': return [name];
