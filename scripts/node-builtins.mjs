@@ -21,8 +21,6 @@ const LAZY = new Set(['crypto', 'child_process']);
 
 const BUILTINS = new Set(builtinModules);
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-// the shims' own names (no built-in exports a name that starts with two underscores)
-
 
 /** The names of `name`'s exports that are valid identifiers; with `plain`, only those that are not getters. */
 function exportNames(name, plain = false) {
@@ -36,15 +34,15 @@ function esmShim(name) {
     const id = JSON.stringify(name);
     if (!LAZY.has(name)) {
         // each export read through a call marked pure, so that esbuild drops the ones nothing imports
+        // (the shims' own names start with two underscores, which no built-in's export does)
         return `const __builtin = process.getBuiltinModule(${id});\nconst __read = key => __builtin[key];\nexport default __builtin;\n`
             + exportNames(name).map(key => key === 'promises'
-                ? `export const promises = /* @__PURE__ */ new Proxy({}, { get: (_, key) => __builtin.promises[key], has: (_, key) => key in __builtin.promises, `
-                    + `ownKeys: () => Reflect.ownKeys(__builtin.promises), getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(__builtin.promises, key); return d && { ...d, configurable: true }; } });\n`
+                ? `export const promises = /* @__PURE__ */ ${proxyOf('__builtin.promises')};\n`
                 : `export const ${key} = /* @__PURE__ */ __read(${JSON.stringify(key)});\n`).join('');
     }
     const mod = process.getBuiltinModule(name);
     const functions = exportNames(name, true).filter(key => /^[a-z]/.test(key) && typeof mod[key] === 'function');
-    return `${lazyLoader(id)}export default ${lazyProxy()};\n`
+    return `${lazyLoader(id)}export default ${proxyOf('__load()')};\n`
         + functions.map(key => `export function ${key}(...args) { return __load().${key}(...args); }\n`).join('');
 }
 
@@ -52,7 +50,7 @@ function esmShim(name) {
 function cjsShim(name) {
     const id = JSON.stringify(name);
     return LAZY.has(name)
-        ? `${lazyLoader(id)}module.exports = ${lazyProxy()};\n`
+        ? `${lazyLoader(id)}module.exports = ${proxyOf('__load()')};\n`
         : `module.exports = process.getBuiltinModule(${id});\n`;
 }
 
@@ -60,10 +58,11 @@ function lazyLoader(id) {
     return `let __builtin;\nconst __load = () => (__builtin ??= process.getBuiltinModule(${id}));\n`;
 }
 
-function lazyProxy() {
-    return 'new Proxy({}, { get: (_, key) => __load()[key], has: (_, key) => key in __load(), '
-        + 'ownKeys: () => Reflect.ownKeys(__load()), '
-        + 'getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(__load(), key); return d && { ...d, configurable: true }; } })';
+/** A proxy that reads the object `target` (an expression) only when one of its properties is used. */
+function proxyOf(target) {
+    return `new Proxy({}, { get: (_, key) => ${target}[key], has: (_, key) => key in ${target}, `
+        + `ownKeys: () => Reflect.ownKeys(${target}), `
+        + `getOwnPropertyDescriptor: (_, key) => { const d = Reflect.getOwnPropertyDescriptor(${target}, key); return d && { ...d, configurable: true }; } })`;
 }
 
 /** esbuild plugin for ES-module bundles run by Node ≥ 22.3: see the top of this file. */
